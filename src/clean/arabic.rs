@@ -1,0 +1,169 @@
+//! Arabic normalization for matching: one function used by tagging, search and fingerprints.
+//!
+//! This is never applied to what readers see; it folds spelling variants so that rules and
+//! queries match however a site spells a word. Each rule, with an example:
+//!
+//! | rule | example |
+//! |---|---|
+//! | diacritics (tashkeel U+064B–U+065F, dagger alef U+0670) removed | لِيبِيَا → ليبيا |
+//! | tatweel (U+0640) removed | ليـــبيا → ليبيا |
+//! | alef forms أ إ آ ٱ → ا | إجدابيا → اجدابيا |
+//! | alef maqsura ى → ي | بنغازى → بنغازي |
+//! | ta marbuta ة → ه | مصراتة → مصراته |
+//! | hamza on waw ؤ → و | مؤسسة → موسسه |
+//! | hamza on ya ئ → ي | رئيس → رييس |
+//! | Arabic-Indic ٠-٩ and Persian ۰-۹ digits → 0-9 | ٢٠١١ → 2011 |
+//! | Latin lower-cased | Haftar → haftar |
+//! | presentation forms (U+FB50–U+FDFF, U+FE70–U+FEFC) → base letters | ﻟﻴﺒﻴﺎ → ليبيا |
+//! | zero-width and bidi controls removed | لي\u{200F}بيا → ليبيا |
+//!
+//! [`normalize_words`] additionally turns every run of non-letters into one space, which is
+//! the form the tag matcher and the fingerprint work on.
+
+/// Folds one character for matching; `None` drops it.
+#[inline]
+fn fold(c: char, out: &mut String) {
+    match c {
+        '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0640}' => {}
+        'أ' | 'إ' | 'آ' | 'ٱ' => out.push('ا'),
+        'ى' => out.push('ي'),
+        'ة' => out.push('ه'),
+        'ؤ' => out.push('و'),
+        'ئ' => out.push('ي'),
+        '٠'..='٩' => out.push(char::from(b'0' + (c as u32 - '٠' as u32) as u8)),
+        '۰'..='۹' => out.push(char::from(b'0' + (c as u32 - '۰' as u32) as u8)),
+        'A'..='Z' => out.push(c.to_ascii_lowercase()),
+        '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{FEFF}' => {}
+        '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFC}' => {
+            // Presentation forms fold through their compatibility decomposition; the result
+            // is folded again so a ligature's hamza or alef forms are unified too.
+            unicode_normalization::char::decompose_compatible(c, |d| {
+                if d != c { fold(d, out) } else { out.push(d) }
+            });
+        }
+        c if c.is_ascii() => out.push(c),
+        c if c.is_uppercase() => out.extend(c.to_lowercase()),
+        c => out.push(c),
+    }
+}
+
+/// Normalizes text for matching (see the module docs for the rules). Keeps spacing and
+/// punctuation as they are.
+pub fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        fold(c, &mut out);
+    }
+    out
+}
+
+/// Normalizes and reduces text to words separated by single spaces: letters and digits are
+/// kept, everything else (punctuation, quotes, newlines) becomes a word break.
+pub fn normalize_words(text: &str) -> String {
+    let mut folded = String::with_capacity(text.len());
+    normalize_words_into(text, &mut folded);
+    folded
+}
+
+/// [`normalize_words`] into a reused buffer (cleared first), for hot paths.
+pub fn normalize_words_into(text: &str, out: &mut String) {
+    out.clear();
+    let mut tmp = String::new();
+    let mut pending_space = false;
+    for c in text.chars() {
+        tmp.clear();
+        fold(c, &mut tmp);
+        for d in tmp.chars() {
+            if d.is_alphanumeric() {
+                if pending_space && !out.is_empty() {
+                    out.push(' ');
+                }
+                pending_space = false;
+                out.push(d);
+            } else if is_combining(d) {
+                // Marks other than the Arabic diacritics dropped above stay with their letter.
+                out.push(d);
+            } else {
+                pending_space = true;
+            }
+        }
+    }
+}
+
+fn is_combining(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}' | '\u{0610}'..='\u{061A}' | '\u{06D6}'..='\u{06ED}')
+}
+
+/// True for letters of the Arabic script (including supplements and presentation forms).
+pub fn is_arabic_letter(c: char) -> bool {
+    matches!(c,
+        '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' | '\u{08A0}'..='\u{08FF}'
+        | '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}')
+        && c.is_alphabetic()
+}
+
+/// "rtl" when most letters are Arabic-script, else "ltr".
+pub fn direction(text: &str) -> &'static str {
+    let (mut rtl, mut ltr) = (0usize, 0usize);
+    for c in text.chars().filter(|c| c.is_alphabetic()) {
+        if is_arabic_letter(c) || ('\u{0590}'..='\u{05FF}').contains(&c) {
+            rtl += 1;
+        } else {
+            ltr += 1;
+        }
+    }
+    if rtl >= ltr && rtl > 0 { "rtl" } else { "ltr" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_documented_rule_holds() {
+        let cases = [
+            ("لِيبِيَا", "ليبيا"),
+            ("ليـــبيا", "ليبيا"),
+            ("إجدابيا", "اجدابيا"),
+            ("أحمد آمال ٱلله", "احمد امال الله"),
+            ("بنغازى", "بنغازي"),
+            ("مصراتة", "مصراته"),
+            ("مؤسسة", "موسسه"),
+            ("رئيس", "رييس"),
+            ("٢٠١١ و۱۹۶۹", "2011 و1969"),
+            ("Haftar TRIPOLI", "haftar tripoli"),
+            ("\u{FEDF}\u{FEF4}\u{FE91}\u{FEF4}\u{FE8E}", "ليبيا"),
+            ("لي\u{200F}بيا\u{202B}", "ليبيا"),
+            ("هٰذا", "هذا"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(normalize(input), want, "normalize({input:?})");
+        }
+    }
+
+    #[test]
+    fn words_are_separated_by_single_spaces() {
+        assert_eq!(
+            normalize_words("«الليبيّة»،  وطرابلس.\n(Haftar's) ٢٠٢٠"),
+            "الليبيه وطرابلس haftar s 2020"
+        );
+        assert_eq!(normalize_words("  ...  "), "");
+    }
+
+    #[test]
+    fn normalization_is_idempotent() {
+        let s = "قوات «حفتر» تتقدم نحو إجدابيا، وبنغازى تترقّب ٢٠٢٠";
+        assert_eq!(normalize(&normalize(s)), normalize(s));
+        assert_eq!(normalize_words(&normalize_words(s)), normalize_words(s));
+    }
+
+    #[test]
+    fn direction_follows_the_majority_script() {
+        assert_eq!(direction("ليبيا Libya"), "rtl");
+        assert_eq!(direction("Libya news in English with ليبيا"), "ltr");
+        assert_eq!(direction("123"), "ltr");
+    }
+}

@@ -1,0 +1,532 @@
+//! HTML cleaning in three passes:
+//!
+//! 1. a lol_html pre-pass (streaming, ≈120 MB/s) removes what ammonia cannot target by
+//!    selector: ad placeholders by class, share/related widgets, 1×1 and tracker-host images,
+//!    and resolves relative links and strips tracking parameters;
+//! 2. ammonia sanitizes (allow-list of tags and attributes, http/https/mailto URLs only);
+//! 3. a block pass splits the sanitized fragment into paragraphs and drops boilerplate:
+//!    empty or `&nbsp;`-only blocks, copies of the title, blocks that repeat earlier ones (a
+//!    body repeated as plain text after the HTML), "read more" lines, and keeps a trailing
+//!    credit line apart.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use lol_html::{RewriteStrSettings, element, rewrite_str};
+use url::Url;
+
+use super::arabic::normalize_words;
+use super::text::{collapse_whitespace, tidy};
+use super::url::resolve;
+
+/// Hosts that serve tracking pixels; an image from one of them is never content.
+const TRACKER_HOSTS: &[&str] = &[
+    "feeds.feedburner.com",
+    "feedproxy.google.com",
+    "pixel.wp.com",
+    "stats.wordpress.com",
+    "google-analytics.com",
+    "doubleclick.net",
+    "pixel.quantserve.com",
+    "scorecardresearch.com",
+    "feedsportal.com",
+    "feedblitz.com",
+    "facebook.com",
+    "analytics.twitter.com",
+    "ad.doubleclick.net",
+];
+
+/// Elements removed with their content before sanitizing: scripts and embeds (ammonia would
+/// drop them too, but removing here also drops their fallback text), forms, and boilerplate
+/// widgets recognised by class or id.
+const REMOVE_SELECTORS: &[&str] = &[
+    "script",
+    "style",
+    "noscript",
+    "iframe",
+    "object",
+    "embed",
+    "form",
+    "template",
+    "svg",
+    "math",
+    "button",
+    "input",
+    "select",
+    "textarea",
+    "nav",
+    "aside",
+    "[class*=\"phcv\"]",
+    "[class*=\"advert\"]",
+    "[class*=\"adsbygoogle\"]",
+    "[id*=\"google_ads\"]",
+    "[class*=\"sharedaddy\"]",
+    "[class*=\"share-\"]",
+    "[class*=\"social\"]",
+    "[class*=\"related\"]",
+    "[class*=\"read-more\"]",
+    "[class*=\"readmore\"]",
+    "[class*=\"newsletter\"]",
+    "[class*=\"sponsor\"]",
+    "[class*=\"jp-relatedposts\"]",
+    "[id*=\"taboola\"]",
+    "[class*=\"taboola\"]",
+    "[class*=\"outbrain\"]",
+    "img[width=\"1\"]",
+    "img[height=\"1\"]",
+    "img[width=\"0\"]",
+    "img[height=\"0\"]",
+];
+
+fn is_tracker(url: &Url) -> bool {
+    let host = url.host_str().unwrap_or("");
+    TRACKER_HOSTS
+        .iter()
+        .any(|t| host == *t || host.ends_with(&format!(".{t}")))
+}
+
+/// Pass 1: remove boilerplate elements, resolve and untrack links.
+pub fn pre_pass(html: &str, base: Option<&Url>) -> String {
+    let mut handlers = Vec::with_capacity(REMOVE_SELECTORS.len() + 2);
+    for sel in REMOVE_SELECTORS {
+        handlers.push(element!(*sel, |el| {
+            el.remove();
+            Ok(())
+        }));
+    }
+    handlers.push(element!("a[href]", |el| {
+        if let Some(href) = el.get_attribute("href") {
+            match resolve(base, &href) {
+                Some(u) if matches!(u.scheme(), "http" | "https" | "mailto") => {
+                    el.set_attribute("href", u.as_str())?;
+                }
+                // Unresolvable or scripted links lose the link, keep the words.
+                _ => el.remove_attribute("href"),
+            }
+        }
+        Ok(())
+    }));
+    handlers.push(element!("img[src]", |el| {
+        let src = el.get_attribute("src").unwrap_or_default();
+        match resolve(base, &src) {
+            Some(u) if is_tracker(&u) => el.remove(),
+            Some(u) if matches!(u.scheme(), "http" | "https") => {
+                el.set_attribute("src", u.as_str())?
+            }
+            _ => el.remove(),
+        }
+        Ok(())
+    }));
+    let settings = handlers
+        .into_iter()
+        .fold(RewriteStrSettings::new(), |s, h| {
+            s.append_element_content_handler(h)
+        });
+    // lol_html only fails on memory limits it is not given here; fall back to the input,
+    // which ammonia still sanitizes.
+    rewrite_str(html, settings).unwrap_or_else(|_| html.to_string())
+}
+
+fn sanitizer() -> &'static ammonia::Builder<'static> {
+    static B: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
+    B.get_or_init(|| {
+        let mut b = ammonia::Builder::default();
+        b.rm_tags(["area", "map", "nav", "aside", "details", "summary"])
+            .add_generic_attributes(["dir", "lang"])
+            .url_schemes(HashSet::from(["http", "https", "mailto"]))
+            // Relative URLs were resolved in the pre-pass when a base was known; any left
+            // cannot be resolved and would point at marsad itself, so they are dropped.
+            .url_relative(ammonia::UrlRelative::Deny)
+            .link_rel(Some("noopener noreferrer nofollow"))
+            .strip_comments(true);
+        b
+    })
+}
+
+fn text_only() -> &'static ammonia::Builder<'static> {
+    static B: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
+    B.get_or_init(|| {
+        let mut b = ammonia::Builder::empty();
+        b.clean_content_tags(HashSet::from(["script", "style"]));
+        b
+    })
+}
+
+/// Pass 2: ammonia.
+pub fn sanitize(html: &str) -> String {
+    sanitizer().clean(html).to_string()
+}
+
+/// Raw title/author text → plain text: tags removed, every HTML entity decoded (by
+/// html5ever inside ammonia), whitespace collapsed, display-tidied.
+pub fn plain_text(raw: &str) -> String {
+    // A title may hold '<' as text ("a < b"); html5ever handles that as text.
+    let escaped = text_only().clean(raw).to_string();
+    collapse_whitespace(&tidy(&decode_serialized(&escaped)))
+}
+
+/// Decodes the few entities html5ever's serializer writes in text: `&amp; &lt; &gt;
+/// &quot; &nbsp;`. Its output never holds any other entity, so a full entity table is not
+/// needed here.
+pub fn decode_serialized(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&")
+}
+
+/// One paragraph-level piece of the body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    /// Sanitized HTML of the block (a whole element, or `<p>…</p>` around loose text).
+    pub html: String,
+    /// Its plain text, whitespace collapsed.
+    pub text: String,
+    /// True when the block was loose text outside any block element.
+    pub loose: bool,
+    /// True when it holds an image.
+    pub media: bool,
+}
+
+/// Tags whose content becomes a paragraph of its own.
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "ul"
+            | "ol"
+            | "dl"
+            | "blockquote"
+            | "pre"
+            | "table"
+            | "figure"
+            | "li"
+    )
+}
+
+/// Wrapper tags that are dropped at the top level so their children become blocks.
+fn is_container(name: &str) -> bool {
+    matches!(
+        name,
+        "div"
+            | "section"
+            | "article"
+            | "main"
+            | "header"
+            | "footer"
+            | "center"
+            | "hgroup"
+            | "body"
+            | "html"
+    )
+}
+
+fn is_void(name: &str) -> bool {
+    matches!(name, "br" | "img" | "hr" | "wbr" | "col")
+}
+
+enum Tok<'a> {
+    Text(&'a str),
+    Open(&'a str, &'a str),
+    Close(&'a str, &'a str),
+}
+
+/// Tokenizes ammonia's serialized output. That output is well-formed (balanced tags,
+/// quoted attributes, `<` escaped in text), so a small scanner is exact here; it is never
+/// used on raw input. It avoids a second DOM crate for what is a linear walk.
+fn tokens(html: &str) -> Vec<Tok<'_>> {
+    let b = html.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'<' {
+            let start = i;
+            let mut quote = 0u8;
+            i += 1;
+            while i < b.len() {
+                let c = b[i];
+                if quote != 0 {
+                    if c == quote {
+                        quote = 0;
+                    }
+                } else if c == b'"' || c == b'\'' {
+                    quote = c;
+                } else if c == b'>' {
+                    break;
+                }
+                i += 1;
+            }
+            i = (i + 1).min(b.len());
+            let raw = &html[start..i];
+            let inner = raw.trim_start_matches('<').trim_end_matches('>');
+            if let Some(name) = inner.strip_prefix('/') {
+                out.push(Tok::Close(name.trim(), raw));
+            } else {
+                let name_end = inner
+                    .find(|c: char| c.is_whitespace() || c == '/')
+                    .unwrap_or(inner.len());
+                out.push(Tok::Open(&inner[..name_end], raw));
+            }
+        } else {
+            let start = i;
+            while i < b.len() && b[i] != b'<' {
+                i += 1;
+            }
+            out.push(Tok::Text(&html[start..i]));
+        }
+    }
+    out
+}
+
+#[derive(Default)]
+struct Builder {
+    html: String,
+    text: String,
+    media: bool,
+}
+
+impl Builder {
+    fn text(&mut self, t: &str, pre: bool) {
+        if pre {
+            self.html.push_str(t);
+        } else {
+            push_collapsed(&mut self.html, t);
+        }
+        self.text.push_str(&decode_serialized(t));
+        self.text.push(' ');
+    }
+
+    fn finish(self, loose: bool) -> Option<Block> {
+        let text = collapse_whitespace(&self.text);
+        if text.is_empty() && !self.media {
+            return None;
+        }
+        let inner = self.html.trim();
+        let html = if loose {
+            format!("<p>{inner}</p>")
+        } else {
+            trim_inside(inner)
+        };
+        Some(Block {
+            html,
+            text,
+            loose,
+            media: self.media,
+        })
+    }
+}
+
+/// Appends text with whitespace runs (including `&nbsp;`) collapsed to one space.
+fn push_collapsed(out: &mut String, t: &str) {
+    let t = t.replace("&nbsp;", " ");
+    let mut last_space = out.ends_with(' ') || out.ends_with('>') && out.is_empty();
+    for c in t.chars() {
+        if c.is_whitespace() {
+            if !last_space {
+                out.push(' ');
+            }
+            last_space = true;
+        } else {
+            out.push(c);
+            last_space = false;
+        }
+    }
+}
+
+/// `<p> text </p>` → `<p>text</p>`: drops the spaces just inside the outer tags.
+fn trim_inside(html: &str) -> String {
+    let Some(open_end) = html.find('>') else {
+        return html.to_string();
+    };
+    let Some(close_start) = html.rfind("</") else {
+        return html.to_string();
+    };
+    if close_start <= open_end {
+        return html.to_string();
+    }
+    let (open, rest) = html.split_at(open_end + 1);
+    let (inner, close) = rest.split_at(close_start - open_end - 1);
+    format!("{open}{}{close}", inner.trim())
+}
+
+/// Pass 3a: splits sanitized HTML into blocks (see the module docs).
+pub fn blocks(html: &str) -> Vec<Block> {
+    let mut out = Vec::new();
+    let mut loose = Builder::default();
+    let mut inline_depth = 0usize;
+    let toks = tokens(html);
+    let mut i = 0;
+    let flush = |b: &mut Builder, out: &mut Vec<Block>| {
+        if let Some(block) = std::mem::take(b).finish(true) {
+            out.push(block);
+        }
+    };
+    while i < toks.len() {
+        match &toks[i] {
+            Tok::Text(t) => {
+                if inline_depth > 0 {
+                    loose.text(t, false);
+                } else {
+                    let mut lines = t.split('\n');
+                    if let Some(first) = lines.next() {
+                        loose.text(first, false);
+                    }
+                    for line in lines {
+                        flush(&mut loose, &mut out);
+                        loose.text(line, false);
+                    }
+                }
+            }
+            Tok::Open(name, raw) if inline_depth == 0 && is_block(name) => {
+                flush(&mut loose, &mut out);
+                let mut b = Builder::default();
+                let pre = *name == "pre";
+                let mut depth = 0usize;
+                while i < toks.len() {
+                    match &toks[i] {
+                        Tok::Text(t) => b.text(t, pre),
+                        Tok::Open(n, r) => {
+                            b.html.push_str(r);
+                            if *n == "img" {
+                                b.media = true;
+                            }
+                            if *n == "br" || *n == "li" || *n == "td" || *n == "th" {
+                                b.text.push(' ');
+                            }
+                            if !is_void(n) {
+                                depth += 1;
+                            }
+                        }
+                        Tok::Close(_, r) => {
+                            b.html.push_str(r);
+                            depth = depth.saturating_sub(1);
+                        }
+                    }
+                    if depth == 0 {
+                        break;
+                    }
+                    i += 1;
+                }
+                let _ = raw;
+                if let Some(block) = b.finish(false) {
+                    out.push(block);
+                }
+            }
+            Tok::Open(name, _) | Tok::Close(name, _) if inline_depth == 0 && is_container(name) => {
+                flush(&mut loose, &mut out);
+            }
+            Tok::Open(name, _) if inline_depth == 0 && (*name == "br" || *name == "hr") => {
+                flush(&mut loose, &mut out);
+            }
+            Tok::Open(name, raw) => {
+                loose.html.push_str(raw);
+                if *name == "img" {
+                    loose.media = true;
+                }
+                if !is_void(name) {
+                    inline_depth += 1;
+                }
+            }
+            Tok::Close(_, raw) => {
+                loose.html.push_str(raw);
+                inline_depth = inline_depth.saturating_sub(1);
+            }
+        }
+        i += 1;
+    }
+    flush(&mut loose, &mut out);
+    out
+}
+
+/// Normalized lines that are navigation, not content.
+fn is_widget_text(norm: &str) -> bool {
+    const WIDGETS: &[&str] = &[
+        "اقرا المزيد",
+        "اقرا ايضا",
+        "اقرا المزيد من الاخبار",
+        "المزيد",
+        "شارك",
+        "شارك المقال",
+        "شارك الخبر",
+        "تابعونا على",
+        "read more",
+        "continue reading",
+        "share this",
+        "share",
+    ];
+    WIDGETS.contains(&norm)
+        || (norm.starts_with("the post ") && norm.contains(" appeared first on "))
+        || norm.starts_with("اقرا ايضا ")
+}
+
+/// What pass 3 keeps.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Body {
+    /// The kept blocks' HTML, one per line.
+    pub html: String,
+    /// The kept blocks' text, paragraphs separated by a blank line.
+    pub text: String,
+    /// A trailing credit line found among loose text.
+    pub credit: Option<String>,
+}
+
+/// Pass 3b: drops boilerplate blocks. `title` is the cleaned title.
+pub fn body(blocks: Vec<Block>, title: &str) -> Body {
+    let title_norm = normalize_words(title);
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut kept: Vec<Block> = Vec::new();
+    for b in blocks {
+        let norm = normalize_words(&b.text);
+        if norm.is_empty() && !b.media {
+            continue; // empty, &nbsp;-only or punctuation-only ("." lines)
+        }
+        if !norm.is_empty() && (norm == title_norm || is_widget_text(&norm)) {
+            continue;
+        }
+        if !norm.is_empty() && !seen.insert(norm) {
+            continue; // repeats an earlier block: the body repeated as plain text
+        }
+        kept.push(b);
+    }
+    // A short loose line at the very end, without sentence punctuation, is the source's
+    // credit ("مواقع", "وكالات", "المصدر: الجزيرة"). Only loose text qualifies: cleaned output
+    // wraps every block in <p>, so cleaning twice never takes a second credit line.
+    let mut credit = None;
+    if kept.len() >= 2 {
+        let last = kept.last().expect("len checked");
+        let words = last.text.split_whitespace().count();
+        let ends_sentence = last
+            .text
+            .ends_with(['.', '!', '?', '؟', '…', '»', '"', ':']);
+        if last.loose
+            && !last.media
+            && words <= 4
+            && last.text.chars().count() <= 40
+            && !ends_sentence
+        {
+            credit = Some(last.text.clone());
+            kept.pop();
+        }
+    }
+    let html = kept
+        .iter()
+        .map(|b| b.html.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let text = kept
+        .iter()
+        .filter(|b| !b.text.is_empty())
+        .map(|b| b.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    Body { html, text, credit }
+}

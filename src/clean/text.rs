@@ -1,0 +1,100 @@
+//! Display-text normalization: what readers see, made tidy but not changed in meaning.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Tidies text for display: Unicode NFC, Arabic presentation forms folded to base letters,
+/// bidi embedding/override/isolate controls and zero-width spaces removed, ZWNJ/ZWJ kept only
+/// between two letters (where Persian spelling or emoji need them), control characters removed.
+/// Whitespace is left alone; see [`collapse_whitespace`].
+pub fn tidy(s: &str) -> String {
+    let mut folded = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFC}' => {
+                unicode_normalization::char::decompose_compatible(c, |d| folded.push(d))
+            }
+            _ => folded.push(c),
+        }
+    }
+    let chars: Vec<char> = folded.nfc().collect();
+    let mut out = String::with_capacity(folded.len());
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '\u{200B}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+            | '\u{00AD}' => {}
+            '\u{200C}' | '\u{200D}' => {
+                let before = i > 0 && !chars[i - 1].is_whitespace();
+                let after = chars.get(i + 1).is_some_and(|n| !n.is_whitespace());
+                if before && after {
+                    out.push(c);
+                }
+            }
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => {}
+            // Non-characters and private-use code points never belong in news text and some
+            // are not allowed in XML.
+            '\u{FFFE}' | '\u{FFFF}' | '\u{E000}'..='\u{F8FF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Collapses every run of whitespace (including no-break spaces) into one space and trims.
+pub fn collapse_whitespace(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s
+        .split(|c: char| c.is_whitespace())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// The first `max` characters of `text`, cut at a word boundary, with "…" when cut.
+pub fn summarize(text: &str, max: usize) -> String {
+    let flat = collapse_whitespace(text);
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let cut: String = flat.chars().take(max).collect();
+    let at_word = match cut.rfind(' ') {
+        Some(i) if i > cut.len() / 2 => &cut[..i],
+        _ => &cut[..],
+    };
+    let trimmed =
+        at_word.trim_end_matches(|c: char| c.is_ascii_punctuation() || c == '،' || c == ' ');
+    format!("{trimmed}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tidy_folds_presentation_forms_and_drops_bidi_controls() {
+        assert_eq!(tidy("\u{FEDF}\u{FEF4}\u{FE91}\u{FEF4}\u{FE8E}"), "ليبيا");
+        assert_eq!(tidy("\u{202B}طرابلس\u{202C}\u{200F}"), "طرابلس");
+        assert_eq!(tidy("a\u{200B}b\u{0007}c"), "abc");
+        assert_eq!(tidy("می\u{200C}خواهم \u{200C}x"), "می\u{200C}خواهم x");
+        // NFC: e + combining acute becomes é
+        assert_eq!(tidy("e\u{0301}"), "é");
+    }
+
+    #[test]
+    fn summaries_cut_at_a_word_boundary() {
+        let s = "واصلت قوات حكومة الوفاق الوطني الليبية الضغط على قوات اللواء المتقاعد";
+        assert_eq!(summarize(s, 400), s);
+        assert_eq!(summarize(s, 20), "واصلت قوات حكومة…");
+        assert_eq!(summarize("  a   b  ", 10), "a b");
+    }
+}

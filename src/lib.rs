@@ -1,0 +1,33 @@
+//! marsad (مرصد, "observatory") watches Arabic news feeds, cleans every item, tags it by
+//! topic with Arabic-aware rules, stores it in SQLite and republishes filtered feeds.
+//!
+//! # Layout
+//!
+//! Data flows one way; each stage has its own output type and does not call the next:
+//!
+//! ```text
+//! config ─▶ fetch ─▶ parse ─▶ clean ─▶ tag ─▶ store ─▶ publish ─▶ server
+//! ```
+//!
+//! - [`config`]: TOML → typed, validated config; errors as `file:line:col: message`.
+//! - [`fetch`]: HTTP requests with limits, conditional GET; schedules as pure functions.
+//! - [`parse`]: bytes → [`model::ParsedFeed`] (charset detection, feed-rs, repair pass).
+//! - [`clean`]: sanitize HTML, drop boilerplate, normalize text, fingerprint stories.
+//! - [`tag`]: topic rules → one compiled matcher; pure, no I/O.
+//! - [`store`]: the only module that speaks SQL (SQLite via sqlx, `migrations/`).
+//! - [`publish`]: pure renderers for RSS, Atom, JSON Feed, OPML and the HTML page.
+//! - [`server`]: the axum layer; errors become HTTP statuses in one place.
+//! - [`pipeline`]: the one recipe that composes fetch → parse → clean → tag → store.
+//! - [`app`]: composition root for `serve`: store, scheduler, server, shutdown.
+
+pub mod app;
+pub mod clean;
+pub mod config;
+pub mod fetch;
+pub mod model;
+pub mod parse;
+pub mod pipeline;
+pub mod publish;
+pub mod server;
+pub mod store;
+pub mod tag;

@@ -1,0 +1,406 @@
+//! `marsad`: a thin clap front. Parses arguments, sets up logging, loads the config and
+//! calls the library.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+use serde_json::json;
+
+use marsad::config::{self, Config};
+use marsad::pipeline::{self, Processed};
+use marsad::publish::rfc3339;
+use marsad::tag::Matcher;
+
+#[derive(Parser)]
+#[command(
+    name = "marsad",
+    version,
+    about = "مرصد: watches Arabic news feeds, tags them by topic, republishes clean feeds"
+)]
+struct Cli {
+    /// Main config file [default: config/marsad.toml, else the copy built into the binary]
+    #[arg(long, global = true, env = "MARSAD_CONFIG")]
+    config: Option<PathBuf>,
+    /// Log format on stderr
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the scheduler and the HTTP server
+    Serve,
+    /// Fetch every enabled source once now, then exit
+    Fetch {
+        /// Ignore backoff and Retry-After
+        #[arg(long)]
+        force: bool,
+    },
+    /// Parse, clean and tag one feed (file or URL) without storing it
+    Inspect {
+        /// A file path or an http(s) URL
+        path_or_url: String,
+        /// Print one JSON document
+        #[arg(long)]
+        json: bool,
+    },
+    /// Validate the config files
+    Check,
+    /// Show sources and their fetch state
+    Sources {
+        #[command(subcommand)]
+        command: SourcesCommand,
+    },
+    /// Explain why an item has its topics
+    Explain {
+        /// Item id (as in /api/items/{id})
+        item_id: i64,
+    },
+    /// Re-tag every stored item with the current rules
+    Retag,
+}
+
+#[derive(Subcommand)]
+enum SourcesCommand {
+    /// List sources with their state
+    List {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.log_format);
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Loads the config: the given path, else `config/marsad.toml`, else the embedded copy.
+/// Errors are printed as `file:line:col: message`, one per line.
+fn load_config(path: Option<&Path>) -> Result<Config, ExitCode> {
+    let result = match path {
+        Some(p) => config::load(p),
+        None if Path::new("config/marsad.toml").exists() => {
+            config::load(Path::new("config/marsad.toml"))
+        }
+        None => config::load_embedded(),
+    };
+    result.map_err(|errors| {
+        for e in &errors.0 {
+            eprintln!("{e}");
+        }
+        ExitCode::FAILURE
+    })
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let cfg = match load_config(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    match cli.command {
+        Command::Check => {
+            println!(
+                "ok: {} ({} sources, {} topics)",
+                cfg.main_path.display(),
+                cfg.sources.len(),
+                cfg.topics.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve => {
+            let listener = tokio::net::TcpListener::bind(cfg.server.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", cfg.server.listen))?;
+            marsad::app::serve(cfg, listener, shutdown_signal()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Fetch { force } => fetch(cfg, force).await,
+        Command::Inspect { path_or_url, json } => inspect(&cfg, &path_or_url, json).await,
+        Command::Sources {
+            command: SourcesCommand::List { json },
+        } => {
+            let store = marsad::app::open_store(&cfg).await?;
+            let sources = store.sources().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&sources)?);
+            } else {
+                println!(
+                    "{:<20} {:>6} {:>5} {:>4} {:<20} {:<20} error",
+                    "id", "items", "http", "fail", "last success", "next due"
+                );
+                for s in sources {
+                    let when = |d: Option<chrono::DateTime<chrono::Utc>>| {
+                        d.map(rfc3339).unwrap_or_else(|| "-".into())
+                    };
+                    println!(
+                        "{:<20} {:>6} {:>5} {:>4} {:<20} {:<20} {}{}",
+                        s.id,
+                        s.item_count,
+                        s.http_status
+                            .map(|c| c.to_string())
+                            .unwrap_or_else(|| "-".into()),
+                        s.consecutive_failures,
+                        when(s.last_success),
+                        when(s.next_due),
+                        if s.retired { "[retired] " } else { "" },
+                        s.error.unwrap_or_default()
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { item_id } => {
+            let store = marsad::app::open_store(&cfg).await?;
+            let Some(item) = store.item(item_id).await? else {
+                eprintln!("no item {item_id}");
+                return Ok(ExitCode::FAILURE);
+            };
+            let matcher = Matcher::compile(&cfg.topics);
+            println!("#{} [{}] {}", item.id, item.source_id, item.title);
+            for e in matcher.evaluate(&item.title, &item.text) {
+                if e.matches.is_empty() && !e.tagged {
+                    continue;
+                }
+                let min = cfg
+                    .topics
+                    .iter()
+                    .find(|t| t.slug == e.slug)
+                    .map_or(0.0, |t| t.min_score);
+                let verdict = match (&e.vetoed_by, e.tagged) {
+                    (Some(v), _) => format!("not tagged: vetoed by exclude term {v:?}"),
+                    (None, true) => "TAGGED".to_string(),
+                    (None, false) => "not tagged".to_string(),
+                };
+                println!(
+                    "\n{}: score {} (min {}) → {}",
+                    e.slug, e.score, min, verdict
+                );
+                for m in &e.matches {
+                    let note = m
+                        .suppressed
+                        .as_deref()
+                        .map(|s| format!("  (not counted: {s})"))
+                        .unwrap_or_default();
+                    println!(
+                        "  {:>5} pts  {:<5} word {:<4} {} ← term {}{}",
+                        m.points,
+                        format!("{:?}", m.field).to_lowercase(),
+                        m.position,
+                        m.found,
+                        m.term,
+                        note
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Retag => {
+            let store = marsad::app::open_store(&cfg).await?;
+            let matcher = Arc::new(Matcher::compile(&cfg.topics));
+            let n = marsad::app::retag_all(&store, matcher, &marsad::app::rules_hash(&cfg.topics))
+                .await?;
+            println!("re-tagged {n} items");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn fetch(cfg: Config, force: bool) -> anyhow::Result<ExitCode> {
+    let store = marsad::app::open_store(&cfg).await?;
+    let total = cfg.sources.iter().filter(|s| s.enabled).count();
+    let tty = std::io::stderr().is_terminal();
+    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let d = done.clone();
+    let (outcomes, skipped) = marsad::app::fetch_all(&cfg, &store, force, move |o| {
+        let n = d.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if tty {
+            eprint!("\r[{n}/{total}] {:<30}", o.source_id);
+        }
+    })
+    .await?;
+    if tty {
+        eprintln!();
+    }
+    let (mut new, mut seen) = (0, 0);
+    for o in &outcomes {
+        new += o.report.new;
+        seen += o.report.seen;
+    }
+    for s in &skipped {
+        println!("skipped {s}");
+    }
+    let failed: Vec<_> = outcomes.iter().filter(|o| !o.ok).collect();
+    for o in &failed {
+        println!(
+            "failed  {}: {}",
+            o.source_id,
+            o.error.as_deref().unwrap_or("unknown error")
+        );
+    }
+    println!(
+        "fetched {} sources: {} ok, {} failed, {} skipped; {} items seen, {} new",
+        outcomes.len() + skipped.len(),
+        outcomes.len() - failed.len(),
+        failed.len(),
+        skipped.len(),
+        seen,
+        new
+    );
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn inspect(cfg: &Config, target: &str, as_json: bool) -> anyhow::Result<ExitCode> {
+    let (body, content_type, base) =
+        if target.starts_with("http://") || target.starts_with("https://") {
+            let url = url::Url::parse(target).context("bad URL")?;
+            let f = marsad::fetch::Fetcher::new(&cfg.fetch)?
+                .fetch(&url, &Default::default())
+                .await
+                .with_context(|| format!("cannot fetch {target}"))?;
+            (f.body, f.content_type, Some(f.final_url.to_string()))
+        } else {
+            let body = std::fs::read(target).with_context(|| format!("cannot read {target}"))?;
+            (body, None, None)
+        };
+    let matcher = Matcher::compile(&cfg.topics);
+    let processed: Processed = match pipeline::process(
+        &body,
+        content_type.as_deref(),
+        None,
+        base.as_deref(),
+        "ar",
+        &matcher,
+    ) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{target}: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    if as_json {
+        let entries: Vec<_> = processed
+            .items
+            .iter()
+            .map(|it| {
+                let e = &it.entry;
+                json!({
+                    "guid": e.guid,
+                    "url": e.url,
+                    "title": e.title,
+                    "author": e.author,
+                    "published": e.published.map(rfc3339),
+                    "updated": e.updated.map(rfc3339),
+                    "summary": e.summary,
+                    "content_html": e.content_html,
+                    "text": e.text,
+                    "language": e.language,
+                    "dir": e.dir,
+                    "source_credit": e.source_credit,
+                    "fingerprint": format!("{:016x}", e.fingerprint),
+                    "topics": it.tags,
+                })
+            })
+            .collect();
+        let doc = json!({
+            "feed": {
+                "title": processed.feed.title,
+                "link": processed.feed.link,
+                "language": processed.feed.language,
+                "format": processed.feed.format,
+            },
+            "entries": entries,
+            "warnings": processed.warnings,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        println!(
+            "{} ({}, {} entries)",
+            processed.feed.title.as_deref().unwrap_or("(untitled feed)"),
+            processed.feed.format,
+            processed.items.len()
+        );
+        for w in &processed.warnings {
+            println!("warning: {w}");
+        }
+        for it in &processed.items {
+            let tags: Vec<String> = it
+                .tags
+                .iter()
+                .map(|t| format!("{} ({})", t.slug, t.score))
+                .collect();
+            println!(
+                "\n• {}\n  {}\n  topics: {}",
+                it.entry.title,
+                it.entry.url.as_deref().unwrap_or("-"),
+                if tags.is_empty() {
+                    "-".into()
+                } else {
+                    tags.join(", ")
+                }
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,189 @@
+//! Plain data types shared by the stages. No I/O and no logic beyond small helpers.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// A feed as the parser understood it, before cleaning.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedFeed {
+    /// Feed title, raw (may hold entities or markup).
+    pub title: Option<String>,
+    /// The site's home page, if the feed names one.
+    pub link: Option<String>,
+    /// Feed language (`<language>`, `xml:lang`, JSON Feed `language`).
+    pub language: Option<String>,
+    /// "rss0", "rss1", "rss2", "atom" or "json".
+    pub format: String,
+    /// RSS `<ttl>` in minutes.
+    pub ttl: Option<u32>,
+    /// Entries in document order.
+    pub entries: Vec<ParsedEntry>,
+    /// Things the parser had to repair or guess (charset, malformed XML).
+    pub warnings: Vec<String>,
+}
+
+/// One entry as the parser found it: raw strings, nothing cleaned yet.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedEntry {
+    /// The feed's own id (RSS guid, Atom id); `None` when the feed gives none.
+    pub guid: Option<String>,
+    /// The article link.
+    pub link: Option<String>,
+    /// Raw title.
+    pub title: Option<String>,
+    /// Author name.
+    pub author: Option<String>,
+    /// Publication date.
+    pub published: Option<DateTime<Utc>>,
+    /// Last update date.
+    pub updated: Option<DateTime<Utc>>,
+    /// Raw summary / description (HTML or text).
+    pub summary: Option<String>,
+    /// Raw full content (`content:encoded`, Atom content), HTML.
+    pub content: Option<String>,
+    /// Item language when the feed states it.
+    pub language: Option<String>,
+    /// `xml:base` or equivalent base URL for relative links.
+    pub base: Option<String>,
+}
+
+/// An entry after cleaning: what readers are shown, plus the keys used for matching.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CleanEntry {
+    /// Stable key: the feed's guid, else the canonical link, else a hash of title and date.
+    pub guid: String,
+    /// Article link with tracking parameters removed.
+    pub url: Option<String>,
+    /// Link used for de-duplication (also without fragment).
+    pub canonical_url: Option<String>,
+    /// Title: entities decoded, tags removed, whitespace collapsed.
+    pub title: String,
+    /// Author name, cleaned.
+    pub author: Option<String>,
+    /// Publication date.
+    pub published: Option<DateTime<Utc>>,
+    /// Last update date.
+    pub updated: Option<DateTime<Utc>>,
+    /// Plain-text summary, at most about 300 characters, cut at a word boundary.
+    pub summary: String,
+    /// Sanitized HTML body without boilerplate.
+    pub content_html: String,
+    /// Plain text of the body, paragraphs separated by blank lines.
+    pub text: String,
+    /// Language of the item ("ar", "en", …).
+    pub language: String,
+    /// "rtl" or "ltr", detected from the text.
+    pub dir: &'static str,
+    /// A trailing credit line ("مواقع", "وكالات") kept apart from the body.
+    pub source_credit: Option<String>,
+    /// SimHash of the normalized title and text, for story de-duplication.
+    pub fingerprint: u64,
+}
+
+/// Which part of an item a match was found in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Field {
+    /// The title.
+    Title,
+    /// The body text.
+    Text,
+}
+
+/// One term occurrence that contributed to a topic's score.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct TagMatch {
+    /// The rule term, as the admin wrote it.
+    pub term: String,
+    /// What was actually found in the text (normalized form of the word or phrase).
+    pub found: String,
+    /// Field the match is in.
+    pub field: Field,
+    /// Word position inside the field (0-based).
+    pub position: usize,
+    /// Points it added (term weight × field weight); 0 when it was suppressed.
+    pub points: f64,
+    /// Why the match did not count, when it did not (context rule).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub suppressed: Option<String>,
+}
+
+/// A topic assigned to an item, with the evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct TopicTag {
+    /// Topic slug.
+    pub slug: String,
+    /// Sum of the points of the matches.
+    pub score: f64,
+    /// The matches that produced the score (and those suppressed by context rules).
+    pub matches: Vec<TagMatch>,
+}
+
+/// An item as stored, with its source and tags, ready to publish.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredItem {
+    /// Database id.
+    pub id: i64,
+    /// Source slug.
+    pub source_id: String,
+    /// Source display name.
+    pub source_name: String,
+    /// Source feed URL.
+    pub source_url: String,
+    /// Stable key inside the source.
+    pub guid: String,
+    /// Article link.
+    pub url: Option<String>,
+    /// Cleaned title.
+    pub title: String,
+    /// Author.
+    pub author: Option<String>,
+    /// Publication date as given by the feed.
+    pub published: Option<DateTime<Utc>>,
+    /// Update date as given by the feed.
+    pub updated: Option<DateTime<Utc>>,
+    /// When marsad first stored the item.
+    pub fetched_at: DateTime<Utc>,
+    /// Sort key (unix seconds): publication date clamped to the fetch time.
+    pub sort_ts: i64,
+    /// Plain-text summary.
+    pub summary: String,
+    /// Sanitized HTML body.
+    pub content_html: String,
+    /// Plain text body.
+    pub text: String,
+    /// Language.
+    pub language: String,
+    /// "rtl" or "ltr".
+    pub dir: String,
+    /// Trailing credit line.
+    pub source_credit: Option<String>,
+    /// Story group id.
+    pub story_id: i64,
+    /// Topics with scores and evidence.
+    pub topics: Vec<TopicTag>,
+    /// Other items of the same story (other sources), filled when de-duplicating.
+    pub also: Vec<AlsoReported>,
+}
+
+impl StoredItem {
+    /// The date shown to readers: publication date, else first seen.
+    pub fn date(&self) -> DateTime<Utc> {
+        self.published.unwrap_or(self.fetched_at)
+    }
+}
+
+/// Another source that carried the same story.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlsoReported {
+    /// Item id.
+    pub item_id: i64,
+    /// Source slug.
+    pub source_id: String,
+    /// Source display name.
+    pub source_name: String,
+    /// Link to that source's article.
+    pub url: Option<String>,
+    /// That source's title.
+    pub title: String,
+}

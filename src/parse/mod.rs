@@ -1,0 +1,168 @@
+//! Bytes → [`ParsedFeed`]: charset decided here, feed-rs inside, a repair pass for the
+//! malformed XML real sites send.
+//!
+//! Charset order: per-source override, then BOM, then the HTTP `Content-Type` charset, then
+//! the XML declaration, then UTF-8 when the bytes are valid UTF-8, else windows-1256 (the
+//! most common legacy Arabic charset). The text is converted to UTF-8 with encoding_rs and
+//! the XML declaration's `encoding` is removed, because feed-rs would otherwise decode the
+//! already-converted text a second time and garble it silently.
+//!
+//! feed-rs is strict: a bare `&` or an HTML entity such as `&nbsp;` fails the whole document.
+//! When the first parse fails, [`repair`] escapes stray ampersands, maps HTML named entities
+//! to numeric references and drops control characters, and the parse is tried once more.
+
+mod charset;
+mod repair;
+
+use chrono::{DateTime, Utc};
+use encoding_rs::Encoding;
+use feed_rs::model::{Entry, Feed, FeedType};
+
+use crate::model::{ParsedEntry, ParsedFeed};
+pub use charset::decode;
+pub use repair::repair;
+
+/// Why a body could not be read as a feed.
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    /// The body is empty.
+    #[error("empty body")]
+    Empty,
+    /// The body looks like an HTML page, not a feed.
+    #[error("this is an HTML page, not a feed (no RSS, Atom or JSON Feed root element)")]
+    HtmlPage,
+    /// feed-rs rejected it even after the repair pass.
+    #[error("not a valid feed: {0}")]
+    Invalid(String),
+}
+
+/// Sentinel id given to entries without guid/link: replaced by a stable key in cleaning.
+const NO_ID: &str = "\u{0}marsad-no-id";
+
+/// Parses a feed body. `content_type` is the HTTP header value, `override_encoding` the
+/// source's configured charset, `base` the URL the body came from (for relative links).
+pub fn parse(
+    body: &[u8],
+    content_type: Option<&str>,
+    override_encoding: Option<&'static Encoding>,
+    base: Option<&str>,
+) -> Result<ParsedFeed, ParseError> {
+    let mut warnings = Vec::new();
+    let decoded = charset::decode(body, content_type, override_encoding);
+    if let Some(w) = decoded.warning {
+        warnings.push(w);
+    }
+    let text = decoded.text;
+    let trimmed = text.trim_start();
+    if trimmed.is_empty() {
+        return Err(ParseError::Empty);
+    }
+    let parser = || {
+        feed_rs::parser::Builder::new()
+            .base_uri(base)
+            .id_generator(|_, _, _| NO_ID.to_string())
+            .sanitize_content(false)
+            .build()
+    };
+    let feed = match parser().parse(text.as_bytes()) {
+        Ok(f) => f,
+        Err(first) => {
+            let lower: String = trimmed.chars().take(200).collect::<String>().to_lowercase();
+            if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
+                return Err(ParseError::HtmlPage);
+            }
+            let (fixed, fixes) = repair(&text);
+            match parser().parse(fixed.as_bytes()) {
+                Ok(f) => {
+                    warnings.push(format!(
+                        "malformed XML repaired ({fixes}); first error: {first}"
+                    ));
+                    f
+                }
+                Err(_) => return Err(ParseError::Invalid(first.to_string())),
+            }
+        }
+    };
+    Ok(convert(feed, &text, warnings))
+}
+
+fn convert(feed: Feed, text: &str, warnings: Vec<String>) -> ParsedFeed {
+    let format = match feed.feed_type {
+        FeedType::Atom => "atom",
+        FeedType::JSON => "json",
+        FeedType::RSS0 => "rss0",
+        FeedType::RSS1 => "rss1",
+        FeedType::RSS2 => "rss2",
+    }
+    .to_string();
+    // feed-rs keeps only Atom's feed-level xml:lang; read RSS <language> / dc:language here.
+    let language = feed
+        .language
+        .clone()
+        .or_else(|| first_element_text(text, &["language", "dc:language"]))
+        .map(|l| l.trim().to_ascii_lowercase())
+        .filter(|l| !l.is_empty());
+    let link = feed
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .map(|l| l.href.clone());
+    ParsedFeed {
+        title: feed.title.map(|t| t.content),
+        link,
+        language,
+        format,
+        ttl: feed.ttl,
+        entries: feed.entries.into_iter().map(convert_entry).collect(),
+        warnings,
+    }
+}
+
+fn convert_entry(e: Entry) -> ParsedEntry {
+    let guid = Some(e.id).filter(|id| id != NO_ID && !id.trim().is_empty());
+    let link = e
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .or(e.links.first())
+        .map(|l| l.href.clone());
+    let author = e
+        .authors
+        .iter()
+        .find_map(|p| p.name.clone().or_else(|| p.email.clone()));
+    let content = e.content.and_then(|c| c.body);
+    let summary = e.summary.map(|s| s.content);
+    let published: Option<DateTime<Utc>> = e.published.or(e.updated);
+    ParsedEntry {
+        guid,
+        link,
+        title: e.title.map(|t| t.content),
+        author,
+        published,
+        updated: e.updated,
+        summary,
+        content,
+        language: e.language,
+        base: e.base,
+    }
+}
+
+/// Text of the first `<name>…</name>` in the document, for the few fields feed-rs drops.
+fn first_element_text(text: &str, names: &[&str]) -> Option<String> {
+    for name in names {
+        let open = format!("<{name}>");
+        if let Some(start) = text.find(&open) {
+            let rest = &text[start + open.len()..];
+            if let Some(end) = rest.find("</") {
+                let v = rest[..end].trim();
+                if !v.is_empty() && v.len() < 40 {
+                    return Some(v.to_string());
+                }
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests;

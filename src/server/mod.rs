@@ -1,0 +1,575 @@
+//! The axum layer: routes, query validation, HTTP caching headers.
+//!
+//! Handlers read from the store and hand items to `publish`; they never render XML or speak
+//! SQL themselves. The server takes its listener and a shutdown future, so tests run the
+//! real server on `127.0.0.1:0`.
+
+mod error;
+
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{DateTime, Utc};
+use tokio::net::TcpListener;
+
+pub use error::ServerError;
+
+use crate::config::{Config, TopicSpec};
+use crate::model::StoredItem;
+use crate::publish::{self, FeedInfo, Outline, html};
+use crate::store::{ItemQuery, Store};
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    /// Database.
+    pub store: Store,
+    /// The config in force; replaced as a whole on reload. A `std` lock: never held across
+    /// an `.await`.
+    pub config: Arc<RwLock<Arc<Config>>>,
+    /// A config problem to show admins (last failed reload), if any.
+    pub notice: Arc<RwLock<Option<String>>>,
+}
+
+impl AppState {
+    /// State for a store and config.
+    pub fn new(store: Store, config: Config) -> AppState {
+        AppState {
+            store,
+            config: Arc::new(RwLock::new(Arc::new(config))),
+            notice: Arc::new(RwLock::new(None)),
+        }
+    }
+
+    fn config(&self) -> Arc<Config> {
+        self.config.read().expect("config lock poisoned").clone()
+    }
+}
+
+/// The router with every route.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/topics/{slug}", get(topic_page))
+        .route("/feeds/{file}", get(topic_feed))
+        .route("/sources/{file}", get(source_feed))
+        .route("/opml", get(topics_opml))
+        .route("/sources.opml", get(sources_opml))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .route("/api/sources", get(api_sources))
+        .route("/api/items/{id}", get(api_item))
+        .route("/api/topics", get(api_topics))
+        .fallback(|| async { ServerError::NotFound("not found".into()) })
+        .with_state(state)
+}
+
+/// Serves until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Feed formats.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Format {
+    Rss,
+    Atom,
+    Json,
+}
+
+impl Format {
+    fn from_ext(ext: &str) -> Option<Format> {
+        match ext {
+            "rss" => Some(Format::Rss),
+            "atom" => Some(Format::Atom),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::Rss => "application/rss+xml; charset=utf-8",
+            Format::Atom => "application/atom+xml; charset=utf-8",
+            Format::Json => "application/feed+json; charset=utf-8",
+        }
+    }
+}
+
+fn split_file(file: &str) -> Result<(&str, Format), ServerError> {
+    let (name, ext) = file.rsplit_once('.').ok_or_else(|| {
+        ServerError::NotFound(format!("no such feed: {file} (use .rss, .atom or .json)"))
+    })?;
+    let format = Format::from_ext(ext).ok_or_else(|| {
+        ServerError::NotFound(format!(
+            "no such feed format: .{ext} (use .rss, .atom or .json)"
+        ))
+    })?;
+    Ok((name, format))
+}
+
+/// Query parameters of feeds, validated.
+fn parse_query(
+    raw: Option<&str>,
+    cfg: &Config,
+) -> Result<(ItemQuery, Vec<(String, String)>), ServerError> {
+    let mut q = ItemQuery::default();
+    let mut kept = Vec::new();
+    let pairs: Vec<(String, String)> = raw
+        .map(|r| {
+            url::form_urlencoded::parse(r.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let known_topic = |t: &str| cfg.topics.iter().any(|x| x.slug == t);
+    for (k, v) in pairs {
+        match k.as_str() {
+            "topic" | "all_topics" => {
+                for t in v.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+                    if !known_topic(t) {
+                        return Err(ServerError::BadRequest(format!("unknown topic {t:?}")));
+                    }
+                    if k == "topic" {
+                        q.topics.push(t.to_string());
+                    } else {
+                        q.all_topics.push(t.to_string());
+                    }
+                }
+            }
+            "source" => {
+                for s in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                    q.sources.push(s.to_string());
+                }
+            }
+            "limit" => {
+                q.limit = match v.parse::<u32>() {
+                    Ok(n) if (1..=500).contains(&n) => n,
+                    _ => {
+                        return Err(ServerError::BadRequest(format!(
+                            "limit must be a number from 1 to 500, got {v:?}"
+                        )));
+                    }
+                };
+            }
+            "since" => q.since = Some(parse_since(&v)?),
+            "dedup" => {
+                q.dedup = match v.as_str() {
+                    "true" | "1" | "yes" => true,
+                    "false" | "0" | "no" => false,
+                    _ => {
+                        return Err(ServerError::BadRequest(format!(
+                            "dedup must be true or false, got {v:?}"
+                        )));
+                    }
+                }
+            }
+            "before" => {
+                let parsed = v
+                    .split_once('.')
+                    .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)));
+                q.before =
+                    Some(parsed.ok_or_else(|| {
+                        ServerError::BadRequest(format!("bad paging cursor {v:?}"))
+                    })?);
+                continue;
+            }
+            _ => continue, // unknown parameters (tracking tags readers add) are ignored
+        }
+        kept.push((k, v));
+    }
+    Ok((q, kept))
+}
+
+/// `since`: RFC 3339, or a duration back from now ("24h", "7d").
+fn parse_since(v: &str) -> Result<i64, ServerError> {
+    if let Ok(d) = DateTime::parse_from_rfc3339(v) {
+        return Ok(d.timestamp());
+    }
+    match crate::config::parse_duration(v) {
+        Ok(d) => Ok(Utc::now().timestamp() - d.as_secs() as i64),
+        Err(_) => Err(ServerError::BadRequest(format!(
+            "since must be an RFC 3339 time (2026-11-29T08:00:00Z) or a duration (24h, 7d), got {v:?}"
+        ))),
+    }
+}
+
+async fn topic_feed(
+    State(st): State<AppState>,
+    Path(file): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ServerError> {
+    let (slug, format) = split_file(&file)?;
+    let cfg = st.config();
+    let (mut q, kept) = parse_query(raw.as_deref(), &cfg)?;
+    let (title, description) = if slug == "all" {
+        (
+            "مرصد: كل الأخبار".to_string(),
+            "كل الأخبار من كل المصادر".to_string(),
+        )
+    } else {
+        let t = find_topic(&cfg, slug)?;
+        q.topics.push(t.slug.clone());
+        (
+            format!("مرصد: {}", t.name),
+            t.description
+                .clone()
+                .unwrap_or_else(|| format!("أخبار {}", t.name)),
+        )
+    };
+    let path = format!("/feeds/{file}");
+    render_feed(
+        &st,
+        &cfg,
+        &format!("topic:{slug}"),
+        title,
+        description,
+        &path,
+        q,
+        kept,
+        format,
+        &headers,
+    )
+    .await
+}
+
+async fn source_feed(
+    State(st): State<AppState>,
+    Path(file): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ServerError> {
+    let (id, format) = split_file(&file)?;
+    let cfg = st.config();
+    let source = st
+        .store
+        .source(id)
+        .await?
+        .ok_or_else(|| ServerError::NotFound(format!("no such source: {id}")))?;
+    let (mut q, kept) = parse_query(raw.as_deref(), &cfg)?;
+    q.sources = vec![source.id.clone()];
+    // A source's own feed shows all its items: de-duplication is across sources.
+    q.dedup = false;
+    let path = format!("/sources/{file}");
+    let title = format!("مرصد: {}", source.name);
+    render_feed(
+        &st,
+        &cfg,
+        &format!("source:{id}"),
+        title,
+        format!("أخبار {} بعد التنظيف", source.name),
+        &path,
+        q,
+        kept,
+        format,
+        &headers,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)] // one call site per feed family; a struct would only rename them
+async fn render_feed(
+    st: &AppState,
+    cfg: &Config,
+    id: &str,
+    title: String,
+    description: String,
+    path: &str,
+    q: ItemQuery,
+    kept: Vec<(String, String)>,
+    format: Format,
+    headers: &HeaderMap,
+) -> Result<Response, ServerError> {
+    let items = st.store.items(&q).await?;
+    let base = &cfg.server.base_url;
+    let with_query = |extra: Option<String>| {
+        let mut ser = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &kept {
+            ser.append_pair(k, v);
+        }
+        if let Some(c) = &extra {
+            ser.append_pair("before", c);
+        }
+        let qs = ser.finish();
+        if qs.is_empty() {
+            format!("{base}{path}")
+        } else {
+            format!("{base}{path}?{qs}")
+        }
+    };
+    let next_url = (items.len() as u32 == q.limit)
+        .then(|| {
+            items
+                .last()
+                .map(|l| with_query(Some(format!("{}.{}", l.sort_ts, l.id))))
+        })
+        .flatten();
+    let updated = items
+        .iter()
+        .map(|i| i.fetched_at.max(i.updated.unwrap_or(i.fetched_at)))
+        .max()
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+    let info = FeedInfo {
+        id: id.to_string(),
+        title,
+        description,
+        self_url: with_query(q.before.map(|(a, b)| format!("{a}.{b}"))),
+        html_url: format!("{base}/"),
+        next_url,
+        updated,
+        base_url: base.clone(),
+    };
+    let body = match format {
+        Format::Rss => publish::rss(&info, &items),
+        Format::Atom => publish::atom(&info, &items),
+        Format::Json => publish::json(&info, &items),
+    };
+    Ok(cached_response(
+        body,
+        format.content_type(),
+        updated,
+        cfg,
+        headers,
+    ))
+}
+
+/// Adds `ETag`, `Last-Modified` and `Cache-Control`; answers 304 to a matching validator.
+fn cached_response(
+    body: String,
+    content_type: &str,
+    updated: DateTime<Utc>,
+    cfg: &Config,
+    headers: &HeaderMap,
+) -> Response {
+    let etag = format!(
+        "\"{:016x}\"",
+        crate::clean::fingerprint::simhash(&body) ^ body.len() as u64 ^ fnv(body.as_bytes())
+    );
+    let last_modified = updated.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    let inm = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok());
+    let ims = headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| DateTime::parse_from_rfc2822(v).ok());
+    let not_modified = match (inm, ims) {
+        (Some(inm), _) => inm.split(',').any(|t| t.trim() == etag || t.trim() == "*"),
+        (None, Some(ims)) => updated.timestamp() <= ims.timestamp(),
+        _ => false,
+    };
+    let max_age = (cfg.fetch.interval.as_secs() / 3).clamp(60, 900);
+    let mut h = HeaderMap::new();
+    h.insert(
+        header::ETAG,
+        HeaderValue::from_str(&etag).expect("hex is a valid header"),
+    );
+    h.insert(
+        header::LAST_MODIFIED,
+        HeaderValue::from_str(&last_modified).expect("ascii date"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_str(&format!("public, max-age={max_age}")).expect("ascii"),
+    );
+    if not_modified {
+        return (StatusCode::NOT_MODIFIED, h).into_response();
+    }
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(static_type(content_type)),
+    );
+    (StatusCode::OK, h, body).into_response()
+}
+
+fn static_type(ct: &str) -> &'static str {
+    match ct {
+        "application/rss+xml; charset=utf-8" => "application/rss+xml; charset=utf-8",
+        "application/atom+xml; charset=utf-8" => "application/atom+xml; charset=utf-8",
+        "application/feed+json; charset=utf-8" => "application/feed+json; charset=utf-8",
+        "text/x-opml; charset=utf-8" => "text/x-opml; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+fn find_topic<'a>(cfg: &'a Config, slug: &str) -> Result<&'a TopicSpec, ServerError> {
+    cfg.topics
+        .iter()
+        .find(|t| t.slug == slug)
+        .ok_or_else(|| ServerError::NotFound(format!("no such topic: {slug}")))
+}
+
+async fn index(
+    State(st): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ServerError> {
+    render_page(&st, None, raw).await
+}
+
+async fn topic_page(
+    State(st): State<AppState>,
+    Path(slug): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ServerError> {
+    render_page(&st, Some(slug), raw).await
+}
+
+async fn render_page(
+    st: &AppState,
+    topic: Option<String>,
+    raw: Option<String>,
+) -> Result<Response, ServerError> {
+    let cfg = st.config();
+    let heading = match &topic {
+        Some(slug) => format!("مرصد: {}", find_topic(&cfg, slug)?.name),
+        None => "مرصد — متابعة الأخبار العربية".to_string(),
+    };
+    let (mut q, _) = parse_query(raw.as_deref(), &cfg)?;
+    let search: Option<String> = raw.as_deref().and_then(|r| {
+        url::form_urlencoded::parse(r.as_bytes())
+            .find(|(k, _)| k == "q")
+            .map(|(_, v)| v.into_owned())
+    });
+    if let Some(t) = &topic {
+        q.topics.push(t.clone());
+    }
+    q.limit = q.limit.min(100);
+    let items: Vec<StoredItem> = st.store.items(&q).await?;
+    let counts = st.store.topic_counts().await?;
+    let topics: Vec<html::TopicLink> = cfg
+        .topics
+        .iter()
+        .map(|t| html::TopicLink {
+            slug: t.slug.clone(),
+            name: t.name.clone(),
+            count: counts.get(&t.slug).copied().unwrap_or(0),
+        })
+        .collect();
+    let sources: Vec<html::SourceLink> = st
+        .store
+        .sources()
+        .await?
+        .into_iter()
+        .filter(|s| !s.retired)
+        .map(|s| html::SourceLink {
+            id: s.id,
+            name: s.name,
+            count: s.item_count,
+            error: s.error,
+        })
+        .collect();
+    let notice = st.notice.read().expect("notice lock").clone();
+    let body = html::page(&html::Page {
+        heading,
+        topic: topic.as_deref(),
+        query: search.as_deref(),
+        topics: &topics,
+        sources: &sources,
+        items: &items,
+        notice: notice.as_deref(),
+    });
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response())
+}
+
+async fn topics_opml(State(st): State<AppState>) -> Response {
+    let cfg = st.config();
+    let base = &cfg.server.base_url;
+    let outlines: Vec<Outline> = std::iter::once(Outline {
+        title: "مرصد: كل الأخبار".into(),
+        xml_url: format!("{base}/feeds/all.atom"),
+        html_url: format!("{base}/"),
+    })
+    .chain(cfg.topics.iter().map(|t| Outline {
+        title: format!("مرصد: {}", t.name),
+        xml_url: format!("{base}/feeds/{}.atom", t.slug),
+        html_url: format!("{base}/topics/{}", t.slug),
+    }))
+    .collect();
+    opml_response(publish::opml("مرصد: المواضيع", &outlines))
+}
+
+async fn sources_opml(State(st): State<AppState>) -> Response {
+    let cfg = st.config();
+    let outlines: Vec<Outline> = cfg
+        .sources
+        .iter()
+        .map(|s| Outline {
+            title: s.name.clone(),
+            xml_url: s.url.to_string(),
+            html_url: s.url.origin().ascii_serialization(),
+        })
+        .collect();
+    opml_response(publish::opml("مرصد: المصادر", &outlines))
+}
+
+fn opml_response(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")], body).into_response()
+}
+
+async fn readyz(State(st): State<AppState>) -> Response {
+    if st.store.ping().await {
+        (StatusCode::OK, "ready\n").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
+    }
+}
+
+async fn api_sources(State(st): State<AppState>) -> Result<Response, ServerError> {
+    Ok(axum::Json(st.store.sources().await?).into_response())
+}
+
+async fn api_item(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ServerError> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ServerError::NotFound(format!("no such item: {id}")))?;
+    let item = st
+        .store
+        .item(id)
+        .await?
+        .ok_or_else(|| ServerError::NotFound(format!("no such item: {id}")))?;
+    Ok(axum::Json(item).into_response())
+}
+
+async fn api_topics(State(st): State<AppState>) -> Result<Response, ServerError> {
+    let cfg = st.config();
+    let counts = st.store.topic_counts().await?;
+    let topics: Vec<serde_json::Value> = cfg
+        .topics
+        .iter()
+        .map(|t| {
+            serde_json::json!({
+                "slug": t.slug,
+                "name": t.name,
+                "description": t.description,
+                "items": counts.get(&t.slug).copied().unwrap_or(0),
+                "feeds": {
+                    "atom": format!("{}/feeds/{}.atom", cfg.server.base_url, t.slug),
+                    "rss": format!("{}/feeds/{}.rss", cfg.server.base_url, t.slug),
+                    "json": format!("{}/feeds/{}.json", cfg.server.base_url, t.slug),
+                }
+            })
+        })
+        .collect();
+    Ok(axum::Json(topics).into_response())
+}

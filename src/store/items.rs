@@ -1,0 +1,449 @@
+//! The `items` and `item_topics` tables: saving fetched items, story grouping, queries.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::{Store, StoreError};
+use crate::clean::fingerprint::{SAME_STORY_MAX_DISTANCE, distance};
+use crate::model::{AlsoReported, CleanEntry, StoredItem, TopicTag};
+
+/// How far apart (seconds) two items may be and still be grouped as one story by
+/// fingerprint. Wire copies appear within hours; three days covers late republishing.
+const STORY_WINDOW_SECS: i64 = 3 * 86400;
+
+/// An item to save: cleaned entry plus its tags.
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    /// The cleaned entry.
+    pub entry: CleanEntry,
+    /// Its topic tags.
+    pub tags: Vec<TopicTag>,
+}
+
+/// What saving a feed's items did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SaveReport {
+    /// Items in the batch.
+    pub seen: u32,
+    /// Items stored for the first time.
+    pub new: u32,
+    /// Items whose content changed and were updated.
+    pub updated: u32,
+}
+
+/// Filters for listing items (feeds, API, page).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemQuery {
+    /// Any of these topics (empty: no topic filter).
+    pub topics: Vec<String>,
+    /// All of these topics.
+    pub all_topics: Vec<String>,
+    /// Any of these sources (empty: all).
+    pub sources: Vec<String>,
+    /// Only items at or after this time (unix seconds).
+    pub since: Option<i64>,
+    /// Paging cursor: only items strictly before (sort_ts, id).
+    pub before: Option<(i64, i64)>,
+    /// At most this many items.
+    pub limit: u32,
+    /// Show each story once (its earliest item).
+    pub dedup: bool,
+}
+
+impl Default for ItemQuery {
+    fn default() -> Self {
+        ItemQuery {
+            topics: Vec::new(),
+            all_topics: Vec::new(),
+            sources: Vec::new(),
+            since: None,
+            before: None,
+            limit: 50,
+            dedup: true,
+        }
+    }
+}
+
+fn content_hash(e: &CleanEntry) -> String {
+    // The fields a reader sees; a change in any of them is an update.
+    let key = format!(
+        "{}\u{1}{}\u{1}{}\u{1}{:?}\u{1}{:?}\u{1}{:?}",
+        e.title, e.content_html, e.summary, e.url, e.author, e.updated
+    );
+    format!(
+        "{:016x}{:08x}",
+        crate::clean::fingerprint::simhash(&key),
+        key.len()
+    )
+}
+
+impl Store {
+    /// Saves one feed's items in one transaction. Items are unique per (source, guid);
+    /// an unchanged item is left alone, a changed one updated (and re-tagged).
+    pub async fn save_items(
+        &self,
+        source_id: &str,
+        items: &[NewItem],
+        now: DateTime<Utc>,
+    ) -> Result<SaveReport, StoreError> {
+        let mut report = SaveReport {
+            seen: items.len() as u32,
+            ..SaveReport::default()
+        };
+        let mut tx = self.pool.begin().await?;
+        for item in items {
+            let e = &item.entry;
+            let hash = content_hash(e);
+            let existing: Option<(i64, String)> = sqlx::query_as(
+                "SELECT id, content_hash FROM items WHERE source_id = ? AND guid = ?",
+            )
+            .bind(source_id)
+            .bind(&e.guid)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let id = match existing {
+                Some((_, h)) if h == hash => continue,
+                Some((id, _)) => {
+                    sqlx::query(
+                        "UPDATE items SET url = ?, canonical_url = ?, title = ?, author = ?, published = ?,
+                           updated = ?, summary = ?, content_html = ?, text = ?, language = ?, dir = ?,
+                           source_credit = ?, fingerprint = ?, content_hash = ? WHERE id = ?",
+                    )
+                    .bind(&e.url)
+                    .bind(&e.canonical_url)
+                    .bind(&e.title)
+                    .bind(&e.author)
+                    .bind(e.published.map(|d| d.timestamp()))
+                    .bind(e.updated.map(|d| d.timestamp()))
+                    .bind(&e.summary)
+                    .bind(&e.content_html)
+                    .bind(&e.text)
+                    .bind(&e.language)
+                    .bind(e.dir)
+                    .bind(&e.source_credit)
+                    .bind(e.fingerprint as i64)
+                    .bind(&hash)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                    report.updated += 1;
+                    id
+                }
+                None => {
+                    let sort_ts = e.published.map_or(now, |p| p.min(now)).timestamp();
+                    let story = find_story(&mut tx, source_id, e, sort_ts).await?;
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO items (source_id, guid, url, canonical_url, title, author, published,
+                           updated, fetched_at, sort_ts, summary, content_html, text, language, dir,
+                           source_credit, fingerprint, story_id, content_hash)
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    )
+                    .bind(source_id)
+                    .bind(&e.guid)
+                    .bind(&e.url)
+                    .bind(&e.canonical_url)
+                    .bind(&e.title)
+                    .bind(&e.author)
+                    .bind(e.published.map(|d| d.timestamp()))
+                    .bind(e.updated.map(|d| d.timestamp()))
+                    .bind(now.timestamp())
+                    .bind(sort_ts)
+                    .bind(&e.summary)
+                    .bind(&e.content_html)
+                    .bind(&e.text)
+                    .bind(&e.language)
+                    .bind(e.dir)
+                    .bind(&e.source_credit)
+                    .bind(e.fingerprint as i64)
+                    .bind(story.unwrap_or(0))
+                    .bind(&hash)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    if story.is_none() {
+                        sqlx::query("UPDATE items SET story_id = id WHERE id = ?")
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    report.new += 1;
+                    id
+                }
+            };
+            write_tags(&mut tx, id, &item.tags).await?;
+        }
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    /// Items matching a query, newest first.
+    pub async fn items(&self, q: &ItemQuery) -> Result<Vec<StoredItem>, StoreError> {
+        let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(SELECT_ITEMS);
+        b.push(" WHERE 1=1");
+        push_filters(&mut b, q, "i");
+        if let Some((ts, id)) = q.before {
+            b.push(" AND (i.sort_ts < ").push_bind(ts);
+            b.push(" OR (i.sort_ts = ")
+                .push_bind(ts)
+                .push(" AND i.id < ")
+                .push_bind(id)
+                .push("))");
+        }
+        if q.dedup {
+            // The earliest item of its story among those the same filters select.
+            b.push(" AND NOT EXISTS (SELECT 1 FROM items j WHERE j.story_id = i.story_id AND (j.sort_ts < i.sort_ts OR (j.sort_ts = i.sort_ts AND j.id < i.id))");
+            push_filters(&mut b, q, "j");
+            b.push(")");
+        }
+        b.push(" ORDER BY i.sort_ts DESC, i.id DESC LIMIT ")
+            .push_bind(i64::from(q.limit));
+        let rows = b.build().fetch_all(&self.pool).await?;
+        let mut items: Vec<StoredItem> = rows.iter().map(row_to_item).collect::<Result<_, _>>()?;
+        self.attach_tags(&mut items).await?;
+        if q.dedup {
+            self.attach_also(&mut items).await?;
+        }
+        Ok(items)
+    }
+
+    /// One item by id, with tags and the other sources of its story.
+    pub async fn item(&self, id: i64) -> Result<Option<StoredItem>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{SELECT_ITEMS} WHERE i.id = ?"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let mut items = vec![row_to_item(&row)?];
+        self.attach_tags(&mut items).await?;
+        self.attach_also(&mut items).await?;
+        Ok(items.pop())
+    }
+
+    /// Number of items per topic.
+    pub async fn topic_counts(&self) -> Result<HashMap<String, i64>, StoreError> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT topic, COUNT(*) FROM item_topics GROUP BY topic")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// Time of the newest change to any item (for feed `updated` and HTTP validators).
+    pub async fn last_change(&self) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT MAX(fetched_at) FROM items")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Items in id order after `after_id`, for re-tagging in batches: (id, title, text).
+    pub async fn item_texts(
+        &self,
+        after_id: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, String, String)>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT id, title, text FROM items WHERE id > ? ORDER BY id LIMIT ?")
+                .bind(after_id)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Replaces the tags of many items in one transaction.
+    pub async fn replace_tags(&self, tags: &[(i64, Vec<TopicTag>)]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for (id, t) in tags {
+            write_tags(&mut tx, *id, t).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn attach_tags(&self, items: &mut [StoredItem]) -> Result<(), StoreError> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT item_id, topic, score, matches FROM item_topics WHERE item_id IN (",
+        );
+        let mut sep = b.separated(", ");
+        for it in items.iter() {
+            sep.push_bind(it.id);
+        }
+        b.push(") ORDER BY score DESC, topic");
+        let rows = b.build().fetch_all(&self.pool).await?;
+        let mut by_id: HashMap<i64, Vec<TopicTag>> = HashMap::new();
+        for r in rows {
+            let matches: String = r.try_get("matches")?;
+            by_id
+                .entry(r.try_get("item_id")?)
+                .or_default()
+                .push(TopicTag {
+                    slug: r.try_get("topic")?,
+                    score: r.try_get("score")?,
+                    matches: serde_json::from_str(&matches)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                });
+        }
+        for it in items.iter_mut() {
+            it.topics = by_id.remove(&it.id).unwrap_or_default();
+        }
+        Ok(())
+    }
+
+    async fn attach_also(&self, items: &mut [StoredItem]) -> Result<(), StoreError> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT i.id, i.story_id, i.source_id, s.name, i.url, i.title FROM items i JOIN sources s ON s.id = i.source_id WHERE i.story_id IN (",
+        );
+        let mut sep = b.separated(", ");
+        for it in items.iter() {
+            sep.push_bind(it.story_id);
+        }
+        b.push(") ORDER BY i.sort_ts, i.id");
+        let rows = b.build().fetch_all(&self.pool).await?;
+        for it in items.iter_mut() {
+            it.also = rows
+                .iter()
+                .filter(|r| {
+                    r.get::<i64, _>("story_id") == it.story_id && r.get::<i64, _>("id") != it.id
+                })
+                .map(|r| AlsoReported {
+                    item_id: r.get("id"),
+                    source_id: r.get("source_id"),
+                    source_name: r.get("name"),
+                    url: r.get("url"),
+                    title: r.get("title"),
+                })
+                .collect();
+        }
+        Ok(())
+    }
+}
+
+const SELECT_ITEMS: &str = "SELECT i.*, s.name AS source_name, s.url AS source_url FROM items i JOIN sources s ON s.id = i.source_id";
+
+fn push_filters(b: &mut QueryBuilder<Sqlite>, q: &ItemQuery, alias: &str) {
+    if !q.topics.is_empty() {
+        b.push(format!(
+            " AND EXISTS (SELECT 1 FROM item_topics t WHERE t.item_id = {alias}.id AND t.topic IN ("
+        ));
+        let mut sep = b.separated(", ");
+        for t in &q.topics {
+            sep.push_bind(t.clone());
+        }
+        b.push("))");
+    }
+    for t in &q.all_topics {
+        b.push(format!(
+            " AND EXISTS (SELECT 1 FROM item_topics t WHERE t.item_id = {alias}.id AND t.topic = "
+        ));
+        b.push_bind(t.clone()).push(")");
+    }
+    if !q.sources.is_empty() {
+        b.push(format!(" AND {alias}.source_id IN ("));
+        let mut sep = b.separated(", ");
+        for s in &q.sources {
+            sep.push_bind(s.clone());
+        }
+        b.push(")");
+    }
+    if let Some(since) = q.since {
+        b.push(format!(" AND {alias}.sort_ts >= ")).push_bind(since);
+    }
+}
+
+async fn write_tags(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    item_id: i64,
+    tags: &[TopicTag],
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM item_topics WHERE item_id = ?")
+        .bind(item_id)
+        .execute(&mut **tx)
+        .await?;
+    for t in tags {
+        sqlx::query("INSERT INTO item_topics (item_id, topic, score, matches) VALUES (?, ?, ?, ?)")
+            .bind(item_id)
+            .bind(&t.slug)
+            .bind(t.score)
+            .bind(
+                serde_json::to_string(&t.matches)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            )
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The story a new item belongs to: same guid or canonical URL in another source, else the
+/// nearest fingerprint within the window, else none (a new story).
+async fn find_story(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    source_id: &str,
+    e: &CleanEntry,
+    sort_ts: i64,
+) -> Result<Option<i64>, StoreError> {
+    let same: Option<i64> = sqlx::query_scalar(
+        "SELECT story_id FROM items WHERE source_id != ? AND (guid = ? OR canonical_url = ?) ORDER BY sort_ts LIMIT 1",
+    )
+    .bind(source_id)
+    .bind(&e.guid)
+    .bind(&e.canonical_url)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if same.is_some() {
+        return Ok(same);
+    }
+    if e.fingerprint == 0 {
+        return Ok(None);
+    }
+    let candidates: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT story_id, fingerprint FROM items WHERE source_id != ? AND sort_ts BETWEEN ? AND ? AND fingerprint != 0",
+    )
+    .bind(source_id)
+    .bind(sort_ts - STORY_WINDOW_SECS)
+    .bind(sort_ts + STORY_WINDOW_SECS)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(candidates
+        .into_iter()
+        .map(|(story, fp)| (distance(fp as u64, e.fingerprint), story))
+        .filter(|(d, _)| *d <= SAME_STORY_MAX_DISTANCE)
+        .min()
+        .map(|(_, story)| story))
+}
+
+fn row_to_item(r: &sqlx::sqlite::SqliteRow) -> Result<StoredItem, StoreError> {
+    let ts = |v: Option<i64>| v.and_then(|s| DateTime::from_timestamp(s, 0));
+    Ok(StoredItem {
+        id: r.try_get("id")?,
+        source_id: r.try_get("source_id")?,
+        source_name: r.try_get("source_name")?,
+        source_url: r.try_get("source_url")?,
+        guid: r.try_get("guid")?,
+        url: r.try_get("url")?,
+        title: r.try_get("title")?,
+        author: r.try_get("author")?,
+        published: ts(r.try_get("published")?),
+        updated: ts(r.try_get("updated")?),
+        fetched_at: ts(Some(r.try_get("fetched_at")?)).unwrap_or_default(),
+        sort_ts: r.try_get("sort_ts")?,
+        summary: r.try_get("summary")?,
+        content_html: r.try_get("content_html")?,
+        text: r.try_get("text")?,
+        language: r.try_get("language")?,
+        dir: r.try_get("dir")?,
+        source_credit: r.try_get("source_credit")?,
+        story_id: r.try_get("story_id")?,
+        topics: Vec::new(),
+        also: Vec::new(),
+    })
+}

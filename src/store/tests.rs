@@ -1,0 +1,324 @@
+use chrono::{DateTime, Utc};
+
+use super::*;
+use crate::model::{CleanEntry, Field, TagMatch, TopicTag};
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn entry(guid: &str, title: &str, text: &str, url: &str) -> CleanEntry {
+    CleanEntry {
+        guid: guid.into(),
+        url: Some(format!("https://{url}")),
+        canonical_url: Some(url.into()),
+        title: title.into(),
+        author: None,
+        published: Some(t("2026-11-29T08:00:00Z")),
+        updated: None,
+        summary: text.into(),
+        content_html: format!("<p>{text}</p>"),
+        text: text.into(),
+        language: "ar".into(),
+        dir: "rtl",
+        source_credit: None,
+        fingerprint: crate::clean::fingerprint::simhash(text),
+    }
+}
+
+fn tag(slug: &str) -> TopicTag {
+    TopicTag {
+        slug: slug.into(),
+        score: 3.0,
+        matches: vec![TagMatch {
+            term: "ليبيا".into(),
+            found: "ليبيا".into(),
+            field: Field::Title,
+            position: 0,
+            points: 3.0,
+            suppressed: None,
+        }],
+    }
+}
+
+async fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("sub/m.db")).await.unwrap();
+    s.sync_sources(&[
+        SourceRow {
+            id: "a".into(),
+            name: "أ".into(),
+            url: "http://a/f".into(),
+        },
+        SourceRow {
+            id: "b".into(),
+            name: "ب".into(),
+            url: "http://b/f".into(),
+        },
+    ])
+    .await
+    .unwrap();
+    (dir, s)
+}
+
+const TEXT1: &str = "واصلت قوات حكومة الوفاق الوطني الليبية الضغط على قوات اللواء المتقاعد خليفة حفتر جنوبي طرابلس فأجبرتها على التراجع في حين دعا حفتر لإسقاط اتفاق الصخيرات";
+const TEXT2: &str = "أعلنت المؤسسة الوطنية للنفط استئناف الإنتاج في حقل الشرارة جنوب غرب البلاد بعد توقف دام أسبوعين بسبب احتجاجات محلية طالبت بتحسين الخدمات";
+
+#[tokio::test]
+async fn saving_the_same_items_twice_adds_nothing_and_changes_update() {
+    let (_d, s) = store().await;
+    let now = t("2026-11-29T09:00:00Z");
+    let items = vec![NewItem {
+        entry: entry("1", "خبر", TEXT1, "a/1"),
+        tags: vec![tag("libya")],
+    }];
+    assert_eq!(
+        s.save_items("a", &items, now).await.unwrap(),
+        SaveReport {
+            seen: 1,
+            new: 1,
+            updated: 0
+        }
+    );
+    assert_eq!(
+        s.save_items("a", &items, now).await.unwrap(),
+        SaveReport {
+            seen: 1,
+            new: 0,
+            updated: 0
+        }
+    );
+    let mut changed = items.clone();
+    changed[0].entry.title = "خبر معدل".into();
+    changed[0].tags = vec![];
+    assert_eq!(
+        s.save_items("a", &changed, now).await.unwrap(),
+        SaveReport {
+            seen: 1,
+            new: 0,
+            updated: 1
+        }
+    );
+    let all = s.items(&ItemQuery::default()).await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].title, "خبر معدل");
+    assert!(all[0].topics.is_empty());
+    assert_eq!(all[0].fetched_at, now);
+}
+
+#[tokio::test]
+async fn topic_source_and_time_filters_select_items() {
+    let (_d, s) = store().await;
+    let now = t("2026-11-29T09:00:00Z");
+    s.save_items(
+        "a",
+        &[NewItem {
+            entry: entry("1", "ليبيا", TEXT1, "a/1"),
+            tags: vec![tag("libya")],
+        }],
+        now,
+    )
+    .await
+    .unwrap();
+    s.save_items(
+        "b",
+        &[NewItem {
+            entry: entry("2", "نفط", TEXT2, "b/2"),
+            tags: vec![tag("oil")],
+        }],
+        now,
+    )
+    .await
+    .unwrap();
+    let q = |f: fn(&mut ItemQuery)| {
+        let mut q = ItemQuery::default();
+        f(&mut q);
+        q
+    };
+    let ids = |v: Vec<crate::model::StoredItem>| v.into_iter().map(|i| i.guid).collect::<Vec<_>>();
+    assert_eq!(
+        ids(s
+            .items(&q(|q| q.topics = vec!["libya".into()]))
+            .await
+            .unwrap()),
+        vec!["1"]
+    );
+    assert_eq!(
+        ids(s
+            .items(&q(|q| q.topics = vec!["libya".into(), "oil".into()]))
+            .await
+            .unwrap())
+        .len(),
+        2
+    );
+    assert_eq!(
+        ids(s
+            .items(&q(|q| q.all_topics = vec!["libya".into(), "oil".into()]))
+            .await
+            .unwrap())
+        .len(),
+        0
+    );
+    assert_eq!(
+        ids(s.items(&q(|q| q.sources = vec!["b".into()])).await.unwrap()),
+        vec!["2"]
+    );
+    assert_eq!(
+        ids(s
+            .items(&q(|q| q.since = Some(t("2026-11-29T08:30:00Z").timestamp())))
+            .await
+            .unwrap())
+        .len(),
+        0
+    );
+    let counts = s.topic_counts().await.unwrap();
+    assert_eq!((counts["libya"], counts["oil"]), (1, 1));
+}
+
+#[tokio::test]
+async fn the_same_story_from_two_sources_is_shown_once_with_the_other_listed() {
+    let (_d, s) = store().await;
+    let now = t("2026-11-29T09:00:00Z");
+    let first = entry("a-1", "قوات الوفاق تتقدم", TEXT1, "a/1");
+    let mut copy = entry(
+        "b-9",
+        "تقدم جديد لقوات الوفاق جنوب طرابلس",
+        &format!("{TEXT1} وقالت مصادر إن المعارك مستمرة"),
+        "b/9",
+    );
+    copy.published = Some(t("2026-11-29T08:30:00Z"));
+    let other = entry("b-10", "النفط", TEXT2, "b/10");
+    s.save_items(
+        "a",
+        &[NewItem {
+            entry: first,
+            tags: vec![],
+        }],
+        now,
+    )
+    .await
+    .unwrap();
+    s.save_items(
+        "b",
+        &[
+            NewItem {
+                entry: copy,
+                tags: vec![],
+            },
+            NewItem {
+                entry: other,
+                tags: vec![],
+            },
+        ],
+        now,
+    )
+    .await
+    .unwrap();
+
+    let deduped = s.items(&ItemQuery::default()).await.unwrap();
+    let guids: Vec<&str> = deduped.iter().map(|i| i.guid.as_str()).collect();
+    assert_eq!(guids, vec!["b-10", "a-1"]);
+    assert_eq!(deduped[1].also.len(), 1);
+    assert_eq!(deduped[1].also[0].source_id, "b");
+    assert!(deduped[0].also.is_empty());
+    let all = s
+        .items(&ItemQuery {
+            dedup: false,
+            ..ItemQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 3);
+}
+
+#[tokio::test]
+async fn a_canonical_url_shared_by_two_sources_is_one_story_whatever_the_text() {
+    let (_d, s) = store().await;
+    let now = t("2026-11-29T09:00:00Z");
+    s.save_items(
+        "a",
+        &[NewItem {
+            entry: entry("x", "أ", TEXT1, "wire/1"),
+            tags: vec![],
+        }],
+        now,
+    )
+    .await
+    .unwrap();
+    s.save_items(
+        "b",
+        &[NewItem {
+            entry: entry("y", "ب", TEXT2, "wire/1"),
+            tags: vec![],
+        }],
+        now,
+    )
+    .await
+    .unwrap();
+    let items = s
+        .items(&ItemQuery {
+            dedup: false,
+            ..ItemQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(items[0].story_id, items[1].story_id);
+}
+
+#[tokio::test]
+async fn fetch_state_is_recorded_and_retired_sources_are_marked() {
+    let (_d, s) = store().await;
+    let now = t("2026-11-29T09:00:00Z");
+    let rec = FetchRecord {
+        attempted: now,
+        success: false,
+        http_status: Some(500),
+        error: Some("HTTP 500".into()),
+        next_due: now + chrono::Duration::minutes(30),
+        ..FetchRecord::default()
+    };
+    s.record_fetch("a", &rec).await.unwrap();
+    s.record_fetch("a", &rec).await.unwrap();
+    let a = s.source("a").await.unwrap().unwrap();
+    assert_eq!(
+        (a.consecutive_failures, a.http_status, a.error.as_deref()),
+        (2, Some(500), Some("HTTP 500"))
+    );
+    s.record_fetch(
+        "a",
+        &FetchRecord {
+            success: true,
+            http_status: Some(200),
+            etag: Some("\"e\"".into()),
+            error: None,
+            ..rec.clone()
+        },
+    )
+    .await
+    .unwrap();
+    let a = s.source("a").await.unwrap().unwrap();
+    assert_eq!(
+        (
+            a.consecutive_failures,
+            a.error,
+            a.etag.as_deref(),
+            a.last_success
+        ),
+        (0, None, Some("\"e\""), Some(now))
+    );
+    s.sync_sources(&[SourceRow {
+        id: "a".into(),
+        name: "أ".into(),
+        url: "http://a/moved".into(),
+    }])
+    .await
+    .unwrap();
+    let all = s.sources().await.unwrap();
+    assert_eq!(
+        all.iter()
+            .map(|s| (s.id.as_str(), s.retired))
+            .collect::<Vec<_>>(),
+        vec![("a", false), ("b", true)]
+    );
+    assert_eq!(all[0].etag, None, "a new URL drops the old validators");
+}

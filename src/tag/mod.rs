@@ -1,0 +1,485 @@
+//! Topic tagging: rules from `topics.toml` compiled into one Aho-Corasick matcher.
+//!
+//! Pure functions, no I/O. Tags are a function of (item title, item text, rules) only.
+//!
+//! # How a term matches
+//!
+//! Text and terms go through the same normalizer ([`crate::clean::arabic::normalize_words`]):
+//! diacritics, tatweel and letter variants are folded and every run of non-letters is one
+//! space. Every term of every topic (and every context and exclude term) becomes one pattern
+//! in a single automaton, so an item costs one pass per field whatever the number of topics.
+//!
+//! A pattern hit counts only when the rest of the word around it is an allowed affix:
+//!
+//! - before it, nothing or an Arabic proclitic chain: conjunction (و ف), preposition (ب ك ل),
+//!   article (ال), e.g. و، ب، ال، وال، بال، لل، فلل، وب;
+//! - after it, nothing or a common suffix (ي ية يون يين ات ها هم ين ون ان …). A term ending in
+//!   ا ة or ي is matched on its stem, so `ليبيا` finds ليبي، الليبية، الليبيين، بليبيا;
+//! - a term starting with ال also matches after ل (للمجلس) and other proclitics;
+//! - Latin terms and terms marked `exact = true` must be whole words: nothing before or after.
+//!
+//! # Precedence
+//!
+//! 1. `exclude` terms veto a topic when found anywhere in the item.
+//! 2. A term with `unless_near` does not count when a context term is within `window` words;
+//!    one with `only_near` counts only when a context term is that near. Title and text are
+//!    read as one sequence for this, so the lead paragraph explains the headline.
+//! 3. Each counted match adds `weight × field weight` (title 3, text 1).
+//! 4. A topic is tagged when its score reaches `min_score`.
+//! 5. Composite topics (`all_of`, `any_of`, `none_of`) are then decided from the tags above.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::clean::arabic::normalize_words;
+use crate::config::TopicSpec;
+use crate::model::{Field, TagMatch, TopicTag};
+
+/// Points a match in the title is worth, per weight unit.
+pub const TITLE_WEIGHT: f64 = 3.0;
+/// Points a match in the body text is worth, per weight unit.
+pub const TEXT_WEIGHT: f64 = 1.0;
+
+/// Proclitic chains allowed before an Arabic term: (و|ف)? (ب|ك|ل)? (ال)?, with ل + ال
+/// written لل.
+fn proclitics() -> Vec<String> {
+    let mut out = Vec::new();
+    for c in ["", "و", "ف"] {
+        for p in ["", "ب", "ك", "ل"] {
+            for a in ["", "ال"] {
+                if p == "ل" && a == "ال" {
+                    out.push(format!("{c}لل"));
+                } else {
+                    out.push(format!("{c}{p}{a}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Suffixes allowed after a stem that keeps its last letter (طرابلس، حفتر).
+const SUFFIXES: &[&str] = &[
+    "", "ي", "يه", "يون", "يين", "يان", "ه", "ها", "هم", "هما", "ات", "ين", "ون", "ان", "يا",
+];
+/// Suffixes allowed after a short (≤ 3 letters) stem, where more would hit other words.
+const SHORT_SUFFIXES: &[&str] = &["", "ي", "يه", "يون", "يين"];
+/// Suffixes allowed after a stem whose final ا/ه/ي was removed (ليبيا → ليبي…).
+const STRIPPED_SUFFIXES: &[&str] = &[
+    "ي",
+    "يه",
+    "يون",
+    "يين",
+    "يان",
+    "ه",
+    "ها",
+    "هم",
+    "ين",
+    "ون",
+    "ات",
+    "اوي",
+    "اويه",
+    "اويون",
+    "اويين",
+];
+
+#[derive(Debug, Clone, PartialEq)]
+enum Affix {
+    /// Whole word only.
+    Exact,
+    /// Arabic affixes; `article` when the term's own ال was removed from the pattern,
+    /// `stripped` when its final vowel letter was.
+    Arabic {
+        article: bool,
+        stripped: Option<char>,
+        bare: bool,
+        short: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Role {
+    /// Term `term` of topic `topic`.
+    Term { topic: usize, term: usize },
+    /// Context word for term `term` of topic `topic`.
+    Context { topic: usize, term: usize },
+    /// Exclude word of topic `topic`.
+    Exclude { topic: usize },
+}
+
+#[derive(Debug, Clone)]
+struct Use {
+    role: Role,
+    affix: Affix,
+    words: usize,
+}
+
+#[derive(Debug, Clone)]
+struct CompiledTerm {
+    text: String,
+    weight: f64,
+    window: usize,
+    unless_near: bool,
+    only_near: bool,
+}
+
+#[derive(Debug, Clone)]
+struct CompiledTopic {
+    spec: TopicSpec,
+    terms: Vec<CompiledTerm>,
+}
+
+/// All topics compiled into one matcher.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    ac: Option<AhoCorasick>,
+    /// For each automaton pattern, every rule that uses it.
+    uses: Vec<Vec<Use>>,
+    topics: Vec<CompiledTopic>,
+    proclitics: Vec<String>,
+}
+
+/// A topic's evaluation for one item, tagged or not (for explanations and dry runs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// Topic slug.
+    pub slug: String,
+    /// Whether the item gets the tag.
+    pub tagged: bool,
+    /// Score reached.
+    pub score: f64,
+    /// The exclude term that vetoed the topic, if any.
+    pub vetoed_by: Option<String>,
+    /// Matches, counted and suppressed.
+    pub matches: Vec<TagMatch>,
+}
+
+struct Hit {
+    use_idx: (usize, usize),
+    field: Field,
+    position: usize,
+    /// Position in title and text read as one sequence: context rules look across the
+    /// boundary, because a headline's "طرابلس" is explained by its lead paragraph.
+    global: usize,
+    found: String,
+}
+
+impl Matcher {
+    /// Compiles topics (already validated by `config`).
+    pub fn compile(topics: &[TopicSpec]) -> Matcher {
+        let mut pattern_ids: HashMap<String, usize> = HashMap::new();
+        let mut patterns: Vec<String> = Vec::new();
+        let mut uses: Vec<Vec<Use>> = Vec::new();
+        let mut add = |text: &str, exact: bool, role: Role| {
+            let Some((pattern, affix)) = pattern_for(text, exact) else {
+                return;
+            };
+            let words = pattern.split(' ').count();
+            let id = *pattern_ids.entry(pattern.clone()).or_insert_with(|| {
+                patterns.push(pattern);
+                uses.push(Vec::new());
+                uses.len() - 1
+            });
+            uses[id].push(Use { role, affix, words });
+        };
+        let mut compiled = Vec::new();
+        for (ti, t) in topics.iter().enumerate() {
+            let mut terms = Vec::new();
+            for (k, term) in t.terms.iter().enumerate() {
+                add(&term.term, term.exact, Role::Term { topic: ti, term: k });
+                for c in term.unless_near.iter().chain(&term.only_near) {
+                    add(c, false, Role::Context { topic: ti, term: k });
+                }
+                terms.push(CompiledTerm {
+                    text: term.term.clone(),
+                    weight: term.weight,
+                    window: term.window,
+                    unless_near: !term.unless_near.is_empty(),
+                    only_near: !term.only_near.is_empty(),
+                });
+            }
+            for x in &t.exclude {
+                add(x, false, Role::Exclude { topic: ti });
+            }
+            compiled.push(CompiledTopic {
+                spec: t.clone(),
+                terms,
+            });
+        }
+        let ac = (!patterns.is_empty()).then(|| {
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::Standard)
+                .build(&patterns)
+                .expect("patterns are plain strings of bounded size")
+        });
+        Matcher {
+            ac,
+            uses,
+            topics: compiled,
+            proclitics: proclitics(),
+        }
+    }
+
+    /// Slugs of the compiled topics, in config order.
+    pub fn slugs(&self) -> impl Iterator<Item = &str> {
+        self.topics.iter().map(|t| t.spec.slug.as_str())
+    }
+
+    /// The tags an item gets, highest score first.
+    pub fn tag(&self, title: &str, text: &str) -> Vec<TopicTag> {
+        let mut tags: Vec<TopicTag> = self
+            .evaluate(title, text)
+            .into_iter()
+            .filter(|e| e.tagged)
+            .map(|e| TopicTag {
+                slug: e.slug,
+                score: e.score,
+                matches: e.matches,
+            })
+            .collect();
+        tags.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.slug.cmp(&b.slug)));
+        tags
+    }
+
+    /// Every topic's evaluation for an item, in config order.
+    pub fn evaluate(&self, title: &str, text: &str) -> Vec<Evaluation> {
+        let mut hits = Vec::new();
+        let title_words = self.scan(title, Field::Title, 0, &mut hits);
+        self.scan(text, Field::Text, title_words, &mut hits);
+
+        let mut evals: Vec<Evaluation> = self
+            .topics
+            .iter()
+            .map(|t| Evaluation {
+                slug: t.spec.slug.clone(),
+                tagged: false,
+                score: 0.0,
+                vetoed_by: None,
+                matches: Vec::new(),
+            })
+            .collect();
+        for h in &hits {
+            let u = &self.uses[h.use_idx.0][h.use_idx.1];
+            match u.role {
+                Role::Exclude { topic } => {
+                    evals[topic]
+                        .vetoed_by
+                        .get_or_insert_with(|| h.found.clone());
+                }
+                Role::Context { .. } => {}
+                Role::Term { topic, term } => {
+                    let t = &self.topics[topic].terms[term];
+                    let near = || {
+                        hits.iter().any(|c| {
+                            let cu = &self.uses[c.use_idx.0][c.use_idx.1];
+                            cu.role == (Role::Context { topic, term })
+                                && within(h.global, u.words, c.global, cu.words, t.window)
+                        })
+                    };
+                    let suppressed = if t.unless_near && near() {
+                        Some(format!("context word within {} words", t.window))
+                    } else if t.only_near && !near() {
+                        Some(format!("no context word within {} words", t.window))
+                    } else {
+                        None
+                    };
+                    let field_weight = match h.field {
+                        Field::Title => TITLE_WEIGHT,
+                        Field::Text => TEXT_WEIGHT,
+                    };
+                    let points = if suppressed.is_some() {
+                        0.0
+                    } else {
+                        t.weight * field_weight
+                    };
+                    evals[topic].score += points;
+                    evals[topic].matches.push(TagMatch {
+                        term: t.text.clone(),
+                        found: h.found.clone(),
+                        field: h.field,
+                        position: h.position,
+                        points,
+                        suppressed,
+                    });
+                }
+            }
+        }
+        for (e, t) in evals.iter_mut().zip(&self.topics) {
+            e.score = (e.score * 1000.0).round() / 1000.0;
+            e.tagged =
+                !t.spec.is_composite() && e.vetoed_by.is_none() && e.score >= t.spec.min_score;
+        }
+        self.decide_composites(&mut evals);
+        evals
+    }
+
+    /// Composite topics are decided from the others; they may nest (no cycles: config checks).
+    fn decide_composites(&self, evals: &mut [Evaluation]) {
+        let index: HashMap<&str, usize> = self
+            .topics
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.spec.slug.as_str(), i))
+            .collect();
+        // Repeat until nothing changes: depth is bounded by the number of composites.
+        for _ in 0..self.topics.len() {
+            let mut changed = false;
+            for (i, t) in self.topics.iter().enumerate() {
+                let s = &t.spec;
+                if !s.is_composite() {
+                    continue;
+                }
+                let is = |slug: &String| index.get(slug.as_str()).is_some_and(|&j| evals[j].tagged);
+                let tagged = evals[i].vetoed_by.is_none()
+                    && s.all_of.iter().all(is)
+                    && (s.any_of.is_empty() || s.any_of.iter().any(is))
+                    && !s.none_of.iter().any(is);
+                let members: Vec<usize> = s
+                    .all_of
+                    .iter()
+                    .chain(&s.any_of)
+                    .filter_map(|m| index.get(m.as_str()).copied())
+                    .filter(|&j| evals[j].tagged)
+                    .collect();
+                let score = members.iter().map(|&j| evals[j].score).sum();
+                let matches = members
+                    .iter()
+                    .flat_map(|&j| evals[j].matches.clone())
+                    .collect();
+                if evals[i].tagged != tagged || evals[i].score != score {
+                    changed = true;
+                }
+                evals[i].tagged = tagged;
+                evals[i].score = score;
+                evals[i].matches = matches;
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    /// Adds the accepted hits in `raw`; returns its number of words.
+    fn scan(&self, raw: &str, field: Field, offset: usize, hits: &mut Vec<Hit>) -> usize {
+        let text = normalize_words(raw);
+        let Some(ac) = &self.ac else { return 0 };
+        if text.is_empty() {
+            return 0;
+        }
+        let bytes = text.as_bytes();
+        for m in ac.find_overlapping_iter(&text) {
+            let (start, end) = (m.start(), m.end());
+            let word_start = text[..start].rfind(' ').map_or(0, |i| i + 1);
+            let word_end = text[end..].find(' ').map_or(text.len(), |i| end + i);
+            let prefix = &text[word_start..start];
+            let suffix = &text[end..word_end];
+            let pid = m.pattern().as_usize();
+            let mut position = None;
+            for (k, u) in self.uses[pid].iter().enumerate() {
+                if !self.accepts(&u.affix, prefix, suffix) {
+                    continue;
+                }
+                let pos = *position.get_or_insert_with(|| {
+                    bytes[..word_start].iter().filter(|&&b| b == b' ').count()
+                });
+                hits.push(Hit {
+                    use_idx: (pid, k),
+                    field,
+                    position: pos,
+                    global: offset + pos,
+                    found: text[word_start..word_end].to_string(),
+                });
+            }
+        }
+        bytes.iter().filter(|&&b| b == b' ').count() + 1
+    }
+
+    fn accepts(&self, affix: &Affix, prefix: &str, suffix: &str) -> bool {
+        match affix {
+            Affix::Exact => prefix.is_empty() && suffix.is_empty(),
+            Affix::Arabic {
+                article,
+                stripped,
+                bare,
+                short,
+            } => {
+                let prefix_ok = if *article {
+                    // The term's own ال was taken off the pattern: the word must carry an
+                    // article, alone or after proclitics (ال، وال، بال، لل، فلل…).
+                    prefix.ends_with("ال") && self.proclitics.iter().any(|p| p == prefix)
+                        || prefix.ends_with("لل") && self.proclitics.iter().any(|p| p == prefix)
+                } else {
+                    self.proclitics.iter().any(|p| p == prefix)
+                };
+                let suffix_ok = match stripped {
+                    Some(last) => {
+                        suffix.strip_prefix(*last).is_some_and(str::is_empty)
+                            || STRIPPED_SUFFIXES.contains(&suffix)
+                            || (*bare && suffix.is_empty())
+                    }
+                    None if *short => SHORT_SUFFIXES.contains(&suffix),
+                    None => SUFFIXES.contains(&suffix),
+                };
+                prefix_ok && suffix_ok
+            }
+        }
+    }
+}
+
+/// True when two word spans are at most `window` words apart.
+fn within(a: usize, a_len: usize, b: usize, b_len: usize, window: usize) -> bool {
+    let a_end = a + a_len.saturating_sub(1);
+    let b_end = b + b_len.saturating_sub(1);
+    let gap = if b > a_end {
+        b - a_end
+    } else {
+        a.saturating_sub(b_end)
+    };
+    gap <= window
+}
+
+/// The automaton pattern and affix rule for a term.
+fn pattern_for(term: &str, exact: bool) -> Option<(String, Affix)> {
+    let norm = normalize_words(term);
+    if norm.is_empty() {
+        return None;
+    }
+    let arabic = norm.chars().any(crate::clean::arabic::is_arabic_letter);
+    if exact || !arabic {
+        return Some((norm, Affix::Exact));
+    }
+    let mut words: Vec<String> = norm.split(' ').map(str::to_string).collect();
+    let mut article = false;
+    if words[0].starts_with("ال") && words[0].chars().count() > 3 {
+        words[0] = words[0]["ال".len()..].to_string();
+        article = true;
+    }
+    let last = words.last_mut().expect("non-empty");
+    let mut stripped = None;
+    let mut bare = false;
+    if let Some(c) = last
+        .chars()
+        .last()
+        .filter(|c| matches!(c, 'ا' | 'ه' | 'ي') && last.chars().count() >= 4)
+    {
+        last.pop();
+        stripped = Some(c);
+        // A stem ending in ي is itself a word (ليبيا → ليبي); others are not
+        // (سبها → سبه is another word entirely).
+        bare = last.ends_with('ي');
+    }
+    let short = last.chars().count() <= 3 && words.len() == 1;
+    Some((
+        words.join(" "),
+        Affix::Arabic {
+            article,
+            stripped,
+            bare,
+            short,
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,140 @@
+//! Shared test helpers: a loopback feed server, a config in a temp dir, the real marsad server
+//! on port 0.
+#![allow(dead_code)] // each test binary uses a different subset of these helpers
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::Router;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use tokio::net::TcpListener;
+
+/// A handler for the fake feed server: gets the request headers and the hit count so far.
+pub type Handler = Arc<dyn Fn(&HeaderMap, usize) -> Response + Send + Sync>;
+
+/// A feed server on 127.0.0.1 with one handler per path; counts requests per path.
+pub struct FeedServer {
+    pub addr: SocketAddr,
+    pub hits: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+}
+
+impl FeedServer {
+    pub async fn start(routes: Vec<(&str, Handler)>) -> FeedServer {
+        let hits: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>> = Arc::default();
+        let mut router = Router::new();
+        for (path, handler) in routes {
+            let hits = hits.clone();
+            let p = path.to_string();
+            router = router.route(
+                path,
+                axum::routing::get(move |headers: HeaderMap| {
+                    let n = {
+                        let mut h = hits.lock().unwrap();
+                        let e = h.entry(p.clone()).or_insert(0);
+                        *e += 1;
+                        *e
+                    };
+                    let r = handler(&headers, n);
+                    async move { r }
+                }),
+            );
+        }
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        });
+        FeedServer { addr, hits }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn hits(&self, path: &str) -> usize {
+        self.hits.lock().unwrap().get(path).copied().unwrap_or(0)
+    }
+}
+
+/// A handler that always answers `body` with `content_type`.
+pub fn serve_bytes(body: Vec<u8>, content_type: &'static str) -> Handler {
+    Arc::new(move |_, _| {
+        Response::builder()
+            .header("content-type", content_type)
+            .body(axum::body::Body::from(body.clone()))
+            .unwrap()
+    })
+}
+
+/// Path of a fixture file.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// The shipped topics file.
+pub fn shipped_topics() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/topics.toml"))
+        .unwrap()
+}
+
+/// Writes marsad.toml, sources.toml and topics.toml into `dir`; returns the main path.
+/// `sources` is a list of (id, url).
+pub fn write_config(dir: &Path, sources: &[(&str, String)], fetch_extra: &str) -> PathBuf {
+    let mut s = String::new();
+    for (id, url) in sources {
+        s.push_str(&format!(
+            "[[sources]]\nid = \"{id}\"\nname = \"مصدر {id}\"\nurl = \"{url}\"\ninterval = \"10m\"\n\n"
+        ));
+    }
+    std::fs::write(dir.join("sources.toml"), s).unwrap();
+    std::fs::write(dir.join("topics.toml"), shipped_topics()).unwrap();
+    let main = dir.join("marsad.toml");
+    std::fs::write(
+        &main,
+        format!(
+            "sources_file = \"sources.toml\"\ntopics_file = \"topics.toml\"\n[server]\nlisten = \"127.0.0.1:0\"\nbase_url = \"http://marsad.test\"\n[storage]\ndatabase = \"data/marsad.db\"\n[fetch]\ninterval = \"10m\"\ntimeout = \"5s\"\nconnect_timeout = \"2s\"\n{fetch_extra}\n"
+        ),
+    )
+    .unwrap();
+    main
+}
+
+/// The real marsad HTTP server on 127.0.0.1:0 (no scheduler); returns its base URL and a
+/// shutdown sender.
+pub async fn start_marsad(
+    config: marsad::config::Config,
+) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let store = marsad::app::open_store(&config).await.unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let state = marsad::server::AppState::new(store, config);
+    tokio::spawn(async move {
+        marsad::server::serve(listener, state, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    (format!("http://{addr}"), tx)
+}
+
+/// A plain HTTP client for the tests.
+pub fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
+/// Counts calls; handy in handlers.
+pub fn counter() -> Arc<AtomicUsize> {
+    Arc::new(AtomicUsize::new(0))
+}
+
+pub fn bump(c: &AtomicUsize) -> usize {
+    c.fetch_add(1, Ordering::SeqCst) + 1
+}
