@@ -246,20 +246,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 async fn fetch(cfg: Config, force: bool) -> anyhow::Result<ExitCode> {
     let store = marsad::app::open_store(&cfg).await?;
-    let total = cfg.sources.iter().filter(|s| s.enabled).count();
-    let tty = std::io::stderr().is_terminal();
-    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let d = done.clone();
+    let total = cfg.sources.iter().filter(|s| s.enabled).count() as u64;
+    // A progress bar only on a terminal; scripts and CI get the summary lines alone.
+    let bar = if std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(total);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let b = bar.clone();
     let (outcomes, skipped) = marsad::app::fetch_all(&cfg, &store, force, move |o| {
-        let n = d.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        if tty {
-            eprint!("\r[{n}/{total}] {:<30}", o.source_id);
-        }
+        b.set_message(o.source_id.clone());
+        b.inc(1);
     })
     .await?;
-    if tty {
-        eprintln!();
-    }
+    bar.finish_and_clear();
     let (mut new, mut seen) = (0, 0);
     for o in &outcomes {
         new += o.report.new;

@@ -96,7 +96,7 @@ pub fn pre_pass(html: &str, base: Option<&Url>) -> String {
     }
     handlers.push(element!("a[href]", |el| {
         if let Some(href) = el.get_attribute("href") {
-            match resolve(base, &href) {
+            match resolve(base, &decode_attribute(&href)) {
                 Some(u) if matches!(u.scheme(), "http" | "https" | "mailto") => {
                     el.set_attribute("href", u.as_str())?;
                 }
@@ -107,7 +107,7 @@ pub fn pre_pass(html: &str, base: Option<&Url>) -> String {
         Ok(())
     }));
     handlers.push(element!("img[src]", |el| {
-        let src = el.get_attribute("src").unwrap_or_default();
+        let src = decode_attribute(&el.get_attribute("src").unwrap_or_default());
         match resolve(base, &src) {
             Some(u) if is_tracker(&u) => el.remove(),
             Some(u) if matches!(u.scheme(), "http" | "https") => {
@@ -125,6 +125,57 @@ pub fn pre_pass(html: &str, base: Option<&Url>) -> String {
     // lol_html only fails on memory limits it is not given here; fall back to the input,
     // which ammonia still sanitizes.
     rewrite_str(html, settings).unwrap_or_else(|_| html.to_string())
+}
+
+/// Decodes character references in a raw attribute value (lol_html hands them over
+/// undecoded), so `jav&#x61;script:` is seen as the `javascript:` URL a browser would see.
+/// Only numeric references and the XML five matter in URLs; other named references are
+/// left as they are and make the URL relative (harmless).
+fn decode_attribute(v: &str) -> String {
+    if !v.contains('&') {
+        return v.to_string();
+    }
+    let mut out = String::with_capacity(v.len());
+    let mut rest = v;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let end = rest.find(';').filter(|&e| e <= 12);
+        let decoded = end.and_then(|e| {
+            let name = &rest[1..e];
+            let c = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "colon" => Some(':'),
+                "tab" => Some('\t'),
+                "newline" => Some('\n'),
+                _ => name
+                    .strip_prefix("#x")
+                    .or_else(|| name.strip_prefix("#X"))
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            }?;
+            Some((c, e))
+        });
+        match decoded {
+            Some((c, e)) => {
+                out.push(c);
+                rest = &rest[e + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    // Browsers ignore tabs and newlines inside URLs ("java\tscript:").
+    out.retain(|c| c != '\t' && c != '\n' && c != '\r');
+    out
 }
 
 fn sanitizer() -> &'static ammonia::Builder<'static> {

@@ -133,13 +133,16 @@ fn convert_entry(e: Entry) -> ParsedEntry {
     let content = e.content.and_then(|c| c.body);
     let summary = e.summary.map(|s| s.content);
     let published: Option<DateTime<Utc>> = e.published.or(e.updated);
+    // feed-rs copies RSS pubDate into `updated` too; an update time equal to the
+    // publication time is no information, and marsad never invents values.
+    let updated = e.updated.filter(|u| Some(*u) != published);
     ParsedEntry {
         guid,
         link,
         title: e.title.map(|t| t.content),
         author,
         published,
-        updated: e.updated,
+        updated,
         summary,
         content,
         language: e.language,

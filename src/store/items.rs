@@ -13,6 +13,40 @@ use crate::model::{AlsoReported, CleanEntry, StoredItem, TopicTag};
 /// fingerprint. Wire copies appear within hours; three days covers late republishing.
 const STORY_WINDOW_SECS: i64 = 3 * 86400;
 
+/// Fingerprints of recent items, sorted by time, for story grouping.
+#[derive(Debug, Default)]
+pub(super) struct StoryIndex {
+    /// (sort_ts, fingerprint, story_id, source_id), sorted by sort_ts.
+    entries: Vec<(i64, u64, i64, std::sync::Arc<str>)>,
+}
+
+/// How far back the index is loaded; older items still group by guid or canonical URL.
+const STORY_INDEX_DAYS: i64 = 14;
+
+impl StoryIndex {
+    fn insert(&mut self, e: (i64, u64, i64, std::sync::Arc<str>)) {
+        let at = self.entries.partition_point(|x| x.0 <= e.0);
+        self.entries.insert(at, e);
+    }
+
+    /// The story of the nearest fingerprint from another source within the window.
+    fn nearest(&self, source_id: &str, fp: u64, sort_ts: i64) -> Option<i64> {
+        let lo = self
+            .entries
+            .partition_point(|x| x.0 < sort_ts - STORY_WINDOW_SECS);
+        let hi = self
+            .entries
+            .partition_point(|x| x.0 <= sort_ts + STORY_WINDOW_SECS);
+        self.entries[lo..hi]
+            .iter()
+            .filter(|x| &*x.3 != source_id)
+            .map(|x| (distance(x.1, fp), x.2))
+            .filter(|(d, _)| *d <= SAME_STORY_MAX_DISTANCE)
+            .min()
+            .map(|(_, story)| story)
+    }
+}
+
 /// An item to save: cleaned entry plus its tags.
 #[derive(Debug, Clone)]
 pub struct NewItem {
@@ -92,7 +126,14 @@ impl Store {
             seen: items.len() as u32,
             ..SaveReport::default()
         };
-        let mut tx = self.pool.begin().await?;
+        let mut index_guard = self.stories.lock().await;
+        if index_guard.is_none() {
+            *index_guard = Some(self.load_story_index(now).await?);
+        }
+        let index = index_guard.as_mut().expect("loaded above");
+        let source: std::sync::Arc<str> = source_id.into();
+        let mut added = Vec::new();
+        let mut tx = self.write().await?;
         for item in items {
             let e = &item.entry;
             let hash = content_hash(e);
@@ -133,7 +174,15 @@ impl Store {
                 }
                 None => {
                     let sort_ts = e.published.map_or(now, |p| p.min(now)).timestamp();
-                    let story = find_story(&mut tx, source_id, e, sort_ts).await?;
+                    let story = match same_article(&mut tx, source_id, e).await? {
+                        Some(s) => Some(s),
+                        // Items of this batch share its source, so they never group with
+                        // each other by fingerprint: the index (other sources) is enough.
+                        None if e.fingerprint != 0 => {
+                            index.nearest(source_id, e.fingerprint, sort_ts)
+                        }
+                        None => None,
+                    };
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO items (source_id, guid, url, canonical_url, title, author, published,
                            updated, fetched_at, sort_ts, summary, content_html, text, language, dir,
@@ -167,6 +216,9 @@ impl Store {
                             .execute(&mut *tx)
                             .await?;
                     }
+                    if e.fingerprint != 0 {
+                        added.push((sort_ts, e.fingerprint, story.unwrap_or(id)));
+                    }
                     report.new += 1;
                     id
                 }
@@ -174,7 +226,32 @@ impl Store {
             write_tags(&mut tx, id, &item.tags).await?;
         }
         tx.commit().await?;
+        // Only committed items enter the index.
+        for (ts, fp, story) in added {
+            index.insert((ts, fp, story, source.clone()));
+        }
         Ok(report)
+    }
+
+    async fn load_story_index(&self, now: DateTime<Utc>) -> Result<StoryIndex, StoreError> {
+        let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+            "SELECT sort_ts, fingerprint, story_id, source_id FROM items WHERE sort_ts >= ? AND fingerprint != 0 ORDER BY sort_ts",
+        )
+        .bind(now.timestamp() - STORY_INDEX_DAYS * 86400)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut sources: HashMap<String, std::sync::Arc<str>> = HashMap::new();
+        let entries = rows
+            .into_iter()
+            .map(|(ts, fp, story, src)| {
+                let s = sources
+                    .entry(src.clone())
+                    .or_insert_with(|| src.into())
+                    .clone();
+                (ts, fp as u64, story, s)
+            })
+            .collect();
+        Ok(StoryIndex { entries })
     }
 
     /// Items matching a query, newest first.
@@ -255,7 +332,7 @@ impl Store {
 
     /// Replaces the tags of many items in one transaction.
     pub async fn replace_tags(&self, tags: &[(i64, Vec<TopicTag>)]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         for (id, t) in tags {
             write_tags(&mut tx, *id, t).await?;
         }
@@ -383,42 +460,20 @@ async fn write_tags(
     Ok(())
 }
 
-/// The story a new item belongs to: same guid or canonical URL in another source, else the
-/// nearest fingerprint within the window, else none (a new story).
-async fn find_story(
+/// The story of the same article in another source: same guid or canonical URL.
+async fn same_article(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     source_id: &str,
     e: &CleanEntry,
-    sort_ts: i64,
 ) -> Result<Option<i64>, StoreError> {
-    let same: Option<i64> = sqlx::query_scalar(
+    Ok(sqlx::query_scalar(
         "SELECT story_id FROM items WHERE source_id != ? AND (guid = ? OR canonical_url = ?) ORDER BY sort_ts LIMIT 1",
     )
     .bind(source_id)
     .bind(&e.guid)
     .bind(&e.canonical_url)
     .fetch_optional(&mut **tx)
-    .await?;
-    if same.is_some() {
-        return Ok(same);
-    }
-    if e.fingerprint == 0 {
-        return Ok(None);
-    }
-    let candidates: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT story_id, fingerprint FROM items WHERE source_id != ? AND sort_ts BETWEEN ? AND ? AND fingerprint != 0",
-    )
-    .bind(source_id)
-    .bind(sort_ts - STORY_WINDOW_SECS)
-    .bind(sort_ts + STORY_WINDOW_SECS)
-    .fetch_all(&mut **tx)
-    .await?;
-    Ok(candidates
-        .into_iter()
-        .map(|(story, fp)| (distance(fp as u64, e.fingerprint), story))
-        .filter(|(d, _)| *d <= SAME_STORY_MAX_DISTANCE)
-        .min()
-        .map(|(_, story)| story))
+    .await?)
 }
 
 fn row_to_item(r: &sqlx::sqlite::SqliteRow) -> Result<StoredItem, StoreError> {

@@ -45,6 +45,12 @@ pub enum StoreError {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// Recent fingerprints for story grouping, loaded on first save. Grouping compares a new
+    /// item with every item of the last days; doing that in memory is a popcount per item,
+    /// where a query would decode thousands of rows per insert. A Tokio mutex: it is held
+    /// across the awaits of one save, which also keeps saves (and their story choices)
+    /// in order.
+    stories: std::sync::Arc<tokio::sync::Mutex<Option<items::StoryIndex>>>,
 }
 
 impl Store {
@@ -68,7 +74,17 @@ impl Store {
             .connect_with(opts)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            stories: Default::default(),
+        })
+    }
+
+    /// Starts a write transaction. `BEGIN IMMEDIATE` takes the write lock up front: a
+    /// deferred transaction that reads first and writes later fails with SQLITE_BUSY_SNAPSHOT
+    /// when another connection wrote in between, and no busy timeout can save it.
+    async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     /// True when the database answers.

@@ -103,7 +103,7 @@ impl Store {
     /// Makes the `sources` table match the config: inserts new ones, updates names and URLs,
     /// marks sources no longer configured as retired (their items stay).
     pub async fn sync_sources(&self, sources: &[SourceRow]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         sqlx::query("UPDATE sources SET retired = 1")
             .execute(&mut *tx)
             .await?;
