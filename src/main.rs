@@ -70,6 +70,24 @@ enum Command {
     },
     /// Re-tag every stored item with the current rules
     Retag,
+    /// Work with topic rules
+    Topics {
+        #[command(subcommand)]
+        command: TopicsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TopicsCommand {
+    /// Dry-run a topic's rules (as the files are now) against stored items: what would be
+    /// added and removed compared with the current tags
+    Test {
+        /// Topic slug
+        topic: String,
+        /// How far back to look ("7d", "24h")
+        #[arg(long, default_value = "7d")]
+        since: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -233,6 +251,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Topics {
+            command: TopicsCommand::Test { topic, since },
+        } => topics_test(&cfg, &topic, &since).await,
         Command::Retag => {
             let store = marsad::app::open_store(&cfg).await?;
             let matcher = Arc::new(Matcher::compile(&cfg.topics));
@@ -242,6 +263,41 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+async fn topics_test(cfg: &Config, topic: &str, since: &str) -> anyhow::Result<ExitCode> {
+    if !cfg.topics.iter().any(|t| t.slug == topic) {
+        eprintln!("no topic {topic:?} in {}", cfg.topics_path.display());
+        return Ok(ExitCode::FAILURE);
+    }
+    let window = config::parse_duration(since).map_err(|e| anyhow::anyhow!("--since: {e}"))?;
+    let from = chrono::Utc::now().timestamp() - window.as_secs() as i64;
+    let store = marsad::app::open_store(cfg).await?;
+    let matcher = Matcher::compile(&cfg.topics);
+    let items = store.items_with_topic_flag(topic, from).await?;
+    let (mut added, mut removed, mut kept) = (Vec::new(), Vec::new(), 0usize);
+    for (id, title, text, was) in &items {
+        let now = matcher
+            .tag(title, text)
+            .into_iter()
+            .find(|t| t.slug == topic);
+        match (was, &now) {
+            (false, Some(t)) => added.push(format!("+ #{id} ({}) {title}", t.score)),
+            (true, None) => removed.push(format!("- #{id} {title}")),
+            (true, Some(_)) => kept += 1,
+            (false, None) => {}
+        }
+    }
+    for line in added.iter().chain(&removed) {
+        println!("{line}");
+    }
+    println!(
+        "{topic}: {} items since {since} checked; {} would be added, {} removed, {kept} stay tagged",
+        items.len(),
+        added.len(),
+        removed.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn fetch(cfg: Config, force: bool) -> anyhow::Result<ExitCode> {
@@ -341,7 +397,7 @@ async fn inspect(cfg: &Config, target: &str, as_json: bool) -> anyhow::Result<Ex
                     "language": e.language,
                     "dir": e.dir,
                     "source_credit": e.source_credit,
-                    "fingerprint": format!("{:016x}", e.fingerprint),
+                    "fingerprint": format!("{:032x}", e.fingerprint),
                     "topics": it.tags,
                 })
             })

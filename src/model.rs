@@ -76,8 +76,8 @@ pub struct CleanEntry {
     pub dir: &'static str,
     /// A trailing credit line ("مواقع", "وكالات") kept apart from the body.
     pub source_credit: Option<String>,
-    /// SimHash of the normalized title and text, for story de-duplication.
-    pub fingerprint: u64,
+    /// 128-bit SimHash of the normalized text, for story de-duplication.
+    pub fingerprint: u128,
 }
 
 /// Which part of an item a match was found in.

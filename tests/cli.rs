@@ -182,3 +182,64 @@ fn fetch_fails_when_the_database_cannot_be_written() {
         stderr(&o)
     );
 }
+
+#[tokio::test]
+async fn topics_test_shows_what_an_edited_rule_would_change_and_explain_shows_why() {
+    let feed = std::fs::read(fixture("seed-feed.xml")).unwrap();
+    let server = FeedServer::start(vec![("/ok", serve_bytes(feed, "application/rss+xml"))]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let main = write_config(dir.path(), &[("news", server.url("/ok"))], "");
+    let m = main.to_str().unwrap().to_string();
+    let run = |args: Vec<String>| {
+        tokio::task::spawn_blocking(move || {
+            marsad(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        })
+    };
+    let o = run(vec!["--config".into(), m.clone(), "fetch".into()])
+        .await
+        .unwrap();
+    assert!(o.status.success());
+
+    let o = run(vec![
+        "--config".into(),
+        m.clone(),
+        "explain".into(),
+        "1".into(),
+    ])
+    .await
+    .unwrap();
+    let out = stdout(&o);
+    assert!(out.starts_with("#1 [news] الانقلابي حفتر"), "{out}");
+    assert!(
+        out.contains("\nlibya: score 49 (min 2) → TAGGED\n"),
+        "{out}"
+    );
+    assert!(out.contains("word 1    حفتر ← term حفتر"), "{out}");
+
+    // The admin raises libya's threshold: the dry run says the seed item would lose its tag.
+    let topics = dir.path().join("topics.toml");
+    let text = std::fs::read_to_string(&topics).unwrap();
+    let libya_at = text.find("slug = \"libya\"").unwrap();
+    let min_at = libya_at + text[libya_at..].find("min_score = 2.0").unwrap();
+    let edited = format!(
+        "{}min_score = 1000.0{}",
+        &text[..min_at],
+        &text[min_at + "min_score = 2.0".len()..]
+    );
+    std::fs::write(&topics, edited).unwrap();
+    let o = run(vec![
+        "--config".into(),
+        m,
+        "topics".into(),
+        "test".into(),
+        "libya".into(),
+        "--since".into(),
+        "3650d".into(),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(
+        stdout(&o),
+        "- #1 الانقلابي حفتر لا يعترف باتفاق الصخيرات الموقع بالمغرب و يدعو لإسقاطه\nlibya: 2 items since 3650d checked; 0 would be added, 1 removed, 0 stay tagged\n"
+    );
+}

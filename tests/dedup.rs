@@ -28,7 +28,7 @@ fn seed() -> (String, String) {
     )
 }
 
-fn fp(title: &str, html: &str) -> u64 {
+fn fp(title: &str, html: &str) -> u128 {
     let e = ParsedEntry {
         title: Some(title.into()),
         content: Some(html.into()),
@@ -48,13 +48,13 @@ fn dedup_threshold_separates_copies_from_different_stories() {
             (*n, distance(seed_fp, fp(&t, &h)))
         })
         .collect();
-    let mut long: Vec<(String, u64)> = vec![("seed".into(), seed_fp)];
+    let mut long: Vec<(String, u128)> = vec![("seed".into(), seed_fp)];
     for n in ["libya-oil-same-day.txt", "libya-politics-same-day.txt"] {
         let (t, h) = story(n);
         long.push((n.into(), fp(&t, &h)));
     }
     // Every pair of different stories: the long fixtures and the 203 labeled items.
-    let labeled: Vec<u64> = std::fs::read_to_string(fixture("topics/labeled.jsonl"))
+    let labeled: Vec<u128> = std::fs::read_to_string(fixture("topics/labeled.jsonl"))
         .unwrap()
         .lines()
         .map(|l| {

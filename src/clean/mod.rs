@@ -65,10 +65,7 @@ pub fn clean_entry(entry: &ParsedEntry, ctx: &Context) -> CleanEntry {
                 title,
                 entry.published.map(|d| d.timestamp()).unwrap_or_default()
             );
-            format!(
-                "marsad:{:016x}",
-                fingerprint::simhash(&key) ^ key.len() as u64
-            )
+            format!("marsad:{:032x}", fingerprint::simhash(&key))
         });
     let author = entry
         .author

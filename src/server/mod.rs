@@ -63,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/api/sources", get(api_sources))
+        .route("/api/items", get(api_items))
         .route("/api/items/{id}", get(api_item))
         .route("/api/topics", get(api_topics))
         .fallback(|| async { ServerError::NotFound("not found".into()) })
@@ -348,15 +349,12 @@ async fn render_feed(
 /// Adds `ETag`, `Last-Modified` and `Cache-Control`; answers 304 to a matching validator.
 fn cached_response(
     body: String,
-    content_type: &str,
+    content_type: &'static str,
     updated: DateTime<Utc>,
     cfg: &Config,
     headers: &HeaderMap,
 ) -> Response {
-    let etag = format!(
-        "\"{:016x}\"",
-        crate::clean::fingerprint::simhash(&body) ^ body.len() as u64 ^ fnv(body.as_bytes())
-    );
+    let etag = format!("\"{:016x}-{:x}\"", fnv(body.as_bytes()), body.len());
     let last_modified = updated.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
     let inm = headers
         .get(header::IF_NONE_MATCH)
@@ -387,21 +385,8 @@ fn cached_response(
     if not_modified {
         return (StatusCode::NOT_MODIFIED, h).into_response();
     }
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(static_type(content_type)),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     (StatusCode::OK, h, body).into_response()
-}
-
-fn static_type(ct: &str) -> &'static str {
-    match ct {
-        "application/rss+xml; charset=utf-8" => "application/rss+xml; charset=utf-8",
-        "application/atom+xml; charset=utf-8" => "application/atom+xml; charset=utf-8",
-        "application/feed+json; charset=utf-8" => "application/feed+json; charset=utf-8",
-        "text/x-opml; charset=utf-8" => "text/x-opml; charset=utf-8",
-        _ => "application/octet-stream",
-    }
 }
 
 fn fnv(bytes: &[u8]) -> u64 {
@@ -534,6 +519,15 @@ async fn readyz(State(st): State<AppState>) -> Response {
 
 async fn api_sources(State(st): State<AppState>) -> Result<Response, ServerError> {
     Ok(axum::Json(st.store.sources().await?).into_response())
+}
+
+async fn api_items(
+    State(st): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ServerError> {
+    let cfg = st.config();
+    let (q, _) = parse_query(raw.as_deref(), &cfg)?;
+    Ok(axum::Json(st.store.items(&q).await?).into_response())
 }
 
 async fn api_item(

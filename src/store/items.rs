@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::{Store, StoreError};
-use crate::clean::fingerprint::{SAME_STORY_MAX_DISTANCE, distance};
+use crate::clean::fingerprint::{SAME_STORY_MAX_DISTANCE, distance, from_parts, to_parts};
 use crate::model::{AlsoReported, CleanEntry, StoredItem, TopicTag};
 
 /// How far apart (seconds) two items may be and still be grouped as one story by
@@ -17,20 +17,20 @@ const STORY_WINDOW_SECS: i64 = 3 * 86400;
 #[derive(Debug, Default)]
 pub(super) struct StoryIndex {
     /// (sort_ts, fingerprint, story_id, source_id), sorted by sort_ts.
-    entries: Vec<(i64, u64, i64, std::sync::Arc<str>)>,
+    entries: Vec<(i64, u128, i64, std::sync::Arc<str>)>,
 }
 
 /// How far back the index is loaded; older items still group by guid or canonical URL.
 const STORY_INDEX_DAYS: i64 = 14;
 
 impl StoryIndex {
-    fn insert(&mut self, e: (i64, u64, i64, std::sync::Arc<str>)) {
+    fn insert(&mut self, e: (i64, u128, i64, std::sync::Arc<str>)) {
         let at = self.entries.partition_point(|x| x.0 <= e.0);
         self.entries.insert(at, e);
     }
 
     /// The story of the nearest fingerprint from another source within the window.
-    fn nearest(&self, source_id: &str, fp: u64, sort_ts: i64) -> Option<i64> {
+    fn nearest(&self, source_id: &str, fp: u128, sort_ts: i64) -> Option<i64> {
         let lo = self
             .entries
             .partition_point(|x| x.0 < sort_ts - STORY_WINDOW_SECS);
@@ -108,7 +108,7 @@ fn content_hash(e: &CleanEntry) -> String {
     );
     format!(
         "{:016x}{:08x}",
-        crate::clean::fingerprint::simhash(&key),
+        crate::clean::fingerprint::simhash(&key) as u64,
         key.len()
     )
 }
@@ -150,7 +150,7 @@ impl Store {
                     sqlx::query(
                         "UPDATE items SET url = ?, canonical_url = ?, title = ?, author = ?, published = ?,
                            updated = ?, summary = ?, content_html = ?, text = ?, language = ?, dir = ?,
-                           source_credit = ?, fingerprint = ?, content_hash = ? WHERE id = ?",
+                           source_credit = ?, fingerprint = ?, fingerprint_hi = ?, content_hash = ? WHERE id = ?",
                     )
                     .bind(&e.url)
                     .bind(&e.canonical_url)
@@ -164,7 +164,8 @@ impl Store {
                     .bind(&e.language)
                     .bind(e.dir)
                     .bind(&e.source_credit)
-                    .bind(e.fingerprint as i64)
+                    .bind(to_parts(e.fingerprint).0)
+                    .bind(to_parts(e.fingerprint).1)
                     .bind(&hash)
                     .bind(id)
                     .execute(&mut *tx)
@@ -186,8 +187,8 @@ impl Store {
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO items (source_id, guid, url, canonical_url, title, author, published,
                            updated, fetched_at, sort_ts, summary, content_html, text, language, dir,
-                           source_credit, fingerprint, story_id, content_hash)
-                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                           source_credit, fingerprint, fingerprint_hi, story_id, content_hash)
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     )
                     .bind(source_id)
                     .bind(&e.guid)
@@ -205,7 +206,8 @@ impl Store {
                     .bind(&e.language)
                     .bind(e.dir)
                     .bind(&e.source_credit)
-                    .bind(e.fingerprint as i64)
+                    .bind(to_parts(e.fingerprint).0)
+                    .bind(to_parts(e.fingerprint).1)
                     .bind(story.unwrap_or(0))
                     .bind(&hash)
                     .fetch_one(&mut *tx)
@@ -234,8 +236,9 @@ impl Store {
     }
 
     async fn load_story_index(&self, now: DateTime<Utc>) -> Result<StoryIndex, StoreError> {
-        let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(
-            "SELECT sort_ts, fingerprint, story_id, source_id FROM items WHERE sort_ts >= ? AND fingerprint != 0 ORDER BY sort_ts",
+        let rows: Vec<(i64, i64, i64, i64, String)> = sqlx::query_as(
+            "SELECT sort_ts, fingerprint, fingerprint_hi, story_id, source_id FROM items
+             WHERE sort_ts >= ? AND (fingerprint != 0 OR fingerprint_hi != 0) ORDER BY sort_ts",
         )
         .bind(now.timestamp() - STORY_INDEX_DAYS * 86400)
         .fetch_all(&self.pool)
@@ -243,12 +246,12 @@ impl Store {
         let mut sources: HashMap<String, std::sync::Arc<str>> = HashMap::new();
         let entries = rows
             .into_iter()
-            .map(|(ts, fp, story, src)| {
+            .map(|(ts, lo, hi, story, src)| {
                 let s = sources
                     .entry(src.clone())
                     .or_insert_with(|| src.into())
                     .clone();
-                (ts, fp as u64, story, s)
+                (ts, from_parts(lo, hi), story, s)
             })
             .collect();
         Ok(StoryIndex { entries })
@@ -328,6 +331,24 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await?,
         )
+    }
+
+    /// Items at or after `since` with whether they carry `topic` now: (id, title, text,
+    /// tagged), newest first. For dry runs of a topic's rules.
+    pub async fn items_with_topic_flag(
+        &self,
+        topic: &str,
+        since: i64,
+    ) -> Result<Vec<(i64, String, String, bool)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT i.id, i.title, i.text,
+                    EXISTS (SELECT 1 FROM item_topics t WHERE t.item_id = i.id AND t.topic = ?) AS tagged
+             FROM items i WHERE i.sort_ts >= ? ORDER BY i.sort_ts DESC, i.id DESC",
+        )
+        .bind(topic)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// Replaces the tags of many items in one transaction.
