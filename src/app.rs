@@ -172,34 +172,196 @@ pub async fn fetch_all(
 }
 
 /// Runs `marsad serve`: scheduler + HTTP server until `shutdown` completes.
+///
+/// The config files are watched (and SIGHUP reloads too). A reload validates everything
+/// first: a bad edit is logged as `file:line:col: message`, shown on `/api/status` and the
+/// page, and the running config stays in force; a good one re-syncs sources, re-tags stored
+/// items when the rules changed, and restarts the per-source tasks, which resume from the
+/// fetch state stored for each source.
 pub async fn serve(
     config: Config,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
-    let matcher = Arc::new(Matcher::compile(&config.topics));
-    retag_if_changed(&store, &config, matcher.clone()).await?;
-    let ingest = Ingest {
-        store: store.clone(),
-        fetcher: Fetcher::new(&config.fetch)?,
-        matcher,
-        settings: config.fetch.clone(),
-    };
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let scheduler = tokio::spawn(run_scheduler(
-        ingest,
-        config.sources.clone(),
-        Limits::new(config.fetch.concurrency, config.fetch.per_host),
-        stop_rx,
-    ));
+    let mut scheduler = Scheduler::start(&config, &store, true).await?;
     info!(listen = %listener.local_addr()?, sources = config.sources.len(), topics = config.topics.len(), "marsad serving");
+    let main_path = config.main_path.clone();
+    let watched = [
+        config.main_path.clone(),
+        config.sources_path.clone(),
+        config.topics_path.clone(),
+    ];
     let state = AppState::new(store.clone(), config);
-    let result = server::serve(listener, state, shutdown).await;
-    let _ = stop_tx.send(true);
-    let _ = scheduler.await;
+    let (reload_tx, mut reload_rx) = tokio::sync::mpsc::channel::<&'static str>(16);
+    let _watcher = if main_path.exists() {
+        watch_files(&watched, reload_tx.clone())
+    } else {
+        None // the embedded default config has no files to watch
+    };
+    spawn_sighup(reload_tx);
+    let mut server = tokio::spawn(server::serve(listener, state.clone(), shutdown));
+    let result = loop {
+        tokio::select! {
+            r = &mut server => break r,
+            Some(why) = reload_rx.recv() => {
+                // Editors write in several steps: wait for the burst to end.
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                while reload_rx.try_recv().is_ok() {}
+                reload(&main_path, &state, &store, &mut scheduler, why).await;
+            }
+        }
+    };
+    scheduler.stop().await;
     store.close().await;
-    result.context("HTTP server failed")
+    result
+        .context("HTTP server task failed")?
+        .context("HTTP server failed")
+}
+
+async fn reload(
+    main_path: &std::path::Path,
+    state: &AppState,
+    store: &Store,
+    scheduler: &mut Scheduler,
+    why: &str,
+) {
+    match crate::config::load(main_path) {
+        Err(errors) => {
+            for e in &errors.0 {
+                tracing::error!(
+                    trigger = why,
+                    "config reload refused, the running config stays in force: {e}"
+                );
+            }
+            *state.notice.write().expect("notice lock") = Some(errors.to_string());
+        }
+        Ok(new) => {
+            let rows: Vec<SourceRow> = new
+                .sources
+                .iter()
+                .map(|s| SourceRow {
+                    id: s.id.clone(),
+                    name: s.name.clone(),
+                    url: s.url.to_string(),
+                })
+                .collect();
+            if let Err(e) = store.sync_sources(&rows).await {
+                tracing::error!(error = %e, "config reload: cannot update sources; the running config stays in force");
+                *state.notice.write().expect("notice lock") =
+                    Some(format!("database error while reloading: {e}"));
+                return;
+            }
+            scheduler.stop().await;
+            match Scheduler::start(&new, store, false).await {
+                Ok(s) => *scheduler = s,
+                Err(e) => tracing::error!(error = %e, "config reload: scheduler did not restart"),
+            }
+            info!(
+                trigger = why,
+                sources = new.sources.len(),
+                topics = new.topics.len(),
+                "config reloaded"
+            );
+            *state.config.write().expect("config lock") = Arc::new(new);
+            *state.notice.write().expect("notice lock") = None;
+        }
+    }
+}
+
+/// Watches the folders of the config files (editors replace files by renaming, which a
+/// watch on the file itself would miss) and sends on `tx` when one of them changes.
+fn watch_files(
+    files: &[std::path::PathBuf],
+    tx: tokio::sync::mpsc::Sender<&'static str>,
+) -> Option<notify::RecommendedWatcher> {
+    use notify::Watcher as _;
+    let names: Vec<std::path::PathBuf> = files
+        .iter()
+        .map(|f| std::path::absolute(f).unwrap_or(f.clone()))
+        .collect();
+    let wanted = names.clone();
+    let mut watcher =
+        match notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+            if let Ok(ev) = res {
+                let relevant = !matches!(ev.kind, notify::EventKind::Access(_))
+                    && ev.paths.iter().any(|p| wanted.iter().any(|w| w == p));
+                if relevant {
+                    let _ = tx.try_send("file change");
+                }
+            }
+        }) {
+            Ok(w) => w,
+            Err(e) => {
+                warn!(error = %e, "cannot watch config files; reload with SIGHUP");
+                return None;
+            }
+        };
+    let mut dirs: Vec<std::path::PathBuf> = names
+        .iter()
+        .filter_map(|n| n.parent().map(|p| p.to_path_buf()))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    for d in dirs {
+        if let Err(e) = watcher.watch(&d, notify::RecursiveMode::NonRecursive) {
+            warn!(dir = %d.display(), error = %e, "cannot watch config folder; reload with SIGHUP");
+        }
+    }
+    Some(watcher)
+}
+
+fn spawn_sighup(tx: tokio::sync::mpsc::Sender<&'static str>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            return;
+        };
+        while hup.recv().await.is_some() {
+            let _ = tx.send("SIGHUP").await;
+        }
+    });
+    #[cfg(not(unix))]
+    drop(tx);
+}
+
+/// The per-source fetch tasks of one config generation.
+struct Scheduler {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Scheduler {
+    /// Compiles the rules, re-tags stored items if they changed, and starts one task per
+    /// enabled source. At start-up, never-fetched sources are spread with jitter; after a
+    /// reload, a new source is fetched at once.
+    async fn start(config: &Config, store: &Store, spread: bool) -> anyhow::Result<Scheduler> {
+        let matcher = Arc::new(Matcher::compile(&config.topics));
+        retag_if_changed(store, config, matcher.clone()).await?;
+        let ingest = Ingest {
+            store: store.clone(),
+            fetcher: Fetcher::new(&config.fetch)?,
+            matcher,
+            settings: config.fetch.clone(),
+        };
+        let (stop, stop_rx) = watch::channel(false);
+        let task = tokio::spawn(run_scheduler(
+            ingest,
+            config.sources.clone(),
+            Limits::new(config.fetch.concurrency, config.fetch.per_host),
+            stop_rx,
+            spread,
+        ));
+        Ok(Scheduler { stop, task })
+    }
+
+    /// Stops every task and waits for them; a fetch in flight is dropped (its transaction
+    /// rolls back) and done again by the next generation.
+    async fn stop(&mut self) {
+        let _ = self.stop.send(true);
+        let _ = (&mut self.task).await;
+    }
 }
 
 /// One task per enabled source: wait until due, fetch within the limits, repeat.
@@ -208,6 +370,7 @@ async fn run_scheduler(
     sources: Vec<SourceSpec>,
     limits: Limits,
     stop: watch::Receiver<bool>,
+    spread: bool,
 ) {
     let states: HashMap<String, crate::store::SourceState> = match ingest.store.sources().await {
         Ok(s) => s.into_iter().map(|s| (s.id.clone(), s)).collect(),
@@ -221,7 +384,11 @@ async fn run_scheduler(
         let (ingest, limits, mut stop) = (ingest.clone(), limits.clone(), stop.clone());
         let first_due = states.get(&source.id).and_then(|s| s.next_due);
         set.spawn(async move {
-            let jitter = schedule::jitter(&source.id, &source.schedule);
+            let jitter = if spread {
+                schedule::jitter(&source.id, &source.schedule)
+            } else {
+                std::time::Duration::ZERO
+            };
             let mut due = match first_due {
                 Some(d) if d > Utc::now() => d,
                 _ => Utc::now() + chrono::Duration::from_std(jitter).unwrap_or_default(),

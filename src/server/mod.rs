@@ -63,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/api/sources", get(api_sources))
+        .route("/api/status", get(api_status))
         .route("/api/items", get(api_items))
         .route("/api/items/{id}", get(api_item))
         .route("/api/topics", get(api_topics))
@@ -515,6 +516,25 @@ async fn readyz(State(st): State<AppState>) -> Response {
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
     }
+}
+
+async fn api_status(State(st): State<AppState>) -> Response {
+    let cfg = st.config();
+    let error = st.notice.read().expect("notice lock").clone();
+    axum::Json(serde_json::json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "config": {
+            "main": cfg.main_path.display().to_string(),
+            "sources_file": cfg.sources_path.display().to_string(),
+            "topics_file": cfg.topics_path.display().to_string(),
+            "sources": cfg.sources.len(),
+            "topics": cfg.topics.len(),
+            "ok": error.is_none(),
+            "error": error,
+        },
+        "database": { "reachable": st.store.ping().await },
+    }))
+    .into_response()
 }
 
 async fn api_sources(State(st): State<AppState>) -> Result<Response, ServerError> {

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Fetch benchmark (issue 3): N distinct feeds × 50 items from one loopback server.
+#   bench/fetch.sh [N]        (default N=2000)
+# Reports wall time, items/s and peak RSS of `marsad fetch` for a first pass (everything
+# new) and a second pass (every feed answers 304), next to a baseline measured in the same
+# run: curl downloading the same N feeds with the same parallelism (transfer cost only).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-2000}
+PAR=32
+cargo build --release --quiet --bin marsad --example feed_farm
+dir=$(mktemp -d)
+trap 'kill $farm 2>/dev/null || true; rm -rf "$dir"' EXIT
+target/release/examples/feed_farm "$N" 50 > "$dir/addr" &
+farm=$!
+for _ in $(seq 100); do [ -s "$dir/addr" ] && break; sleep 0.1; done
+addr=$(cat "$dir/addr")
+{
+  for i in $(seq 0 $((N - 1))); do
+    printf '[[sources]]\nid = "s%d"\nname = "مصدر %d"\nurl = "http://%s/feed/%d.xml"\n\n' "$i" "$i" "$addr" "$i"
+  done
+} > "$dir/sources.toml"
+cp config/topics.toml "$dir/topics.toml"
+cat > "$dir/marsad.toml" <<TOML
+sources_file = "sources.toml"
+topics_file = "topics.toml"
+[storage]
+database = "db/marsad.db"
+[fetch]
+concurrency = $PAR
+per_host = $PAR
+TOML
+
+measure() { # label, command...
+  local label=$1; shift
+  /usr/bin/time -f "%e %M" -o "$dir/time" "$@" > "$dir/out" 2> /dev/null
+  read -r wall rss < "$dir/time"
+  printf '%-22s wall %6.2f s   peak RSS %6.1f MB   %s\n' "$label" "$wall" "$(echo "$rss / 1024" | bc -l)" "$(tail -n 1 "$dir/out")"
+  echo "$wall" > "$dir/last"
+}
+
+seq 0 $((N - 1)) | sed "s|.*|http://$addr/feed/&.xml|" > "$dir/urls"
+measure "baseline curl" sh -c "xargs -P $PAR -n 50 curl -s -o /dev/null < '$dir/urls'"
+base=$(cat "$dir/last")
+measure "marsad first pass" target/release/marsad --config "$dir/marsad.toml" fetch
+first=$(cat "$dir/last")
+measure "marsad second pass" target/release/marsad --config "$dir/marsad.toml" fetch
+second=$(cat "$dir/last")
+items=$((N * 50))
+printf 'first pass: %.0f items/s, %.1f× the curl baseline; second pass (304): %.1f× the baseline\n' \
+  "$(echo "$items / $first" | bc -l)" "$(echo "$first / $base" | bc -l)" "$(echo "$second / $base" | bc -l)"

@@ -1,0 +1,161 @@
+//! Hot reload: a running server, a bad edit (kept serving, error with line:col), a good edit
+//! (new source fetched without restart), a topic edit (stored items re-tagged).
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..150 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+async fn json(c: &reqwest::Client, url: String) -> serde_json::Value {
+    serde_json::from_slice(&c.get(url).send().await.unwrap().bytes().await.unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn edits_are_validated_then_applied_without_a_restart() {
+    let seed = std::fs::read(fixture("seed-feed.xml")).unwrap();
+    let other = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>B</title><item><guid>b1</guid><title>السودان: محادثات جديدة في جدة</title><description>جولة جديدة من المحادثات بين طرفي النزاع في السودان</description></item></channel></rss>"#.as_bytes().to_vec();
+    let server = FeedServer::start(vec![
+        ("/a", serve_bytes(seed, "application/rss+xml")),
+        ("/b", serve_bytes(other, "application/rss+xml")),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let main = write_config(dir.path(), &[("a", server.url("/a"))], "");
+    let config = marsad::config::load(&main).unwrap();
+    // Source a is fetched before the service starts, so it is not due again for a while.
+    let store = marsad::app::open_store(&config).await.unwrap();
+    marsad::app::fetch_all(&config, &store, false, |_| {})
+        .await
+        .unwrap();
+    store.close().await;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let service = tokio::spawn(marsad::app::serve(config, listener, async {
+        let _ = stop_rx.await;
+    }));
+    let c = client();
+    eventually("server up", || async {
+        c.get(format!("{base}/healthz")).send().await.is_ok()
+    })
+    .await;
+    let status = json(&c, format!("{base}/api/status")).await;
+    assert_eq!(status["config"]["ok"], true);
+
+    // A bad edit: the error is reported with its position, the old config keeps running.
+    let sources = dir.path().join("sources.toml");
+    let good = std::fs::read_to_string(&sources).unwrap();
+    std::fs::write(
+        &sources,
+        format!(
+            "{good}[[sources]]\nid = \"b\"\nname = \"ب\"\nurl = \"{}\"\nenabld = true\n",
+            server.url("/b")
+        ),
+    )
+    .unwrap();
+    eventually("bad edit reported", || async {
+        json(&c, format!("{base}/api/status")).await["config"]["ok"] == false
+    })
+    .await;
+    let status = json(&c, format!("{base}/api/status")).await;
+    let error = status["config"]["error"].as_str().unwrap().to_string();
+    assert_eq!(
+        error,
+        format!(
+            "{}:11:1: unknown field `enabld`, expected one of `id`, `name`, `url`, `interval`, `cron`, `enabled`, `language`, `encoding`; did you mean `enabled`?",
+            sources.display()
+        )
+    );
+    let r = c
+        .get(format!("{base}/feeds/libya.atom"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let page = c
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("did you mean `enabled`?"),
+        "admins see the error on the page"
+    );
+    assert_eq!(
+        c.get(format!("{base}/sources/b.atom"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    // The fix: source b is scheduled at once and fetched, a is untouched.
+    std::fs::write(
+        &sources,
+        format!(
+            "{good}[[sources]]\nid = \"b\"\nname = \"ب\"\nurl = \"{}\"\nenabled = true\n",
+            server.url("/b")
+        ),
+    )
+    .unwrap();
+    eventually("new source fetched", || async {
+        let list = json(&c, format!("{base}/api/sources")).await;
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["id"] == "b" && s["item_count"] == 1)
+    })
+    .await;
+    assert_eq!(
+        json(&c, format!("{base}/api/status")).await["config"]["ok"],
+        true
+    );
+    assert_eq!(server.hits("/a"), 1, "a was not due again");
+
+    // A topic edit re-tags what is stored.
+    let topics = dir.path().join("topics.toml");
+    let mut t = std::fs::read_to_string(&topics).unwrap();
+    t.push_str("\n[[topics]]\nslug = \"haftar\"\nname = \"حفتر\"\nterms = [{ term = \"حفتر\", weight = 2 }]\n");
+    std::fs::write(&topics, t).unwrap();
+    eventually("stored items re-tagged", || async {
+        let item = json(&c, format!("{base}/api/items/1")).await;
+        item["topics"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|t| t["slug"] == "haftar"))
+    })
+    .await;
+
+    // Removing a source retires it; its items stay.
+    std::fs::write(&sources, &good).unwrap();
+    eventually("source retired", || async {
+        let list = json(&c, format!("{base}/api/sources")).await;
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["id"] == "b" && s["retired"] == true && s["item_count"] == 1)
+    })
+    .await;
+
+    stop_tx.send(()).unwrap();
+    service.await.unwrap().unwrap();
+}
