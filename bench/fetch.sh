@@ -33,14 +33,14 @@ TOML
 
 measure() { # label, command...
   local label=$1; shift
-  /usr/bin/time -f "%e %M" -o "$dir/time" "$@" > "$dir/out" 2> /dev/null
-  read -r wall rss < "$dir/time"
-  printf '%-22s wall %6.2f s   peak RSS %6.1f MB   %s\n' "$label" "$wall" "$(echo "$rss / 1024" | bc -l)" "$(tail -n 1 "$dir/out")"
+  /usr/bin/time -f "%e %M %U %S" -o "$dir/time" "$@" > "$dir/out" 2> /dev/null
+  read -r wall rss user sys < "$dir/time"
+  printf '%-22s wall %6.2f s   cpu %6.2f s   peak RSS %6.1f MB   %s\n' "$label" "$wall" "$(echo "$user + $sys" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$(tail -n 1 "$dir/out")"
   echo "$wall" > "$dir/last"
 }
 
-seq 0 $((N - 1)) | sed "s|.*|http://$addr/feed/&.xml|" > "$dir/urls"
-measure "baseline curl" sh -c "xargs -P $PAR -n 50 curl -s -o /dev/null < '$dir/urls'"
+seq 0 $((N - 1)) | sed "s|.*|url = \"http://$addr/feed/&.xml\"\noutput = \"/dev/null\"|" > "$dir/curl.cfg"
+measure "baseline curl" curl -s --parallel --parallel-max $PAR -K "$dir/curl.cfg"
 base=$(cat "$dir/last")
 measure "marsad first pass" target/release/marsad --config "$dir/marsad.toml" fetch
 first=$(cat "$dir/last")

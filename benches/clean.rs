@@ -36,6 +36,36 @@ fn bench(c: &mut Criterion) {
     g.bench_function("marsad_clean", |b| {
         b.iter(|| clean_entry(std::hint::black_box(&entry), &ctx))
     });
+    // The parts, to see where the time goes.
+    use marsad::clean::{arabic, fingerprint, html, text};
+    let pre = html::pre_pass(&raw, None);
+    let safe = html::sanitize(&pre);
+    let title = raw.lines().next().unwrap();
+    let parts: [(&str, &dyn Fn() -> usize); 6] = [
+        ("part_lol_html_pre_pass", &|| {
+            html::pre_pass(std::hint::black_box(&raw), None).len()
+        }),
+        ("part_ammonia_sanitize", &|| {
+            html::sanitize(std::hint::black_box(&pre)).len()
+        }),
+        ("part_tidy", &|| {
+            text::tidy(std::hint::black_box(&safe)).len()
+        }),
+        ("part_blocks_and_body", &|| {
+            html::body(html::blocks(std::hint::black_box(&safe)), title)
+                .html
+                .len()
+        }),
+        ("part_normalize_words", &|| {
+            arabic::normalize_words(std::hint::black_box(&raw)).len()
+        }),
+        ("part_simhash", &|| {
+            fingerprint::simhash(std::hint::black_box(&raw)) as usize
+        }),
+    ];
+    for (name, f) in parts {
+        g.bench_function(name, |b| b.iter(f));
+    }
     g.finish();
 }
 

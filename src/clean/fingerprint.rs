@@ -58,15 +58,23 @@ pub fn simhash_normalized(norm: &str) -> u128 {
     if words.is_empty() {
         return 0;
     }
-    let mut counts = [0i32; 128];
+    // Bit counting in SIMD-within-a-register style: each input byte indexes a table whose
+    // u64 holds its 8 bits in 8 byte lanes, so one add counts 8 bits. Lanes are flushed into
+    // wide counters before they can overflow (every 255 shingles).
+    let mut ones = [0u32; 128];
+    let mut lanes = [0u64; 16];
+    let mut in_lanes = 0u32;
+    let mut total = 0u32;
     let mut add = |lo: u64| {
         let h = u128::from(lo) | u128::from(mix(lo)) << 64;
-        for (bit, c) in counts.iter_mut().enumerate() {
-            if h >> bit & 1 == 1 {
-                *c += 1;
-            } else {
-                *c -= 1;
-            }
+        for (i, lane) in lanes.iter_mut().enumerate() {
+            *lane += SPREAD[(h >> (8 * i)) as u8 as usize];
+        }
+        in_lanes += 1;
+        total += 1;
+        if in_lanes == 255 {
+            flush(&mut lanes, &mut ones);
+            in_lanes = 0;
         }
     };
     if words.len() < 3 {
@@ -83,10 +91,38 @@ pub fn simhash_normalized(norm: &str) -> u128 {
             add(fnv1a(&buf));
         }
     }
-    counts.iter().enumerate().fold(
+    flush(&mut lanes, &mut ones);
+    // A bit is set when more shingles have it set than clear.
+    ones.iter().enumerate().fold(
         0u128,
-        |acc, (bit, &c)| if c > 0 { acc | 1 << bit } else { acc },
+        |acc, (bit, &n)| if n * 2 > total { acc | 1 << bit } else { acc },
     )
+}
+
+/// Byte → its 8 bits spread over the 8 bytes of a u64.
+static SPREAD: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut k = 0;
+        while k < 8 {
+            if b >> k & 1 == 1 {
+                t[b] |= 1 << (8 * k);
+            }
+            k += 1;
+        }
+        b += 1;
+    }
+    t
+};
+
+fn flush(lanes: &mut [u64; 16], ones: &mut [u32; 128]) {
+    for (i, lane) in lanes.iter_mut().enumerate() {
+        for k in 0..8 {
+            ones[i * 8 + k] += ((*lane >> (8 * k)) & 0xff) as u32;
+        }
+        *lane = 0;
+    }
 }
 
 /// Number of differing bits.

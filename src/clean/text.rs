@@ -7,6 +7,14 @@ use unicode_normalization::UnicodeNormalization;
 /// between two letters (where Persian spelling or emoji need them), control characters removed.
 /// Whitespace is left alone; see [`collapse_whitespace`].
 pub fn tidy(s: &str) -> String {
+    // Fast path: most text needs nothing (already NFC, no forms or controls to remove).
+    if s.chars().all(stable_char)
+        || (!s.chars().any(needs_tidying)
+            && unicode_normalization::is_nfc_quick(s.chars())
+                == unicode_normalization::IsNormalized::Yes)
+    {
+        return s.to_string();
+    }
     let mut folded = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -43,6 +51,24 @@ pub fn tidy(s: &str) -> String {
         }
     }
     out
+}
+
+/// Characters that NFC leaves alone whatever surrounds them and that `tidy` keeps: ASCII
+/// (but controls), Arabic base letters, Arabic punctuation and common typographic marks.
+/// Arabic diacritics are not here: NFC may reorder them, or compose them with the letter
+/// before (ا + U+0654 → أ), so a text holding one takes the full check.
+fn stable_char(c: char) -> bool {
+    matches!(c, ' '..='~' | '\n' | '\t' | '\u{A0}' | 'ء'..='غ' | 'ـ'..='ي' | '،' | '؛' | '؟'
+        | '٠'..='٩' | '«' | '»' | '\u{2013}' | '\u{2014}' | '\u{2018}'..='\u{201D}' | '…')
+}
+
+/// Characters [`tidy`] changes or removes (besides NFC composition).
+fn needs_tidying(c: char) -> bool {
+    matches!(c,
+        '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFC}' | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{00AD}'
+        | '\u{FFFE}' | '\u{FFFF}' | '\u{E000}'..='\u{F8FF}')
+        || (c.is_control() && c != '\n' && c != '\t')
 }
 
 /// Collapses every run of whitespace (including no-break spaces) into one space and trims.

@@ -134,16 +134,29 @@ impl Store {
         let source: std::sync::Arc<str> = source_id.into();
         let mut added = Vec::new();
         let mut tx = self.write().await?;
+        // One query for what this batch already has, instead of one per item.
+        let mut known: HashMap<String, (i64, String)> = HashMap::new();
+        for chunk in items.chunks(500) {
+            let mut b: QueryBuilder<Sqlite> =
+                QueryBuilder::new("SELECT guid, id, content_hash FROM items WHERE source_id = ");
+            b.push_bind(source_id.to_string()).push(" AND guid IN (");
+            let mut sep = b.separated(", ");
+            for it in chunk {
+                sep.push_bind(it.entry.guid.clone());
+            }
+            b.push(")");
+            let rows: Vec<(String, i64, String)> = b.build_query_as().fetch_all(&mut *tx).await?;
+            known.extend(rows.into_iter().map(|(g, id, h)| (g, (id, h))));
+        }
+        // The write lock is held (BEGIN IMMEDIATE), so ids can be assigned here; a new
+        // story's id is its first item's id, known before the insert.
+        let mut next_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM items")
+            .fetch_one(&mut *tx)
+            .await?;
         for item in items {
             let e = &item.entry;
             let hash = content_hash(e);
-            let existing: Option<(i64, String)> = sqlx::query_as(
-                "SELECT id, content_hash FROM items WHERE source_id = ? AND guid = ?",
-            )
-            .bind(source_id)
-            .bind(&e.guid)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let existing = known.get(&e.guid).cloned();
             let id = match existing {
                 Some((_, h)) if h == hash => continue,
                 Some((id, _)) => {
@@ -171,6 +184,11 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                     report.updated += 1;
+                    sqlx::query("DELETE FROM item_topics WHERE item_id = ?")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    known.insert(e.guid.clone(), (id, hash));
                     id
                 }
                 None => {
@@ -184,12 +202,15 @@ impl Store {
                         }
                         None => None,
                     };
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO items (source_id, guid, url, canonical_url, title, author, published,
+                    let id = next_id;
+                    next_id += 1;
+                    sqlx::query(
+                        "INSERT INTO items (id, source_id, guid, url, canonical_url, title, author, published,
                            updated, fetched_at, sort_ts, summary, content_html, text, language, dir,
                            source_credit, fingerprint, fingerprint_hi, story_id, content_hash)
-                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     )
+                    .bind(id)
                     .bind(source_id)
                     .bind(&e.guid)
                     .bind(&e.url)
@@ -208,16 +229,11 @@ impl Store {
                     .bind(&e.source_credit)
                     .bind(to_parts(e.fingerprint).0)
                     .bind(to_parts(e.fingerprint).1)
-                    .bind(story.unwrap_or(0))
+                    .bind(story.unwrap_or(id))
                     .bind(&hash)
-                    .fetch_one(&mut *tx)
+                    .execute(&mut *tx)
                     .await?;
-                    if story.is_none() {
-                        sqlx::query("UPDATE items SET story_id = id WHERE id = ?")
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
+                    known.insert(e.guid.clone(), (id, hash));
                     if e.fingerprint != 0 {
                         added.push((sort_ts, e.fingerprint, story.unwrap_or(id)));
                     }
@@ -225,7 +241,7 @@ impl Store {
                     id
                 }
             };
-            write_tags(&mut tx, id, &item.tags).await?;
+            insert_tags(&mut tx, id, &item.tags).await?;
         }
         tx.commit().await?;
         // Only committed items enter the index.
@@ -455,6 +471,33 @@ fn push_filters(b: &mut QueryBuilder<Sqlite>, q: &ItemQuery, alias: &str) {
     if let Some(since) = q.since {
         b.push(format!(" AND {alias}.sort_ts >= ")).push_bind(since);
     }
+}
+
+/// Inserts an item's tags in one statement (the item has none yet).
+async fn insert_tags(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    item_id: i64,
+    tags: &[TopicTag],
+) -> Result<(), StoreError> {
+    if tags.is_empty() {
+        return Ok(());
+    }
+    let mut rows = Vec::with_capacity(tags.len());
+    for t in tags {
+        let matches =
+            serde_json::to_string(&t.matches).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        rows.push((t.slug.clone(), t.score, matches));
+    }
+    let mut b: QueryBuilder<Sqlite> =
+        QueryBuilder::new("INSERT INTO item_topics (item_id, topic, score, matches) ");
+    b.push_values(rows, |mut r, (slug, score, matches)| {
+        r.push_bind(item_id)
+            .push_bind(slug)
+            .push_bind(score)
+            .push_bind(matches);
+    });
+    b.build().execute(&mut **tx).await?;
+    Ok(())
 }
 
 async fn write_tags(

@@ -368,6 +368,9 @@ impl Matcher {
             return 0;
         }
         let bytes = text.as_bytes();
+        // Word positions by binary search over the word starts, computed once per field
+        // (counting spaces per hit would be quadratic on long texts).
+        let mut starts: Vec<usize> = Vec::new();
         for m in ac.find_overlapping_iter(&text) {
             let (start, end) = (m.start(), m.end());
             let word_start = text[..start].rfind(' ').map_or(0, |i| i + 1);
@@ -381,7 +384,17 @@ impl Matcher {
                     continue;
                 }
                 let pos = *position.get_or_insert_with(|| {
-                    bytes[..word_start].iter().filter(|&&b| b == b' ').count()
+                    if starts.is_empty() {
+                        starts.push(0);
+                        starts.extend(
+                            bytes
+                                .iter()
+                                .enumerate()
+                                .filter(|(_, b)| **b == b' ')
+                                .map(|(i, _)| i + 1),
+                        );
+                    }
+                    starts.partition_point(|&s| s <= word_start) - 1
                 });
                 hits.push(Hit {
                     use_idx: (pid, k),
