@@ -99,15 +99,17 @@ pub fn pre_pass(html: &str, base: Option<&Url>) -> String {
         el.remove();
         Ok(())
     }));
-    handlers.push(element!("a[href]", |el| {
-        if let Some(href) = el.get_attribute("href") {
-            match resolve(base, &decode_attribute(&href)) {
-                Some(u) if matches!(u.scheme(), "http" | "https" | "mailto") => {
-                    el.set_attribute("href", u.as_str())?;
-                }
-                // Unresolvable or scripted links lose the link, keep the words.
-                _ => el.remove_attribute("href"),
-            }
+    handlers.push(element!("a", |el| {
+        let target = el
+            .get_attribute("href")
+            .and_then(|href| resolve(base, &decode_attribute(&href)))
+            .filter(|u| matches!(u.scheme(), "http" | "https" | "mailto"));
+        match target {
+            Some(u) => el.set_attribute("href", u.as_str())?,
+            // A link that goes nowhere safe loses the link and keeps its words. Unwrapping
+            // (rather than keeping an empty <a>) also avoids the HTML parser's adoption
+            // agency rules, which move or drop content around stray <a> elements.
+            None => el.remove_and_keep_content(),
         }
         Ok(())
     }));
@@ -246,6 +248,8 @@ pub struct Block {
     pub loose: bool,
     /// True when it holds an image.
     pub media: bool,
+    /// True for loose inline content holding a block element (left unwrapped).
+    pub has_block: bool,
 }
 
 /// Tags whose content becomes a paragraph of its own.
@@ -348,6 +352,9 @@ struct Builder {
     html: String,
     text: String,
     media: bool,
+    /// Loose inline content that holds a block element (`<a><ul>…</ul></a>`): kept as it
+    /// is, since a `<p>` around it would be split differently when parsed again.
+    has_block: bool,
 }
 
 impl Builder {
@@ -367,7 +374,9 @@ impl Builder {
             return None;
         }
         let inner = self.html.trim();
-        let html = if loose {
+        let html = if loose && self.has_block {
+            inner.to_string()
+        } else if loose {
             format!("<p>{inner}</p>")
         } else {
             trim_inside(inner)
@@ -377,6 +386,7 @@ impl Builder {
             text,
             loose,
             media: self.media,
+            has_block: self.has_block,
         })
     }
 }
@@ -488,6 +498,9 @@ pub fn blocks(html: &str) -> Vec<Block> {
                 if *name == "img" {
                     loose.media = true;
                 }
+                if is_block(name) || is_container(name) {
+                    loose.has_block = true;
+                }
                 if !is_void(name) {
                     inline_depth += 1;
                 }
@@ -564,6 +577,7 @@ pub fn body(blocks: Vec<Block>, title: &str) -> Body {
             .text
             .ends_with(['.', '!', '?', '؟', '…', '»', '"', ':']);
         if last.loose
+            && !last.has_block
             && !last.media
             && words <= 4
             && last.text.chars().count() <= 40

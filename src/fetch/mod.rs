@@ -269,3 +269,59 @@ pub fn freshness(h: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
     let when = DateTime::parse_from_rfc2822(exp).ok()?.with_timezone(&Utc);
     (when - now).to_std().ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-29T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "120")]), now()),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            retry_after(
+                &headers(&[("retry-after", "Sun, 29 Nov 2026 11:00:00 GMT")]),
+                now()
+            ),
+            Some(Duration::from_secs(3600))
+        );
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "soon")]), now()),
+            None
+        );
+        assert_eq!(retry_after(&headers(&[]), now()), None);
+    }
+
+    #[test]
+    fn freshness_prefers_max_age_then_expires() {
+        let h = headers(&[
+            ("cache-control", "public, max-age=1800"),
+            ("expires", "Sun, 29 Nov 2026 12:00:00 GMT"),
+        ]);
+        assert_eq!(freshness(&h, now()), Some(Duration::from_secs(1800)));
+        let h = headers(&[("expires", "Sun, 29 Nov 2026 12:00:00 GMT")]);
+        assert_eq!(freshness(&h, now()), Some(Duration::from_secs(7200)));
+        let h = headers(&[("expires", "Sun, 29 Nov 2026 09:00:00 GMT")]);
+        assert_eq!(
+            freshness(&h, now()),
+            None,
+            "an expiry in the past is no hint"
+        );
+    }
+}
