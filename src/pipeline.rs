@@ -198,6 +198,9 @@ impl Ingest {
             return outcome;
         }
 
+        // CPU work runs on the blocking pool, one job per core: more would only add
+        // context switches and memory while 32 fetches are in flight.
+        let cpu = cpu_slots().acquire().await.expect("never closed");
         let matcher = self.matcher.clone();
         let base = fetched.final_url.to_string();
         let content_type = fetched.content_type.clone();
@@ -215,6 +218,7 @@ impl Ingest {
             )
         })
         .await;
+        drop(cpu);
         let processed = match processed {
             Ok(Ok(p)) => p,
             Ok(Err(e)) => {
@@ -294,6 +298,13 @@ impl Ingest {
             warn!(source_id = %id, error = %e, "could not record fetch state");
         }
     }
+}
+
+fn cpu_slots() -> &'static tokio::sync::Semaphore {
+    static S: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    S.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    })
 }
 
 fn fnv(bytes: &[u8]) -> u64 {

@@ -108,6 +108,73 @@ async fn the_seed_article_reaches_the_libya_feed_once_and_clean() {
     assert_eq!(parse(&body).entries.len(), 1);
     assert_eq!(server.hits("/feed.xml"), 2);
 
+    // Full-text search normalizes the query like the text: ليبيا finds the seed article
+    // (which says الليبية, ليبيا, الليبي), طرابلس finds both.
+    let (_, body) = get(
+        &c,
+        &format!("{base}/feeds/all.atom?q=%D9%84%D9%8A%D8%A8%D9%8A%D8%A7"),
+    )
+    .await;
+    let found: Vec<String> = parse(&body)
+        .entries
+        .iter()
+        .map(|e| e.title.clone().unwrap().content)
+        .collect();
+    assert_eq!(found, vec![SEED_TITLE.to_string()]);
+    let (_, body) = get(
+        &c,
+        &format!("{base}/feeds/all.atom?q=%D8%B7%D8%B1%D8%A7%D8%A8%D9%84%D8%B3"),
+    )
+    .await;
+    assert_eq!(parse(&body).entries.len(), 2);
+
+    // Bad parameters get a 400 with a message.
+    assert_eq!(
+        get(&c, &format!("{base}/feeds/all.atom?limit=0")).await,
+        (
+            400,
+            "limit must be a number from 1 to 500, got \"0\"\n".to_string()
+        )
+    );
+    assert_eq!(
+        get(&c, &format!("{base}/feeds/all.atom?topic=nope")).await,
+        (400, "unknown topic \"nope\"\n".to_string())
+    );
+    assert_eq!(
+        get(&c, &format!("{base}/feeds/all.rss?since=yesterday"))
+            .await
+            .0,
+        400
+    );
+    assert_eq!(
+        get(&c, &format!("{base}/feeds/all.rss?dedup=maybe"))
+            .await
+            .0,
+        400
+    );
+
+    // Conditional requests get a 304.
+    let r = c
+        .get(format!("{base}/feeds/libya.atom"))
+        .send()
+        .await
+        .unwrap();
+    let etag = r.headers()["etag"].to_str().unwrap().to_string();
+    assert!(
+        r.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .starts_with("public, max-age=")
+    );
+    let r = c
+        .get(format!("{base}/feeds/libya.atom"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+    assert_eq!(r.bytes().await.unwrap().len(), 0);
+
     // The page and the health check.
     let (status, page) = get(&c, &format!("{base}/")).await;
     assert_eq!(status, 200);

@@ -127,6 +127,73 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
 }
 
+/// Terms to index for full-text search, space separated. Each normalized word gives its
+/// light stem (article chains ال وال بال لل … and common suffixes ي ية يين ون ات ها … taken
+/// off while three letters remain), and, when it starts with a one-letter proclitic
+/// (و ف ب ك ل), also the stem without it: a prefix letter cannot be told from a first
+/// letter (بليبيا vs بنغازي), so both readings are indexed and the query decides.
+/// With [`search_query`], `ليبيا` finds `الليبية`, `بليبيا`, `وليبيا`, `الليبيين`.
+pub fn search_terms(text: &str) -> String {
+    let norm = normalize_words(text);
+    let mut out = String::with_capacity(norm.len() * 2);
+    for w in norm.split(' ').filter(|w| !w.is_empty()) {
+        push_term(&mut out, light_stem(w));
+        if let Some(rest) = w.strip_prefix(['و', 'ف', 'ب', 'ك', 'ل']) {
+            if rest.chars().count() >= 3 && rest.chars().next().is_some_and(is_arabic_letter) {
+                push_term(&mut out, light_stem(rest));
+            }
+        }
+    }
+    out
+}
+
+/// The terms of a search query: one light stem per word (see [`search_terms`]).
+pub fn search_query(text: &str) -> Vec<String> {
+    normalize_words(text)
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|w| light_stem(w).to_string())
+        .collect()
+}
+
+fn push_term(out: &mut String, t: &str) {
+    if !out.is_empty() {
+        out.push(' ');
+    }
+    out.push_str(t);
+}
+
+fn light_stem(w: &str) -> &str {
+    if !w.chars().next().is_some_and(is_arabic_letter) {
+        return w;
+    }
+    let len = |s: &str| s.chars().count();
+    let mut s = w;
+    for p in ["وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "ال"] {
+        if let Some(rest) = s.strip_prefix(p) {
+            if len(rest) >= 3 {
+                s = rest;
+                break;
+            }
+        }
+    }
+    for suf in [
+        "يون", "يين", "ات", "ها", "هم", "يه", "ين", "ون", "ي", "ه", "ا",
+    ] {
+        if let Some(rest) = s.strip_suffix(suf) {
+            if len(rest) >= 3 {
+                s = rest;
+                break;
+            }
+        }
+    }
+    // ليبيا → ليبي → ليب: the nisba ي left once a suffix was taken.
+    match s.strip_suffix('ي') {
+        Some(rest) if len(rest) >= 3 && len(s) < len(w) => rest,
+        _ => s,
+    }
+}
+
 fn is_combining(c: char) -> bool {
     matches!(c, '\u{0300}'..='\u{036F}' | '\u{0610}'..='\u{061A}' | '\u{06D6}'..='\u{06ED}')
 }
@@ -198,6 +265,20 @@ mod tests {
         let s = "قوات «حفتر» تتقدم نحو إجدابيا، وبنغازى تترقّب ٢٠٢٠";
         assert_eq!(normalize(&normalize(s)), normalize(s));
         assert_eq!(normalize_words(&normalize_words(s)), normalize_words(s));
+    }
+
+    #[test]
+    fn search_terms_fold_clitics_and_suffixes() {
+        assert_eq!(search_query("ليبيا"), vec!["ليب"]);
+        for w in ["ليبيا", "الليبية", "بليبيا", "وليبيا", "الليبيين", "لِيبِيَا"]
+        {
+            let terms = search_terms(w);
+            assert!(terms.split(' ').any(|t| t == "ليب"), "{w}: {terms}");
+        }
+        assert_eq!(search_terms("بنغازي"), "بنغاز نغاز");
+        assert_eq!(search_query("بنغازى"), vec!["بنغاز"]);
+        assert_eq!(search_terms("والطرابلسيون"), "طرابلس طرابلس");
+        assert_eq!(search_terms("Haftar ٢٠٢٠"), "haftar 2020");
     }
 
     #[test]

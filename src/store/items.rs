@@ -84,6 +84,9 @@ pub struct ItemQuery {
     pub limit: u32,
     /// Show each story once (its earliest item).
     pub dedup: bool,
+    /// Full-text search: every one of these light stems (from
+    /// `clean::arabic::search_query`) must occur in the item.
+    pub search: Vec<String>,
 }
 
 impl Default for ItemQuery {
@@ -96,6 +99,7 @@ impl Default for ItemQuery {
             before: None,
             limit: 50,
             dedup: true,
+            search: Vec::new(),
         }
     }
 }
@@ -188,6 +192,11 @@ impl Store {
                         .bind(id)
                         .execute(&mut *tx)
                         .await?;
+                    sqlx::query("DELETE FROM items_fts WHERE rowid = ?")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    index_search(&mut tx, id, e).await?;
                     known.insert(e.guid.clone(), (id, hash));
                     id
                 }
@@ -233,6 +242,7 @@ impl Store {
                     .bind(&hash)
                     .execute(&mut *tx)
                     .await?;
+                    index_search(&mut tx, id, e).await?;
                     known.insert(e.guid.clone(), (id, hash));
                     if e.fingerprint != 0 {
                         added.push((sort_ts, e.fingerprint, story.unwrap_or(id)));
@@ -249,6 +259,33 @@ impl Store {
             index.insert((ts, fp, story, source.clone()));
         }
         Ok(report)
+    }
+
+    /// Indexes items stored before the search index existed (or by an older version).
+    pub(super) async fn backfill_search(&self) -> Result<u64, StoreError> {
+        let mut done = 0u64;
+        loop {
+            let rows: Vec<(i64, String, String)> = sqlx::query_as(
+                "SELECT id, title, text FROM items WHERE id > COALESCE((SELECT MAX(rowid) FROM items_fts), 0) ORDER BY id LIMIT 500",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            if rows.is_empty() {
+                return Ok(done);
+            }
+            let mut tx = self.write().await?;
+            for (id, title, text) in &rows {
+                sqlx::query("INSERT INTO items_fts (rowid, terms) VALUES (?, ?)")
+                    .bind(id)
+                    .bind(crate::clean::arabic::search_terms(&format!(
+                        "{title}\n{text}"
+                    )))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            done += rows.len() as u64;
+        }
     }
 
     async fn load_story_index(&self, now: DateTime<Utc>) -> Result<StoryIndex, StoreError> {
@@ -471,6 +508,34 @@ fn push_filters(b: &mut QueryBuilder<Sqlite>, q: &ItemQuery, alias: &str) {
     if let Some(since) = q.since {
         b.push(format!(" AND {alias}.sort_ts >= ")).push_bind(since);
     }
+    if !q.search.is_empty() {
+        // Stems hold only letters and digits (normalize_words), so quoting is enough.
+        let expr = q
+            .search
+            .iter()
+            .map(|t| format!("\"{}\"", t.replace('"', "")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        b.push(format!(
+            " AND {alias}.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH "
+        ));
+        b.push_bind(expr).push(")");
+    }
+}
+
+/// Adds an item's search terms to the full-text index.
+async fn index_search(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    item_id: i64,
+    e: &CleanEntry,
+) -> Result<(), StoreError> {
+    let terms = crate::clean::arabic::search_terms(&format!("{}\n{}", e.title, e.text));
+    sqlx::query("INSERT INTO items_fts (rowid, terms) VALUES (?, ?)")
+        .bind(item_id)
+        .bind(terms)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Inserts an item's tags in one statement (the item has none yet).

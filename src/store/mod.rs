@@ -74,10 +74,12 @@ impl Store {
             .connect_with(opts)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store {
+        let store = Store {
             pool,
             stories: Default::default(),
-        })
+        };
+        store.backfill_search().await?;
+        Ok(store)
     }
 
     /// Starts a write transaction. `BEGIN IMMEDIATE` takes the write lock up front: a

@@ -43,20 +43,24 @@ pub const TEXT_WEIGHT: f64 = 1.0;
 
 /// Proclitic chains allowed before an Arabic term: (و|ف)? (ب|ك|ل)? (ال)?, with ل + ال
 /// written لل.
-fn proclitics() -> Vec<String> {
-    let mut out = Vec::new();
-    for c in ["", "و", "ف"] {
-        for p in ["", "ب", "ك", "ل"] {
-            for a in ["", "ال"] {
-                if p == "ل" && a == "ال" {
-                    out.push(format!("{c}لل"));
-                } else {
-                    out.push(format!("{c}{p}{a}"));
-                }
-            }
-        }
+/// Whether `prefix` is a proclitic chain, and if so whether it ends in the article.
+/// Parsed rather than looked up in a list: this runs for every automaton hit.
+fn proclitic_chain(prefix: &str) -> Option<bool> {
+    let mut rest = prefix;
+    if let Some(r) = rest.strip_prefix(['و', 'ف']) {
+        rest = r;
     }
-    out
+    if let Some(r) = rest.strip_prefix("لل") {
+        return r.is_empty().then_some(true);
+    }
+    if let Some(r) = rest.strip_prefix(['ب', 'ك', 'ل']) {
+        rest = r;
+    }
+    match rest {
+        "" => Some(false),
+        "ال" => Some(true),
+        _ => None,
+    }
 }
 
 /// Suffixes allowed after a stem that keeps its last letter (طرابلس، حفتر).
@@ -137,7 +141,7 @@ pub struct Matcher {
     /// For each automaton pattern, every rule that uses it.
     uses: Vec<Vec<Use>>,
     topics: Vec<CompiledTopic>,
-    proclitics: Vec<String>,
+    has_composites: bool,
 }
 
 /// A topic's evaluation for one item, tagged or not (for explanations and dry runs).
@@ -162,7 +166,42 @@ struct Hit {
     /// Position in title and text read as one sequence: context rules look across the
     /// boundary, because a headline's "طرابلس" is explained by its lead paragraph.
     global: usize,
-    found: String,
+    /// The matched word(s), as a byte range of the field's normalized text.
+    found: std::ops::Range<usize>,
+}
+
+/// Why a match did not count.
+#[derive(Clone, Copy)]
+enum Suppressed {
+    Near(usize),
+    NotNear(usize),
+}
+
+/// A topic's evaluation before anything is copied out: indices into the hits. Building
+/// `TagMatch` strings only for the topics that are reported keeps tagging allocation-light.
+#[derive(Default, Clone)]
+struct RawEval {
+    score: f64,
+    vetoed_by: Option<usize>,
+    matches: Vec<(usize, f64, Option<Suppressed>)>,
+    members: Vec<usize>,
+    tagged: bool,
+}
+
+/// The normalized fields and the hits found in them.
+struct Scan {
+    title: String,
+    text: String,
+    hits: Vec<Hit>,
+}
+
+impl Scan {
+    fn found(&self, h: &Hit) -> &str {
+        match h.field {
+            Field::Title => &self.title[h.found.clone()],
+            Field::Text => &self.text[h.found.clone()],
+        }
+    }
 }
 
 impl Matcher {
@@ -210,14 +249,16 @@ impl Matcher {
         let ac = (!patterns.is_empty()).then(|| {
             AhoCorasickBuilder::new()
                 .match_kind(MatchKind::Standard)
+                // A full DFA: a few hundred kB for the shipped rules, and the fastest scan.
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .build(&patterns)
                 .expect("patterns are plain strings of bounded size")
         });
         Matcher {
             ac,
             uses,
+            has_composites: topics.iter().any(TopicSpec::is_composite),
             topics: compiled,
-            proclitics: proclitics(),
         }
     }
 
@@ -228,14 +269,15 @@ impl Matcher {
 
     /// The tags an item gets, highest score first.
     pub fn tag(&self, title: &str, text: &str) -> Vec<TopicTag> {
-        let mut tags: Vec<TopicTag> = self
-            .evaluate(title, text)
-            .into_iter()
-            .filter(|e| e.tagged)
-            .map(|e| TopicTag {
-                slug: e.slug,
-                score: e.score,
-                matches: e.matches,
+        let (scan, raw) = self.evaluate_raw(title, text);
+        let mut tags: Vec<TopicTag> = raw
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.tagged)
+            .map(|(i, r)| TopicTag {
+                slug: self.topics[i].spec.slug.clone(),
+                score: r.score,
+                matches: self.matches(&scan, &raw, i),
             })
             .collect();
         tags.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.slug.cmp(&b.slug)));
@@ -244,28 +286,61 @@ impl Matcher {
 
     /// Every topic's evaluation for an item, in config order.
     pub fn evaluate(&self, title: &str, text: &str) -> Vec<Evaluation> {
-        let mut hits = Vec::new();
-        let title_words = self.scan(title, Field::Title, 0, &mut hits);
-        self.scan(text, Field::Text, title_words, &mut hits);
-
-        let mut evals: Vec<Evaluation> = self
-            .topics
-            .iter()
-            .map(|t| Evaluation {
-                slug: t.spec.slug.clone(),
-                tagged: false,
-                score: 0.0,
-                vetoed_by: None,
-                matches: Vec::new(),
+        let (scan, raw) = self.evaluate_raw(title, text);
+        raw.iter()
+            .enumerate()
+            .map(|(i, r)| Evaluation {
+                slug: self.topics[i].spec.slug.clone(),
+                tagged: r.tagged,
+                score: r.score,
+                vetoed_by: r.vetoed_by.map(|h| scan.found(&scan.hits[h]).to_string()),
+                matches: self.matches(&scan, &raw, i),
             })
-            .collect();
-        for h in &hits {
+            .collect()
+    }
+
+    /// The `TagMatch`es of topic `i` (a composite: those of its tagged members).
+    fn matches(&self, scan: &Scan, raw: &[RawEval], i: usize) -> Vec<TagMatch> {
+        let own = raw[i].matches.iter().map(|&(h, points, suppressed)| {
+            let hit = &scan.hits[h];
+            let Role::Term { topic, term } = self.uses[hit.use_idx.0][hit.use_idx.1].role else {
+                unreachable!("only term hits are recorded as matches")
+            };
+            TagMatch {
+                term: self.topics[topic].terms[term].text.clone(),
+                found: scan.found(hit).to_string(),
+                field: hit.field,
+                position: hit.position,
+                points,
+                suppressed: suppressed.map(|s| match s {
+                    Suppressed::Near(w) => format!("context word within {w} words"),
+                    Suppressed::NotNear(w) => format!("no context word within {w} words"),
+                }),
+            }
+        });
+        let mut out: Vec<TagMatch> = own.collect();
+        for &m in &raw[i].members {
+            out.extend(self.matches(scan, raw, m));
+        }
+        out
+    }
+
+    fn evaluate_raw(&self, title: &str, text: &str) -> (Scan, Vec<RawEval>) {
+        let mut scan = Scan {
+            title: normalize_words(title),
+            text: normalize_words(text),
+            hits: Vec::new(),
+        };
+        let title_words = self.scan(&scan.title, Field::Title, 0, &mut scan.hits);
+        self.scan(&scan.text, Field::Text, title_words, &mut scan.hits);
+        let hits = &scan.hits;
+
+        let mut evals: Vec<RawEval> = vec![RawEval::default(); self.topics.len()];
+        for (hi, h) in hits.iter().enumerate() {
             let u = &self.uses[h.use_idx.0][h.use_idx.1];
             match u.role {
                 Role::Exclude { topic } => {
-                    evals[topic]
-                        .vetoed_by
-                        .get_or_insert_with(|| h.found.clone());
+                    evals[topic].vetoed_by.get_or_insert(hi);
                 }
                 Role::Context { .. } => {}
                 Role::Term { topic, term } => {
@@ -278,9 +353,9 @@ impl Matcher {
                         })
                     };
                     let suppressed = if t.unless_near && near() {
-                        Some(format!("context word within {} words", t.window))
+                        Some(Suppressed::Near(t.window))
                     } else if t.only_near && !near() {
-                        Some(format!("no context word within {} words", t.window))
+                        Some(Suppressed::NotNear(t.window))
                     } else {
                         None
                     };
@@ -294,14 +369,7 @@ impl Matcher {
                         t.weight * field_weight
                     };
                     evals[topic].score += points;
-                    evals[topic].matches.push(TagMatch {
-                        term: t.text.clone(),
-                        found: h.found.clone(),
-                        field: h.field,
-                        position: h.position,
-                        points,
-                        suppressed,
-                    });
+                    evals[topic].matches.push((hi, points, suppressed));
                 }
             }
         }
@@ -311,17 +379,15 @@ impl Matcher {
                 !t.spec.is_composite() && e.vetoed_by.is_none() && e.score >= t.spec.min_score;
         }
         self.decide_composites(&mut evals);
-        evals
+        (scan, evals)
     }
 
     /// Composite topics are decided from the others; they may nest (no cycles: config checks).
-    fn decide_composites(&self, evals: &mut [Evaluation]) {
-        let index: HashMap<&str, usize> = self
-            .topics
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.spec.slug.as_str(), i))
-            .collect();
+    fn decide_composites(&self, evals: &mut [RawEval]) {
+        if !self.has_composites {
+            return;
+        }
+        let index = |slug: &str| self.topics.iter().position(|t| t.spec.slug == slug);
         // Repeat until nothing changes: depth is bounded by the number of composites.
         for _ in 0..self.topics.len() {
             let mut changed = false;
@@ -330,7 +396,7 @@ impl Matcher {
                 if !s.is_composite() {
                     continue;
                 }
-                let is = |slug: &String| index.get(slug.as_str()).is_some_and(|&j| evals[j].tagged);
+                let is = |slug: &String| index(slug).is_some_and(|j| evals[j].tagged);
                 let tagged = evals[i].vetoed_by.is_none()
                     && s.all_of.iter().all(is)
                     && (s.any_of.is_empty() || s.any_of.iter().any(is))
@@ -339,20 +405,16 @@ impl Matcher {
                     .all_of
                     .iter()
                     .chain(&s.any_of)
-                    .filter_map(|m| index.get(m.as_str()).copied())
+                    .filter_map(|m| index(m))
                     .filter(|&j| evals[j].tagged)
                     .collect();
                 let score = members.iter().map(|&j| evals[j].score).sum();
-                let matches = members
-                    .iter()
-                    .flat_map(|&j| evals[j].matches.clone())
-                    .collect();
                 if evals[i].tagged != tagged || evals[i].score != score {
                     changed = true;
                 }
                 evals[i].tagged = tagged;
                 evals[i].score = score;
-                evals[i].matches = matches;
+                evals[i].members = members;
             }
             if !changed {
                 break;
@@ -360,9 +422,8 @@ impl Matcher {
         }
     }
 
-    /// Adds the accepted hits in `raw`; returns its number of words.
-    fn scan(&self, raw: &str, field: Field, offset: usize, hits: &mut Vec<Hit>) -> usize {
-        let text = normalize_words(raw);
+    /// Adds the accepted hits in `text` (already normalized); returns its number of words.
+    fn scan(&self, text: &str, field: Field, offset: usize, hits: &mut Vec<Hit>) -> usize {
         let Some(ac) = &self.ac else { return 0 };
         if text.is_empty() {
             return 0;
@@ -371,7 +432,7 @@ impl Matcher {
         // Word positions by binary search over the word starts, computed once per field
         // (counting spaces per hit would be quadratic on long texts).
         let mut starts: Vec<usize> = Vec::new();
-        for m in ac.find_overlapping_iter(&text) {
+        for m in ac.find_overlapping_iter(text) {
             let (start, end) = (m.start(), m.end());
             let word_start = text[..start].rfind(' ').map_or(0, |i| i + 1);
             let word_end = text[end..].find(' ').map_or(text.len(), |i| end + i);
@@ -401,7 +462,7 @@ impl Matcher {
                     field,
                     position: pos,
                     global: offset + pos,
-                    found: text[word_start..word_end].to_string(),
+                    found: word_start..word_end,
                 });
             }
         }
@@ -417,13 +478,11 @@ impl Matcher {
                 bare,
                 short,
             } => {
-                let prefix_ok = if *article {
-                    // The term's own ال was taken off the pattern: the word must carry an
-                    // article, alone or after proclitics (ال، وال، بال، لل، فلل…).
-                    prefix.ends_with("ال") && self.proclitics.iter().any(|p| p == prefix)
-                        || prefix.ends_with("لل") && self.proclitics.iter().any(|p| p == prefix)
-                } else {
-                    self.proclitics.iter().any(|p| p == prefix)
+                // When the term's own ال was taken off the pattern, the word must carry an
+                // article, alone or after proclitics (ال، وال، بال، لل، فلل…).
+                let prefix_ok = match proclitic_chain(prefix) {
+                    Some(has_article) => has_article || !*article,
+                    None => false,
                 };
                 let suffix_ok = match stripped {
                     Some(last) => {
