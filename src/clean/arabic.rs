@@ -138,10 +138,11 @@ pub fn search_terms(text: &str) -> String {
     let mut out = String::with_capacity(norm.len() * 2);
     for w in norm.split(' ').filter(|w| !w.is_empty()) {
         push_term(&mut out, light_stem(w));
-        if let Some(rest) = w.strip_prefix(['و', 'ف', 'ب', 'ك', 'ل']) {
-            if rest.chars().count() >= 3 && rest.chars().next().is_some_and(is_arabic_letter) {
-                push_term(&mut out, light_stem(rest));
-            }
+        if let Some(rest) = w.strip_prefix(['و', 'ف', 'ب', 'ك', 'ل'])
+            && rest.chars().count() >= 3
+            && rest.chars().next().is_some_and(is_arabic_letter)
+        {
+            push_term(&mut out, light_stem(rest));
         }
     }
     out
@@ -170,21 +171,21 @@ fn light_stem(w: &str) -> &str {
     let len = |s: &str| s.chars().count();
     let mut s = w;
     for p in ["وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "ال"] {
-        if let Some(rest) = s.strip_prefix(p) {
-            if len(rest) >= 3 {
-                s = rest;
-                break;
-            }
+        if let Some(rest) = s.strip_prefix(p)
+            && len(rest) >= 3
+        {
+            s = rest;
+            break;
         }
     }
     for suf in [
         "يون", "يين", "ات", "ها", "هم", "يه", "ين", "ون", "ي", "ه", "ا",
     ] {
-        if let Some(rest) = s.strip_suffix(suf) {
-            if len(rest) >= 3 {
-                s = rest;
-                break;
-            }
+        if let Some(rest) = s.strip_suffix(suf)
+            && len(rest) >= 3
+        {
+            s = rest;
+            break;
         }
     }
     // ليبيا → ليبي → ليب: the nisba ي left once a suffix was taken.
