@@ -23,7 +23,13 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let store = Store::open(&config.storage.database)
         .await
         .with_context(|| format!("cannot open database {}", config.storage.database.display()))?;
-    let rows: Vec<SourceRow> = config
+    store.sync_sources(&source_rows(config)).await?;
+    Ok(store)
+}
+
+/// The `sources` rows a config asks for.
+fn source_rows(config: &Config) -> Vec<SourceRow> {
+    config
         .sources
         .iter()
         .map(|s| SourceRow {
@@ -31,17 +37,13 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
             name: s.name.clone(),
             url: s.url.to_string(),
         })
-        .collect();
-    store.sync_sources(&rows).await?;
-    Ok(store)
+        .collect()
 }
 
 /// A stable hash of the topic rules; stored so a change triggers re-tagging.
 pub fn rules_hash(topics: &[TopicSpec]) -> String {
     let text = format!("{topics:?}");
-    let h = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
+    let h = crate::model::stable_hash(text.as_bytes());
     format!("{h:016x}-{}", text.len())
 }
 
@@ -237,16 +239,7 @@ async fn reload(
             *state.notice.write().expect("notice lock") = Some(errors.to_string());
         }
         Ok(new) => {
-            let rows: Vec<SourceRow> = new
-                .sources
-                .iter()
-                .map(|s| SourceRow {
-                    id: s.id.clone(),
-                    name: s.name.clone(),
-                    url: s.url.to_string(),
-                })
-                .collect();
-            if let Err(e) = store.sync_sources(&rows).await {
+            if let Err(e) = store.sync_sources(&source_rows(&new)).await {
                 tracing::error!(error = %e, "config reload: cannot update sources; the running config stays in force");
                 *state.notice.write().expect("notice lock") =
                     Some(format!("database error while reloading: {e}"));

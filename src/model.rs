@@ -3,6 +3,18 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+/// A stable 64-bit FNV-1a hash. Written here, not taken from `std`, because its values are
+/// stored (fingerprints, body hashes, rule hashes) and sent (ETags): they must not change
+/// between builds or Rust versions, which `std`'s hashers do not promise.
+pub fn stable_hash(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
 /// A feed as the parser understood it, before cleaning.
 #[derive(Debug, Clone, Default)]
 pub struct ParsedFeed {

@@ -173,7 +173,11 @@ impl Ingest {
         if let Some(to) = &fetched.moved_to {
             warn!(source_id = %source.id, url = %source.url, moved_to = %to, "feed moved permanently; update sources.toml");
         }
-        let body_hash = format!("{:016x}-{}", fnv(&fetched.body), fetched.body.len());
+        let body_hash = format!(
+            "{:016x}-{}",
+            crate::model::stable_hash(&fetched.body),
+            fetched.body.len()
+        );
         let unchanged = fetched.not_modified
             || state.as_ref().and_then(|s| s.body_hash.as_deref()) == Some(&body_hash);
         if unchanged {
@@ -304,11 +308,5 @@ fn cpu_slots() -> &'static tokio::sync::Semaphore {
     static S: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
     S.get_or_init(|| {
         tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
-    })
-}
-
-fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
 }

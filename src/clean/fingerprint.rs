@@ -26,17 +26,7 @@ use super::arabic::normalize_words;
 /// of 8 above the copies and 13 below the closest different pair.
 pub const SAME_STORY_MAX_DISTANCE: u32 = 28;
 
-/// A stable 64-bit FNV-1a hash. Written here because the fingerprint is stored in the
-/// database: it must never change between builds or crate versions, which `std`'s hasher
-/// does not promise.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
+use crate::model::stable_hash as fnv1a;
 
 /// The splitmix64 finalizer: a bijective mixer, used to derive the upper 64 bits of each
 /// shingle's hash so they are independent of the lower 64.

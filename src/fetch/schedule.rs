@@ -70,9 +70,7 @@ pub fn jitter(source_id: &str, schedule: &Schedule) -> Duration {
     if span.is_zero() {
         return Duration::ZERO;
     }
-    let h = source_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
+    let h = crate::model::stable_hash(source_id.as_bytes());
     Duration::from_millis(h % span.as_millis() as u64)
 }
 

@@ -363,7 +363,11 @@ fn cached_response(
     cfg: &Config,
     headers: &HeaderMap,
 ) -> Response {
-    let etag = format!("\"{:016x}-{:x}\"", fnv(body.as_bytes()), body.len());
+    let etag = format!(
+        "\"{:016x}-{:x}\"",
+        crate::model::stable_hash(body.as_bytes()),
+        body.len()
+    );
     let last_modified = updated.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
     let inm = headers
         .get(header::IF_NONE_MATCH)
@@ -396,12 +400,6 @@ fn cached_response(
     }
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     (StatusCode::OK, h, body).into_response()
-}
-
-fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 fn find_topic<'a>(cfg: &'a Config, slug: &str) -> Result<&'a TopicSpec, ServerError> {
