@@ -203,6 +203,7 @@ pub async fn serve(
     };
     spawn_sighup(reload_tx);
     let mut server = tokio::spawn(server::serve(listener, state.clone(), shutdown));
+    notify_systemd();
     let result = loop {
         tokio::select! {
             r = &mut server => break r,
@@ -214,11 +215,29 @@ pub async fn serve(
             }
         }
     };
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
     scheduler.stop().await;
     store.close().await;
     result
         .context("HTTP server task failed")?
         .context("HTTP server failed")
+}
+
+/// Tells systemd (`Type=notify`) that marsad listens, and pings its watchdog at half the
+/// `WatchdogSec` period. Both are no-ops when not run by systemd.
+fn notify_systemd() {
+    if let Err(e) = sd_notify::notify(&[sd_notify::NotifyState::Ready]) {
+        warn!(error = %e, "could not notify systemd");
+    }
+    if let Some(period) = sd_notify::watchdog_enabled() {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(period / 2);
+            loop {
+                tick.tick().await;
+                let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+            }
+        });
+    }
 }
 
 async fn reload(

@@ -243,3 +243,32 @@ async fn topics_test_shows_what_an_edited_rule_would_change_and_explain_shows_wh
         "- #1 الانقلابي حفتر لا يعترف باتفاق الصخيرات الموقع بالمغرب و يدعو لإسقاطه\nlibya: 2 items since 3650d checked; 0 would be added, 1 removed, 0 stay tagged\n"
     );
 }
+
+#[test]
+fn serve_tells_systemd_when_it_is_ready_and_when_it_stops() {
+    use std::os::unix::net::UnixDatagram;
+    let dir = tempfile::tempdir().unwrap();
+    let main = write_config(dir.path(), &[], "");
+    let socket_path = dir.path().join("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_marsad"))
+        .args(["--config", main.to_str().unwrap(), "serve"])
+        .env("NOTIFY_SOCKET", &socket_path)
+        .env("RUST_LOG", "error")
+        .spawn()
+        .unwrap();
+    let mut buf = [0u8; 256];
+    let n = socket.recv(&mut buf).expect("READY=1 within 20 s");
+    assert_eq!(&buf[..n], b"READY=1\n");
+    // SIGTERM: a graceful stop.
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let n = socket.recv(&mut buf).expect("STOPPING=1");
+    assert_eq!(&buf[..n], b"STOPPING=1\n");
+    assert!(child.wait().unwrap().success());
+}
