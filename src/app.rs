@@ -40,6 +40,18 @@ fn source_rows(config: &Config) -> Vec<SourceRow> {
         .collect()
 }
 
+/// Applies `[storage] retention_days` and `max_items_per_source`; returns (by age, by cap).
+pub async fn prune(store: &Store, config: &Config) -> anyhow::Result<(u64, u64)> {
+    let s = &config.storage;
+    let cutoff = (s.retention_days > 0)
+        .then(|| Utc::now().timestamp() - i64::from(s.retention_days) * 86400);
+    let (age, cap) = store.prune(cutoff, s.max_items_per_source).await?;
+    if age + cap > 0 {
+        info!(by_age = age, by_cap = cap, "pruned items");
+    }
+    Ok((age, cap))
+}
+
 /// A stable hash of the topic rules; stored so a change triggers re-tagging.
 pub fn rules_hash(topics: &[TopicSpec]) -> String {
     let text = format!("{topics:?}");
@@ -204,6 +216,20 @@ pub async fn serve(
     spawn_sighup(reload_tx);
     let mut server = tokio::spawn(server::serve(listener, state.clone(), shutdown));
     notify_systemd();
+    // Retention runs at start and then daily; a failure is logged and tried again the next day.
+    let pruner = {
+        let (store, state) = (store.clone(), state.clone());
+        tokio::spawn(async move {
+            let mut daily = tokio::time::interval(std::time::Duration::from_secs(86400));
+            loop {
+                daily.tick().await;
+                let config = state.config.read().expect("config lock").clone();
+                if let Err(e) = prune(&store, &config).await {
+                    warn!(error = %e, "pruning failed");
+                }
+            }
+        })
+    };
     let result = loop {
         tokio::select! {
             r = &mut server => break r,
@@ -216,6 +242,7 @@ pub async fn serve(
         }
     };
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+    pruner.abort();
     scheduler.stop().await;
     store.close().await;
     result

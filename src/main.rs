@@ -70,6 +70,10 @@ enum Command {
     },
     /// Re-tag every stored item with the current rules
     Retag,
+    /// Remove items past [storage] retention_days / max_items_per_source now
+    Prune,
+    /// Items, stories, sources and database size
+    Stats,
     /// Work with topic rules
     Topics {
         #[command(subcommand)]
@@ -254,6 +258,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Topics {
             command: TopicsCommand::Test { topic, since },
         } => topics_test(&cfg, &topic, &since).await,
+        Command::Prune => {
+            let store = marsad::app::open_store(&cfg).await?;
+            let (age, cap) = marsad::app::prune(&store, &cfg).await?;
+            println!(
+                "pruned {} items: {age} older than {} days, {cap} over {} per source",
+                age + cap,
+                cfg.storage.retention_days,
+                cfg.storage.max_items_per_source
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Stats => {
+            let store = marsad::app::open_store(&cfg).await?;
+            let (items, stories, sources, retired) = store.counts().await?;
+            store.close().await;
+            let db = &cfg.storage.database;
+            let size: u64 = ["", "-wal", "-shm"]
+                .iter()
+                .filter_map(|s| std::fs::metadata(format!("{}{s}", db.display())).ok())
+                .map(|m| m.len())
+                .sum();
+            println!(
+                "items     {items}\nstories   {stories}\nsources   {sources} ({retired} retired)\ndatabase  {} ({:.1} MB)",
+                db.display(),
+                size as f64 / 1e6
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Retag => {
             let store = marsad::app::open_store(&cfg).await?;
             let matcher = Arc::new(Matcher::compile(&cfg.topics));

@@ -107,6 +107,11 @@ pub struct ServerSettings {
 pub struct StorageSettings {
     /// SQLite file, resolved against the config file's folder.
     pub database: PathBuf,
+    /// Items older than this many days are pruned (0 keeps everything).
+    pub retention_days: u32,
+    /// At most this many items per source (0: no cap); the only copy of a story inside
+    /// the retention window is kept even past the cap.
+    pub max_items_per_source: u32,
 }
 
 /// `[fetch]`.
@@ -413,7 +418,11 @@ fn load_from(origin: Origin<'_>) -> Result<Config, ConfigErrors> {
             listen: listen.expect("checked above"),
             base_url,
         },
-        storage: StorageSettings { database },
+        storage: StorageSettings {
+            database,
+            retention_days: main.storage.retention_days,
+            max_items_per_source: main.storage.max_items_per_source,
+        },
         fetch,
         sources,
         topics,

@@ -50,12 +50,25 @@ impl Default for Server {
 #[serde(deny_unknown_fields)]
 pub(super) struct Storage {
     pub database: String,
+    #[serde(default = "default_retention_days")]
+    pub retention_days: u32,
+    #[serde(default = "default_max_items")]
+    pub max_items_per_source: u32,
+}
+
+fn default_retention_days() -> u32 {
+    90
+}
+fn default_max_items() -> u32 {
+    5000
 }
 
 impl Default for Storage {
     fn default() -> Self {
         Storage {
             database: "../data/marsad.db".into(),
+            retention_days: default_retention_days(),
+            max_items_per_source: default_max_items(),
         }
     }
 }

@@ -261,6 +261,74 @@ impl Store {
         Ok(report)
     }
 
+    /// Removes items older than `cutoff` (unix seconds), and items past the newest
+    /// `max_per_source` of their source unless they are the only copy of their story (those
+    /// stay until they leave the window). `0` disables either rule. Returns (by age, by cap).
+    pub async fn prune(
+        &self,
+        cutoff: Option<i64>,
+        max_per_source: u32,
+    ) -> Result<(u64, u64), StoreError> {
+        let mut tx = self.write().await?;
+        let doomed_by_age: Vec<i64> = match cutoff {
+            Some(c) => {
+                sqlx::query_scalar("SELECT id FROM items WHERE sort_ts < ?")
+                    .bind(c)
+                    .fetch_all(&mut *tx)
+                    .await?
+            }
+            None => Vec::new(),
+        };
+        let doomed_by_cap: Vec<i64> = if max_per_source > 0 {
+            sqlx::query_scalar(
+                "SELECT id FROM (
+                   SELECT i.id, i.story_id, ROW_NUMBER() OVER (PARTITION BY i.source_id ORDER BY i.sort_ts DESC, i.id DESC) AS n
+                   FROM items i WHERE i.sort_ts >= ?
+                 ) r
+                 WHERE r.n > ? AND EXISTS (SELECT 1 FROM items j WHERE j.story_id = r.story_id AND j.id != r.id)",
+            )
+            .bind(cutoff.unwrap_or(i64::MIN))
+            .bind(i64::from(max_per_source))
+            .fetch_all(&mut *tx)
+            .await?
+        } else {
+            Vec::new()
+        };
+        for chunk in doomed_by_age.chunks(500).chain(doomed_by_cap.chunks(500)) {
+            for table in ["item_topics", "items_fts", "items"] {
+                let col = if table == "item_topics" {
+                    "item_id"
+                } else if table == "items_fts" {
+                    "rowid"
+                } else {
+                    "id"
+                };
+                let mut b: QueryBuilder<Sqlite> =
+                    QueryBuilder::new(format!("DELETE FROM {table} WHERE {col} IN ("));
+                let mut sep = b.separated(", ");
+                for id in chunk {
+                    sep.push_bind(*id);
+                }
+                b.push(")");
+                b.build().execute(&mut *tx).await?;
+            }
+        }
+        tx.commit().await?;
+        // Pruned items leave the story index at the next load.
+        *self.stories.lock().await = None;
+        Ok((doomed_by_age.len() as u64, doomed_by_cap.len() as u64))
+    }
+
+    /// Counts for `marsad stats`: (items, stories, sources, retired sources).
+    pub async fn counts(&self) -> Result<(i64, i64, i64, i64), StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM items), (SELECT COUNT(DISTINCT story_id) FROM items),
+                    (SELECT COUNT(*) FROM sources WHERE retired = 0), (SELECT COUNT(*) FROM sources WHERE retired = 1)",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// Indexes items stored before the search index existed (or by an older version).
     pub(super) async fn backfill_search(&self) -> Result<u64, StoreError> {
         let mut done = 0u64;

@@ -322,3 +322,67 @@ async fn fetch_state_is_recorded_and_retired_sources_are_marked() {
     );
     assert_eq!(all[0].etag, None, "a new URL drops the old validators");
 }
+
+#[tokio::test]
+async fn prune_drops_old_items_and_extra_copies_but_keeps_only_copies() {
+    let (_d, s) = store().await;
+    let now = t("2026-11-29T09:00:00Z");
+    let at = |guid: &str, url: &str, text: &str, date: &str| {
+        let mut e = entry(guid, guid, text, url);
+        e.published = Some(t(date));
+        NewItem {
+            entry: e,
+            tags: vec![tag("libya")],
+        }
+    };
+    let a = vec![
+        at("a-new", "a/1", TEXT1, "2026-11-28T09:00:00Z"),
+        at("a-shared", "wire/7", TEXT2, "2026-11-27T09:00:00Z"),
+        at(
+            "a-old",
+            "a/3",
+            "خبر قديم جدا عن الانتخابات البلدية في المدينة",
+            "2026-01-01T09:00:00Z",
+        ),
+    ];
+    let b = vec![
+        at("b-shared", "wire/7", TEXT2, "2026-11-28T10:00:00Z"),
+        at(
+            "b-only",
+            "b/2",
+            "خبر لا ينشره أحد غير هذا المصدر عن الطقس والأمطار",
+            "2026-11-20T09:00:00Z",
+        ),
+    ];
+    s.save_items("a", &a, now).await.unwrap();
+    s.save_items("b", &b, now).await.unwrap();
+    let cutoff = t("2026-08-31T00:00:00Z").timestamp();
+    assert_eq!(s.prune(Some(cutoff), 1).await.unwrap(), (1, 1));
+    let left: Vec<String> = s
+        .items(&ItemQuery {
+            dedup: false,
+            ..ItemQuery::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.guid)
+        .collect();
+    assert_eq!(left, vec!["b-shared", "a-new", "b-only"]);
+    assert_eq!(
+        s.topic_counts().await.unwrap()["libya"],
+        3,
+        "tags go with their items"
+    );
+    assert_eq!(s.counts().await.unwrap(), (3, 3, 2, 0));
+    let found = s
+        .items(&ItemQuery {
+            search: vec!["انتخاب".into()],
+            dedup: false,
+            ..ItemQuery::default()
+        })
+        .await
+        .unwrap();
+    assert!(found.is_empty(), "pruned items leave the search index");
+    assert_eq!(s.prune(Some(cutoff), 1).await.unwrap(), (0, 0));
+}
