@@ -97,7 +97,7 @@ pub fn write_config(dir: &Path, sources: &[(&str, String)], fetch_extra: &str) -
     std::fs::write(
         &main,
         format!(
-            "sources_file = \"sources.toml\"\ntopics_file = \"topics.toml\"\n[server]\nlisten = \"127.0.0.1:0\"\nbase_url = \"http://marsad.test\"\n[storage]\ndatabase = \"data/marsad.db\"\n[fetch]\ninterval = \"10m\"\ntimeout = \"5s\"\nconnect_timeout = \"2s\"\n{fetch_extra}\n"
+            "sources_file = \"sources.toml\"\ntopics_file = \"topics.toml\"\n[server]\nlisten = \"127.0.0.1:0\"\nbase_url = \"http://marsad.test\"\n[storage]\ndatabase = \"data/marsad.db\"\nretention_days = 0\n[fetch]\ninterval = \"10m\"\ntimeout = \"5s\"\nconnect_timeout = \"2s\"\n{fetch_extra}\n"
         ),
     )
     .unwrap();
