@@ -36,6 +36,11 @@ use crate::clean::arabic::normalize_words;
 use crate::config::TopicSpec;
 use crate::model::{Field, TagMatch, TopicTag};
 
+/// Matches kept with a stored tag. A long article can mention Libya a hundred times; the
+/// first 25 explain the tag, and storing every one made each item's tag rows kilobytes of
+/// JSON.
+pub const MAX_REPORTED_MATCHES: usize = 25;
+
 /// Points a match in the title is worth, per weight unit.
 pub const TITLE_WEIGHT: f64 = 3.0;
 /// Points a match in the body text is worth, per weight unit.
@@ -267,7 +272,9 @@ impl Matcher {
         self.topics.iter().map(|t| t.spec.slug.as_str())
     }
 
-    /// The tags an item gets, highest score first.
+    /// The tags an item gets, highest score first. Each carries at most
+    /// [`MAX_REPORTED_MATCHES`] matches (the first ones, by field and position); the score
+    /// counts them all, and [`Matcher::evaluate`] (`marsad explain`) lists them all.
     pub fn tag(&self, title: &str, text: &str) -> Vec<TopicTag> {
         let (scan, raw) = self.evaluate_raw(title, text);
         let mut tags: Vec<TopicTag> = raw
@@ -277,7 +284,11 @@ impl Matcher {
             .map(|(i, r)| TopicTag {
                 slug: self.topics[i].spec.slug.clone(),
                 score: r.score,
-                matches: self.matches(&scan, &raw, i),
+                matches: {
+                    let mut m = self.matches(&scan, &raw, i);
+                    m.truncate(MAX_REPORTED_MATCHES);
+                    m
+                },
             })
             .collect();
         tags.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.slug.cmp(&b.slug)));
