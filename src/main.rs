@@ -102,6 +102,42 @@ enum SourcesCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Fetch a feed once, detect its title and language, and add it to sources.toml
+    Add {
+        /// Feed URL
+        url: String,
+        /// Slug (default: from the host name)
+        #[arg(long)]
+        id: Option<String>,
+        /// Display name (default: the feed's title)
+        #[arg(long)]
+        name: Option<String>,
+        /// Polling interval ("15m")
+        #[arg(long)]
+        interval: Option<String>,
+    },
+    /// Remove a source from sources.toml (its stored items stay)
+    Remove {
+        /// Source id
+        id: String,
+    },
+    /// Enable a source
+    Enable {
+        /// Source id
+        id: String,
+    },
+    /// Disable a source (kept in the file, not polled)
+    Disable {
+        /// Source id
+        id: String,
+    },
+    /// Add every feed of an OPML file that is not a source yet
+    ImportOpml {
+        /// OPML file
+        file: PathBuf,
+    },
+    /// Print the sources as OPML
+    ExportOpml,
 }
 
 fn main() -> ExitCode {
@@ -178,6 +214,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fetch { force } => fetch(cfg, force).await,
         Command::Inspect { path_or_url, json } => inspect(&cfg, &path_or_url, json).await,
         Command::Sources {
+            command: SourcesCommand::ExportOpml,
+        } => {
+            let outlines: Vec<marsad::publish::Outline> = cfg
+                .sources
+                .iter()
+                .map(|s| marsad::publish::Outline {
+                    title: s.name.clone(),
+                    xml_url: s.url.to_string(),
+                    html_url: s.url.origin().ascii_serialization(),
+                })
+                .collect();
+            print!("{}", marsad::publish::opml("marsad sources", &outlines));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sources {
             command: SourcesCommand::List { json },
         } => {
             let store = marsad::app::open_store(&cfg).await?;
@@ -210,6 +261,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Sources { command } => edit_sources(&cfg, command).await,
         Command::Explain { item_id } => {
             let store = marsad::app::open_store(&cfg).await?;
             let Some(item) = store.item(item_id).await? else {
@@ -293,6 +345,123 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await?;
             println!("re-tagged {n} items");
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn edit_sources(cfg: &Config, command: SourcesCommand) -> anyhow::Result<ExitCode> {
+    use marsad::config::edit::{NewSource, SourcesEditor, parse_opml, slug_for};
+    if cfg.main_path.starts_with("<embedded>") {
+        eprintln!("the embedded default config cannot be edited; pass --config PATH");
+        return Ok(ExitCode::FAILURE);
+    }
+    let mut ed = SourcesEditor::open(&cfg.sources_path).map_err(|e| anyhow::anyhow!(e))?;
+    let path = cfg.sources_path.display().to_string();
+    let done = |ed: &SourcesEditor, msg: String| -> anyhow::Result<ExitCode> {
+        ed.save().map_err(|e| anyhow::anyhow!(e))?;
+        println!("{msg}");
+        Ok(ExitCode::SUCCESS)
+    };
+    let refuse = |e: String| {
+        eprintln!("{path}: {e}");
+        Ok(ExitCode::FAILURE)
+    };
+    match command {
+        SourcesCommand::Add {
+            url,
+            id,
+            name,
+            interval,
+        } => {
+            if ed.has_url(&url) {
+                return refuse(format!("{url} is already a source"));
+            }
+            let parsed = url::Url::parse(&url).context("bad URL")?;
+            let fetched = marsad::fetch::Fetcher::new(&cfg.fetch)?
+                .fetch(&parsed, &Default::default())
+                .await
+                .with_context(|| format!("cannot fetch {url}"))?;
+            let feed = marsad::parse::parse(
+                &fetched.body,
+                fetched.content_type.as_deref(),
+                None,
+                Some(fetched.final_url.as_str()),
+            )
+            .with_context(|| format!("{url} is not a feed"))?;
+            let title = feed
+                .title
+                .as_deref()
+                .map(marsad::clean::html::plain_text)
+                .filter(|t| !t.is_empty());
+            let new = NewSource {
+                id: id.unwrap_or_else(|| slug_for(&url, &ed.ids())),
+                name: name
+                    .or(title)
+                    .unwrap_or_else(|| parsed.host_str().unwrap_or("source").to_string()),
+                url,
+                interval,
+                language: feed.language.clone(),
+            };
+            if let Err(e) = ed.add(&new) {
+                return refuse(e);
+            }
+            done(
+                &ed,
+                format!(
+                    "added {} ({}, {} entries, language {})",
+                    new.id,
+                    new.name,
+                    feed.entries.len(),
+                    new.language.as_deref().unwrap_or("ar")
+                ),
+            )
+        }
+        SourcesCommand::Remove { id } => match ed.remove(&id) {
+            Ok(()) => done(&ed, format!("removed {id}")),
+            Err(e) => refuse(e),
+        },
+        SourcesCommand::Enable { id } => match ed.set_enabled(&id, true) {
+            Ok(()) => done(&ed, format!("enabled {id}")),
+            Err(e) => refuse(e),
+        },
+        SourcesCommand::Disable { id } => match ed.set_enabled(&id, false) {
+            Ok(()) => done(&ed, format!("disabled {id}")),
+            Err(e) => refuse(e),
+        },
+        SourcesCommand::ImportOpml { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let feeds =
+                parse_opml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let (mut added, mut skipped) = (Vec::new(), 0usize);
+            for f in feeds {
+                if ed.has_url(&f.xml_url) {
+                    skipped += 1;
+                    continue;
+                }
+                let new = NewSource {
+                    id: slug_for(&f.xml_url, &ed.ids()),
+                    name: f.title,
+                    url: f.xml_url,
+                    interval: None,
+                    language: None,
+                };
+                match ed.add(&new) {
+                    Ok(()) => added.push(new.id),
+                    Err(_) => skipped += 1,
+                }
+            }
+            done(
+                &ed,
+                format!(
+                    "imported {} sources ({}), skipped {skipped} already present",
+                    added.len(),
+                    added.join(", ")
+                ),
+            )
+        }
+        SourcesCommand::List { .. } | SourcesCommand::ExportOpml => {
+            unreachable!("handled in run")
         }
     }
 }

@@ -9,6 +9,7 @@
 //! expressions compiled, URLs parsed, ids unique. Other modules never see raw TOML.
 
 mod duration;
+pub mod edit;
 mod raw;
 
 use std::collections::HashSet;

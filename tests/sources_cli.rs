@@ -1,0 +1,175 @@
+//! `marsad sources add/remove/enable/disable/import-opml/export-opml` edit sources.toml and
+//! keep the admin's comments and layout.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::*;
+
+const HAND_WRITTEN: &str = r#"# Our sources: edited by hand and by `marsad sources`.
+
+# Libya first
+[[sources]]
+id = "wasat"          # Al-Wasat, Benghazi
+name = "بوابة الوسط"
+url = "http://127.0.0.1:9/wasat.xml"
+interval = "30m"
+
+[[sources]]
+id = "old"
+name = "قديم"
+url = "http://127.0.0.1:9/old.xml"
+"#;
+
+fn marsad(main: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_marsad"))
+        .arg("--config")
+        .arg(main)
+        .args(args)
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap()
+}
+
+fn out(o: &Output) -> (i32, String, String) {
+    (
+        o.status.code().unwrap(),
+        String::from_utf8(o.stdout.clone()).unwrap(),
+        String::from_utf8(o.stderr.clone()).unwrap(),
+    )
+}
+
+fn setup() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let main = write_config(dir.path(), &[], "");
+    std::fs::write(dir.path().join("sources.toml"), HAND_WRITTEN).unwrap();
+    (dir, main)
+}
+
+#[tokio::test]
+async fn edits_keep_comments_and_layout() {
+    let feed = std::fs::read(fixture("seed-feed.xml")).unwrap();
+    let server = FeedServer::start(vec![(
+        "/feed.xml",
+        serve_bytes(feed, "application/rss+xml"),
+    )])
+    .await;
+    let (dir, main) = setup();
+    let m = main.clone();
+    let url = server.url("/feed.xml");
+    let u = url.clone();
+    let results = tokio::task::spawn_blocking(move || {
+        vec![
+            out(&marsad(&m, &["sources", "disable", "wasat"])),
+            out(&marsad(&m, &["sources", "remove", "old"])),
+            out(&marsad(&m, &["sources", "add", &u, "--interval", "20m"])),
+            out(&marsad(&m, &["sources", "add", &u])),
+            out(&marsad(&m, &["sources", "remove", "nope"])),
+        ]
+    })
+    .await
+    .unwrap();
+    let sources = dir.path().join("sources.toml");
+    assert_eq!(results[0], (0, "disabled wasat\n".into(), String::new()));
+    assert_eq!(results[1], (0, "removed old\n".into(), String::new()));
+    assert_eq!(
+        results[2],
+        (
+            0,
+            "added 127-0-0-1 (موقع أخبار تجريبي, 2 entries, language ar)\n".into(),
+            String::new()
+        )
+    );
+    assert_eq!(
+        results[3],
+        (
+            1,
+            String::new(),
+            format!("{}: {url} is already a source\n", sources.display())
+        )
+    );
+    assert_eq!(
+        results[4],
+        (
+            1,
+            String::new(),
+            format!("{}: no source with id \"nope\"\n", sources.display())
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(&sources).unwrap(),
+        format!(
+            r#"# Our sources: edited by hand and by `marsad sources`.
+
+# Libya first
+[[sources]]
+id = "wasat"          # Al-Wasat, Benghazi
+name = "بوابة الوسط"
+url = "http://127.0.0.1:9/wasat.xml"
+interval = "30m"
+enabled = false
+
+[[sources]]
+id = "127-0-0-1"
+name = "موقع أخبار تجريبي"
+url = "{url}"
+interval = "20m"
+"#
+        )
+    );
+    // The result is a valid config, and enabling removes the key again.
+    assert_eq!(out(&marsad(&main, &["check"])).0, 0);
+    assert_eq!(out(&marsad(&main, &["sources", "enable", "wasat"])).0, 0);
+    assert!(
+        !std::fs::read_to_string(&sources)
+            .unwrap()
+            .contains("enabled")
+    );
+}
+
+#[test]
+fn opml_import_flattens_folders_and_skips_duplicates() {
+    let (dir, main) = setup();
+    let opml = dir.path().join("feeds.opml");
+    std::fs::write(
+        &opml,
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0"><head><title>export</title></head><body>
+  <outline text="ليبيا">
+    <outline type="rss" text="الوسط" xmlUrl="https://127.0.0.1:9/wasat.xml"/>
+    <outline text="محلي">
+      <outline type="rss" text="Libya Observer &amp; co" title="ليبيا أوبزرفر" xmlUrl="https://www.libyaobserver.ly/ar/rss?utm_source=x"/>
+    </outline>
+  </outline>
+  <outline type="rss" text="BBC عربي" xmlUrl="https://feeds.bbci.co.uk/arabic/rss.xml"/>
+  <outline text="no feed here"/>
+</body></opml>"#,
+    )
+    .unwrap();
+    let (code, stdout, stderr) = out(&marsad(
+        &main,
+        &["sources", "import-opml", opml.to_str().unwrap()],
+    ));
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert_eq!(
+        stdout,
+        "imported 2 sources (libyaobserver-ly, bbci-co-uk), skipped 1 already present\n"
+    );
+    let (code, exported, _) = out(&marsad(&main, &["sources", "export-opml"]));
+    assert_eq!(code, 0);
+    let urls: Vec<String> = marsad::config::edit::parse_opml(&exported)
+        .unwrap()
+        .into_iter()
+        .map(|f| f.xml_url)
+        .collect();
+    assert_eq!(
+        urls,
+        vec![
+            "http://127.0.0.1:9/wasat.xml",
+            "http://127.0.0.1:9/old.xml",
+            "https://www.libyaobserver.ly/ar/rss?utm_source=x",
+            "https://feeds.bbci.co.uk/arabic/rss.xml"
+        ]
+    );
+}
