@@ -166,6 +166,16 @@ async fn fetch_exits_zero_when_sources_fail_and_lists_them() {
     assert_eq!(list[0]["consecutive_failures"], 1);
     assert_eq!(list[1]["id"], "good");
     assert_eq!(list[1]["item_count"], 2);
+    let main_s = main.to_str().unwrap().to_string();
+    let o = tokio::task::spawn_blocking(move || marsad(&["--config", &main_s, "stats"]))
+        .await
+        .unwrap();
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("items     2\nstories   2\nsources   2 (0 retired)\ndatabase  "),
+        "{out}"
+    );
+    assert!(out.trim_end().ends_with(" MB)"), "{out}");
 }
 
 #[test]
