@@ -97,6 +97,19 @@ pub async fn retag_if_changed(
     Ok(())
 }
 
+/// Compiles the rules, re-tags stored items if the rules changed since they were tagged,
+/// and builds what a refresh needs.
+async fn prepare_ingest(config: &Config, store: &Store) -> anyhow::Result<Ingest> {
+    let matcher = Arc::new(Matcher::compile(&config.topics));
+    retag_if_changed(store, config, matcher.clone()).await?;
+    Ok(Ingest {
+        store: store.clone(),
+        fetcher: Fetcher::new(&config.fetch)?,
+        matcher,
+        settings: config.fetch.clone(),
+    })
+}
+
 /// Limits fetches: a global number at once, and a number per host.
 #[derive(Clone)]
 struct Limits {
@@ -138,14 +151,7 @@ pub async fn fetch_all(
     force: bool,
     progress: impl Fn(&Outcome) + Send + Sync + 'static,
 ) -> anyhow::Result<(Vec<Outcome>, Vec<String>)> {
-    let matcher = Arc::new(Matcher::compile(&config.topics));
-    retag_if_changed(store, config, matcher.clone()).await?;
-    let ingest = Ingest {
-        store: store.clone(),
-        fetcher: Fetcher::new(&config.fetch)?,
-        matcher,
-        settings: config.fetch.clone(),
-    };
+    let ingest = prepare_ingest(config, store).await?;
     let limits = Limits::new(config.fetch.concurrency, config.fetch.per_host);
     let states: HashMap<String, crate::store::SourceState> = store
         .sources()
@@ -376,14 +382,7 @@ impl Scheduler {
     /// enabled source. At start-up, never-fetched sources are spread with jitter; after a
     /// reload, a new source is fetched at once.
     async fn start(config: &Config, store: &Store, spread: bool) -> anyhow::Result<Scheduler> {
-        let matcher = Arc::new(Matcher::compile(&config.topics));
-        retag_if_changed(store, config, matcher.clone()).await?;
-        let ingest = Ingest {
-            store: store.clone(),
-            fetcher: Fetcher::new(&config.fetch)?,
-            matcher,
-            settings: config.fetch.clone(),
-        };
+        let ingest = prepare_ingest(config, store).await?;
         let (stop, stop_rx) = watch::channel(false);
         let task = tokio::spawn(run_scheduler(
             ingest,
