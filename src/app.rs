@@ -309,6 +309,7 @@ async fn reload(
                 "config reloaded"
             );
             *state.config.write().expect("config lock") = Arc::new(new);
+            state.cache.clear();
             *state.notice.write().expect("notice lock") = None;
         }
     }

@@ -4,6 +4,7 @@
 //! SQL themselves. The server takes its listener and a shutdown future, so tests run the
 //! real server on `127.0.0.1:0`.
 
+mod cache;
 mod error;
 
 use std::future::Future;
@@ -11,13 +12,15 @@ use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 use tokio::net::TcpListener;
 
 pub use error::ServerError;
+
+use cache::{Cached, FeedCache};
 
 use crate::config::{Config, TopicSpec};
 use crate::model::StoredItem;
@@ -34,6 +37,8 @@ pub struct AppState {
     pub config: Arc<RwLock<Arc<Config>>>,
     /// A config problem to show admins (last failed reload), if any.
     pub notice: Arc<RwLock<Option<String>>>,
+    /// Rendered feeds.
+    pub cache: FeedCache,
 }
 
 impl AppState {
@@ -43,6 +48,7 @@ impl AppState {
             store,
             config: Arc::new(RwLock::new(Arc::new(config))),
             notice: Arc::new(RwLock::new(None)),
+            cache: FeedCache::default(),
         }
     }
 
@@ -302,7 +308,6 @@ async fn render_feed(
     format: Format,
     headers: &HeaderMap,
 ) -> Result<Response, ServerError> {
-    let items = st.store.items(&q).await?;
     let base = &cfg.server.base_url;
     let with_query = |extra: Option<String>| {
         let mut ser = url::form_urlencoded::Serializer::new(String::new());
@@ -319,6 +324,13 @@ async fn render_feed(
             format!("{base}{path}?{qs}")
         }
     };
+    let self_url = with_query(q.before.map(|(a, b)| format!("{a}.{b}")));
+    // Read before the query: a write during rendering leaves this entry already stale.
+    let generation = st.store.generation();
+    if let Some(hit) = st.cache.get(&self_url, generation) {
+        return Ok(hit.respond(headers));
+    }
+    let items = st.store.items(&q).await?;
     let next_url = (items.len() as u32 == q.limit)
         .then(|| {
             items
@@ -335,7 +347,7 @@ async fn render_feed(
         id: id.to_string(),
         title,
         description,
-        self_url: with_query(q.before.map(|(a, b)| format!("{a}.{b}"))),
+        self_url: self_url.clone(),
         html_url: format!("{base}/"),
         next_url,
         updated,
@@ -346,60 +358,17 @@ async fn render_feed(
         Format::Atom => publish::atom(&info, &items),
         Format::Json => publish::json(&info, &items),
     };
-    Ok(cached_response(
+    // Readers may poll as often as a third of the polling interval, within 1–15 minutes.
+    let max_age = (cfg.fetch.interval.as_secs() / 3).clamp(60, 900);
+    let rendered = Arc::new(Cached::new(
+        generation,
         body,
         format.content_type(),
         updated,
-        cfg,
-        headers,
-    ))
-}
-
-/// Adds `ETag`, `Last-Modified` and `Cache-Control`; answers 304 to a matching validator.
-fn cached_response(
-    body: String,
-    content_type: &'static str,
-    updated: DateTime<Utc>,
-    cfg: &Config,
-    headers: &HeaderMap,
-) -> Response {
-    let etag = format!(
-        "\"{:016x}-{:x}\"",
-        crate::model::stable_hash(body.as_bytes()),
-        body.len()
-    );
-    let last_modified = updated.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
-    let inm = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok());
-    let ims = headers
-        .get(header::IF_MODIFIED_SINCE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| DateTime::parse_from_rfc2822(v).ok());
-    let not_modified = match (inm, ims) {
-        (Some(inm), _) => inm.split(',').any(|t| t.trim() == etag || t.trim() == "*"),
-        (None, Some(ims)) => updated.timestamp() <= ims.timestamp(),
-        _ => false,
-    };
-    let max_age = (cfg.fetch.interval.as_secs() / 3).clamp(60, 900);
-    let mut h = HeaderMap::new();
-    h.insert(
-        header::ETAG,
-        HeaderValue::from_str(&etag).expect("hex is a valid header"),
-    );
-    h.insert(
-        header::LAST_MODIFIED,
-        HeaderValue::from_str(&last_modified).expect("ascii date"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_str(&format!("public, max-age={max_age}")).expect("ascii"),
-    );
-    if not_modified {
-        return (StatusCode::NOT_MODIFIED, h).into_response();
-    }
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    (StatusCode::OK, h, body).into_response()
+        max_age,
+    ));
+    st.cache.put(self_url, rendered.clone());
+    Ok(rendered.respond(headers))
 }
 
 fn find_topic<'a>(cfg: &'a Config, slug: &str) -> Result<&'a TopicSpec, ServerError> {

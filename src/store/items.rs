@@ -254,6 +254,9 @@ impl Store {
             insert_tags(&mut tx, id, &item.tags).await?;
         }
         tx.commit().await?;
+        if report.new + report.updated > 0 {
+            self.changed();
+        }
         // Only committed items enter the index.
         for (ts, fp, story) in added {
             index.insert((ts, fp, story, source.clone()));
@@ -314,6 +317,9 @@ impl Store {
             }
         }
         tx.commit().await?;
+        if !doomed_by_age.is_empty() || !doomed_by_cap.is_empty() {
+            self.changed();
+        }
         // Pruned items leave the story index at the next load.
         *self.stories.lock().await = None;
         Ok((doomed_by_age.len() as u64, doomed_by_cap.len() as u64))
@@ -479,6 +485,7 @@ impl Store {
             write_tags(&mut tx, *id, t).await?;
         }
         tx.commit().await?;
+        self.changed();
         Ok(())
     }
 

@@ -51,6 +51,9 @@ pub struct Store {
     /// across the awaits of one save, which also keeps saves (and their story choices)
     /// in order.
     stories: std::sync::Arc<tokio::sync::Mutex<Option<items::StoryIndex>>>,
+    /// Bumped after every committed change to items or tags, so caches of rendered feeds
+    /// know when they are stale.
+    generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Store {
@@ -77,6 +80,7 @@ impl Store {
         let store = Store {
             pool,
             stories: Default::default(),
+            generation: Default::default(),
         };
         store.backfill_search().await?;
         Ok(store)
@@ -99,6 +103,16 @@ impl Store {
         } else {
             Err(StoreError::Corrupt(rows.join("; ")))
         }
+    }
+
+    /// Changes when items or tags change (in this process).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn changed(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     /// True when the database answers.

@@ -1,0 +1,174 @@
+//! Rendered feeds, kept in memory per request URL with their gzip form, and the HTTP
+//! caching headers (`ETag`, `Last-Modified`, `Cache-Control`, 304s).
+//!
+//! An entry is valid while the store's generation is unchanged: any committed change to
+//! items or tags makes every entry stale, and a config reload clears the cache. The gzip
+//! body is made once per entry, not per request.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+
+/// Entries beyond this are dropped all at once (feeds are cheap to render again; a
+/// crawler walking every `before=` cursor must not grow memory without bound).
+const MAX_ENTRIES: usize = 2_000;
+
+/// One rendered feed.
+#[derive(Debug)]
+pub struct Cached {
+    generation: u64,
+    body: Bytes,
+    gzip: Bytes,
+    etag: String,
+    last_modified: String,
+    content_type: &'static str,
+    max_age: u64,
+}
+
+impl Cached {
+    /// Renders the validators and the gzip body of `body`.
+    pub fn new(
+        generation: u64,
+        body: String,
+        content_type: &'static str,
+        updated: DateTime<Utc>,
+        max_age: u64,
+    ) -> Cached {
+        let etag = format!(
+            "\"{:016x}-{:x}\"",
+            crate::model::stable_hash(body.as_bytes()),
+            body.len()
+        );
+        let mut gz = flate2::write::GzEncoder::new(
+            Vec::with_capacity(body.len() / 4),
+            flate2::Compression::default(),
+        );
+        gz.write_all(body.as_bytes())
+            .expect("writing to a Vec cannot fail");
+        let gzip = gz.finish().expect("writing to a Vec cannot fail");
+        Cached {
+            generation,
+            body: Bytes::from(body),
+            gzip: Bytes::from(gzip),
+            etag,
+            last_modified: updated.format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
+            content_type,
+            max_age,
+        }
+    }
+
+    /// The response for a request: 304 on a matching validator, gzip when accepted.
+    pub fn respond(&self, req: &HeaderMap) -> Response {
+        let inm = req.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
+        let ims = req
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| DateTime::parse_from_rfc2822(v).ok());
+        let gzip_etag = format!("{}-gz\"", self.etag.trim_end_matches('"'));
+        let not_modified = match (inm, ims) {
+            (Some(inm), _) => inm
+                .split(',')
+                .map(str::trim)
+                .any(|t| t == self.etag || t == gzip_etag || t == "*"),
+            (None, Some(ims)) => DateTime::parse_from_rfc2822(&self.last_modified)
+                .is_ok_and(|lm| lm.timestamp() <= ims.timestamp()),
+            _ => false,
+        };
+        let gzip = accepts_gzip(req);
+        let mut h = HeaderMap::new();
+        let etag = if gzip { &gzip_etag } else { &self.etag };
+        h.insert(
+            header::ETAG,
+            HeaderValue::from_str(etag).expect("hex is a valid header"),
+        );
+        h.insert(
+            header::LAST_MODIFIED,
+            HeaderValue::from_str(&self.last_modified).expect("ascii date"),
+        );
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_str(&format!("public, max-age={}", self.max_age)).expect("ascii"),
+        );
+        h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        if not_modified {
+            return (StatusCode::NOT_MODIFIED, h).into_response();
+        }
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(self.content_type),
+        );
+        if gzip {
+            h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            (StatusCode::OK, h, self.gzip.clone()).into_response()
+        } else {
+            (StatusCode::OK, h, self.body.clone()).into_response()
+        }
+    }
+}
+
+fn accepts_gzip(req: &HeaderMap) -> bool {
+    req.get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            v.split(',').any(|part| {
+                let mut it = part.split(';');
+                let coding = it.next().unwrap_or("").trim();
+                let q_zero = it.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+                (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !q_zero
+            })
+        })
+}
+
+/// The cache of rendered feeds. A `std` mutex: held only for a map lookup or insert,
+/// never across an `.await`.
+#[derive(Default, Clone, Debug)]
+pub struct FeedCache {
+    entries: Arc<Mutex<HashMap<String, Arc<Cached>>>>,
+}
+
+impl FeedCache {
+    /// The entry for `key` if it was rendered at `generation`.
+    pub fn get(&self, key: &str, generation: u64) -> Option<Arc<Cached>> {
+        let map = self.entries.lock().expect("cache lock");
+        map.get(key).filter(|c| c.generation == generation).cloned()
+    }
+
+    /// Stores an entry.
+    pub fn put(&self, key: String, c: Arc<Cached>) {
+        let mut map = self.entries.lock().expect("cache lock");
+        if map.len() >= MAX_ENTRIES {
+            map.clear();
+        }
+        map.insert(key, c);
+    }
+
+    /// Drops everything (after a config reload).
+    pub fn clear(&self) {
+        self.entries.lock().expect("cache lock").clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gzip_is_chosen_only_when_accepted() {
+        let h = |v: &'static str| {
+            let mut m = HeaderMap::new();
+            m.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(v));
+            m
+        };
+        assert!(accepts_gzip(&h("gzip, deflate, br")));
+        assert!(accepts_gzip(&h("br;q=1.0, gzip;q=0.8")));
+        assert!(!accepts_gzip(&h("gzip;q=0")));
+        assert!(!accepts_gzip(&h("br")));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+}
