@@ -24,6 +24,7 @@ pub mod app;
 pub mod clean;
 pub mod config;
 pub mod fetch;
+pub mod metrics;
 pub mod model;
 pub mod parse;
 pub mod pipeline;

@@ -123,8 +123,28 @@ pub struct Ingest {
 }
 
 impl Ingest {
-    /// Refreshes one source now and records the outcome on it.
+    /// Refreshes one source now and records the outcome on it (and in the metrics).
     pub async fn refresh(&self, source: &SourceSpec) -> Outcome {
+        let started = std::time::Instant::now();
+        let outcome = self.refresh_inner(source).await;
+        let m = crate::metrics::metrics();
+        m.fetch_seconds.observe(started.elapsed().as_secs_f64());
+        let label = match (outcome.ok, outcome.unchanged) {
+            (false, _) => "error",
+            (true, true) => "not_modified",
+            (true, false) => "ok",
+        };
+        m.fetches
+            .get_or_create(&crate::metrics::FetchLabels {
+                source: source.id.clone(),
+                outcome: label.into(),
+            })
+            .inc();
+        m.items_stored.inc_by(u64::from(outcome.report.new));
+        outcome
+    }
+
+    async fn refresh_inner(&self, source: &SourceSpec) -> Outcome {
         let now = Utc::now();
         let state = self.store.source(&source.id).await.ok().flatten();
         let failures = state.as_ref().map_or(0, |s| s.consecutive_failures);
@@ -241,6 +261,14 @@ impl Ingest {
                 return outcome;
             }
         };
+        for tag in processed.items.iter().flat_map(|i| &i.tags) {
+            crate::metrics::metrics()
+                .tags
+                .get_or_create(&crate::metrics::TopicLabels {
+                    topic: tag.slug.clone(),
+                })
+                .inc();
+        }
         for w in &processed.warnings {
             warn!(source_id = %source.id, url = %source.url, warning = %w, "feed needed repair");
         }

@@ -67,6 +67,18 @@ pub fn router(state: AppState) -> Router {
         .route("/opml", get(topics_opml))
         .route("/sources.opml", get(sources_opml))
         .route("/healthz", get(|| async { "ok\n" }))
+        .route(
+            "/metrics",
+            get(|| async {
+                (
+                    [(
+                        header::CONTENT_TYPE,
+                        "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                    )],
+                    crate::metrics::encode(),
+                )
+            }),
+        )
         .route("/readyz", get(readyz))
         .route("/api/sources", get(api_sources))
         .route("/api/status", get(api_status))
@@ -74,7 +86,25 @@ pub fn router(state: AppState) -> Router {
         .route("/api/items/{id}", get(api_item))
         .route("/api/topics", get(api_topics))
         .fallback(|| async { ServerError::NotFound("not found".into()) })
+        .route_layer(axum::middleware::from_fn(count_requests))
         .with_state(state)
+}
+
+/// Counts requests by route pattern and status for `/metrics`.
+async fn count_requests(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let response = next.run(req).await;
+    crate::metrics::metrics()
+        .http_requests
+        .get_or_create(&crate::metrics::HttpLabels {
+            route,
+            status: response.status().as_u16().to_string(),
+        })
+        .inc();
+    response
 }
 
 /// Serves until `shutdown` completes.
@@ -330,6 +360,7 @@ async fn render_feed(
     if let Some(hit) = st.cache.get(&self_url, generation) {
         return Ok(hit.respond(headers));
     }
+    let started = std::time::Instant::now();
     let items = st.store.items(&q).await?;
     let next_url = (items.len() as u32 == q.limit)
         .then(|| {
@@ -360,6 +391,9 @@ async fn render_feed(
     };
     // Readers may poll as often as a third of the polling interval, within 1–15 minutes.
     let max_age = (cfg.fetch.interval.as_secs() / 3).clamp(60, 900);
+    crate::metrics::metrics()
+        .render_seconds
+        .observe(started.elapsed().as_secs_f64());
     let rendered = Arc::new(Cached::new(
         generation,
         body,

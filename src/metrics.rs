@@ -1,0 +1,112 @@
+//! Prometheus metrics: one process-wide registry, served as text on `GET /metrics`.
+//!
+//! A global rather than a value passed through every stage: the counters are write-only
+//! observations that never change behaviour, and threading a handle through pure stages
+//! (parse, clean, tag) would couple them to the server.
+
+use std::sync::OnceLock;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// Labels of a fetch.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FetchLabels {
+    /// Source slug.
+    pub source: String,
+    /// "ok", "not_modified" or "error".
+    pub outcome: String,
+}
+
+/// Labels of a topic counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TopicLabels {
+    /// Topic slug.
+    pub topic: String,
+}
+
+/// Labels of an HTTP request.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HttpLabels {
+    /// Route pattern ("/feeds/{file}"), not the raw path, to keep cardinality bounded.
+    pub route: String,
+    /// Status code.
+    pub status: String,
+}
+
+/// Every metric marsad exports.
+pub struct Metrics {
+    registry: Registry,
+    /// Fetches by source and outcome.
+    pub fetches: Family<FetchLabels, Counter>,
+    /// Items stored for the first time.
+    pub items_stored: Counter,
+    /// Topic tags on items processed by fetches (seen, new or not), per topic.
+    pub tags: Family<TopicLabels, Counter>,
+    /// HTTP requests by route and status.
+    pub http_requests: Family<HttpLabels, Counter>,
+    /// Seconds per source refresh (fetch + parse + clean + tag + store).
+    pub fetch_seconds: Histogram,
+    /// Seconds per feed render (cache misses only).
+    pub render_seconds: Histogram,
+}
+
+/// The process-wide metrics.
+pub fn metrics() -> &'static Metrics {
+    static M: OnceLock<Metrics> = OnceLock::new();
+    M.get_or_init(|| {
+        let mut registry = Registry::with_prefix("marsad");
+        let fetches = Family::<FetchLabels, Counter>::default();
+        let items_stored = Counter::default();
+        let tags = Family::<TopicLabels, Counter>::default();
+        let http_requests = Family::<HttpLabels, Counter>::default();
+        let fetch_seconds = Histogram::new(exponential_buckets(0.005, 2.0, 14));
+        let render_seconds = Histogram::new(exponential_buckets(0.0001, 2.0, 14));
+        registry.register("fetches", "Source refreshes by outcome", fetches.clone());
+        registry.register(
+            "items_stored",
+            "Items stored for the first time",
+            items_stored.clone(),
+        );
+        registry.register(
+            "tags",
+            "Topic tags on items processed by fetches",
+            tags.clone(),
+        );
+        registry.register(
+            "http_requests",
+            "HTTP requests by route and status",
+            http_requests.clone(),
+        );
+        registry.register(
+            "fetch_seconds",
+            "Duration of a source refresh",
+            fetch_seconds.clone(),
+        );
+        registry.register(
+            "render_seconds",
+            "Duration of a feed render (cache miss)",
+            render_seconds.clone(),
+        );
+        Metrics {
+            registry,
+            fetches,
+            items_stored,
+            tags,
+            http_requests,
+            fetch_seconds,
+            render_seconds,
+        }
+    })
+}
+
+/// The OpenMetrics text of every metric.
+pub fn encode() -> String {
+    let mut out = String::new();
+    prometheus_client::encoding::text::encode(&mut out, &metrics().registry)
+        .expect("writing to a String cannot fail");
+    out
+}
