@@ -1,4 +1,5 @@
-//! Rendered feeds are served from memory, gzip made once, and never stale after new items.
+//! Rendered feeds are served from memory, gzip and brotli made once, and never stale after
+//! new items.
 
 mod common;
 
