@@ -133,15 +133,23 @@ pub fn page(p: &Page<'_>) -> String {
             None => h.push_str(&format!("<h3>{title}</h3>\n")),
         }
         h.push_str(&format!(
-            "<div class=\"meta\"><a href=\"/sources/{}.atom\">{}</a> · <time datetime=\"{d}\">{d}</time>",
+            "<div class=\"meta\"><a href=\"/sources/{}.atom\">{}</a> · <time dir=\"ltr\" datetime=\"{d}\">{shown}</time>",
             escape(&it.source_id),
             escape(&it.source_name),
-            d = crate::publish::rfc3339(it.date())
+            d = crate::publish::rfc3339(it.date()),
+            shown = it.date().format("%Y-%m-%d %H:%M UTC")
         ));
         for t in &it.topics {
+            // The topic's Arabic name where the config still has it; its slug otherwise.
+            let name = p
+                .topics
+                .iter()
+                .find(|x| x.slug == t.slug)
+                .map_or(t.slug.as_str(), |x| x.name.as_str());
             h.push_str(&format!(
-                " <a class=\"tag\" href=\"/topics/{s}\">{s}</a>",
-                s = escape(&t.slug)
+                " <a class=\"tag\" href=\"/topics/{s}\">{n}</a>",
+                s = escape(&t.slug),
+                n = escape(name)
             ));
         }
         h.push_str("</div>\n");

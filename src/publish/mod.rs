@@ -133,9 +133,11 @@ pub fn rss(info: &FeedInfo, items: &[StoredItem]) -> String {
                     domain: Some(format!("{}/topics", info.base_url)),
                 })
                 .collect(),
-            dublin_core_ext: it.author.as_ref().map(|a| DublinCoreExtension {
-                creators: vec![xml_safe(a)],
-                languages: vec![it.language.clone()],
+            // RSS has no per-item language: dc:language carries it (and dc:creator the
+            // author, since <author> must be an e-mail address).
+            dublin_core_ext: Some(DublinCoreExtension {
+                creators: it.author.iter().map(|a| xml_safe(a)).collect(),
+                languages: vec![xml_safe(&it.language)],
                 ..DublinCoreExtension::default()
             }),
             ..rss::Item::default()

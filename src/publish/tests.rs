@@ -115,6 +115,7 @@ fn every_format_round_trips_through_feed_rs() {
     let rss_body = rss(&info(), &items);
     assert!(rss_body.contains("<source url=\"https://alwasat.ly/rss\">بوابة الوسط</source>"));
     assert!(rss_body.contains("<guid isPermaLink=\"false\">http://m.test/items/1</guid>"));
+    assert!(rss_body.contains("<dc:language>ar</dc:language>"));
 }
 
 #[test]
@@ -133,6 +134,33 @@ fn control_characters_never_reach_the_xml() {
         );
         let f = feed_rs::parser::parse(body.as_bytes()).unwrap();
         assert_eq!(f.entries[0].title.as_ref().unwrap().content, "ليبيا اليوم");
+    }
+}
+
+#[test]
+fn surrogate_like_bytes_in_a_feed_come_out_as_well_formed_xml() {
+    // ED A0 80 is a UTF-16 surrogate encoded as UTF-8 (CESU-8): invalid UTF-8.
+    let mut body =
+        "<rss version=\"2.0\"><channel><title>T</title><item><guid>1</guid><title>ليبيا "
+            .as_bytes()
+            .to_vec();
+    body.extend_from_slice(&[0xED, 0xA0, 0x80, 0x01]);
+    body.extend_from_slice(
+        "</title><description>نص</description></item></channel></rss>".as_bytes(),
+    );
+    let parsed = crate::parse::parse(&body, Some("text/xml; charset=utf-8"), None, None).unwrap();
+    let clean = crate::clean::clean_entry(&parsed.entries[0], &crate::clean::Context::default());
+    let mut it = item(1, &clean.title);
+    it.content_html = clean.content_html;
+    for body in [
+        rss(&info(), std::slice::from_ref(&it)),
+        atom(&info(), std::slice::from_ref(&it)),
+    ] {
+        let f = feed_rs::parser::parse(body.as_bytes()).unwrap();
+        assert_eq!(
+            f.entries[0].title.as_ref().unwrap().content,
+            "ليبيا \u{FFFD}\u{FFFD}\u{FFFD}"
+        );
     }
 }
 
