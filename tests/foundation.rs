@@ -128,6 +128,30 @@ async fn the_seed_article_reaches_the_libya_feed_once_and_clean() {
     .await;
     assert_eq!(parse(&body).entries.len(), 2);
 
+    // Paging: limit=1 gives a rel="next" link whose cursor leads to the second item.
+    let (_, body) = get(&c, &format!("{base}/sources/news.atom?limit=1")).await;
+    let page1 = parse(&body);
+    assert_eq!(page1.entries.len(), 1);
+    let next = page1
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref() == Some("next"))
+        .expect("rel=next")
+        .href
+        .clone();
+    assert!(
+        next.starts_with("http://marsad.test/sources/news.atom?limit=1&before="),
+        "{next}"
+    );
+    let (_, body) = get(&c, &next.replace("http://marsad.test", &base)).await;
+    let page2 = parse(&body);
+    assert_eq!(page2.entries.len(), 1);
+    assert_ne!(page2.entries[0].id, page1.entries[0].id);
+    assert_eq!(
+        page2.entries[0].title.as_ref().unwrap().content,
+        "طرابلس اللبنانية تستضيف مهرجانا للفنون الشعبية"
+    );
+
     // Bad parameters get a 400 with a message.
     assert_eq!(
         get(&c, &format!("{base}/feeds/all.atom?limit=0")).await,
