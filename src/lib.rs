@@ -16,9 +16,12 @@
 //! - [`tag`]: topic rules → one compiled matcher; pure, no I/O.
 //! - [`store`]: the only module that speaks SQL (SQLite via sqlx, `migrations/`).
 //! - [`publish`]: pure renderers for RSS, Atom, JSON Feed, OPML and the HTML page.
-//! - [`server`]: the axum layer; errors become HTTP statuses in one place.
+//! - [`server`]: the axum layer; errors become HTTP statuses in one place; the feed cache.
+//! - [`metrics`]: the Prometheus registry behind `GET /metrics`.
 //! - [`pipeline`]: the one recipe that composes fetch → parse → clean → tag → store.
-//! - [`app`]: composition root for `serve`: store, scheduler, server, shutdown.
+//! - [`app`]: composition root for `serve`: store, scheduler, server, reload, retention,
+//!   shutdown.
+//! - [`model`]: plain data types shared by the stages.
 
 pub mod app;
 pub mod clean;
