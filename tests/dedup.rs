@@ -123,19 +123,14 @@ async fn topic_feeds_show_a_republished_story_once_with_the_other_source_listed(
         ("/b", serve_bytes(b, "application/rss+xml")),
     ])
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(
-        dir.path(),
+    let env = TestEnv::new(
         &[("wire-a", server.url("/a")), ("wire-b", server.url("/b"))],
         "",
-    );
-    let config = marsad::config::load(&main).unwrap();
-    let store = marsad::app::open_store(&config).await.unwrap();
-    let (o, _) = marsad::app::fetch_all(&config, &store, false, |_| {})
-        .await
-        .unwrap();
+    )
+    .await;
+    let (o, _) = env.fetch(false).await;
     assert!(o.iter().all(|o| o.ok), "{o:?}");
-    let (base, _stop) = start_marsad(config).await;
+    let (base, _stop) = start_marsad(env.config.clone()).await;
     let c = client();
     let get = |u: String| {
         let c = c.clone();

@@ -22,22 +22,10 @@ async fn a_new_item_invalidates_the_cached_feed_and_gzip_matches_the_plain_body(
     let handler: Handler =
         Arc::new(|_, n| Response::new(axum::body::Body::from(rss(if n == 1 { 1 } else { 2 }))));
     let server = FeedServer::start(vec![("/f", handler)]).await;
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(dir.path(), &[("s", server.url("/f"))], "");
-    let config = marsad::config::load(&main).unwrap();
-    let store = marsad::app::open_store(&config).await.unwrap();
-    marsad::app::fetch_all(&config, &store, false, |_| {})
-        .await
-        .unwrap();
+    let env = TestEnv::new(&[("s", server.url("/f"))], "").await;
+    env.fetch(false).await;
     // The server shares the store handle, as in `serve`, so it sees its writes.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = marsad::server::AppState::new(store.clone(), config.clone());
-    tokio::spawn(marsad::server::serve(
-        listener,
-        state,
-        std::future::pending(),
-    ));
+    let (base, _stop) = serve_store(env.store.clone(), env.config.clone()).await;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let c = reqwest::Client::builder()
         .no_proxy()
@@ -85,9 +73,7 @@ async fn a_new_item_invalidates_the_cached_feed_and_gzip_matches_the_plain_body(
     assert_eq!(r.status(), 304);
 
     // A second fetch stores a new item: the next request renders again.
-    let (o, _) = marsad::app::fetch_all(&config, &store, false, |_| {})
-        .await
-        .unwrap();
+    let (o, _) = env.fetch(false).await;
     assert_eq!(o[0].report.new, 1);
     let again = c.get(&url).send().await.unwrap();
     assert_ne!(again.headers()["etag"].to_str().unwrap(), plain_etag);

@@ -31,30 +31,6 @@ fn respond(status: u16, headers: &[(&str, &str)], body: impl Into<axum::body::Bo
     b.body(body.into()).unwrap()
 }
 
-struct Env {
-    _dir: tempfile::TempDir,
-    config: marsad::config::Config,
-    store: marsad::store::Store,
-}
-
-async fn env(sources: &[(&str, String)], fetch_extra: &str) -> Env {
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(dir.path(), sources, fetch_extra);
-    let config = marsad::config::load(&main).unwrap();
-    let store = marsad::app::open_store(&config).await.unwrap();
-    Env {
-        _dir: dir,
-        config,
-        store,
-    }
-}
-
-async fn fetch(e: &Env, force: bool) -> (Vec<marsad::pipeline::Outcome>, Vec<String>) {
-    marsad::app::fetch_all(&e.config, &e.store, force, |_| {})
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn an_etag_makes_the_second_fetch_a_304_that_parses_nothing() {
     let seen_inm = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -76,13 +52,13 @@ async fn an_etag_makes_the_second_fetch_a_304_that_parses_nothing() {
         }
     });
     let server = FeedServer::start(vec![("/f", handler)]).await;
-    let e = env(&[("s", server.url("/f"))], "").await;
-    let (o, _) = fetch(&e, false).await;
+    let e = TestEnv::new(&[("s", server.url("/f"))], "").await;
+    let (o, _) = e.fetch(false).await;
     assert_eq!(
         (o[0].ok, o[0].status, o[0].report.new),
         (true, Some(200), 1)
     );
-    let (o, _) = fetch(&e, false).await;
+    let (o, _) = e.fetch(false).await;
     assert_eq!(
         (o[0].ok, o[0].status, o[0].unchanged, o[0].report.seen),
         (true, Some(304), true, 0)
@@ -110,25 +86,25 @@ async fn last_modified_is_sent_back_as_if_modified_since() {
         }
     });
     let server = FeedServer::start(vec![("/f", handler)]).await;
-    let e = env(&[("s", server.url("/f"))], "").await;
-    assert_eq!(fetch(&e, false).await.0[0].status, Some(200));
-    assert_eq!(fetch(&e, false).await.0[0].status, Some(304));
+    let e = TestEnv::new(&[("s", server.url("/f"))], "").await;
+    assert_eq!(e.fetch(false).await.0[0].status, Some(200));
+    assert_eq!(e.fetch(false).await.0[0].status, Some(304));
 }
 
 #[tokio::test]
 async fn a_429_with_retry_after_is_honoured_until_forced() {
     let handler: Handler = Arc::new(|_, _| respond(429, &[("retry-after", "7200")], "slow down"));
     let server = FeedServer::start(vec![("/f", handler)]).await;
-    let e = env(&[("s", server.url("/f"))], "").await;
+    let e = TestEnv::new(&[("s", server.url("/f"))], "").await;
     let before = Utc::now();
-    let (o, _) = fetch(&e, false).await;
+    let (o, _) = e.fetch(false).await;
     assert_eq!(
         (o[0].ok, o[0].status, o[0].error.as_deref()),
         (false, Some(429), Some("HTTP 429"))
     );
     let wait = (o[0].next_due.unwrap() - before).num_seconds();
     assert!((7190..=7210).contains(&wait), "next try in {wait}s");
-    let (o, skipped) = fetch(&e, false).await;
+    let (o, skipped) = e.fetch(false).await;
     assert!(o.is_empty());
     assert_eq!(skipped.len(), 1);
     assert!(
@@ -137,7 +113,7 @@ async fn a_429_with_retry_after_is_honoured_until_forced() {
         skipped[0]
     );
     assert_eq!(server.hits("/f"), 1);
-    let (o, _) = fetch(&e, true).await;
+    let (o, _) = e.fetch(true).await;
     assert_eq!(o.len(), 1);
     assert_eq!(server.hits("/f"), 2);
     assert_eq!(
@@ -162,8 +138,8 @@ async fn a_500_backs_off_and_the_next_success_recovers() {
         }
     });
     let server = FeedServer::start(vec![("/f", handler)]).await;
-    let e = env(&[("s", server.url("/f"))], "").await;
-    let (o, _) = fetch(&e, false).await;
+    let e = TestEnv::new(&[("s", server.url("/f"))], "").await;
+    let (o, _) = e.fetch(false).await;
     assert_eq!((o[0].ok, o[0].status), (false, Some(500)));
     let st = e.store.source("s").await.unwrap().unwrap();
     assert_eq!(
@@ -172,7 +148,7 @@ async fn a_500_backs_off_and_the_next_success_recovers() {
     );
     let wait = (st.next_due.unwrap() - st.last_attempt.unwrap()).num_minutes();
     assert_eq!(wait, 10, "first failure waits one interval");
-    let (o, _) = fetch(&e, true).await;
+    let (o, _) = e.fetch(true).await;
     assert_eq!((o[0].ok, o[0].report.new), (true, 2));
     let st = e.store.source("s").await.unwrap().unwrap();
     assert_eq!((st.consecutive_failures, st.error), (0, None));
@@ -189,7 +165,7 @@ async fn a_server_that_never_answers_times_out() {
             held.push(sock); // accept, never answer
         }
     });
-    let e = env(&[("s", format!("http://{addr}/f"))], "").await;
+    let e = TestEnv::new(&[("s", format!("http://{addr}/f"))], "").await;
     let mut config = e.config.clone();
     config.fetch.timeout = Duration::from_millis(300);
     let started = std::time::Instant::now();
@@ -237,7 +213,7 @@ async fn bodies_over_the_limit_are_refused_plain_or_gzip_bombed() {
         ("/gz", ok_handler),
     ])
     .await;
-    let e = env(
+    let e = TestEnv::new(
         &[
             ("big", server.url("/big")),
             ("bomb", server.url("/bomb")),
@@ -246,7 +222,7 @@ async fn bodies_over_the_limit_are_refused_plain_or_gzip_bombed() {
         "max_body_bytes = 65536",
     )
     .await;
-    let (o, _) = fetch(&e, false).await;
+    let (o, _) = e.fetch(false).await;
     assert_eq!(
         o[0].error.as_deref(),
         Some("body larger than the limit of 65536 bytes")
@@ -287,7 +263,7 @@ async fn redirect_loops_fail_and_permanent_moves_are_recorded() {
         ("/chain7", to("/new", 302)),
     ])
     .await;
-    let e = env(
+    let e = TestEnv::new(
         &[
             ("loop", server.url("/a")),
             ("moved", server.url("/old")),
@@ -296,7 +272,7 @@ async fn redirect_loops_fail_and_permanent_moves_are_recorded() {
         "",
     )
     .await;
-    let (o, _) = fetch(&e, false).await;
+    let (o, _) = e.fetch(false).await;
     assert_eq!(
         o[0].error.as_deref(),
         Some("redirect loop or more than 5 redirects")
@@ -328,7 +304,7 @@ async fn windows_1256_feeds_become_correct_utf8_with_or_without_a_header_charset
         ("/bare", serve_bytes(no_decl, "text/xml")),
     ])
     .await;
-    let e = env(
+    let e = TestEnv::new(
         &[
             ("a", server.url("/header")),
             ("b", server.url("/decl")),
@@ -337,7 +313,7 @@ async fn windows_1256_feeds_become_correct_utf8_with_or_without_a_header_charset
         "",
     )
     .await;
-    let (o, _) = fetch(&e, false).await;
+    let (o, _) = e.fetch(false).await;
     assert!(o.iter().all(|o| o.ok && o.report.new == 1), "{o:?}");
     let items = e
         .store
@@ -371,8 +347,8 @@ async fn invalid_utf8_bytes_are_replaced_counted_and_the_items_kept() {
         serve_bytes(body, "application/rss+xml; charset=utf-8"),
     )])
     .await;
-    let e = env(&[("s", server.url("/f"))], "").await;
-    let (o, _) = fetch(&e, false).await;
+    let e = TestEnv::new(&[("s", server.url("/f"))], "").await;
+    let (o, _) = e.fetch(false).await;
     assert_eq!((o[0].ok, o[0].report.new), (true, 2));
     let st = e.store.source("s").await.unwrap().unwrap();
     assert_eq!(
@@ -390,8 +366,8 @@ async fn the_user_agent_names_marsad() {
         respond(200, &[], rss("T", &[]))
     });
     let server = FeedServer::start(vec![("/f", handler)]).await;
-    let e = env(&[("s", server.url("/f"))], "").await;
-    fetch(&e, false).await;
+    let e = TestEnv::new(&[("s", server.url("/f"))], "").await;
+    e.fetch(false).await;
     assert!(
         ua.lock().unwrap().starts_with("marsad/0.1.0 (+https://"),
         "{}",

@@ -31,20 +31,14 @@ async fn the_seed_article_reaches_the_libya_feed_once_and_clean() {
         serve_bytes(feed, "application/rss+xml"),
     )])
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(dir.path(), &[("news", server.url("/feed.xml"))], "");
-    let config = marsad::config::load(&main).unwrap();
-    let store = marsad::app::open_store(&config).await.unwrap();
-
-    let (outcomes, skipped) = marsad::app::fetch_all(&config, &store, false, |_| {})
-        .await
-        .unwrap();
+    let env = TestEnv::new(&[("news", server.url("/feed.xml"))], "").await;
+    let (outcomes, skipped) = env.fetch(false).await;
     assert!(skipped.is_empty());
     assert_eq!(outcomes.len(), 1);
     assert!(outcomes[0].ok, "{:?}", outcomes[0].error);
     assert_eq!((outcomes[0].report.seen, outcomes[0].report.new), (2, 2));
 
-    let (base, _stop) = start_marsad(config.clone()).await;
+    let (base, _stop) = start_marsad(env.config.clone()).await;
     let c = client();
 
     // The Libya feed: exactly the seed item, cleaned.
@@ -96,9 +90,7 @@ async fn the_seed_article_reaches_the_libya_feed_once_and_clean() {
     assert_eq!(parse(&body).entries.len(), 2);
 
     // A second fetch adds nothing.
-    let (outcomes, _) = marsad::app::fetch_all(&config, &store, false, |_| {})
-        .await
-        .unwrap();
+    let (outcomes, _) = env.fetch(false).await;
     assert!(outcomes[0].ok);
     assert_eq!(outcomes[0].report.new, 0);
     assert!(outcomes[0].unchanged, "the same body is not parsed again");
@@ -248,9 +240,7 @@ async fn one_failing_source_does_not_stop_the_others() {
         ),
     ])
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(
-        dir.path(),
+    let env = TestEnv::new(
         &[
             ("bad-html", server.url("/html")),
             ("missing", server.url("/missing.xml")),
@@ -258,12 +248,9 @@ async fn one_failing_source_does_not_stop_the_others() {
             ("refused", "http://127.0.0.1:9/feed.xml".to_string()),
         ],
         "",
-    );
-    let config = marsad::config::load(&main).unwrap();
-    let store = marsad::app::open_store(&config).await.unwrap();
-    let (outcomes, _) = marsad::app::fetch_all(&config, &store, false, |_| {})
-        .await
-        .unwrap();
+    )
+    .await;
+    let (outcomes, _) = env.fetch(false).await;
     let summary: Vec<(String, bool, Option<u16>)> = outcomes
         .iter()
         .map(|o| (o.source_id.clone(), o.ok, o.status))
@@ -282,7 +269,7 @@ async fn one_failing_source_does_not_stop_the_others() {
         Some("this is an HTML page, not a feed (no RSS, Atom or JSON Feed root element)")
     );
     assert_eq!(outcomes[1].report.new, 2);
-    let states = store.sources().await.unwrap();
+    let states = env.store.sources().await.unwrap();
     let missing = states.iter().find(|s| s.id == "missing").unwrap();
     assert_eq!(missing.consecutive_failures, 1);
     assert_eq!(missing.error.as_deref(), Some("HTTP 404"));

@@ -110,6 +110,15 @@ pub async fn start_marsad(
     config: marsad::config::Config,
 ) -> (String, tokio::sync::oneshot::Sender<()>) {
     let store = marsad::app::open_store(&config).await.unwrap();
+    serve_store(store, config).await
+}
+
+/// The real marsad HTTP server on 127.0.0.1:0 over a store the test also writes to (as
+/// `serve` shares one store between scheduler and server, so its cache sees the writes).
+pub async fn serve_store(
+    store: marsad::store::Store,
+    config: marsad::config::Config,
+) -> (String, tokio::sync::oneshot::Sender<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -137,4 +146,30 @@ pub fn counter() -> Arc<AtomicUsize> {
 
 pub fn bump(c: &AtomicUsize) -> usize {
     c.fetch_add(1, Ordering::SeqCst) + 1
+}
+
+/// A config in a temp dir (see [`write_config`]) with its store open: the setup most
+/// ingest tests share.
+pub struct TestEnv {
+    /// Keeps the temp dir alive.
+    pub dir: tempfile::TempDir,
+    pub config: marsad::config::Config,
+    pub store: marsad::store::Store,
+}
+
+impl TestEnv {
+    pub async fn new(sources: &[(&str, String)], fetch_extra: &str) -> TestEnv {
+        let dir = tempfile::tempdir().unwrap();
+        let main = write_config(dir.path(), sources, fetch_extra);
+        let config = marsad::config::load(&main).unwrap();
+        let store = marsad::app::open_store(&config).await.unwrap();
+        TestEnv { dir, config, store }
+    }
+
+    /// One `marsad fetch` pass: outcomes (by source id) and skipped sources.
+    pub async fn fetch(&self, force: bool) -> (Vec<marsad::pipeline::Outcome>, Vec<String>) {
+        marsad::app::fetch_all(&self.config, &self.store, force, |_| {})
+            .await
+            .unwrap()
+    }
 }
