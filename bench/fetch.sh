@@ -11,16 +11,9 @@ PAR=32
 cargo build --release --quiet --bin marsad --example feed_farm
 dir=$(mktemp -d)
 trap 'kill $farm 2>/dev/null || true; rm -rf "$dir"' EXIT
-target/release/examples/feed_farm "$N" 50 > "$dir/addr" &
-farm=$!
-for _ in $(seq 100); do [ -s "$dir/addr" ] && break; sleep 0.1; done
+. bench/farm.sh
+start_farm "$dir" "$N" 50
 addr=$(cat "$dir/addr")
-{
-  for i in $(seq 0 $((N - 1))); do
-    printf '[[sources]]\nid = "s%d"\nname = "مصدر %d"\nurl = "http://%s/feed/%d.xml"\n\n' "$i" "$i" "$addr" "$i"
-  done
-} > "$dir/sources.toml"
-cp config/topics.toml "$dir/topics.toml"
 cat > "$dir/marsad.toml" <<TOML
 sources_file = "sources.toml"
 topics_file = "topics.toml"

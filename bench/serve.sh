@@ -15,14 +15,8 @@ dir=$(mktemp -d)
 trap 'kill $farm $marsad 2>/dev/null || true; [ -f "$dir/nginx.pid" ] && kill "$(cat "$dir/nginx.pid")" 2>/dev/null; rm -rf "$dir"' EXIT
 
 # 20 feeds × 50 items into a fresh database.
-target/release/examples/feed_farm 20 50 > "$dir/addr" &
-farm=$!
-for _ in $(seq 100); do [ -s "$dir/addr" ] && break; sleep 0.1; done
-addr=$(cat "$dir/addr")
-for i in $(seq 0 19); do
-  printf '[[sources]]\nid = "s%d"\nname = "مصدر %d"\nurl = "http://%s/feed/%d.xml"\n\n' "$i" "$i" "$addr" "$i"
-done > "$dir/sources.toml"
-cp config/topics.toml "$dir/topics.toml"
+. bench/farm.sh
+start_farm "$dir" 20 50
 cat > "$dir/marsad.toml" <<TOML
 sources_file = "sources.toml"
 topics_file = "topics.toml"
