@@ -299,23 +299,23 @@ async fn source_feed(
 ) -> Result<Response, ServerError> {
     let (id, format) = split_file(&file)?;
     let cfg = st.config();
-    let source = st
+    let name = st
         .store
-        .source(id)
+        .source_name(id)
         .await?
         .ok_or_else(|| ServerError::NotFound(format!("no such source: {id}")))?;
     let (mut q, kept) = parse_query(raw.as_deref(), &cfg)?;
-    q.sources = vec![source.id.clone()];
+    q.sources = vec![id.to_string()];
     // A source's own feed shows all its items: de-duplication is across sources.
     q.dedup = false;
     let path = format!("/sources/{file}");
-    let title = format!("مرصد: {}", source.name);
+    let title = format!("مرصد: {name}");
     render_feed(
         &st,
         &cfg,
         &format!("source:{id}"),
         title,
-        format!("أخبار {} بعد التنظيف", source.name),
+        format!("أخبار {name} بعد التنظيف"),
         &path,
         q,
         kept,

@@ -150,6 +150,15 @@ impl Store {
         row.as_ref().map(row_to_state).transpose()
     }
 
+    /// A source's display name, without the state and item count of [`Store::source`]:
+    /// the source feed route asks for it on every request.
+    pub async fn source_name(&self, id: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT name FROM sources WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
     /// Records a fetch outcome on the source.
     pub async fn record_fetch(&self, id: &str, r: &FetchRecord) -> Result<(), StoreError> {
         sqlx::query(
