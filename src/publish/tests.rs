@@ -90,6 +90,15 @@ fn every_format_round_trips_through_feed_rs() {
             "{name}"
         );
         assert_eq!(e.categories[0].term, "libya", "{name}");
+        assert_eq!(
+            e.authors.first().and_then(|a| a.name.as_deref()),
+            Some("محرر"),
+            "{name}"
+        );
+        if name != "rss" {
+            // RSS has one <description>, which carries the content.
+            assert_eq!(e.summary.as_ref().unwrap().content, "ملخص", "{name}");
+        }
         let content = e
             .content
             .as_ref()
