@@ -73,7 +73,7 @@ pub fn process(
         .iter()
         .map(|e| {
             let entry = clean::clean_entry(e, &ctx);
-            let tags = matcher.tag(&entry.title, &entry.text);
+            let tags = matcher.tag_normalized(&entry.norm_title, &entry.norm_text);
             NewItem { entry, tags }
         })
         .collect();

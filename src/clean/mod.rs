@@ -65,7 +65,10 @@ pub fn clean_entry(entry: &ParsedEntry, ctx: &Context) -> CleanEntry {
                 title,
                 entry.published.map(|d| d.timestamp()).unwrap_or_default()
             );
-            format!("marsad:{:032x}", fingerprint::simhash(&key))
+            format!(
+                "marsad:{:032x}",
+                crate::model::stable_hash128(key.as_bytes())
+            )
         });
     let author = entry
         .author
@@ -79,10 +82,13 @@ pub fn clean_entry(entry: &ParsedEntry, ctx: &Context) -> CleanEntry {
         .filter(|l| !l.is_empty())
         .unwrap_or_else(|| ctx.language.clone());
     let dir = arabic::direction(&format!("{title} {}", body.text));
-    let fp_source = if body.text.split_whitespace().count() >= 20 {
-        body.text.clone()
+    let norm_title = arabic::normalize_words(&title);
+    let norm_text = arabic::normalize_words(&body.text);
+    // A short body is fingerprinted with its title (the normalized forms of "title\ntext").
+    let fingerprint = if body.text.split_whitespace().count() >= 20 {
+        fingerprint::simhash_normalized(&norm_text)
     } else {
-        format!("{title}\n{}", body.text)
+        fingerprint::simhash_normalized(&join_words(&norm_title, &norm_text))
     };
     CleanEntry {
         guid,
@@ -98,7 +104,18 @@ pub fn clean_entry(entry: &ParsedEntry, ctx: &Context) -> CleanEntry {
         language,
         dir,
         source_credit: body.credit,
-        fingerprint: fingerprint::simhash(&fp_source),
+        fingerprint,
+        norm_title,
+        norm_text,
+    }
+}
+
+/// Two normalized texts as one (what normalizing them joined by a line break gives).
+pub fn join_words(a: &str, b: &str) -> String {
+    match (a.is_empty(), b.is_empty()) {
+        (_, true) => a.to_string(),
+        (true, false) => b.to_string(),
+        (false, false) => format!("{a} {b}"),
     }
 }
 

@@ -105,16 +105,14 @@ impl Default for ItemQuery {
 }
 
 fn content_hash(e: &CleanEntry) -> String {
-    // The fields a reader sees; a change in any of them is an update.
+    // The fields a reader sees; a change in any of them is an update. An exact hash: a
+    // locality-sensitive one (SimHash, as here before) gives near-identical texts the same
+    // value, so a one-word correction could go unnoticed.
     let key = format!(
         "{}\u{1}{}\u{1}{}\u{1}{:?}\u{1}{:?}\u{1}{:?}",
         e.title, e.content_html, e.summary, e.url, e.author, e.updated
     );
-    format!(
-        "{:016x}{:08x}",
-        crate::clean::fingerprint::simhash(&key) as u64,
-        key.len()
-    )
+    format!("{:032x}", crate::model::stable_hash128(key.as_bytes()))
 }
 
 impl Store {
@@ -604,7 +602,15 @@ async fn index_search(
     item_id: i64,
     e: &CleanEntry,
 ) -> Result<(), StoreError> {
-    let terms = crate::clean::arabic::search_terms(&format!("{}\n{}", e.title, e.text));
+    // Cleaning computed the matching form once; an entry built elsewhere may lack it.
+    let terms = if e.norm_title.is_empty() && e.norm_text.is_empty() {
+        crate::clean::arabic::search_terms(&format!("{}\n{}", e.title, e.text))
+    } else {
+        crate::clean::arabic::search_terms_of_words(&crate::clean::join_words(
+            &e.norm_title,
+            &e.norm_text,
+        ))
+    };
     sqlx::query("INSERT INTO items_fts (rowid, terms) VALUES (?, ?)")
         .bind(item_id)
         .bind(terms)

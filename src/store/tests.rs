@@ -23,6 +23,8 @@ fn entry(guid: &str, title: &str, text: &str, url: &str) -> CleanEntry {
         dir: "rtl",
         source_credit: None,
         fingerprint: crate::clean::fingerprint::simhash(text),
+        norm_title: String::new(),
+        norm_text: String::new(),
     }
 }
 

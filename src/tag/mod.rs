@@ -194,13 +194,13 @@ struct RawEval {
 }
 
 /// The normalized fields and the hits found in them.
-struct Scan {
-    title: String,
-    text: String,
+struct Scan<'a> {
+    title: &'a str,
+    text: &'a str,
     hits: Vec<Hit>,
 }
 
-impl Scan {
+impl Scan<'_> {
     fn found(&self, h: &Hit) -> &str {
         match h.field {
             Field::Title => &self.title[h.found.clone()],
@@ -276,6 +276,13 @@ impl Matcher {
     /// [`MAX_REPORTED_MATCHES`] matches (the first ones, by field and position); the score
     /// counts them all, and [`Matcher::evaluate`] (`marsad explain`) lists them all.
     pub fn tag(&self, title: &str, text: &str) -> Vec<TopicTag> {
+        self.tag_normalized(&normalize_words(title), &normalize_words(text))
+    }
+
+    /// [`Matcher::tag`] on a title and text already in matching form
+    /// ([`normalize_words`]), as cleaning computes them once per item
+    /// (`CleanEntry::norm_title`, `norm_text`).
+    pub fn tag_normalized(&self, title: &str, text: &str) -> Vec<TopicTag> {
         let (scan, raw) = self.evaluate_raw(title, text);
         let mut tags: Vec<TopicTag> = raw
             .iter()
@@ -297,7 +304,8 @@ impl Matcher {
 
     /// Every topic's evaluation for an item, in config order.
     pub fn evaluate(&self, title: &str, text: &str) -> Vec<Evaluation> {
-        let (scan, raw) = self.evaluate_raw(title, text);
+        let (title, text) = (normalize_words(title), normalize_words(text));
+        let (scan, raw) = self.evaluate_raw(&title, &text);
         raw.iter()
             .enumerate()
             .map(|(i, r)| Evaluation {
@@ -336,14 +344,15 @@ impl Matcher {
         out
     }
 
-    fn evaluate_raw(&self, title: &str, text: &str) -> (Scan, Vec<RawEval>) {
+    /// Scores every topic; `title` and `text` are in matching form.
+    fn evaluate_raw<'a>(&self, title: &'a str, text: &'a str) -> (Scan<'a>, Vec<RawEval>) {
         let mut scan = Scan {
-            title: normalize_words(title),
-            text: normalize_words(text),
+            title,
+            text,
             hits: Vec::new(),
         };
-        let title_words = self.scan(&scan.title, Field::Title, 0, &mut scan.hits);
-        self.scan(&scan.text, Field::Text, title_words, &mut scan.hits);
+        let title_words = self.scan(scan.title, Field::Title, 0, &mut scan.hits);
+        self.scan(scan.text, Field::Text, title_words, &mut scan.hits);
         let hits = &scan.hits;
 
         let mut evals: Vec<RawEval> = vec![RawEval::default(); self.topics.len()];
