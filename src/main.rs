@@ -11,6 +11,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::json;
 
 use marsad::config::{self, Config};
+
+/// mimalloc rather than glibc's malloc: see Cargo.toml (measured in bench/README.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use marsad::pipeline::{self, Processed};
 use marsad::publish::rfc3339;
 use marsad::tag::Matcher;

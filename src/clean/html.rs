@@ -364,7 +364,7 @@ impl Builder {
         } else {
             push_collapsed(&mut self.html, t);
         }
-        self.text.push_str(&decode_serialized(t));
+        push_decoded(&mut self.text, t);
         self.text.push(' ');
     }
 
@@ -391,9 +391,24 @@ impl Builder {
     }
 }
 
+/// Appends [`decode_serialized`] text without an intermediate string.
+fn push_decoded(out: &mut String, s: &str) {
+    if s.contains('&') {
+        out.push_str(&decode_serialized(s));
+    } else {
+        out.push_str(s);
+    }
+}
+
 /// Appends text with whitespace runs (including `&nbsp;`) collapsed to one space.
 fn push_collapsed(out: &mut String, t: &str) {
-    let t = t.replace("&nbsp;", " ");
+    let replaced;
+    let t = if t.contains("&nbsp;") {
+        replaced = t.replace("&nbsp;", " ");
+        replaced.as_str()
+    } else {
+        t
+    };
     let mut last_space = out.ends_with(' ') || out.ends_with('>') && out.is_empty();
     for c in t.chars() {
         if c.is_whitespace() {
