@@ -1,15 +1,20 @@
-//! Bytes → [`ParsedFeed`]: charset decided here, feed-rs inside, a repair pass for the
-//! malformed XML real sites send.
+//! Bytes → [`ParsedFeed`]: charset decided here, feed-rs inside, a repair pass before it
+//! and a lenient salvage after it for the malformed feeds real sites send.
 //!
 //! Charset order: per-source override, then BOM, then the HTTP `Content-Type` charset, then
-//! the XML declaration, then UTF-8 when the bytes are valid UTF-8, else windows-1256 (the
-//! most common legacy Arabic charset). The text is converted to UTF-8 with encoding_rs and
-//! the XML declaration's `encoding` is removed, because feed-rs would otherwise decode the
-//! already-converted text a second time and garble it silently.
+//! the XML declaration, then UTF-8 when the bytes are valid UTF-8 (or mostly: see
+//! [`charset`]), else windows-1256 (the most common legacy Arabic charset). The text is
+//! converted to UTF-8 with encoding_rs and the XML declaration's `encoding` is removed (by
+//! the repair pass), because feed-rs would otherwise decode the already-converted text a
+//! second time and garble it silently.
 //!
-//! feed-rs is strict: a bare `&` or an HTML entity such as `&nbsp;` fails the whole document.
-//! When the first parse fails, [`repair`] escapes stray ampersands, maps HTML named entities
-//! to numeric references and drops control characters, and the parse is tried once more.
+//! Then, for XML, two steps: [`repair`] (always, recording a warning when it had work to
+//! do; a well-formed feed passes unchanged): text before the XML, a DOCTYPE and its
+//! entities, bare `&`, HTML entities, stray `<`, raw HTML in text elements, control
+//! characters, huge texts; then feed-rs, strict. A JSON Feed skips the repair pass.
+//!
+//! DTD entities are never expanded and nothing is read or fetched for a DOCTYPE: the
+//! repair pass removes it, and feed-rs (quick-xml) does not expand entities anyway.
 
 mod charset;
 mod repair;
@@ -21,6 +26,11 @@ use feed_rs::model::{Entry, Feed, FeedType};
 use crate::model::{ParsedEntry, ParsedFeed};
 pub use charset::decode;
 pub use repair::repair;
+
+/// An item's content or summary larger than this many bytes is cut (at a character
+/// boundary; the HTML cleaner closes what the cut leaves open). A real article is rarely
+/// over 200 KB; the HTML cleaner's memory grows with its input.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Why a body could not be read as a feed.
 #[derive(Debug, thiserror::Error)]
@@ -57,32 +67,28 @@ pub fn parse(
     if trimmed.is_empty() {
         return Err(ParseError::Empty);
     }
-    let parser = || {
+    let lower: String = trimmed.chars().take(200).collect::<String>().to_lowercase();
+    if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
+        return Err(ParseError::HtmlPage);
+    }
+    let json = trimmed.starts_with('{');
+    let text: std::borrow::Cow<'_, str> = if json {
+        text
+    } else {
+        let (fixed, fixes) = repair(&text);
+        drop(text);
+        warnings.extend(fixes.warning());
+        fixed.into()
+    };
+    let parse_strict = |t: &str| {
         feed_rs::parser::Builder::new()
             .base_uri(base)
             .id_generator(|_, _, _| NO_ID.to_string())
             .sanitize_content(false)
             .build()
+            .parse(t.as_bytes())
     };
-    let feed = match parser().parse(text.as_bytes()) {
-        Ok(f) => f,
-        Err(first) => {
-            let lower: String = trimmed.chars().take(200).collect::<String>().to_lowercase();
-            if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
-                return Err(ParseError::HtmlPage);
-            }
-            let (fixed, fixes) = repair(&text);
-            match parser().parse(fixed.as_bytes()) {
-                Ok(f) => {
-                    warnings.push(format!(
-                        "malformed XML repaired ({fixes}); first error: {first}"
-                    ));
-                    f
-                }
-                Err(_) => return Err(ParseError::Invalid(first.to_string())),
-            }
-        }
-    };
+    let feed = parse_strict(&text).map_err(|e| ParseError::Invalid(e.to_string()))?;
     Ok(convert(feed, &text, warnings))
 }
 
