@@ -8,16 +8,20 @@
 //! the repair pass), because feed-rs would otherwise decode the already-converted text a
 //! second time and garble it silently.
 //!
-//! Then, for XML, two steps: [`repair`] (always, recording a warning when it had work to
-//! do; a well-formed feed passes unchanged): text before the XML, a DOCTYPE and its
-//! entities, bare `&`, HTML entities, stray `<`, raw HTML in text elements, control
-//! characters, huge texts; then feed-rs, strict. A JSON Feed skips the repair pass.
+//! Then, for XML, three steps, each recording a warning when it had work to do:
+//! 1. [`repair`] (always; a well-formed feed passes unchanged): text before the XML, a
+//!    DOCTYPE and its entities, bare `&`, HTML entities, stray `<`, control characters;
+//! 2. feed-rs, strict;
+//! 3. when feed-rs still rejects the document: [`salvage`], which keeps every complete
+//!    item (a truncated body, an unclosed `<item>`, one entry feed-rs refuses). A JSON
+//!    Feed skips step 1 and gets its own salvage (item by item).
 //!
 //! DTD entities are never expanded and nothing is read or fetched for a DOCTYPE: the
 //! repair pass removes it, and feed-rs (quick-xml) does not expand entities anyway.
 
 mod charset;
 mod repair;
+mod salvage;
 
 use chrono::{DateTime, Utc};
 use encoding_rs::Encoding;
@@ -41,7 +45,7 @@ pub enum ParseError {
     /// The body looks like an HTML page, not a feed.
     #[error("this is an HTML page, not a feed (no RSS, Atom or JSON Feed root element)")]
     HtmlPage,
-    /// feed-rs rejected it even after the repair pass.
+    /// feed-rs rejected it even after the repair pass, and no item could be salvaged.
     #[error("not a valid feed: {0}")]
     Invalid(String),
 }
@@ -88,7 +92,24 @@ pub fn parse(
             .build()
             .parse(t.as_bytes())
     };
-    let feed = parse_strict(&text).map_err(|e| ParseError::Invalid(e.to_string()))?;
+    let feed = match parse_strict(&text) {
+        Ok(f) => f,
+        Err(first) => {
+            let lenient = |t: &str| parse_strict(t).ok();
+            let salvaged = if json {
+                salvage::salvage_json(&text, &lenient, usize::MAX)
+            } else {
+                salvage::salvage_xml(&text, &lenient, usize::MAX)
+            };
+            match salvaged {
+                Some((feed, report)) if report.kept > 0 => {
+                    warnings.push(report.warning(&first.to_string()));
+                    feed
+                }
+                _ => return Err(ParseError::Invalid(first.to_string())),
+            }
+        }
+    };
     Ok(convert(feed, &text, warnings))
 }
 
