@@ -29,6 +29,8 @@ pub struct Report {
     pub refused: usize,
     /// Elements closed or end tags dropped to balance the items.
     pub balanced: usize,
+    /// Items in the document (JSON), or found before the item cap (XML).
+    pub total: usize,
 }
 
 impl Report {
@@ -350,6 +352,7 @@ pub fn salvage_xml(
         incomplete: s.incomplete,
         refused: s.too_deep,
         balanced: s.balanced,
+        total: s.items.len() + s.too_deep,
         ..Report::default()
     };
     let feed = match parse(&doc(&s.head, &s.items)) {
@@ -365,6 +368,86 @@ pub fn salvage_xml(
     };
     report.kept = feed.entries.len();
     Some((feed, report))
+}
+
+/// How many `<item>` and `<entry>` start tags the document holds (a cheap count, to decide
+/// whether [`first_items`] is needed before feed-rs builds every entry).
+pub fn count_items(text: &str) -> usize {
+    ["<item", "<entry"]
+        .iter()
+        .map(|t| {
+            text.match_indices(t)
+                .filter(|(p, _)| {
+                    text[p + t.len()..]
+                        .starts_with(|c: char| c == '>' || c == '/' || c.is_ascii_whitespace())
+                })
+                .count()
+        })
+        .sum()
+}
+
+/// The document with only its first `max_items` items: head, items, closing tags.
+pub fn first_items(text: &str, max_items: usize) -> String {
+    let s = split(text, max_items);
+    let mut d = s.head;
+    s.items.iter().for_each(|i| d.push_str(i));
+    d.push_str(&s.closers);
+    d
+}
+
+/// For a JSON Feed: how many elements its top-level `items` array holds and, when more
+/// than `max_items`, the text with only the first `max_items` (a byte scan that knows
+/// strings and nesting, so feed-rs never builds the rest: serde holds a JSON document many
+/// times its size in memory). `None` when no `items` array is found.
+pub fn json_first_items(text: &str, max_items: usize) -> Option<(usize, Option<String>)> {
+    let (mut depth, mut in_str, mut esc) = (0usize, false, false);
+    let (mut key_start, mut last_key, mut items_next) = (0, "", false);
+    let (mut array, mut count, mut value, mut cut) = (None, 0usize, false, None);
+    for (i, &c) in text.as_bytes().iter().enumerate() {
+        if in_str {
+            if esc {
+                esc = false;
+            } else if c == b'\\' {
+                esc = true;
+            } else if c == b'"' {
+                in_str = false;
+                if depth == 1 {
+                    last_key = &text[key_start..i];
+                }
+            }
+            continue;
+        }
+        if array == Some(depth) && !c.is_ascii_whitespace() && c != b',' && c != b']' {
+            value = true;
+        }
+        match c {
+            b'"' => {
+                in_str = true;
+                key_start = i + 1;
+            }
+            b':' if depth == 1 => items_next = last_key == "items",
+            b'[' if depth == 1 && items_next && array.is_none() => {
+                depth += 1;
+                array = Some(depth);
+            }
+            b'[' | b'{' => depth += 1,
+            b']' if array == Some(depth) => {
+                let total = count + usize::from(value);
+                let cut = cut.map(|p| format!("{}{}", &text[..p], &text[i..]));
+                return Some((total, cut.filter(|_| total > max_items)));
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b',' if array == Some(depth) => {
+                count += 1;
+                value = false;
+                if count == max_items {
+                    cut = Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Parses `items` as one document, else each half, down to single items; collects the
@@ -409,7 +492,10 @@ pub fn salvage_json(
         serde_json::Value::Object(t).to_string()
     };
     let mut feed = parse(&doc(&[]))?;
-    let mut report = Report::default();
+    let mut report = Report {
+        total,
+        ..Report::default()
+    };
     let mut entries = Vec::new();
     halves(
         items,
@@ -478,5 +564,30 @@ mod tests {
             vec!["<item><d><p>a</p></d></item>", "<item><t>b</t></item>"]
         );
         assert_eq!((s.incomplete, s.balanced), (1, 2));
+    }
+
+    #[test]
+    fn a_json_feed_is_cut_after_its_first_items() {
+        let doc = r#"{"title": "a [\"items\": {", "items": [{"id": "1", "t": [1, 2]}, {"id": "2"} ,{"id": "3"}], "x": 1}"#;
+        assert_eq!(
+            json_first_items(doc, 2),
+            Some((
+                3,
+                Some(r#"{"title": "a [\"items\": {", "items": [{"id": "1", "t": [1, 2]}, {"id": "2"} ], "x": 1}"#.to_string())
+            ))
+        );
+        assert_eq!(json_first_items(doc, 3), Some((3, None)));
+        assert_eq!(json_first_items(r#"{"items": [ ]}"#, 1), Some((0, None)));
+        assert_eq!(json_first_items(r#"{"items": 5, "x": [1]}"#, 1), None);
+    }
+
+    #[test]
+    fn the_first_items_make_a_document_of_their_own() {
+        let doc = "<rss><channel><title>T</title><item><t>a</t></item>\n<item/><item><t>c</t></item></channel></rss>";
+        assert_eq!(count_items(doc), 3);
+        assert_eq!(
+            first_items(doc, 2),
+            "<rss><channel><title>T</title><item><t>a</t></item><item/></channel></rss>"
+        );
     }
 }
