@@ -1,12 +1,18 @@
 //! Deciding a body's charset and converting it to UTF-8.
+//!
+//! The XML declaration's `encoding` attribute is left in the text: the repair pass
+//! removes it while it copies the text anyway (see `repair`), so a valid UTF-8 body is
+//! borrowed here, not copied.
+
+use std::borrow::Cow;
 
 use encoding_rs::{Encoding, UTF_8, WINDOWS_1256};
 
 /// A body converted to UTF-8.
 #[derive(Debug)]
-pub struct Decoded {
-    /// The text, with the XML declaration's `encoding` attribute removed.
-    pub text: String,
+pub struct Decoded<'a> {
+    /// The text (borrowed from the body when it is valid UTF-8 without BOM).
+    pub text: Cow<'a, str>,
     /// The charset used.
     pub encoding: &'static Encoding,
     /// Set when bytes had to be replaced or the charset was guessed.
@@ -14,47 +20,163 @@ pub struct Decoded {
 }
 
 /// Converts `body` to UTF-8 (see the module docs of `parse` for the order of evidence).
-pub fn decode(
-    body: &[u8],
+pub fn decode<'a>(
+    body: &'a [u8],
     content_type: Option<&str>,
     override_encoding: Option<&'static Encoding>,
-) -> Decoded {
+) -> Decoded<'a> {
+    let mut warnings = Vec::new();
     let (encoding, guessed) = if let Some(e) = override_encoding {
         (e, false)
     } else if let Some((e, _)) = Encoding::for_bom(body) {
+        // A BOM is the strongest evidence (browsers agree); a label that contradicts it is
+        // a CMS template left over from a migration, worth telling the admin about.
+        let header = content_type.and_then(header_charset);
+        let declared = declared_charset(body);
+        for (label, what) in [(header, "HTTP charset"), (declared, "XML declaration")] {
+            if let Some(l) = label.filter(|l| *l != e) {
+                warnings.push(format!(
+                    "byte order mark says {} but the {what} says {}: {} used",
+                    e.name(),
+                    l.name(),
+                    e.name()
+                ));
+            }
+        }
         (e, false)
     } else if let Some(e) = content_type.and_then(header_charset) {
         (e, false)
     } else if let Some(e) = declared_charset(body) {
         (e, false)
-    } else if std::str::from_utf8(body).is_ok() {
+    } else if std::str::from_utf8(body).is_ok() || mostly_utf8(body) {
         (UTF_8, false)
     } else {
         (WINDOWS_1256, true)
     };
-    // encoding_rs maps the legacy label "utf-16" declarations inside 8-bit text to UTF-8;
-    // decode_with_bom_removal honours a BOM that contradicts the label, as browsers do.
-    let (text, had_errors) = encoding.decode_with_bom_removal(body);
-    let replaced = if had_errors {
-        text.matches('\u{FFFD}').count()
-    } else {
-        0
-    };
-    let warning = match (guessed, replaced) {
-        (true, _) => {
-            Some("no charset given and not valid UTF-8: decoded as windows-1256".to_string())
+    let text = if encoding == UTF_8 {
+        let (text, legacy, replaced) = decode_mixed(body);
+        if legacy > 0 {
+            warnings.push(format!(
+                "{legacy} word(s) in windows-1256 bytes inside UTF-8 text were decoded as windows-1256"
+            ));
         }
-        (false, 0) => None,
-        (false, n) => Some(format!(
-            "{n} byte sequence(s) invalid in {} were replaced",
-            encoding.name()
-        )),
+        if replaced > 0 {
+            warnings.push(format!(
+                "{replaced} byte sequence(s) invalid in UTF-8 were replaced"
+            ));
+        }
+        text
+    } else {
+        // encoding_rs maps the legacy label "utf-16" declarations inside 8-bit text to
+        // UTF-8; decode_with_bom_removal honours a BOM that contradicts the label, as
+        // browsers do.
+        let (text, had_errors) = encoding.decode_with_bom_removal(body);
+        if guessed {
+            warnings
+                .push("no charset given and not valid UTF-8: decoded as windows-1256".to_string());
+        } else if had_errors {
+            warnings.push(format!(
+                "{} byte sequence(s) invalid in {} were replaced",
+                text.matches('\u{FFFD}').count(),
+                encoding.name()
+            ));
+        }
+        text
     };
     Decoded {
-        text: strip_declared_encoding(&text),
+        text,
         encoding,
-        warning,
+        warning: (!warnings.is_empty()).then(|| warnings.join("; ")),
     }
+}
+
+/// Decodes UTF-8 that may hold words in windows-1256 bytes: an item pasted from a legacy
+/// CMS into a UTF-8 feed. Both are ASCII-compatible, so the text is cut into runs of
+/// non-ASCII bytes (a UTF-8 character never spans ASCII): a run valid in UTF-8 is UTF-8;
+/// an invalid run that reads as Arabic in windows-1256 is taken as windows-1256 (real
+/// UTF-8 damage rarely does: bytes 0x80–0xBF are continuation bytes in UTF-8 but mostly
+/// punctuation there); anything else is replaced with U+FFFD. Returns the text, the
+/// windows-1256 runs and the replaced sequences.
+fn decode_mixed(body: &[u8]) -> (Cow<'_, str>, usize, usize) {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    if let Ok(s) = std::str::from_utf8(body) {
+        return (Cow::Borrowed(s), 0, 0);
+    }
+    let mut out = String::with_capacity(body.len() + body.len() / 4);
+    let (mut legacy, mut replaced) = (0, 0);
+    let mut i = 0;
+    while i < body.len() {
+        let ascii_end = body[i..]
+            .iter()
+            .position(|b| !b.is_ascii())
+            .map_or(body.len(), |p| i + p);
+        out.push_str(std::str::from_utf8(&body[i..ascii_end]).expect("ASCII"));
+        i = ascii_end;
+        let run_end = body[i..]
+            .iter()
+            .position(u8::is_ascii)
+            .map_or(body.len(), |p| i + p);
+        let run = &body[i..run_end];
+        i = run_end;
+        if run.is_empty() {
+            continue;
+        }
+        if let Ok(s) = std::str::from_utf8(run) {
+            out.push_str(s);
+            continue;
+        }
+        let (legacy_text, _) = WINDOWS_1256.decode_without_bom_handling(run);
+        if reads_as_arabic(&legacy_text) {
+            out.push_str(&legacy_text);
+            legacy += 1;
+        } else {
+            let lossy = String::from_utf8_lossy(run);
+            replaced += lossy.matches('\u{FFFD}').count();
+            out.push_str(&lossy);
+        }
+    }
+    (Cow::Owned(out), legacy, replaced)
+}
+
+/// Arabic letters, harakat, tatweel, Arabic punctuation and the typographic marks Arabic
+/// text uses, with at least one letter.
+fn reads_as_arabic(s: &str) -> bool {
+    let arabic_letter = |c: char| matches!(c, '\u{0621}'..='\u{063A}' | '\u{0641}'..='\u{064A}' | 'پ' | 'چ' | 'ژ' | 'گ' | 'ک');
+    s.chars().any(arabic_letter)
+        && s.chars().all(|c| {
+            arabic_letter(c)
+                || matches!(
+                    c,
+                    '\u{0640}'
+                        ..='\u{0652}'
+                            | '،'
+                            | '؛'
+                            | '؟'
+                            | '«'
+                            | '»'
+                            | '…'
+                            | '–'
+                            | '—'
+                            | '“'
+                            | '”'
+                            | '\u{A0}'
+                )
+        })
+}
+
+/// Undeclared bytes that are not valid UTF-8 but hold at least as many valid multi-byte
+/// UTF-8 runs as invalid ones: UTF-8 with pasted legacy words, not a windows-1256 feed
+/// (whose Arabic letters, 0xC1–0xFE, are almost never followed by a continuation byte).
+fn mostly_utf8(body: &[u8]) -> bool {
+    let (mut valid, mut invalid) = (0usize, 0usize);
+    for run in body.split(u8::is_ascii).filter(|r| !r.is_empty()) {
+        if std::str::from_utf8(run).is_ok() {
+            valid += 1;
+        } else {
+            invalid += 1;
+        }
+    }
+    valid >= invalid && valid > 0
 }
 
 fn header_charset(content_type: &str) -> Option<&'static Encoding> {
@@ -73,7 +195,7 @@ fn declared_charset(body: &[u8]) -> Option<&'static Encoding> {
         .ok()
         .map(str::to_string)
         .unwrap_or_else(|| String::from_utf8_lossy(head).into_owned());
-    let decl = head.trim_start();
+    let decl = head.trim_start_matches('\u{FEFF}').trim_start();
     let decl = decl.strip_prefix("<?xml")?;
     let end = decl.find("?>")?;
     let decl = &decl[..end];
@@ -86,42 +208,6 @@ fn declared_charset(body: &[u8]) -> Option<&'static Encoding> {
     let rest = &rest[1..];
     let value = &rest[..rest.find(quote)?];
     Encoding::for_label(value.as_bytes())
-}
-
-/// Removes `encoding="…"` from the XML declaration: the text is UTF-8 now.
-fn strip_declared_encoding(text: &str) -> String {
-    let trimmed = text.trim_start();
-    if !trimmed.starts_with("<?xml") {
-        return text.to_string();
-    }
-    let offset = text.len() - trimmed.len();
-    let Some(end) = trimmed.find("?>") else {
-        return text.to_string();
-    };
-    let decl = &trimmed[..end];
-    let Some(pos) = decl.find("encoding") else {
-        return text.to_string();
-    };
-    let after = &decl[pos + "encoding".len()..];
-    let Some(eq) = after.find('=') else {
-        return text.to_string();
-    };
-    let value = after[eq + 1..].trim_start();
-    let Some(quote) = value.chars().next().filter(|c| *c == '"' || *c == '\'') else {
-        return text.to_string();
-    };
-    let Some(close) = value[1..].find(quote) else {
-        return text.to_string();
-    };
-    let value_start = decl.len() - value.len();
-    let cut_end = value_start + 1 + close + 1;
-    format!(
-        "{}{}{}{}",
-        &text[..offset],
-        decl[..pos].trim_end(),
-        &decl[cut_end..],
-        &trimmed[end..]
-    )
 }
 
 #[cfg(test)]
@@ -149,10 +235,13 @@ mod tests {
     }
 
     #[test]
-    fn the_declaration_is_honoured_and_then_removed() {
+    fn the_declaration_is_honoured() {
         let body = cp1256("<?xml version=\"1.0\" encoding=\"windows-1256\"?><rss>طرابلس</rss>");
         let d = decode(&body, Some("text/xml"), None);
-        assert_eq!(d.text, "<?xml version=\"1.0\"?><rss>طرابلس</rss>");
+        assert_eq!(
+            d.text,
+            "<?xml version=\"1.0\" encoding=\"windows-1256\"?><rss>طرابلس</rss>"
+        );
     }
 
     #[test]
@@ -167,7 +256,8 @@ mod tests {
 
     #[test]
     fn undeclared_non_utf8_is_guessed_as_windows_1256_with_a_warning() {
-        let d = decode(&cp1256("<rss>مصراتة</rss>"), None, None);
+        let body = cp1256("<rss>مصراتة</rss>");
+        let d = decode(&body, None, None);
         assert_eq!(d.text, "<rss>مصراتة</rss>");
         assert!(d.warning.unwrap().contains("windows-1256"));
     }
@@ -181,7 +271,7 @@ mod tests {
         let d = decode(&body, Some("text/xml; charset=utf-8"), None);
         assert_eq!(
             d.text,
-            "<?xml version=\"1.0\"?><rss>ليبيا\u{FFFD}\u{FFFD}x</rss>"
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss>ليبيا\u{FFFD}\u{FFFD}x</rss>"
         );
         assert_eq!(
             d.warning.as_deref(),
@@ -203,6 +293,39 @@ mod tests {
             "<?xml version='1.0' encoding='windows-1256'?><rss>ليبيا</rss>".as_bytes(),
         );
         let d = decode(&body, None, None);
-        assert_eq!(d.text, "<?xml version='1.0'?><rss>ليبيا</rss>");
+        assert_eq!(
+            d.text,
+            "<?xml version='1.0' encoding='windows-1256'?><rss>ليبيا</rss>"
+        );
+        assert_eq!(
+            d.warning.as_deref(),
+            Some(
+                "byte order mark says UTF-8 but the XML declaration says windows-1256: UTF-8 used"
+            )
+        );
+    }
+
+    #[test]
+    fn windows_1256_words_inside_utf8_are_decoded_as_such() {
+        let mut body = "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss><a>ليبيا</a><b>"
+            .as_bytes()
+            .to_vec();
+        body.extend(cp1256("بنغازي، اليوم"));
+        body.extend_from_slice("</b><c>طرابلس</c></rss>".as_bytes());
+        let d = decode(&body, None, None);
+        assert_eq!(
+            d.text,
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss><a>ليبيا</a><b>بنغازي، اليوم</b><c>طرابلس</c></rss>"
+        );
+        assert_eq!(
+            d.warning.as_deref(),
+            Some("2 word(s) in windows-1256 bytes inside UTF-8 text were decoded as windows-1256")
+        );
+        // Without any declaration: mostly UTF-8, so the same.
+        let undeclared = &body[body.iter().position(|b| *b == b'>').unwrap() + 1..];
+        assert_eq!(
+            decode(undeclared, None, None).text,
+            "<rss><a>ليبيا</a><b>بنغازي، اليوم</b><c>طرابلس</c></rss>"
+        );
     }
 }

@@ -1,18 +1,33 @@
-//! Bytes → [`ParsedFeed`]: charset decided here, feed-rs inside, a repair pass for the
-//! malformed XML real sites send.
+//! Bytes → [`ParsedFeed`]: charset decided here, feed-rs inside, a repair pass before it
+//! and a lenient salvage after it for the malformed feeds real sites send.
 //!
 //! Charset order: per-source override, then BOM, then the HTTP `Content-Type` charset, then
-//! the XML declaration, then UTF-8 when the bytes are valid UTF-8, else windows-1256 (the
-//! most common legacy Arabic charset). The text is converted to UTF-8 with encoding_rs and
-//! the XML declaration's `encoding` is removed, because feed-rs would otherwise decode the
-//! already-converted text a second time and garble it silently.
+//! the XML declaration, then UTF-8 when the bytes are valid UTF-8 (or mostly: see
+//! [`charset`]), else windows-1256 (the most common legacy Arabic charset). The text is
+//! converted to UTF-8 with encoding_rs and the XML declaration's `encoding` is removed (by
+//! the repair pass), because feed-rs would otherwise decode the already-converted text a
+//! second time and garble it silently.
 //!
-//! feed-rs is strict: a bare `&` or an HTML entity such as `&nbsp;` fails the whole document.
-//! When the first parse fails, [`repair`] escapes stray ampersands, maps HTML named entities
-//! to numeric references and drops control characters, and the parse is tried once more.
+//! Then, for XML, three steps, each recording a warning when it had work to do:
+//! 1. [`repair`] (always; a well-formed feed passes unchanged): text before the XML, a
+//!    DOCTYPE and its entities, bare `&`, HTML entities, stray `<`, control characters;
+//! 2. feed-rs, strict;
+//! 3. when feed-rs still rejects the document: [`salvage`], which keeps every complete
+//!    item (a truncated body, an unclosed `<item>`, one entry feed-rs refuses). A JSON
+//!    Feed skips step 1 and gets its own salvage (item by item).
+//!
+//! Last, [`bound`] caps what one feed can make marsad store and process: items per feed,
+//! title length, body size; and drops repeated guids. Memory stays a small multiple of
+//! the body, which the fetcher caps (`max_body_bytes`).
+//!
+//! DTD entities are never expanded and nothing is read or fetched for a DOCTYPE: the
+//! repair pass removes it, and feed-rs (quick-xml) does not expand entities anyway.
 
 mod charset;
 mod repair;
+mod salvage;
+
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use encoding_rs::Encoding;
@@ -21,6 +36,17 @@ use feed_rs::model::{Entry, Feed, FeedType};
 use crate::model::{ParsedEntry, ParsedFeed};
 pub use charset::decode;
 pub use repair::repair;
+
+/// At most this many items are kept from one feed (the first ones: feeds list newest
+/// first). Real feeds carry tens to a few hundred; beyond this a feed is broken or
+/// hostile, and cleaning, tagging and storing them all would hold a CPU slot for long.
+pub const MAX_ITEMS: usize = 5_000;
+/// Titles (and author names) longer than this many characters are cut.
+pub const MAX_TITLE_CHARS: usize = 2_000;
+/// An item's content or summary larger than this many bytes is cut (at a character
+/// boundary; the HTML cleaner closes what the cut leaves open). A real article is rarely
+/// over 200 KB; the HTML cleaner's memory grows with its input.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Why a body could not be read as a feed.
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +57,7 @@ pub enum ParseError {
     /// The body looks like an HTML page, not a feed.
     #[error("this is an HTML page, not a feed (no RSS, Atom or JSON Feed root element)")]
     HtmlPage,
-    /// feed-rs rejected it even after the repair pass.
+    /// feed-rs rejected it even after the repair pass, and no item could be salvaged.
     #[error("not a valid feed: {0}")]
     Invalid(String),
 }
@@ -57,33 +83,116 @@ pub fn parse(
     if trimmed.is_empty() {
         return Err(ParseError::Empty);
     }
-    let parser = || {
+    let lower: String = trimmed.chars().take(200).collect::<String>().to_lowercase();
+    if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
+        return Err(ParseError::HtmlPage);
+    }
+    let json = trimmed.starts_with('{');
+    let text: std::borrow::Cow<'_, str> = if json {
+        text
+    } else {
+        let (fixed, fixes) = repair(&text);
+        drop(text);
+        warnings.extend(fixes.warning());
+        fixed.into()
+    };
+    // A feed with more items than the cap is cut before feed-rs builds them all.
+    let (declared_items, cut) = if json {
+        salvage::json_first_items(&text, MAX_ITEMS).unwrap_or((0, None))
+    } else {
+        let n = salvage::count_items(&text);
+        (
+            n,
+            (n > MAX_ITEMS).then(|| salvage::first_items(&text, MAX_ITEMS)),
+        )
+    };
+    let text: std::borrow::Cow<'_, str> = match cut {
+        Some(cut) => cut.into(),
+        None => text,
+    };
+    let parse_strict = |t: &str| {
         feed_rs::parser::Builder::new()
             .base_uri(base)
             .id_generator(|_, _, _| NO_ID.to_string())
             .sanitize_content(false)
             .build()
+            .parse(t.as_bytes())
     };
-    let feed = match parser().parse(text.as_bytes()) {
-        Ok(f) => f,
+    let (feed, total) = match parse_strict(&text) {
+        Ok(f) => {
+            let n = f.entries.len();
+            (f, n)
+        }
         Err(first) => {
-            let lower: String = trimmed.chars().take(200).collect::<String>().to_lowercase();
-            if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
-                return Err(ParseError::HtmlPage);
-            }
-            let (fixed, fixes) = repair(&text);
-            match parser().parse(fixed.as_bytes()) {
-                Ok(f) => {
-                    warnings.push(format!(
-                        "malformed XML repaired ({fixes}); first error: {first}"
-                    ));
-                    f
+            let lenient = |t: &str| parse_strict(t).ok();
+            let salvaged = if json {
+                salvage::salvage_json(&text, &lenient, MAX_ITEMS)
+            } else {
+                salvage::salvage_xml(&text, &lenient, MAX_ITEMS)
+            };
+            match salvaged {
+                Some((feed, report)) if report.kept > 0 => {
+                    warnings.push(report.warning(&first.to_string()));
+                    (feed, report.total)
                 }
-                Err(_) => return Err(ParseError::Invalid(first.to_string())),
+                _ => return Err(ParseError::Invalid(first.to_string())),
             }
         }
     };
-    Ok(convert(feed, &text, warnings))
+    let mut parsed = convert(feed, &text, warnings);
+    drop(text);
+    bound(&mut parsed, total.max(declared_items));
+    Ok(parsed)
+}
+
+/// Applies the per-feed caps ([`MAX_ITEMS`], [`MAX_TITLE_CHARS`], [`MAX_BODY_BYTES`]) and
+/// drops items whose guid an earlier item of the feed already has (the first is the one
+/// the feed lists as current; storing both would make the later overwrite it). `total` is
+/// how many items the document held. One warning per kind of cut, with counts.
+fn bound(feed: &mut ParsedFeed, total: usize) {
+    if total > MAX_ITEMS {
+        feed.entries.truncate(MAX_ITEMS);
+        feed.warnings.push(format!(
+            "the feed has {total} items: only the first {MAX_ITEMS} were read"
+        ));
+    }
+    let mut seen = HashSet::new();
+    let before = feed.entries.len();
+    feed.entries
+        .retain(|e| e.guid.as_ref().is_none_or(|g| seen.insert(g.clone())));
+    let repeated = before - feed.entries.len();
+    if repeated > 0 {
+        feed.warnings.push(format!(
+            "{repeated} item(s) repeating the guid of an earlier item dropped"
+        ));
+    }
+    let (mut titles, mut bodies) = (0, 0);
+    for e in &mut feed.entries {
+        for t in [&mut e.title, &mut e.author].into_iter().flatten() {
+            if let Some((cut, _)) = t.char_indices().nth(MAX_TITLE_CHARS) {
+                t.truncate(cut);
+                titles += 1;
+            }
+        }
+        for b in [&mut e.content, &mut e.summary].into_iter().flatten() {
+            if b.len() > MAX_BODY_BYTES {
+                let cut = b.floor_char_boundary(MAX_BODY_BYTES);
+                b.truncate(cut);
+                b.shrink_to_fit();
+                bodies += 1;
+            }
+        }
+    }
+    if titles > 0 {
+        feed.warnings.push(format!(
+            "{titles} title(s) or author name(s) longer than {MAX_TITLE_CHARS} characters cut"
+        ));
+    }
+    if bodies > 0 {
+        feed.warnings.push(format!(
+            "{bodies} item content(s) or summary(ies) larger than {MAX_BODY_BYTES} bytes cut"
+        ));
+    }
 }
 
 fn convert(feed: Feed, text: &str, warnings: Vec<String>) -> ParsedFeed {

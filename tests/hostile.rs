@@ -1,0 +1,624 @@
+//! The hostile-feed corpus (`tests/fixtures/hostile/`, one test per file) and the large
+//! generated cases: what marsad recovers from the malformed feeds real sites send, the
+//! warning it records, and that entity tricks and huge feeds stay bounded.
+//!
+//! Direct `parse()` tests for most files; the truncated, bad-item, entity and large cases
+//! also go end to end: served on 127.0.0.1, fetched, stored in a temp SQLite store.
+
+mod common;
+
+use common::*;
+use marsad::model::ParsedFeed;
+use marsad::parse::{MAX_BODY_BYTES, MAX_ITEMS, MAX_TITLE_CHARS, ParseError, parse};
+use marsad::store::ItemQuery;
+
+fn bytes(name: &str) -> Vec<u8> {
+    std::fs::read(fixture(&format!("hostile/{name}"))).unwrap()
+}
+
+fn parsed(name: &str) -> ParsedFeed {
+    parse(&bytes(name), None, None, Some("https://news.example/feed"))
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn parse_err(name: &str) -> String {
+    parse(&bytes(name), None, None, None)
+        .unwrap_err()
+        .to_string()
+}
+
+fn guids(f: &ParsedFeed) -> Vec<&str> {
+    f.entries
+        .iter()
+        .map(|e| e.guid.as_deref().unwrap())
+        .collect()
+}
+
+fn titles(f: &ParsedFeed) -> Vec<&str> {
+    f.entries
+        .iter()
+        .map(|e| e.title.as_deref().unwrap())
+        .collect()
+}
+
+/// Serves each (path, body) on 127.0.0.1 as a source named after the path, runs one fetch
+/// pass; returns the env, the server and the outcomes (in source order).
+async fn ingest(
+    feeds: Vec<(&'static str, Vec<u8>)>,
+    fetch_extra: &str,
+) -> (TestEnv, FeedServer, Vec<marsad::pipeline::Outcome>) {
+    let routes = feeds
+        .iter()
+        .map(|(p, b)| (*p, serve_bytes(b.clone(), "application/rss+xml")))
+        .collect();
+    let server = FeedServer::start(routes).await;
+    let sources: Vec<(&str, String)> = feeds
+        .iter()
+        .map(|(p, _)| (&p[1..], server.url(p)))
+        .collect();
+    let e = TestEnv::new(&sources, fetch_extra).await;
+    let (o, _) = e.fetch(false).await;
+    (e, server, o)
+}
+
+/// A source's stored items in feed order.
+async fn stored(e: &TestEnv, source: &str) -> Vec<marsad::model::StoredItem> {
+    let mut items = e
+        .store
+        .items(&ItemQuery {
+            sources: vec![source.to_string()],
+            dedup: false,
+            limit: 100_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    items.sort_by_key(|i| i.id);
+    items
+}
+
+async fn warnings(e: &TestEnv, source: &str) -> Option<String> {
+    e.store.source(source).await.unwrap().unwrap().warnings
+}
+
+// ---- one test per fixture file ----
+
+#[test]
+fn unclosed_p_in_raw_html_is_wrapped_in_cdata() {
+    let f = parsed("unclosed-p.xml");
+    assert_eq!(guids(&f), ["p-1", "p-2", "p-3"]);
+    assert_eq!(
+        f.entries[1].summary.as_deref(),
+        Some("<p>افتتح الميناء بحضور المسؤولين.<p>وتبلغ طاقته مليون طن.")
+    );
+    assert_eq!(
+        f.warnings,
+        ["malformed XML repaired: 1 elements with raw HTML wrapped in CDATA"]
+    );
+}
+
+#[test]
+fn an_unclosed_item_is_closed_by_the_salvage() {
+    let f = parsed("unclosed-item.xml");
+    assert_eq!(
+        titles(&f),
+        [
+            "سبها تستقبل قافلة طبية",
+            "غدامس تستعد لمهرجانها السنوي",
+            "زوارة تطلق حملة نظافة"
+        ]
+    );
+    assert_eq!(f.entries[1].summary.as_deref(), Some("المهرجان في ديسمبر."));
+    assert_eq!(
+        f.warnings,
+        [
+            "not a well-formed feed (unable to parse XML: Parser error: ill-formed document: expected `</item>`, but `</channel>` was found): 3 complete item(s) recovered one by one, 1 unclosed or stray tag(s) fixed"
+        ]
+    );
+}
+
+#[test]
+fn bare_ampersands_are_escaped() {
+    let f = parsed("bare-ampersand.xml");
+    assert_eq!(f.title.as_deref(), Some("أخبار الاقتصاد & المال"));
+    assert_eq!(
+        titles(&f),
+        ["النفط & الغاز: ارتفاع الإنتاج", "المصرف المركزي يصدر تقريره"]
+    );
+    assert_eq!(
+        f.entries[0].link.as_deref(),
+        Some("https://news.example/a?id=1&cat=oil")
+    );
+    assert_eq!(f.warnings, ["malformed XML repaired: 4 bare '&' escaped"]);
+}
+
+#[test]
+fn html_entities_become_their_characters() {
+    let f = parsed("html-entities.xml");
+    assert_eq!(f.title.as_deref(), Some("بوابة\u{a0}الوسط"));
+    assert_eq!(
+        titles(&f),
+        ["الحكومة’s خطة\u{a0}جديدة…", "الطقس\u{a0}اليوم — أمطار"]
+    );
+    assert_eq!(
+        f.entries[0].summary.as_deref(),
+        Some("قال الوزير\u{a0}«سنبدأ غدا»…")
+    );
+    assert_eq!(
+        f.warnings,
+        ["malformed XML repaired: 11 HTML entities mapped"]
+    );
+}
+
+#[test]
+fn a_bom_beats_the_wrong_declared_encoding() {
+    let f = parsed("bom-wrong-encoding.xml");
+    assert_eq!(f.title.as_deref(), Some("ليبيا اليوم"));
+    assert_eq!(
+        titles(&f),
+        ["درنة تعيد بناء جسورها", "سرت تستضيف بطولة رياضية"]
+    );
+    assert_eq!(
+        f.warnings,
+        ["byte order mark says UTF-8 but the XML declaration says windows-1256: UTF-8 used"]
+    );
+}
+
+#[test]
+fn a_windows_1256_item_inside_a_utf8_feed_is_read_as_windows_1256() {
+    let f = parsed("mixed-encodings.xml");
+    assert_eq!(
+        titles(&f),
+        [
+            "الكفرة تحصل على محطة كهرباء",
+            "البيضاء تحتفل بتخريج دفعة جديدة",
+            "الزاوية تفتتح مستشفى"
+        ]
+    );
+    assert_eq!(
+        f.entries[1].summary.as_deref(),
+        Some("تخرج مئتا طالب من الجامعة.")
+    );
+    assert_eq!(
+        f.warnings,
+        ["10 word(s) in windows-1256 bytes inside UTF-8 text were decoded as windows-1256"]
+    );
+}
+
+#[test]
+fn nul_bytes_and_control_characters_are_dropped() {
+    let f = parsed("control-chars.xml");
+    assert_eq!(f.title.as_deref(), Some("المرصد"));
+    assert_eq!(titles(&f), ["أخبار العاصمة", "اجتماع المجلس"]);
+    assert_eq!(
+        f.entries
+            .iter()
+            .map(|e| e.summary.as_deref().unwrap())
+            .collect::<Vec<_>>(),
+        ["نص الخبر الأول.", "نص الخبر الثاني."]
+    );
+    assert_eq!(
+        f.warnings,
+        ["malformed XML repaired: 9 control characters dropped"]
+    );
+}
+
+#[test]
+fn a_truncated_document_keeps_its_complete_items() {
+    let f = parsed("truncated.xml");
+    assert_eq!(titles(&f), ["الخبر الأول", "الخبر الثاني", "الخبر الثالث"]);
+    assert_eq!(
+        f.warnings,
+        [
+            "not a well-formed feed (unable to parse XML: Parser error: syntax error: tag not closed: `>` not found before end of input): 3 complete item(s) recovered one by one, 1 item(s) cut off by the end of the document dropped"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_truncated_document_stores_its_complete_items_end_to_end() {
+    let (e, _s, o) = ingest(vec![("/cut", bytes("truncated.xml"))], "").await;
+    assert_eq!((o[0].ok, o[0].report.seen, o[0].report.new), (true, 3, 3));
+    let items = stored(&e, "cut").await;
+    assert_eq!(
+        items.iter().map(|i| i.guid.as_str()).collect::<Vec<_>>(),
+        ["t-1", "t-2", "t-3"]
+    );
+    assert_eq!(items[2].text, "نص ثالث.");
+    let w = warnings(&e, "cut").await.unwrap();
+    assert!(
+        w.ends_with("3 complete item(s) recovered one by one, 1 item(s) cut off by the end of the document dropped"),
+        "{w}"
+    );
+}
+
+/// Every cut of a well-formed feed: never a panic, and exactly the items whose `</item>`
+/// lies before the cut are kept.
+#[test]
+fn every_cut_of_a_feed_keeps_exactly_the_items_complete_before_it() {
+    let full = bytes("truncated.xml");
+    let mut full = String::from_utf8(full).unwrap();
+    full.push_str("…</description>\n</item>\n</channel>\n</rss>\n");
+    let closes: Vec<usize> = full
+        .match_indices("</item>")
+        .map(|(p, _)| p + "</item>".len())
+        .collect();
+    assert_eq!(closes.len(), 4);
+    let first_item = full.find("<item>").unwrap();
+    let all = ["t-1", "t-2", "t-3", "t-4"];
+    for cut in 0..=full.len() {
+        let body = &full.as_bytes()[..cut];
+        let complete = closes.iter().filter(|&&c| c <= cut).count();
+        match parse(body, None, None, None) {
+            Ok(f) => assert_eq!(guids(&f), all[..complete], "cut at {cut}"),
+            Err(e) => assert!(
+                complete == 0 && (cut <= first_item || matches!(e, ParseError::Invalid(_))),
+                "cut at {cut}: {e}"
+            ),
+        }
+    }
+}
+
+/// Every fixture cut at every 7th byte (not always a character boundary): no panic.
+#[test]
+fn no_fixture_prefix_makes_the_parser_panic() {
+    for entry in std::fs::read_dir(fixture("hostile")).unwrap() {
+        let path = entry.unwrap().path();
+        let body = std::fs::read(&path).unwrap();
+        for cut in (0..body.len()).step_by(7) {
+            let _ = parse(&body[..cut], None, None, None);
+        }
+    }
+}
+
+#[tokio::test]
+async fn billion_laughs_is_not_expanded() {
+    let body = bytes("billion-laughs.xml");
+    let f = parse(&body, None, None, None).unwrap();
+    assert_eq!(f.title.as_deref(), Some("ضحك &lol9;"));
+    assert_eq!(titles(&f), ["خبر &lol9; عادي", "خبر سليم"]);
+    assert_eq!(
+        f.warnings,
+        [
+            "malformed XML repaired: DOCTYPE with 10 entity declaration(s) removed, entities not expanded, 3 bare '&' escaped"
+        ]
+    );
+
+    let (e, _s, o) = ingest(vec![("/lol", body)], "").await;
+    assert_eq!((o[0].ok, o[0].report.new), (true, 2));
+    let items = stored(&e, "lol").await;
+    assert_eq!(
+        items
+            .iter()
+            .map(|i| (i.title.as_str(), i.text.as_str()))
+            .collect::<Vec<_>>(),
+        [("خبر &lol9; عادي", "نص &lol9;."), ("خبر سليم", "نص سليم.")]
+    );
+    let st = e.store.source("lol").await.unwrap().unwrap();
+    assert_eq!(st.feed_title.as_deref(), Some("ضحك &lol9;"));
+}
+
+#[tokio::test]
+async fn external_entities_are_neither_read_nor_fetched() {
+    // A secret file and a DTD on the test server stand in for /etc/passwd and evil.dtd.
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret.txt");
+    std::fs::write(&secret, "TOP-SECRET-MARKER").unwrap();
+    let dtd_hits: Handler = std::sync::Arc::new(|_, _| {
+        axum::response::Response::new(axum::body::Body::from("<!ENTITY xxe \"DTD-MARKER\">"))
+    });
+    let dtd_server = FeedServer::start(vec![("/evil.dtd", dtd_hits)]).await;
+    let body = String::from_utf8(bytes("xxe.xml"))
+        .unwrap()
+        .replace(
+            "file:///etc/passwd",
+            &format!("file://{}", secret.display()),
+        )
+        .replace("http://127.0.0.1:9/evil.dtd", &dtd_server.url("/evil.dtd"));
+    let f = parse(body.as_bytes(), None, None, None).unwrap();
+    assert_eq!(titles(&f), ["عنوان &xxe;", "خبر سليم"]);
+    assert_eq!(
+        f.warnings,
+        [
+            "malformed XML repaired: DOCTYPE with 2 entity declaration(s) removed, entities not expanded, 2 bare '&' escaped"
+        ]
+    );
+
+    let (e, _s, o) = ingest(vec![("/xxe", body.into_bytes())], "").await;
+    assert_eq!((o[0].ok, o[0].report.new), (true, 2));
+    let items = stored(&e, "xxe").await;
+    assert_eq!(
+        items
+            .iter()
+            .map(|i| (i.title.as_str(), i.text.as_str()))
+            .collect::<Vec<_>>(),
+        [("عنوان &xxe;", "نص &xxe;."), ("خبر سليم", "نص سليم.")]
+    );
+    assert_eq!(
+        dtd_server.hits("/evil.dtd"),
+        0,
+        "the external DTD was fetched"
+    );
+}
+
+#[test]
+fn a_lone_less_than_in_a_title_is_text() {
+    let f = parsed("unescaped-lt.xml");
+    assert_eq!(titles(&f), ["سعر الدولار < 5 دنانير", "التضخم <3% لأول مرة"]);
+    assert_eq!(
+        f.warnings,
+        ["malformed XML repaired: 2 '<' in text escaped"]
+    );
+}
+
+#[test]
+fn an_html_page_is_a_clear_error() {
+    assert_eq!(
+        parse_err("html-page.html"),
+        "this is an HTML page, not a feed (no RSS, Atom or JSON Feed root element)"
+    );
+}
+
+#[test]
+fn an_empty_body_is_a_clear_error() {
+    assert_eq!(parse_err("empty.xml"), "empty body");
+}
+
+#[tokio::test]
+async fn a_repeated_guid_keeps_the_first_item() {
+    let f = parsed("duplicate-guids.xml");
+    assert_eq!(titles(&f), ["الخبر الأول", "الخبر الثاني", "الخبر الثالث"]);
+    assert_eq!(
+        f.warnings,
+        ["1 item(s) repeating the guid of an earlier item dropped"]
+    );
+    let (e, _s, o) = ingest(vec![("/dup", bytes("duplicate-guids.xml"))], "").await;
+    assert_eq!(
+        (o[0].report.seen, o[0].report.new, o[0].report.updated),
+        (3, 3, 0)
+    );
+    let items = stored(&e, "dup").await;
+    assert_eq!(
+        items
+            .iter()
+            .map(|i| (i.guid.as_str(), i.title.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("d-1", "الخبر الأول"),
+            ("d-2", "الخبر الثاني"),
+            ("d-3", "الخبر الثالث")
+        ]
+    );
+}
+
+#[tokio::test]
+async fn one_bad_json_feed_item_drops_only_itself() {
+    let f = parsed("json-bad-item.json");
+    assert_eq!(f.format, "json");
+    assert_eq!(guids(&f), ["j-1", "j-3"]);
+    assert_eq!(
+        f.warnings,
+        [
+            "not a well-formed feed (unable to parse JSON: invalid type: sequence, expected a string at line 8 column 63): 2 complete item(s) recovered one by one, 1 item(s) that could not be parsed dropped"
+        ]
+    );
+    let (e, _s, o) = ingest(vec![("/json", bytes("json-bad-item.json"))], "").await;
+    assert_eq!((o[0].ok, o[0].report.new), (true, 2));
+    let items = stored(&e, "json").await;
+    assert_eq!(
+        items
+            .iter()
+            .map(|i| (i.title.as_str(), i.text.as_str()))
+            .collect::<Vec<_>>(),
+        [("الخبر الأول", "نص أول."), ("الخبر الثالث", "نص ثالث.")]
+    );
+    assert!(
+        warnings(&e, "json")
+            .await
+            .unwrap()
+            .ends_with("1 item(s) that could not be parsed dropped")
+    );
+}
+
+#[test]
+fn a_php_warning_before_the_xml_is_removed() {
+    let f = parsed("php-warning.xml");
+    assert_eq!(titles(&f), ["الخبر الأول", "الخبر الثاني"]);
+    assert_eq!(
+        f.warnings,
+        ["malformed XML repaired: 132 bytes of text before the XML removed"]
+    );
+}
+
+#[tokio::test]
+async fn one_atom_entry_feed_rs_refuses_drops_only_itself() {
+    let f = parsed("atom-bad-entry.xml");
+    assert_eq!(f.format, "atom");
+    assert_eq!(guids(&f), ["urn:atlas:1", "urn:atlas:3"]);
+    let w = "not a well-formed feed (unable to parse XML: Url error: invalid IPv6 address): 2 complete item(s) recovered one by one, 1 item(s) that could not be parsed dropped";
+    assert_eq!(f.warnings, [w]);
+
+    let (e, _s, o) = ingest(vec![("/atom", bytes("atom-bad-entry.xml"))], "").await;
+    assert_eq!((o[0].ok, o[0].report.new), (true, 2));
+    let items = stored(&e, "atom").await;
+    assert_eq!(
+        items
+            .iter()
+            .map(|i| (i.title.as_str(), i.text.as_str()))
+            .collect::<Vec<_>>(),
+        [("الخبر الأول", "نص أول."), ("الخبر الثالث", "نص ثالث.")]
+    );
+    assert_eq!(warnings(&e, "atom").await.as_deref(), Some(w));
+}
+
+// ---- large generated cases (never committed) ----
+
+const HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>كبير</title><link>https://news.example/</link>\n";
+
+fn item(guid: &str, title: &str, description: &str) -> String {
+    format!(
+        "<item><guid>{guid}</guid><title>{title}</title><link>https://news.example/{guid}</link><description>{description}</description></item>\n"
+    )
+}
+
+/// The text of the paragraphs of the big item (numbered: the cleaner drops repeated ones).
+const PARA_TEXT: &str = "خبر طويل جدا عن الاقتصاد في المدينة اليوم";
+
+/// A 50 MB feed: a normal item, one item of 50 MB (escaped HTML paragraphs, as feeds
+/// carry bodies), a normal item.
+fn fifty_mb_feed() -> Vec<u8> {
+    let mut big = String::new();
+    let mut i = 0;
+    while big.len() < 50 * 1024 * 1024 {
+        big.push_str(&format!("&lt;p&gt;{PARA_TEXT} {i}&lt;/p&gt;\n"));
+        i += 1;
+    }
+    let mut s = String::from(HEAD);
+    s.push_str(&item("big-1", "الخبر الأول", "نص أول."));
+    s.push_str(&item("big-2", "الخبر الضخم", &big));
+    s.push_str(&item("big-3", "الخبر الثالث", "نص ثالث."));
+    s.push_str("</channel></rss>\n");
+    assert!(s.len() > 50 * 1024 * 1024 - 1024);
+    s.into_bytes()
+}
+
+#[tokio::test]
+async fn a_50_mb_item_is_cut_and_the_rest_of_the_feed_stored() {
+    let body = fifty_mb_feed();
+    // Direct: the item body is cut (first to 2 MiB of XML text, then to 1 MiB of HTML).
+    let f = parse(&body, None, None, None).unwrap();
+    assert_eq!(guids(&f), ["big-1", "big-2", "big-3"]);
+    assert_eq!(f.entries[1].summary.as_ref().unwrap().len(), MAX_BODY_BYTES);
+    assert_eq!(
+        f.warnings,
+        [
+            "malformed XML repaired: 1 element text(s) over 2097152 bytes cut",
+            "1 item content(s) or summary(ies) larger than 1048576 bytes cut"
+        ]
+    );
+
+    // End to end. With the default 10 MB fetch cap the body is refused whole, with a clear
+    // error and nothing stored; with the cap raised, the feed is stored with the big item
+    // cut.
+    let (e, _s, o) = ingest(vec![("/big", body)], "").await;
+    assert_eq!(
+        (o[0].ok, o[0].error.as_deref()),
+        (false, Some("body larger than the limit of 10485760 bytes"))
+    );
+    assert!(stored(&e, "big").await.is_empty());
+    drop(e);
+
+    let (e, _s, o) = ingest(vec![("/big", fifty_mb_feed())], "max_body_bytes = 67108864").await;
+    assert_eq!((o[0].ok, o[0].report.new), (true, 3));
+    let items = stored(&e, "big").await;
+    assert_eq!(
+        items.iter().map(|i| i.title.as_str()).collect::<Vec<_>>(),
+        ["الخبر الأول", "الخبر الضخم", "الخبر الثالث"]
+    );
+    // The cut body: the 11,906 paragraphs that fit whole in 1 MiB of HTML, then the
+    // words of the one the cut fell in.
+    let paras: Vec<&str> = items[1].text.split("\n\n").collect();
+    assert_eq!(paras.len(), 11_907);
+    assert!(
+        paras[..11_906]
+            .iter()
+            .enumerate()
+            .all(|(i, p)| *p == format!("{PARA_TEXT} {i}"))
+    );
+    assert_eq!(paras[11_906], "خبر طويل جدا عن الاقتصاد في");
+    assert_eq!(items[2].text, "نص ثالث.");
+    assert_eq!(
+        warnings(&e, "big").await.as_deref(),
+        Some(
+            "malformed XML repaired: 1 element text(s) over 2097152 bytes cut; 1 item content(s) or summary(ies) larger than 1048576 bytes cut"
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_feed_of_100000_items_stores_the_first_5000_with_a_warning() {
+    let mut s = String::from(HEAD);
+    for i in 0..100_000 {
+        s.push_str(&format!(
+            "<item><guid>n-{i}</guid><title>خبر رقم {i}</title></item>\n"
+        ));
+    }
+    s.push_str("</channel></rss>\n");
+    assert!(s.len() < 10 * 1024 * 1024, "under the default fetch cap");
+    let (e, _s, o) = ingest(vec![("/many", s.into_bytes())], "").await;
+    assert_eq!(
+        (o[0].ok, o[0].report.seen, o[0].report.new),
+        (true, MAX_ITEMS as u32, MAX_ITEMS as u32)
+    );
+    let items = stored(&e, "many").await;
+    assert_eq!(items.len(), MAX_ITEMS);
+    assert_eq!(
+        (items[0].title.as_str(), items[MAX_ITEMS - 1].title.as_str()),
+        ("خبر رقم 0", "خبر رقم 4999")
+    );
+    assert_eq!(
+        warnings(&e, "many").await.as_deref(),
+        Some("the feed has 100000 items: only the first 5000 were read")
+    );
+}
+
+#[test]
+fn a_json_feed_of_100000_items_keeps_the_first_5000() {
+    let items: Vec<String> = (0..100_000)
+        .map(|i| format!(r#"{{"id": "n-{i}", "title": "خبر رقم {i}", "content_text": "نص"}}"#))
+        .collect();
+    let body = format!(
+        r#"{{"version": "https://jsonfeed.org/version/1.1", "title": "كبير", "items": [{}]}}"#,
+        items.join(", ")
+    );
+    let f = parse(body.as_bytes(), None, None, None).unwrap();
+    assert_eq!(f.entries.len(), MAX_ITEMS);
+    assert_eq!(
+        (titles(&f)[0], titles(&f)[MAX_ITEMS - 1]),
+        ("خبر رقم 0", "خبر رقم 4999")
+    );
+    assert_eq!(
+        f.warnings,
+        ["the feed has 100000 items: only the first 5000 were read"]
+    );
+}
+
+#[tokio::test]
+async fn a_1_mb_title_is_cut_to_2000_characters() {
+    let long = "عنوان ".repeat(1024 * 1024 / "عنوان ".len());
+    let mut s = String::from(HEAD);
+    s.push_str(&item("t-1", &long, "نص."));
+    s.push_str(&item("t-2", "عنوان قصير", "نص."));
+    s.push_str("</channel></rss>\n");
+    let (e, _s, o) = ingest(vec![("/title", s.into_bytes())], "").await;
+    assert_eq!((o[0].ok, o[0].report.new), (true, 2));
+    let items = stored(&e, "title").await;
+    let expected = format!("{}عن", "عنوان ".repeat(MAX_TITLE_CHARS / 6));
+    assert_eq!(expected.chars().count(), MAX_TITLE_CHARS);
+    assert_eq!(items[0].title, expected);
+    assert_eq!(items[1].title, "عنوان قصير");
+    assert_eq!(
+        warnings(&e, "title").await.as_deref(),
+        Some("1 title(s) or author name(s) longer than 2000 characters cut")
+    );
+}
+
+#[test]
+fn an_item_nested_100000_deep_drops_only_itself() {
+    let mut s = String::from(HEAD);
+    s.push_str(&format!(
+        "<item><guid>deep</guid><title>عميق</title><x>{}{}</x></item>\n",
+        "<y>".repeat(100_000),
+        "</y>".repeat(100_000)
+    ));
+    s.push_str(&item("ok", "خبر سليم", "نص."));
+    s.push_str("</channel></rss>\n");
+    let f = parse(s.as_bytes(), None, None, None).unwrap();
+    assert_eq!(guids(&f), ["ok"]);
+    assert_eq!(
+        f.warnings,
+        [
+            "not a well-formed feed (unable to parse XML: Parser error: document nests elements deeper than the supported limit of 65535): 1 complete item(s) recovered one by one, 1 item(s) that could not be parsed dropped"
+        ]
+    );
+}
