@@ -12,7 +12,10 @@
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use lol_html::{RewriteStrSettings, element, rewrite_str};
+use std::borrow::Cow;
+
+use lol_html::html_content::Element;
+use lol_html::{ElementContentHandlers, RewriteStrSettings, Selector, rewrite_str};
 use url::Url;
 
 use super::arabic::normalize_words;
@@ -78,9 +81,18 @@ const REMOVE_SELECTORS: &[&str] = &[
     "img[height=\"0\"]",
 ];
 
-fn remove_selector() -> &'static str {
-    static S: OnceLock<String> = OnceLock::new();
-    S.get_or_init(|| REMOVE_SELECTORS.join(", "))
+/// The selectors of [`pre_pass`], parsed once: parsing them per item (cssparser) was a
+/// visible share of a fetch pass's profile.
+fn selectors() -> &'static [Selector; 3] {
+    static S: OnceLock<[Selector; 3]> = OnceLock::new();
+    S.get_or_init(|| {
+        let parse = |s: &str| s.parse::<Selector>().expect("constant selector");
+        [
+            parse(&REMOVE_SELECTORS.join(", ")),
+            parse("a"),
+            parse("img[src]"),
+        ]
+    })
 }
 
 fn is_tracker(url: &Url) -> bool {
@@ -94,36 +106,47 @@ fn is_tracker(url: &Url) -> bool {
 pub fn pre_pass(html: &str, base: Option<&Url>) -> String {
     // One selector list for every removal: lol_html compiles its selector VM per rewrite,
     // and one list with one handler compiles faster than forty handlers.
-    let mut handlers = Vec::with_capacity(3);
-    handlers.push(element!(remove_selector(), |el| {
-        el.remove();
-        Ok(())
-    }));
-    handlers.push(element!("a", |el| {
-        let target = el
-            .get_attribute("href")
-            .and_then(|href| resolve(base, &decode_attribute(&href)))
-            .filter(|u| matches!(u.scheme(), "http" | "https" | "mailto"));
-        match target {
-            Some(u) => el.set_attribute("href", u.as_str())?,
-            // A link that goes nowhere safe loses the link and keeps its words. Unwrapping
-            // (rather than keeping an empty <a>) also avoids the HTML parser's adoption
-            // agency rules, which move or drop content around stray <a> elements.
-            None => el.remove_and_keep_content(),
-        }
-        Ok(())
-    }));
-    handlers.push(element!("img[src]", |el| {
-        let src = decode_attribute(&el.get_attribute("src").unwrap_or_default());
-        match resolve(base, &src) {
-            Some(u) if is_tracker(&u) => el.remove(),
-            Some(u) if matches!(u.scheme(), "http" | "https") => {
-                el.set_attribute("src", u.as_str())?
-            }
-            _ => el.remove(),
-        }
-        Ok(())
-    }));
+    let [remove, links, images] = selectors();
+    let handlers = [
+        (
+            Cow::Borrowed(remove),
+            ElementContentHandlers::default().element(|el: &mut Element| {
+                el.remove();
+                Ok(())
+            }),
+        ),
+        (
+            Cow::Borrowed(links),
+            ElementContentHandlers::default().element(|el: &mut Element| {
+                let target = el
+                    .get_attribute("href")
+                    .and_then(|href| resolve(base, &decode_attribute(&href)))
+                    .filter(|u| matches!(u.scheme(), "http" | "https" | "mailto"));
+                match target {
+                    Some(u) => el.set_attribute("href", u.as_str())?,
+                    // A link that goes nowhere safe loses the link and keeps its words. Unwrapping
+                    // (rather than keeping an empty <a>) also avoids the HTML parser's adoption
+                    // agency rules, which move or drop content around stray <a> elements.
+                    None => el.remove_and_keep_content(),
+                }
+                Ok(())
+            }),
+        ),
+        (
+            Cow::Borrowed(images),
+            ElementContentHandlers::default().element(|el: &mut Element| {
+                let src = decode_attribute(&el.get_attribute("src").unwrap_or_default());
+                match resolve(base, &src) {
+                    Some(u) if is_tracker(&u) => el.remove(),
+                    Some(u) if matches!(u.scheme(), "http" | "https") => {
+                        el.set_attribute("src", u.as_str())?
+                    }
+                    _ => el.remove(),
+                }
+                Ok(())
+            }),
+        ),
+    ];
     let settings = handlers
         .into_iter()
         .fold(RewriteStrSettings::new(), |s, h| {
