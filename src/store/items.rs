@@ -186,6 +186,12 @@ impl Store {
         let mut next_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM items")
             .fetch_one(&mut *tx)
             .await?;
+        // New items are written with a few multi-row statements at the end rather than
+        // four statements each: every statement is a round trip to sqlx's SQLite thread,
+        // and those round trips were most of the store's share of a fetch pass.
+        let same = same_articles(&mut tx, source_id, items).await?;
+        let mut new_rows: Vec<(i64, i64, i64, &CleanEntry, String)> = Vec::new();
+        let mut new_tags: Vec<(i64, &[TopicTag])> = Vec::new();
         for item in items {
             let e = &item.entry;
             let hash = content_hash(e);
@@ -231,7 +237,12 @@ impl Store {
                 }
                 None => {
                     let sort_ts = e.published.map_or(now, |p| p.min(now)).timestamp();
-                    let story = match same_article(&mut tx, source_id, e).await? {
+                    let by_key = std::iter::once(format!("g {}", e.guid))
+                        .chain(e.canonical_url.as_ref().map(|c| format!("c {c}")))
+                        .filter_map(|k| same.get(&k).copied())
+                        .min()
+                        .map(|(_, story)| story);
+                    let story = match by_key {
                         Some(s) => Some(s),
                         // Items of this batch share its source, so they never group with
                         // each other by fingerprint: the index (other sources) is enough.
@@ -242,45 +253,21 @@ impl Store {
                     };
                     let id = next_id;
                     next_id += 1;
-                    sqlx::query(
-                        "INSERT INTO items (id, source_id, guid, url, canonical_url, title, author, published,
-                           updated, fetched_at, sort_ts, summary, content_html, text, language, dir,
-                           source_credit, fingerprint, fingerprint_hi, story_id, content_hash)
-                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    )
-                    .bind(id)
-                    .bind(source_id)
-                    .bind(&e.guid)
-                    .bind(&e.url)
-                    .bind(&e.canonical_url)
-                    .bind(&e.title)
-                    .bind(&e.author)
-                    .bind(e.published.map(|d| d.timestamp()))
-                    .bind(e.updated.map(|d| d.timestamp()))
-                    .bind(now.timestamp())
-                    .bind(sort_ts)
-                    .bind(&e.summary)
-                    .bind(&e.content_html)
-                    .bind(&e.text)
-                    .bind(&e.language)
-                    .bind(e.dir)
-                    .bind(&e.source_credit)
-                    .bind(to_parts(e.fingerprint).0)
-                    .bind(to_parts(e.fingerprint).1)
-                    .bind(story.unwrap_or(id))
-                    .bind(&hash)
-                    .execute(&mut *tx)
-                    .await?;
-                    index_search(&mut tx, id, e).await?;
+                    new_rows.push((id, sort_ts, story.unwrap_or(id), e, hash.clone()));
                     known.insert(e.guid.clone(), (id, hash));
                     if e.fingerprint != 0 {
                         added.push((sort_ts, e.fingerprint, story.unwrap_or(id)));
                     }
                     report.new += 1;
-                    id
+                    new_tags.push((id, &item.tags));
+                    continue;
                 }
             };
             insert_tags(&mut tx, id, &item.tags).await?;
+        }
+        insert_new_items(&mut tx, source_id, now.timestamp(), &new_rows).await?;
+        for chunk in new_tags.chunks(100) {
+            insert_tag_rows(&mut tx, chunk).await?;
         }
         tx.commit().await?;
         if report.new + report.updated > 0 {
@@ -627,15 +614,7 @@ async fn index_search(
     item_id: i64,
     e: &CleanEntry,
 ) -> Result<(), StoreError> {
-    // Cleaning computed the matching form once; an entry built elsewhere may lack it.
-    let terms = if e.norm_title.is_empty() && e.norm_text.is_empty() {
-        crate::clean::arabic::search_terms(&format!("{}\n{}", e.title, e.text))
-    } else {
-        crate::clean::arabic::search_terms_of_words(&crate::clean::join_words(
-            &e.norm_title,
-            &e.norm_text,
-        ))
-    };
+    let terms = search_terms_of(e);
     sqlx::query("INSERT INTO items_fts (rowid, terms) VALUES (?, ?)")
         .bind(item_id)
         .bind(terms)
@@ -650,24 +629,82 @@ async fn insert_tags(
     item_id: i64,
     tags: &[TopicTag],
 ) -> Result<(), StoreError> {
-    if tags.is_empty() {
-        return Ok(());
+    insert_tag_rows(tx, &[(item_id, tags)]).await
+}
+
+/// Tag rows of several items in one statement.
+async fn insert_tag_rows(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    items: &[(i64, &[TopicTag])],
+) -> Result<(), StoreError> {
+    let mut rows = Vec::new();
+    for &(item_id, tags) in items {
+        for t in tags {
+            let matches = serde_json::to_string(&t.matches)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            rows.push((item_id, t.slug.clone(), t.score, matches));
+        }
     }
-    let mut rows = Vec::with_capacity(tags.len());
-    for t in tags {
-        let matches =
-            serde_json::to_string(&t.matches).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        rows.push((t.slug.clone(), t.score, matches));
+    if rows.is_empty() {
+        return Ok(());
     }
     let mut b: QueryBuilder<Sqlite> =
         QueryBuilder::new("INSERT INTO item_topics (item_id, topic, score, matches) ");
-    b.push_values(rows, |mut r, (slug, score, matches)| {
+    b.push_values(rows, |mut r, (item_id, slug, score, matches)| {
         r.push_bind(item_id)
             .push_bind(slug)
             .push_bind(score)
             .push_bind(matches);
     });
     b.build().execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Inserts new items (id, sort_ts, story_id, entry, content hash) and their search terms,
+/// 40 rows per statement (21 values each, well under SQLite's limit of bound values).
+async fn insert_new_items(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    source_id: &str,
+    fetched_at: i64,
+    rows: &[(i64, i64, i64, &CleanEntry, String)],
+) -> Result<(), StoreError> {
+    for chunk in rows.chunks(40) {
+        let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO items (id, source_id, guid, url, canonical_url, title, author, published,
+               updated, fetched_at, sort_ts, summary, content_html, text, language, dir,
+               source_credit, fingerprint, fingerprint_hi, story_id, content_hash) ",
+        );
+        b.push_values(chunk, |mut r, (id, sort_ts, story, e, hash)| {
+            r.push_bind(*id)
+                .push_bind(source_id)
+                .push_bind(&e.guid)
+                .push_bind(&e.url)
+                .push_bind(&e.canonical_url)
+                .push_bind(&e.title)
+                .push_bind(&e.author)
+                .push_bind(e.published.map(|d| d.timestamp()))
+                .push_bind(e.updated.map(|d| d.timestamp()))
+                .push_bind(fetched_at)
+                .push_bind(*sort_ts)
+                .push_bind(&e.summary)
+                .push_bind(&e.content_html)
+                .push_bind(&e.text)
+                .push_bind(&e.language)
+                .push_bind(e.dir)
+                .push_bind(&e.source_credit)
+                .push_bind(to_parts(e.fingerprint).0)
+                .push_bind(to_parts(e.fingerprint).1)
+                .push_bind(*story)
+                .push_bind(hash);
+        });
+        b.build().execute(&mut **tx).await?;
+        let mut b: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO items_fts (rowid, terms) ");
+        b.push_values(chunk, |mut r, (id, _, _, e, _)| {
+            r.push_bind(*id).push_bind(search_terms_of(e));
+        });
+        b.build().execute(&mut **tx).await?;
+    }
     Ok(())
 }
 
@@ -696,19 +733,60 @@ async fn write_tags(
 }
 
 /// The story of the same article in another source: same guid or canonical URL.
-async fn same_article(
+/// Stories that items of this batch already belong to in other sources, by guid or
+/// canonical URL: "g GUID" or "c URL" → (sort_ts, story_id) of the earliest such item. One query per 200
+/// items instead of one per item.
+async fn same_articles(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     source_id: &str,
-    e: &CleanEntry,
-) -> Result<Option<i64>, StoreError> {
-    Ok(sqlx::query_scalar(
-        "SELECT story_id FROM items WHERE source_id != ? AND (guid = ? OR canonical_url = ?) ORDER BY sort_ts LIMIT 1",
-    )
-    .bind(source_id)
-    .bind(&e.guid)
-    .bind(&e.canonical_url)
-    .fetch_optional(&mut **tx)
-    .await?)
+    items: &[NewItem],
+) -> Result<HashMap<String, (i64, i64)>, StoreError> {
+    let mut out: HashMap<String, (i64, i64)> = HashMap::new();
+    for chunk in items.chunks(200) {
+        let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT guid, canonical_url, sort_ts, story_id FROM items WHERE source_id != ",
+        );
+        b.push_bind(source_id).push(" AND (guid IN (");
+        let mut sep = b.separated(", ");
+        for it in chunk {
+            sep.push_bind(&it.entry.guid);
+        }
+        b.push(") OR canonical_url IN (");
+        let mut sep = b.separated(", ");
+        sep.push_bind(""); // never a canonical URL; keeps the list non-empty
+        for url in chunk
+            .iter()
+            .filter_map(|it| it.entry.canonical_url.as_ref())
+        {
+            sep.push_bind(url);
+        }
+        b.push("))");
+        let rows: Vec<(String, Option<String>, i64, i64)> =
+            b.build_query_as().fetch_all(&mut **tx).await?;
+        for (guid, canonical, ts, story) in rows {
+            // Guids match guids and URLs match URLs, as in the query.
+            let keys =
+                std::iter::once(format!("g {guid}")).chain(canonical.map(|c| format!("c {c}")));
+            for key in keys {
+                let slot = out.entry(key).or_insert((ts, story));
+                *slot = (*slot).min((ts, story));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// An entry's full-text search terms. Cleaning computed the matching form once; an entry
+/// built elsewhere may lack it.
+fn search_terms_of(e: &CleanEntry) -> String {
+    if e.norm_title.is_empty() && e.norm_text.is_empty() {
+        crate::clean::arabic::search_terms(&format!("{}\n{}", e.title, e.text))
+    } else {
+        crate::clean::arabic::search_terms_of_words(&crate::clean::join_words(
+            &e.norm_title,
+            &e.norm_text,
+        ))
+    }
 }
 
 fn row_to_item(r: &sqlx::sqlite::SqliteRow) -> Result<StoredItem, StoreError> {
