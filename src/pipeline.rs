@@ -231,6 +231,12 @@ impl Ingest {
         let encoding = source.encoding;
         let language = source.language.clone();
         let body = fetched.body;
+        let cut = fetched.truncated.then(|| {
+            format!(
+                "body larger than the limit of {} bytes: only the first {0} bytes were read",
+                self.settings.max_body_bytes
+            )
+        });
         let processed = tokio::task::spawn_blocking(move || {
             process(
                 &body,
@@ -244,9 +250,16 @@ impl Ingest {
         .await;
         drop(cpu);
         let processed = match processed {
-            Ok(Ok(p)) => p,
+            Ok(Ok(mut p)) => {
+                p.warnings.extend(cut);
+                p
+            }
             Ok(Err(e)) => {
-                let rec = fail(&mut outcome, Some(fetched.status), e.to_string(), None);
+                let error = match cut {
+                    Some(cut) => format!("{cut}, and they hold no feed item: {e}"),
+                    None => e.to_string(),
+                };
+                let rec = fail(&mut outcome, Some(fetched.status), error, None);
                 self.record(&source.id, &rec).await;
                 return outcome;
             }

@@ -497,15 +497,33 @@ async fn a_50_mb_item_is_cut_and_the_rest_of_the_feed_stored() {
         ]
     );
 
-    // End to end. With the default 10 MB fetch cap the body is refused whole, with a clear
-    // error and nothing stored; with the cap raised, the feed is stored with the big item
-    // cut.
+    // End to end. With the default 10 MB fetch cap only the first 10 MB are read: the
+    // complete item before the huge one is stored, with a warning; the items after it
+    // cannot be reached without reading the whole body. With the cap raised, the feed is
+    // stored with the big item cut.
     let (e, _s, o) = ingest(vec![("/big", body)], "").await;
     assert_eq!(
-        (o[0].ok, o[0].error.as_deref()),
-        (false, Some("body larger than the limit of 10485760 bytes"))
+        (o[0].ok, o[0].error.as_deref(), o[0].report.new),
+        (true, None, 1)
     );
-    assert!(stored(&e, "big").await.is_empty());
+    assert_eq!(
+        stored(&e, "big")
+            .await
+            .iter()
+            .map(|i| i.title.as_str())
+            .collect::<Vec<_>>(),
+        ["الخبر الأول"]
+    );
+    assert_eq!(
+        warnings(&e, "big").await.as_deref(),
+        Some(
+            "malformed XML repaired: 1 element text(s) over 2097152 bytes cut; \
+             not a well-formed feed (unable to parse XML: Parser error: syntax error: tag not \
+             closed: `>` not found before end of input): 1 complete item(s) recovered one by \
+             one, 1 item(s) cut off by the end of the document dropped; body larger than the \
+             limit of 10485760 bytes: only the first 10485760 bytes were read"
+        )
+    );
     drop(e);
 
     let (e, _s, o) = ingest(vec![("/big", fifty_mb_feed())], "max_body_bytes = 67108864").await;

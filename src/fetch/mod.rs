@@ -39,6 +39,9 @@ pub struct Fetched {
     pub validators: Validators,
     /// The body, decompressed, at most `max_body_bytes`.
     pub body: Vec<u8>,
+    /// True when the body was longer than `max_body_bytes` and `body` holds its first
+    /// `max_body_bytes` only (the parser's salvage pass keeps the complete items in it).
+    pub truncated: bool,
     /// Freshness the server asked for (`Cache-Control: max-age`, `Expires`).
     pub fresh_for: Option<Duration>,
     /// Target of a permanent redirect (301/308) on the way, if any.
@@ -59,12 +62,6 @@ pub enum FetchError {
     /// No answer in time.
     #[error("timed out after {0:?}")]
     Timeout(Duration),
-    /// The body exceeded the limit (after decompression).
-    #[error("body larger than the limit of {limit} bytes")]
-    TooLarge {
-        /// The limit.
-        limit: u64,
-    },
     /// Too many redirects, or a loop.
     #[error("redirect loop or more than {0} redirects")]
     TooManyRedirects(usize),
@@ -181,6 +178,7 @@ impl Fetcher {
                     content_type: None,
                     validators: new_validators,
                     body: Vec::new(),
+                    truncated: false,
                     fresh_for,
                     moved_to,
                 });
@@ -191,7 +189,7 @@ impl Fetcher {
                     retry_after: retry_after(&headers, Utc::now()),
                 });
             }
-            let body = self.read_capped(resp).await?;
+            let (body, truncated) = self.read_capped(resp).await?;
             return Ok(Fetched {
                 final_url: current,
                 status: status.as_u16(),
@@ -199,29 +197,30 @@ impl Fetcher {
                 content_type: header_str(&headers, header::CONTENT_TYPE),
                 validators: new_validators,
                 body,
+                truncated,
                 fresh_for,
                 moved_to,
             });
         }
     }
 
-    /// Reads the body chunk by chunk and stops as soon as it passes the limit, so a gzip bomb
-    /// is cut off after `max_body_bytes` of output, never buffered whole.
-    async fn read_capped(&self, mut resp: reqwest::Response) -> Result<Vec<u8>, FetchError> {
-        let limit = self.settings.max_body_bytes;
-        if resp.content_length().is_some_and(|n| n > limit)
-            && resp.headers().get(header::CONTENT_ENCODING).is_none()
-        {
-            return Err(FetchError::TooLarge { limit });
-        }
+    /// Reads the body chunk by chunk and stops at the limit, so a gzip bomb is cut off after
+    /// `max_body_bytes` of output, never buffered whole. What came before the limit is kept
+    /// (with `true`): a feed with one huge item still yields the complete items before it.
+    async fn read_capped(
+        &self,
+        mut resp: reqwest::Response,
+    ) -> Result<(Vec<u8>, bool), FetchError> {
+        let limit = usize::try_from(self.settings.max_body_bytes).unwrap_or(usize::MAX);
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| self.transport(e))? {
-            if body.len() as u64 + chunk.len() as u64 > limit {
-                return Err(FetchError::TooLarge { limit });
+            if body.len() + chunk.len() > limit {
+                body.extend_from_slice(&chunk[..limit - body.len()]);
+                return Ok((body, true));
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(body)
+        Ok((body, false))
     }
 
     fn transport(&self, e: reqwest::Error) -> FetchError {
