@@ -75,7 +75,7 @@ pub fn normalize_words(text: &str) -> String {
 
 /// [`normalize_words`] into a reused buffer (cleared first), for hot paths.
 ///
-/// Written byte by byte rather than char by char because it runs on every item up to three
+/// Decided byte by byte rather than char by char because it runs on every item up to three
 /// times (story fingerprint, tagging, search terms) and was the largest single cost of
 /// tagging. Nearly all Arabic news text is ASCII or the two-byte block U+0600–U+067F (lead
 /// byte D8 or D9), so one table lookup per character decides keep / drop / replace there;
@@ -84,24 +84,24 @@ pub fn normalize_words(text: &str) -> String {
 pub fn normalize_words_into(text: &str, out: &mut String) {
     out.clear();
     out.reserve(text.len());
-    let mut buf = std::mem::take(out).into_bytes();
     let bytes = text.as_bytes();
     let mut pending_space = false;
     let mut tmp = String::new();
     let mut i = 0;
-    // Pushes a word byte sequence, after one space if a break came before it.
+    // Pushes a word character, after one space if a break came before it.
     macro_rules! word {
-        ($($b:expr),+) => {{
-            if pending_space && !buf.is_empty() {
-                buf.push(b' ');
+        ($c:expr) => {{
+            if pending_space && !out.is_empty() {
+                out.push(' ');
             }
             pending_space = false;
-            $(buf.push($b);)+
+            out.push($c);
         }};
     }
     while i < bytes.len() {
         // Copy the longest run of characters that stay as they are in one go: Arabic
-        // letters of the fast table and lower-case ASCII letters and digits.
+        // letters of the fast table and lower-case ASCII letters and digits. The run
+        // starts and ends on char boundaries, so it is pushed as a `&str` (no validation).
         let run = i;
         loop {
             match bytes.get(i) {
@@ -116,11 +116,11 @@ pub fn normalize_words_into(text: &str, out: &mut String) {
             }
         }
         if i > run {
-            if pending_space && !buf.is_empty() {
-                buf.push(b' ');
+            if pending_space && !out.is_empty() {
+                out.push(' ');
             }
             pending_space = false;
-            buf.extend_from_slice(&bytes[run..i]);
+            out.push_str(&text[run..i]);
             if i == bytes.len() {
                 break;
             }
@@ -128,34 +128,30 @@ pub fn normalize_words_into(text: &str, out: &mut String) {
         let b = bytes[i];
         if b < 0x80 {
             match b {
-                b'a'..=b'z' | b'0'..=b'9' => word!(b),
-                b'A'..=b'Z' => word!(b | 0x20),
+                b'A'..=b'Z' => word!(char::from(b | 0x20)),
                 _ => pending_space = true,
             }
             i += 1;
             continue;
         }
         if b == 0xD8 || b == 0xD9 {
-            // A &str is valid UTF-8, so a continuation byte follows.
-            let c2 = bytes[i + 1];
-            match BLOCK_0600[usize::from(b & 1) << 6 | usize::from(c2 & 0x3F)] {
-                KEEP => word!(b, c2),
+            // A &str is valid UTF-8, so a continuation byte follows. KEEP letters never
+            // get here: the run above took them.
+            match BLOCK_0600[usize::from(b & 1) << 6 | usize::from(bytes[i + 1] & 0x3F)] {
                 DROP => {}
-                SLOW => slow_fold(char_at(text, i), &mut buf, &mut tmp, &mut pending_space),
-                d @ b'0'..=b'9' => word!(d),
-                to => word!(0xD8 | (to >> 6), 0x80 | (to & 0x3F)),
+                d @ b'0'..=b'9' => word!(char::from(d)),
+                to if to != SLOW && to != KEEP => {
+                    word!(char::from_u32(0x600 + u32::from(to)).expect("U+06xx is a char"))
+                }
+                _ => slow_fold(char_at(text, i), out, &mut tmp, &mut pending_space),
             }
             i += 2;
             continue;
         }
         let c = char_at(text, i);
-        slow_fold(c, &mut buf, &mut tmp, &mut pending_space);
+        slow_fold(c, out, &mut tmp, &mut pending_space);
         i += c.len_utf8();
     }
-    // Only whole UTF-8 sequences were pushed: ASCII bytes, the two bytes of a character of
-    // U+0600–U+067F, or a char's own encoding; checked once at the end all the same (it
-    // costs a fraction of the loop above and keeps this function free of `unsafe`).
-    *out = String::from_utf8(buf).expect("whole UTF-8 sequences only");
 }
 
 /// The char starting at byte `i` of `text` (a char boundary).
@@ -197,20 +193,19 @@ static BLOCK_0600: [u8; 128] = {
 };
 
 /// The char-level path of [`normalize_words_into`] for characters outside the fast paths.
-fn slow_fold(c: char, buf: &mut Vec<u8>, tmp: &mut String, pending_space: &mut bool) {
+fn slow_fold(c: char, out: &mut String, tmp: &mut String, pending_space: &mut bool) {
     tmp.clear();
     fold(c, tmp);
-    let mut enc = [0u8; 4];
     for d in tmp.chars() {
         if is_word_char(d) {
-            if *pending_space && !buf.is_empty() {
-                buf.push(b' ');
+            if *pending_space && !out.is_empty() {
+                out.push(' ');
             }
             *pending_space = false;
-            buf.extend_from_slice(d.encode_utf8(&mut enc).as_bytes());
+            out.push(d);
         } else if is_combining(d) {
             // Marks other than the Arabic diacritics dropped above stay with their letter.
-            buf.extend_from_slice(d.encode_utf8(&mut enc).as_bytes());
+            out.push(d);
         } else {
             *pending_space = true;
         }

@@ -126,6 +126,7 @@ fn flush(lanes: &mut [u64; 16], ones: &mut [u32; 128]) {
 }
 
 /// Number of differing bits.
+#[inline]
 pub fn distance(a: u128, b: u128) -> u32 {
     (a ^ b).count_ones()
 }

@@ -1,6 +1,7 @@
 //! The `items` and `item_topics` tables: saving fetched items, story grouping, queries.
 
 use std::collections::HashMap;
+use std::ops::RangeInclusive;
 
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Row, Sqlite};
@@ -56,25 +57,55 @@ impl StoryIndex {
     /// The story of the nearest fingerprint from another source within the window (ties:
     /// the oldest story id).
     fn nearest(&self, source_id: &str, fp: u128, sort_ts: i64) -> Option<i64> {
-        let own = self.sources.get(source_id).copied();
+        let own = self.sources.get(source_id).copied().unwrap_or(u32::MAX);
         let (lo, hi) = (sort_ts - STORY_WINDOW_SECS, sort_ts + STORY_WINDOW_SECS);
+        (lo.div_euclid(DAY_SECS)..=hi.div_euclid(DAY_SECS))
+            .filter_map(|day| self.days.get(&day))
+            .filter_map(|b| b.nearest(own, fp, lo..=hi))
+            .min()
+            .map(|(_, story)| story)
+    }
+}
+
+impl DayBucket {
+    /// (distance, story) of the nearest entry not from `own` with `sort_ts` in `window`.
+    ///
+    /// This scan is the hot loop of story grouping (a first fetch of 100,000 items makes
+    /// about a billion comparisons). x86-64's baseline has no POPCNT instruction, so
+    /// `count_ones` compiles to a dozen shifts and masks; where the CPU has POPCNT (every
+    /// x86-64 server of the last fifteen years), the same loop is compiled with it.
+    fn nearest(&self, own: u32, fp: u128, window: RangeInclusive<i64>) -> Option<(u32, i64)> {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("popcnt") {
+            #[target_feature(enable = "popcnt")]
+            fn with_popcnt(
+                b: &DayBucket,
+                own: u32,
+                fp: u128,
+                window: RangeInclusive<i64>,
+            ) -> Option<(u32, i64)> {
+                b.scan(own, fp, window)
+            }
+            // SAFETY: the CPU has POPCNT, checked just above.
+            return unsafe { with_popcnt(self, own, fp, window) };
+        }
+        self.scan(own, fp, window)
+    }
+
+    #[inline(always)]
+    fn scan(&self, own: u32, fp: u128, window: RangeInclusive<i64>) -> Option<(u32, i64)> {
         let mut best: Option<(u32, i64)> = None;
-        for day in lo.div_euclid(DAY_SECS)..=hi.div_euclid(DAY_SECS) {
-            let Some(b) = self.days.get(&day) else {
-                continue;
-            };
-            for (i, &other) in b.fingerprints.iter().enumerate() {
-                let d = distance(other, fp);
-                if d <= SAME_STORY_MAX_DISTANCE
-                    && Some(b.sources[i]) != own
-                    && (lo..=hi).contains(&b.sort_ts[i])
-                {
-                    let candidate = (d, b.stories[i]);
-                    best = Some(best.map_or(candidate, |b| b.min(candidate)));
-                }
+        for (i, &other) in self.fingerprints.iter().enumerate() {
+            let d = distance(other, fp);
+            if d <= SAME_STORY_MAX_DISTANCE
+                && self.sources[i] != own
+                && window.contains(&self.sort_ts[i])
+            {
+                let candidate = (d, self.stories[i]);
+                best = Some(best.map_or(candidate, |b| b.min(candidate)));
             }
         }
-        best.map(|(_, story)| story)
+        best
     }
 }
 
