@@ -17,6 +17,9 @@ use chrono::{DateTime, Utc};
 /// Entries beyond this are dropped all at once (feeds are cheap to render again; a
 /// crawler walking every `before=` cursor must not grow memory without bound).
 const MAX_ENTRIES: usize = 2_000;
+/// The same for the bytes held (body, gzip and brotli): 2,000 feeds of 500 items would
+/// otherwise hold gigabytes, and every `since=` or `limit=` value is a new entry.
+const MAX_BYTES: usize = 64 * 1024 * 1024;
 
 /// One rendered feed.
 #[derive(Debug)]
@@ -32,6 +35,11 @@ pub struct Cached {
 }
 
 impl Cached {
+    /// Bytes held by the entry's bodies.
+    pub fn size(&self) -> usize {
+        self.body.len() + self.gzip.len() + self.brotli.len()
+    }
+
     /// Renders the validators and the gzip body of `body`.
     pub fn new(
         generation: u64,
@@ -154,28 +162,50 @@ fn accepts(req: &HeaderMap, coding: &str) -> bool {
 /// never across an `.await`.
 #[derive(Default, Clone, Debug)]
 pub struct FeedCache {
-    entries: Arc<Mutex<HashMap<String, Arc<Cached>>>>,
+    entries: Arc<Mutex<Entries>>,
+}
+
+#[derive(Default, Debug)]
+struct Entries {
+    map: HashMap<String, Arc<Cached>>,
+    bytes: usize,
 }
 
 impl FeedCache {
     /// The entry for `key` if it was rendered at `generation`.
     pub fn get(&self, key: &str, generation: u64) -> Option<Arc<Cached>> {
-        let map = self.entries.lock().expect("cache lock");
-        map.get(key).filter(|c| c.generation == generation).cloned()
+        let e = self.entries.lock().expect("cache lock");
+        e.map
+            .get(key)
+            .filter(|c| c.generation == generation)
+            .cloned()
     }
 
-    /// Stores an entry.
+    /// Stores an entry (dropping every entry first when it would pass a bound).
     pub fn put(&self, key: String, c: Arc<Cached>) {
-        let mut map = self.entries.lock().expect("cache lock");
-        if map.len() >= MAX_ENTRIES {
-            map.clear();
+        let mut e = self.entries.lock().expect("cache lock");
+        if let Some(old) = e.map.remove(&key) {
+            e.bytes -= old.size();
         }
-        map.insert(key, c);
+        if e.map.len() >= MAX_ENTRIES || e.bytes + c.size() > MAX_BYTES {
+            e.map.clear();
+            e.bytes = 0;
+        }
+        e.bytes += c.size();
+        e.map.insert(key, c);
     }
 
     /// Drops everything (after a config reload).
     pub fn clear(&self) {
-        self.entries.lock().expect("cache lock").clear();
+        let mut e = self.entries.lock().expect("cache lock");
+        e.map.clear();
+        e.bytes = 0;
+    }
+
+    /// (entries, bytes) held.
+    pub fn usage(&self) -> (usize, usize) {
+        let e = self.entries.lock().expect("cache lock");
+        (e.map.len(), e.bytes)
     }
 }
 
@@ -196,5 +226,40 @@ mod tests {
         assert!(!accepts(&h("br"), "gzip"));
         assert!(accepts(&h("*"), "br"));
         assert!(!accepts(&HeaderMap::new(), "gzip"));
+    }
+
+    fn entry(len: usize) -> Arc<Cached> {
+        // Bytes that do not compress, so the entry's size is known: body + gzip + brotli.
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let body: String = (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                char::from(b'!' + (x % 90) as u8)
+            })
+            .collect();
+        Arc::new(Cached::new(1, body, "text/plain", DateTime::UNIX_EPOCH, 60))
+    }
+
+    #[test]
+    fn the_cache_holds_at_most_max_bytes() {
+        let cache = FeedCache::default();
+        let one = entry(4 * 1024 * 1024);
+        let size = one.size();
+        assert!(size > 2 * 4 * 1024 * 1024, "barely compressible: {size}");
+        let fits = MAX_BYTES / size;
+        for i in 0..fits {
+            cache.put(format!("/feeds/{i}"), one.clone());
+        }
+        assert_eq!(cache.usage(), (fits, fits * size));
+        // Replacing an entry does not count it twice.
+        cache.put("/feeds/0".into(), one.clone());
+        assert_eq!(cache.usage(), (fits, fits * size));
+        // One more would pass the bound: everything goes, then the new entry is stored.
+        cache.put("/feeds/next".into(), one.clone());
+        assert_eq!(cache.usage(), (1, size));
+        assert!(cache.get("/feeds/next", 1).is_some());
+        assert!(cache.get("/feeds/1", 1).is_none());
     }
 }
