@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::io::Write as _;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -21,13 +21,15 @@ const MAX_ENTRIES: usize = 2_000;
 /// otherwise hold gigabytes, and every `since=` or `limit=` value is a new entry.
 const MAX_BYTES: usize = 64 * 1024 * 1024;
 
-/// One rendered feed.
+/// One rendered feed. The gzip and brotli bodies are made on the first request that accepts
+/// them, once per entry: under ingest an entry may be replaced many times a second, and most
+/// clients want only one encoding.
 #[derive(Debug)]
 pub struct Cached {
     generation: u64,
     body: Bytes,
-    gzip: Bytes,
-    brotli: Bytes,
+    gzip: OnceLock<Bytes>,
+    brotli: OnceLock<Bytes>,
     etag: String,
     last_modified: String,
     content_type: &'static str,
@@ -35,12 +37,14 @@ pub struct Cached {
 }
 
 impl Cached {
-    /// Bytes held by the entry's bodies.
+    /// Bytes the entry may hold: its body and room for both compressed bodies (neither is
+    /// larger than the body, give or take a header), so the cache's bound holds whichever
+    /// encodings are made later.
     pub fn size(&self) -> usize {
-        self.body.len() + self.gzip.len() + self.brotli.len()
+        3 * self.body.len()
     }
 
-    /// Renders the validators and the gzip body of `body`.
+    /// Renders the validators of `body`.
     pub fn new(
         generation: u64,
         body: String,
@@ -53,31 +57,45 @@ impl Cached {
             crate::model::stable_hash(body.as_bytes()),
             body.len()
         );
-        let mut gz = flate2::write::GzEncoder::new(
-            Vec::with_capacity(body.len() / 4),
-            flate2::Compression::default(),
-        );
-        gz.write_all(body.as_bytes())
-            .expect("writing to a Vec cannot fail");
-        let gzip = gz.finish().expect("writing to a Vec cannot fail");
-        // Quality 5: most of brotli's gain on text at a fraction of the time of 11; done
-        // once per entry.
-        let mut br = Vec::with_capacity(body.len() / 4);
-        {
-            let mut w = brotli::CompressorWriter::new(&mut br, 4096, 5, 22);
-            w.write_all(body.as_bytes())
-                .expect("writing to a Vec cannot fail");
-        }
         Cached {
             generation,
             body: Bytes::from(body),
-            gzip: Bytes::from(gzip),
-            brotli: Bytes::from(br),
+            gzip: OnceLock::new(),
+            brotli: OnceLock::new(),
             etag,
             last_modified: updated.format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
             content_type,
             max_age,
         }
+    }
+
+    fn gzip(&self) -> Bytes {
+        self.gzip
+            .get_or_init(|| {
+                let mut gz = flate2::write::GzEncoder::new(
+                    Vec::with_capacity(self.body.len() / 4),
+                    flate2::Compression::default(),
+                );
+                gz.write_all(&self.body)
+                    .expect("writing to a Vec cannot fail");
+                Bytes::from(gz.finish().expect("writing to a Vec cannot fail"))
+            })
+            .clone()
+    }
+
+    fn brotli(&self) -> Bytes {
+        self.brotli
+            .get_or_init(|| {
+                // Quality 5: most of brotli's gain on text at a fraction of the time of 11.
+                let mut br = Vec::with_capacity(self.body.len() / 4);
+                {
+                    let mut w = brotli::CompressorWriter::new(&mut br, 4096, 5, 22);
+                    w.write_all(&self.body)
+                        .expect("writing to a Vec cannot fail");
+                }
+                Bytes::from(br)
+            })
+            .clone()
     }
 
     /// The response for a request: 304 on a matching validator, gzip when accepted.
@@ -132,8 +150,8 @@ impl Cached {
             HeaderValue::from_static(self.content_type),
         );
         let body = match encoding {
-            Some("br") => self.brotli.clone(),
-            Some(_) => self.gzip.clone(),
+            Some("br") => self.brotli(),
+            Some(_) => self.gzip(),
             None => self.body.clone(),
         };
         if let Some(e) = encoding {
@@ -160,9 +178,23 @@ fn accepts(req: &HeaderMap, coding: &str) -> bool {
 
 /// The cache of rendered feeds. A `std` mutex: held only for a map lookup or insert,
 /// never across an `.await`.
-#[derive(Default, Clone, Debug)]
+#[derive(Clone, Debug)]
 pub struct FeedCache {
     entries: Arc<Mutex<Entries>>,
+    /// Renders at once: one per core. Under ingest every commit makes entries stale; 256
+    /// clients missing at once must not render the same feed 256 times over, starving the
+    /// runtime. Waiting renders look in the cache again once they get a permit.
+    renders: Arc<tokio::sync::Semaphore>,
+}
+
+impl Default for FeedCache {
+    fn default() -> FeedCache {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        FeedCache {
+            entries: Arc::default(),
+            renders: Arc::new(tokio::sync::Semaphore::new(cores)),
+        }
+    }
 }
 
 #[derive(Default, Debug)]
@@ -179,6 +211,11 @@ impl FeedCache {
             .get(key)
             .filter(|c| c.generation == generation)
             .cloned()
+    }
+
+    /// A permit to render; held while rendering.
+    pub async fn render_permit(&self) -> tokio::sync::SemaphorePermit<'_> {
+        self.renders.acquire().await.expect("never closed")
     }
 
     /// Stores an entry (dropping every entry first when it would pass a bound).

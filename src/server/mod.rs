@@ -423,6 +423,13 @@ async fn render_feed(
     if let Some(hit) = st.cache.get(&self_url, generation) {
         return Ok(hit.respond(headers));
     }
+    // A miss waits for a render slot, then looks again: a render that finished meanwhile
+    // (most often of this very feed, when a commit made it stale for every client) serves it.
+    let _permit = st.cache.render_permit().await;
+    let generation = st.store.generation();
+    if let Some(hit) = st.cache.get(&self_url, generation) {
+        return Ok(hit.respond(headers));
+    }
     let started = std::time::Instant::now();
     let items = st.store.items(&q).await?;
     let next_url = (items.len() as u32 == q.limit)
