@@ -3,7 +3,7 @@
 # $farm), writes DIR/sources.toml listing its FEEDS feeds and copies the shipped topics.
 start_farm() {
   local dir=$1 feeds=$2 items=$3
-  target/release/examples/feed_farm "$feeds" "$items" > "$dir/addr" &
+  "${CARGO_TARGET_DIR:-target}/release/examples/feed_farm" "$feeds" "$items" > "$dir/addr" &
   farm=$!
   for _ in $(seq 100); do [ -s "$dir/addr" ] && break; sleep 0.1; done
   local addr

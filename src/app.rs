@@ -20,7 +20,7 @@ use crate::tag::Matcher;
 
 /// Opens the database and makes its `sources` table match the config.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    let store = Store::open(&config.storage.database)
+    let store = Store::open_with(&config.storage.database, config.storage.busy_timeout)
         .await
         .with_context(|| format!("cannot open database {}", config.storage.database.display()))?;
     store.sync_sources(&source_rows(config)).await?;

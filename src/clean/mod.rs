@@ -38,10 +38,13 @@ pub fn clean_entry(entry: &ParsedEntry, ctx: &Context) -> CleanEntry {
         .as_deref()
         .and_then(|b| url::resolve(ctx.base.as_ref(), b));
     let link_base = entry_base.as_ref().or(ctx.base.as_ref());
+    // Only web links: a `javascript:` or `data:` link would run in a reader's browser when
+    // clicked on the page or in a feed reader.
     let link = entry
         .link
         .as_deref()
-        .and_then(|l| url::resolve(link_base, l));
+        .and_then(|l| url::resolve(link_base, l))
+        .filter(|u| matches!(u.scheme(), "http" | "https"));
     let canonical_url = link.as_ref().map(url::canonical);
 
     let raw = match (&entry.content, &entry.summary) {

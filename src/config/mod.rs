@@ -101,6 +101,24 @@ pub struct ServerSettings {
     pub listen: SocketAddr,
     /// Absolute URL prefix for links in published feeds, without trailing slash.
     pub base_url: String,
+    /// A client must send a request's whole header within this time, counted from the
+    /// connection's start or from the end of the previous response (so it also bounds idle
+    /// keep-alive connections). Slowloris clients are closed by it.
+    pub header_timeout: Duration,
+    /// A response write that makes no progress for this long closes the connection (a
+    /// client that never reads).
+    pub write_timeout: Duration,
+    /// Connections served at once; further ones wait in the listen backlog until one ends.
+    pub max_connections: usize,
+}
+
+impl ServerSettings {
+    /// Default `header_timeout`.
+    pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+    /// Default `write_timeout`.
+    pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+    /// Default `max_connections`.
+    pub const MAX_CONNECTIONS: usize = 1024;
 }
 
 /// `[storage]`.
@@ -113,6 +131,14 @@ pub struct StorageSettings {
     /// At most this many items per source (0: no cap); the only copy of a story inside
     /// the retention window is kept even past the cap.
     pub max_items_per_source: u32,
+    /// How long a write waits for another connection's write lock before it fails with
+    /// "database is locked" (and is retried; see `store`).
+    pub busy_timeout: Duration,
+}
+
+impl StorageSettings {
+    /// Default `busy_timeout`.
+    pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 }
 
 /// `[fetch]`.
@@ -331,6 +357,46 @@ fn load_from(origin: Origin<'_>) -> Result<Config, ConfigErrors> {
             format!("base_url: {e}"),
         );
     }
+    let mut header_timeout = ServerSettings::HEADER_TIMEOUT;
+    let mut write_timeout = ServerSettings::WRITE_TIMEOUT;
+    let mut busy_timeout = StorageSettings::BUSY_TIMEOUT;
+    for (slot, value, name) in [
+        (
+            &mut header_timeout,
+            &main.server.header_timeout,
+            "header_timeout",
+        ),
+        (
+            &mut write_timeout,
+            &main.server.write_timeout,
+            "write_timeout",
+        ),
+        (
+            &mut busy_timeout,
+            &main.storage.busy_timeout,
+            "busy_timeout",
+        ),
+    ] {
+        if let Some(v) = value {
+            // parse_duration refuses 0 itself.
+            match parse_duration(v.get_ref()) {
+                Ok(d) => *slot = d,
+                Err(e) => at(&main_path, &main_text, v.span(), format!("{name}: {e}")),
+            }
+        }
+    }
+    let mut max_connections = ServerSettings::MAX_CONNECTIONS;
+    if let Some(n) = &main.server.max_connections {
+        if *n.get_ref() == 0 {
+            at(
+                &main_path,
+                &main_text,
+                n.span(),
+                "max_connections must be at least 1".into(),
+            );
+        }
+        max_connections = (*n.get_ref()).max(1);
+    }
     let mut fetch = FetchSettings::default();
     let f = &main.fetch;
     for (slot, value, name) in [
@@ -418,11 +484,15 @@ fn load_from(origin: Origin<'_>) -> Result<Config, ConfigErrors> {
         server: ServerSettings {
             listen: listen.expect("checked above"),
             base_url,
+            header_timeout,
+            write_timeout,
+            max_connections,
         },
         storage: StorageSettings {
             database,
             retention_days: main.storage.retention_days,
             max_items_per_source: main.storage.max_items_per_source,
+            busy_timeout,
         },
         fetch,
         sources,

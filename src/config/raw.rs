@@ -35,6 +35,12 @@ fn default_topics_file() -> Spanned<String> {
 pub(super) struct Server {
     pub listen: Spanned<String>,
     pub base_url: Spanned<String>,
+    #[serde(default)]
+    pub header_timeout: Option<Spanned<String>>,
+    #[serde(default)]
+    pub write_timeout: Option<Spanned<String>>,
+    #[serde(default)]
+    pub max_connections: Option<Spanned<usize>>,
 }
 
 impl Default for Server {
@@ -42,6 +48,9 @@ impl Default for Server {
         Server {
             listen: Spanned::new(0..0, "127.0.0.1:8080".into()),
             base_url: Spanned::new(0..0, "http://127.0.0.1:8080".into()),
+            header_timeout: None,
+            write_timeout: None,
+            max_connections: None,
         }
     }
 }
@@ -54,6 +63,8 @@ pub(super) struct Storage {
     pub retention_days: u32,
     #[serde(default = "default_max_items")]
     pub max_items_per_source: u32,
+    #[serde(default)]
+    pub busy_timeout: Option<Spanned<String>>,
 }
 
 fn default_retention_days() -> u32 {
@@ -69,6 +80,7 @@ impl Default for Storage {
             database: "../data/marsad.db".into(),
             retention_days: default_retention_days(),
             max_items_per_source: default_max_items(),
+            busy_timeout: None,
         }
     }
 }

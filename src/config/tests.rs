@@ -145,3 +145,49 @@ fn composite_topics_must_name_known_topics() {
     assert_eq!(e.0[0].message, "unknown topic \"oil\"");
     assert_eq!((e.0[0].line, e.0[0].col), (8, 20));
 }
+
+#[test]
+fn server_limits_and_busy_timeout_have_defaults_and_can_be_set() {
+    let (dir, main) = setup(
+        "[[sources]]\nid = \"a\"\nname = \"A\"\nurl = \"http://x/f\"\n",
+        TOPIC,
+    );
+    let c = load(&main).unwrap();
+    assert_eq!(c.server.header_timeout, Duration::from_secs(10));
+    assert_eq!(c.server.write_timeout, Duration::from_secs(30));
+    assert_eq!(c.server.max_connections, 1024);
+    assert_eq!(c.storage.busy_timeout, Duration::from_secs(10));
+
+    write(
+        dir.path(),
+        "marsad.toml",
+        "[server]\nlisten = \"127.0.0.1:1\"\nbase_url = \"http://x\"\nheader_timeout = \"5s\"\nwrite_timeout = \"1m\"\nmax_connections = 64\n[storage]\ndatabase = \"db/m.db\"\nbusy_timeout = \"2s\"\n",
+    );
+    let c = load(&main).unwrap();
+    assert_eq!(c.server.header_timeout, Duration::from_secs(5));
+    assert_eq!(c.server.write_timeout, Duration::from_secs(60));
+    assert_eq!(c.server.max_connections, 64);
+    assert_eq!(c.storage.busy_timeout, Duration::from_secs(2));
+
+    write(
+        dir.path(),
+        "marsad.toml",
+        "[server]\nlisten = \"127.0.0.1:1\"\nbase_url = \"http://x\"\nheader_timeout = \"0s\"\nmax_connections = 0\n[storage]\ndatabase = \"db/m.db\"\nbusy_timeout = \"soon\"\n",
+    );
+    let text: Vec<String> = load(&main)
+        .unwrap_err()
+        .0
+        .iter()
+        .map(|e| format!("{}:{}: {}", e.line, e.col, e.message))
+        .collect();
+    assert_eq!(text.len(), 3, "{text:#?}");
+    assert_eq!(
+        text[0],
+        "4:18: header_timeout: duration \"0s\" must be longer than zero"
+    );
+    assert_eq!(
+        text[1],
+        "8:16: busy_timeout: missing number before 's' in duration \"soon\""
+    );
+    assert_eq!(text[2], "5:19: max_connections must be at least 1");
+}

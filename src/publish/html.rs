@@ -9,6 +9,11 @@ use crate::model::StoredItem;
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    escape_into(&mut out, s);
+    out
+}
+
+fn escape_into(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -19,7 +24,66 @@ pub fn escape(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+}
+
+/// An escaping writer: HTML (or XML) made of markup, which can only be a string literal
+/// (`&'static str`), and values, which are always escaped. A string from a feed, the
+/// database or a request has no `'static` lifetime, so it cannot be written as markup:
+/// forgetting to escape does not compile. The one exception is named for what it is,
+/// [`Html::sanitized`], for bodies cleaned by ammonia when they were stored.
+#[derive(Debug, Default)]
+pub struct Html {
+    out: String,
+}
+
+impl Html {
+    /// An empty document with room for `n` bytes.
+    pub fn with_capacity(n: usize) -> Html {
+        Html {
+            out: String::with_capacity(n),
+        }
+    }
+
+    /// Markup, written as is.
+    pub fn markup(&mut self, m: &'static str) -> &mut Html {
+        self.out.push_str(m);
+        self
+    }
+
+    /// A value, escaped for element content and quoted attribute values.
+    pub fn text(&mut self, t: &str) -> &mut Html {
+        escape_into(&mut self.out, t);
+        self
+    }
+
+    /// A number.
+    pub fn num(&mut self, n: i64) -> &mut Html {
+        self.out.push_str(&n.to_string());
+        self
+    }
+
+    /// A link target from a feed, for a quoted `href`: escaped, and only when it is an
+    /// `http(s)` or `mailto` URL (items are stored with such links only; this also holds
+    /// for rows written by older versions). Anything else becomes `#`.
+    pub fn href(&mut self, url: &str) -> &mut Html {
+        let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+        match scheme.as_deref() {
+            Some("http" | "https" | "mailto") => self.text(url),
+            _ => self.markup("#"),
+        }
+    }
+
+    /// HTML that was sanitized when it was stored (`clean::html`: ammonia with an allow
+    /// list of elements, attributes and URL schemes), written as is.
+    pub fn sanitized(&mut self, html: &str) -> &mut Html {
+        self.out.push_str(html);
+        self
+    }
+
+    /// The document.
+    pub fn finish(self) -> String {
+        self.out
+    }
 }
 
 /// A topic as listed on the page.
@@ -74,71 +138,89 @@ a{color:#0b5394}header{border-bottom:2px solid #ddd;margin-bottom:1rem}nav a{mar
 
 /// Renders the page.
 pub fn page(p: &Page<'_>) -> String {
-    let mut h = String::with_capacity(16 * 1024);
-    h.push_str("<!DOCTYPE html>\n<html lang=\"ar\" dir=\"rtl\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    h.push_str(&format!("<title>{} — مرصد</title>\n", escape(&p.heading)));
-    let feed_base = match p.topic {
-        Some(t) => format!("/feeds/{}", escape(t)),
-        None => "/feeds/all".to_string(),
+    let mut h = Html::with_capacity(16 * 1024);
+    h.markup("<!DOCTYPE html>\n<html lang=\"ar\" dir=\"rtl\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    h.markup("<title>")
+        .text(&p.heading)
+        .markup(" — مرصد</title>\n");
+    // The feeds of this page: /feeds/all or /feeds/<topic>.
+    let feed_base = |h: &mut Html| {
+        match p.topic {
+            Some(t) => h.markup("/feeds/").text(t),
+            None => h.markup("/feeds/all"),
+        };
     };
-    h.push_str(&format!(
-        "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"{}\" href=\"{feed_base}.atom\">\n",
-        escape(&p.heading)
-    ));
-    h.push_str(&format!(
-        "<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{}</h1>\n",
-        escape(&p.heading)
-    ));
-    h.push_str("<nav><a href=\"/\">الرئيسية</a>");
+    h.markup("<link rel=\"alternate\" type=\"application/atom+xml\" title=\"")
+        .text(&p.heading)
+        .markup("\" href=\"");
+    feed_base(&mut h);
+    h.markup(".atom\">\n");
+    h.markup("<style>")
+        .markup(STYLE)
+        .markup("</style>\n</head>\n<body>\n<header>\n<h1>")
+        .text(&p.heading)
+        .markup("</h1>\n");
+    h.markup("<nav><a href=\"/\">الرئيسية</a>");
     for t in p.topics {
-        h.push_str(&format!(
-            "<a href=\"/topics/{s}\">{n} ({c})</a>",
-            s = escape(&t.slug),
-            n = escape(&t.name),
-            c = t.count
-        ));
+        h.markup("<a href=\"/topics/")
+            .text(&t.slug)
+            .markup("\">")
+            .text(&t.name)
+            .markup(" (")
+            .num(t.count)
+            .markup(")</a>");
     }
-    h.push_str("</nav>\n");
-    h.push_str(&format!(
-        "<p>الخلاصات: <a href=\"{feed_base}.atom\">Atom</a> · <a href=\"{feed_base}.rss\">RSS</a> · <a href=\"{feed_base}.json\">JSON</a> · <a href=\"/opml\">OPML</a></p>\n"
-    ));
-    h.push_str("</header>\n");
+    h.markup("</nav>\n");
+    h.markup("<p>الخلاصات: <a href=\"");
+    feed_base(&mut h);
+    h.markup(".atom\">Atom</a> · <a href=\"");
+    feed_base(&mut h);
+    h.markup(".rss\">RSS</a> · <a href=\"");
+    feed_base(&mut h);
+    h.markup(".json\">JSON</a> · <a href=\"/opml\">OPML</a></p>\n");
+    h.markup("</header>\n");
     if let Some(n) = p.notice {
-        h.push_str(&format!(
-            "<p class=\"notice\" dir=\"ltr\">{}</p>\n",
-            escape(n)
-        ));
+        h.markup("<p class=\"notice\" dir=\"ltr\">")
+            .text(n)
+            .markup("</p>\n");
     }
-    let action = match p.topic {
-        Some(t) => format!("/topics/{}", escape(t)),
-        None => "/".into(),
+    h.markup("<form action=\"");
+    match p.topic {
+        Some(t) => h.markup("/topics/").text(t),
+        None => h.markup("/"),
     };
-    h.push_str(&format!(
-        "<form action=\"{action}\" method=\"get\" role=\"search\"><input type=\"search\" name=\"q\" value=\"{}\" placeholder=\"ابحث في الأخبار…\" aria-label=\"بحث\"> <button type=\"submit\">بحث</button></form>\n",
-        escape(p.query.unwrap_or(""))
-    ));
-    h.push_str("<main>\n<h2>آخر الأخبار</h2>\n");
+    h.markup("\" method=\"get\" role=\"search\"><input type=\"search\" name=\"q\" value=\"")
+        .text(p.query.unwrap_or(""))
+        .markup("\" placeholder=\"ابحث في الأخبار…\" aria-label=\"بحث\"> <button type=\"submit\">بحث</button></form>\n");
+    h.markup("<main>\n<h2>آخر الأخبار</h2>\n");
     if p.items.is_empty() {
-        h.push_str("<p>لا توجد أخبار بعد.</p>\n");
+        h.markup("<p>لا توجد أخبار بعد.</p>\n");
     }
     for it in p.items {
-        h.push_str(&format!(
-            "<article class=\"item\" dir=\"{}\" lang=\"{}\">\n",
-            escape(&it.dir),
-            escape(&it.language)
-        ));
-        let title = escape(&crate::publish::item_title(it));
+        h.markup("<article class=\"item\" dir=\"")
+            .text(&it.dir)
+            .markup("\" lang=\"")
+            .text(&it.language)
+            .markup("\">\n");
+        let title = crate::publish::item_title(it);
         match &it.url {
-            Some(u) => h.push_str(&format!("<h3><a href=\"{}\">{title}</a></h3>\n", escape(u))),
-            None => h.push_str(&format!("<h3>{title}</h3>\n")),
-        }
-        h.push_str(&format!(
-            "<div class=\"meta\"><a href=\"/sources/{}.atom\">{}</a> · <time dir=\"ltr\" datetime=\"{d}\">{shown}</time>",
-            escape(&it.source_id),
-            escape(&it.source_name),
-            d = crate::publish::rfc3339(it.date()),
-            shown = it.date().format("%Y-%m-%d %H:%M UTC")
-        ));
+            Some(u) => h
+                .markup("<h3><a href=\"")
+                .href(u)
+                .markup("\">")
+                .text(&title)
+                .markup("</a></h3>\n"),
+            None => h.markup("<h3>").text(&title).markup("</h3>\n"),
+        };
+        h.markup("<div class=\"meta\"><a href=\"/sources/")
+            .text(&it.source_id)
+            .markup(".atom\">")
+            .text(&it.source_name)
+            .markup("</a> · <time dir=\"ltr\" datetime=\"")
+            .text(&crate::publish::rfc3339(it.date()))
+            .markup("\">")
+            .text(&it.date().format("%Y-%m-%d %H:%M UTC").to_string())
+            .markup("</time>");
         for t in &it.topics {
             // The topic's Arabic name where the config still has it; its slug otherwise.
             let name = p
@@ -146,60 +228,72 @@ pub fn page(p: &Page<'_>) -> String {
                 .iter()
                 .find(|x| x.slug == t.slug)
                 .map_or(t.slug.as_str(), |x| x.name.as_str());
-            h.push_str(&format!(
-                " <a class=\"tag\" href=\"/topics/{s}\">{n}</a>",
-                s = escape(&t.slug),
-                n = escape(name)
-            ));
+            h.markup(" <a class=\"tag\" href=\"/topics/")
+                .text(&t.slug)
+                .markup("\">")
+                .text(name)
+                .markup("</a>");
         }
-        h.push_str("</div>\n");
+        h.markup("</div>\n");
         if !it.summary.is_empty() {
-            h.push_str(&format!("<p>{}</p>\n", escape(&it.summary)));
+            h.markup("<p>").text(&it.summary).markup("</p>\n");
         }
         if !it.also.is_empty() {
-            h.push_str("<p class=\"meta\">نشرته أيضًا: ");
-            let links: Vec<String> = it
-                .also
-                .iter()
-                .map(|a| match &a.url {
-                    Some(u) => format!("<a href=\"{}\">{}</a>", escape(u), escape(&a.source_name)),
-                    None => escape(&a.source_name),
-                })
-                .collect();
-            h.push_str(&links.join("، "));
-            h.push_str("</p>\n");
+            h.markup("<p class=\"meta\">نشرته أيضًا: ");
+            for (i, a) in it.also.iter().enumerate() {
+                if i > 0 {
+                    h.markup("، ");
+                }
+                match &a.url {
+                    Some(u) => h
+                        .markup("<a href=\"")
+                        .href(u)
+                        .markup("\">")
+                        .text(&a.source_name)
+                        .markup("</a>"),
+                    None => h.text(&a.source_name),
+                };
+            }
+            h.markup("</p>\n");
         }
-        h.push_str("</article>\n");
+        h.markup("</article>\n");
     }
-    h.push_str("</main>\n<div class=\"cols\">\n<section><h2>المواضيع</h2><ul>\n");
+    h.markup("</main>\n<div class=\"cols\">\n<section><h2>المواضيع</h2><ul>\n");
     for t in p.topics {
-        h.push_str(&format!(
-            "<li><a href=\"/topics/{s}\">{n}</a> ({c}) — <a href=\"/feeds/{s}.atom\">Atom</a> · <a href=\"/feeds/{s}.rss\">RSS</a> · <a href=\"/feeds/{s}.json\">JSON</a></li>\n",
-            s = escape(&t.slug),
-            n = escape(&t.name),
-            c = t.count
-        ));
+        h.markup("<li><a href=\"/topics/")
+            .text(&t.slug)
+            .markup("\">")
+            .text(&t.name)
+            .markup("</a> (")
+            .num(t.count)
+            .markup(") — <a href=\"/feeds/")
+            .text(&t.slug)
+            .markup(".atom\">Atom</a> · <a href=\"/feeds/")
+            .text(&t.slug)
+            .markup(".rss\">RSS</a> · <a href=\"/feeds/")
+            .text(&t.slug)
+            .markup(".json\">JSON</a></li>\n");
     }
-    h.push_str("</ul></section>\n<section><h2>المصادر</h2><ul>\n");
+    h.markup("</ul></section>\n<section><h2>المصادر</h2><ul>\n");
     for s in p.sources {
-        h.push_str(&format!(
-            "<li><a href=\"/sources/{id}.atom\">{n}</a> ({c})",
-            id = escape(&s.id),
-            n = escape(&s.name),
-            c = s.count
-        ));
+        h.markup("<li><a href=\"/sources/")
+            .text(&s.id)
+            .markup(".atom\">")
+            .text(&s.name)
+            .markup("</a> (")
+            .num(s.count)
+            .markup(")");
         if let Some(e) = &s.error {
-            h.push_str(&format!(
-                " <span class=\"meta\" dir=\"ltr\">⚠ {}</span>",
-                escape(e)
-            ));
+            h.markup(" <span class=\"meta\" dir=\"ltr\">⚠ ")
+                .text(e)
+                .markup("</span>");
         }
-        h.push_str("</li>\n");
+        h.markup("</li>\n");
     }
-    h.push_str(
+    h.markup(
         "</ul><p><a href=\"/sources.opml\">OPML</a></p></section>\n</div>\n</body>\n</html>\n",
     );
-    h
+    h.finish()
 }
 
 #[cfg(test)]
@@ -211,6 +305,28 @@ mod tests {
         assert_eq!(
             escape("<script>\"x\" & 'y'"),
             "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;"
+        );
+    }
+
+    #[test]
+    fn the_writer_escapes_values_and_keeps_only_web_links() {
+        let mut h = Html::default();
+        h.markup("<a href=\"")
+            .href("javascript:alert(1)")
+            .markup("\">")
+            .text("<b>")
+            .markup("</a><a href=\"")
+            .href("https://x.test/?a=1&b=\"2\"")
+            .markup("\">")
+            .num(-3)
+            .markup("</a>")
+            .href(" JavaScript:x")
+            .href("MAILTO:a@b.test")
+            .href("data:text/html,x")
+            .sanitized("<p>ok</p>");
+        assert_eq!(
+            h.finish(),
+            "<a href=\"#\">&lt;b&gt;</a><a href=\"https://x.test/?a=1&amp;b=&quot;2&quot;\">-3</a>#MAILTO:a@b.test#<p>ok</p>"
         );
     }
 }

@@ -44,38 +44,38 @@ pub fn xml_safe(s: &str) -> String {
 }
 
 /// The item's HTML as published: wrapped with its direction and language, and the other
-/// sources of the same story listed after it.
+/// sources of the same story listed after it. Written with the escaping writer: the body
+/// is the sanitized HTML stored at ingest, every other value is escaped.
 pub fn item_html(item: &StoredItem) -> String {
-    let mut out = format!(
-        "<div dir=\"{}\" lang=\"{}\">{}",
-        item.dir,
-        html::escape(&item.language),
-        item.content_html
-    );
+    let mut h = html::Html::with_capacity(item.content_html.len() + 256);
+    h.markup("<div dir=\"")
+        .text(&item.dir)
+        .markup("\" lang=\"")
+        .text(&item.language)
+        .markup("\">")
+        .sanitized(&item.content_html);
     if let Some(credit) = &item.source_credit {
-        out.push_str(&format!("<p><small>{}</small></p>", html::escape(credit)));
+        h.markup("<p><small>").text(credit).markup("</small></p>");
     }
     if !item.also.is_empty() {
-        out.push_str("<p>نشرته أيضًا:</p><ul>");
+        h.markup("<p>نشرته أيضًا:</p><ul>");
         for a in &item.also {
-            match &a.url {
-                Some(u) => out.push_str(&format!(
-                    "<li><a href=\"{}\">{}</a>: {}</li>",
-                    html::escape(u),
-                    html::escape(&a.source_name),
-                    html::escape(&a.title)
-                )),
-                None => out.push_str(&format!(
-                    "<li>{}: {}</li>",
-                    html::escape(&a.source_name),
-                    html::escape(&a.title)
-                )),
+            h.markup("<li>");
+            if let Some(u) = &a.url {
+                h.markup("<a href=\"")
+                    .href(u)
+                    .markup("\">")
+                    .text(&a.source_name)
+                    .markup("</a>");
+            } else {
+                h.text(&a.source_name);
             }
+            h.markup(": ").text(&a.title).markup("</li>");
         }
-        out.push_str("</ul>");
+        h.markup("</ul>");
     }
-    out.push_str("</div>");
-    xml_safe(&out)
+    h.markup("</div>");
+    xml_safe(&h.finish())
 }
 
 /// The title shown for an item; items without one get the start of their summary.
@@ -358,23 +358,26 @@ pub struct Outline {
     pub html_url: String,
 }
 
-/// OPML 2.0 listing feeds.
+/// OPML 2.0 listing feeds (XML escaping is HTML's for these five characters).
 pub fn opml(title: &str, outlines: &[Outline]) -> String {
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n<head><title>",
-    );
-    out.push_str(&html::escape(&xml_safe(title)));
-    out.push_str("</title></head>\n<body>\n");
+    let mut x = html::Html::with_capacity(256 + outlines.len() * 160);
+    x.markup("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n<head><title>")
+        .text(&xml_safe(title))
+        .markup("</title></head>\n<body>\n");
     for o in outlines {
-        out.push_str(&format!(
-            "<outline type=\"rss\" text=\"{t}\" title=\"{t}\" xmlUrl=\"{x}\" htmlUrl=\"{h}\"/>\n",
-            t = html::escape(&xml_safe(&o.title)),
-            x = html::escape(&xml_safe(&o.xml_url)),
-            h = html::escape(&xml_safe(&o.html_url)),
-        ));
+        let t = xml_safe(&o.title);
+        x.markup("<outline type=\"rss\" text=\"")
+            .text(&t)
+            .markup("\" title=\"")
+            .text(&t)
+            .markup("\" xmlUrl=\"")
+            .text(&xml_safe(&o.xml_url))
+            .markup("\" htmlUrl=\"")
+            .text(&xml_safe(&o.html_url))
+            .markup("\"/>\n");
     }
-    out.push_str("</body>\n</opml>\n");
-    out
+    x.markup("</body>\n</opml>\n");
+    x.finish()
 }
 
 #[cfg(test)]

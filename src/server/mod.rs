@@ -5,6 +5,7 @@
 //! real server on `127.0.0.1:0`.
 
 mod cache;
+mod conn;
 mod error;
 
 use std::future::Future;
@@ -18,6 +19,7 @@ use axum::routing::get;
 use chrono::{DateTime, Utc};
 use tokio::net::TcpListener;
 
+pub use conn::{Connections, MAX_HEAD_BYTES, WriteTimeout};
 pub use error::ServerError;
 
 use cache::{Cached, FeedCache};
@@ -39,6 +41,8 @@ pub struct AppState {
     pub notice: Arc<RwLock<Option<String>>>,
     /// Rendered feeds.
     pub cache: FeedCache,
+    /// Open connections.
+    pub connections: Arc<Connections>,
 }
 
 impl AppState {
@@ -49,6 +53,7 @@ impl AppState {
             config: Arc::new(RwLock::new(Arc::new(config))),
             notice: Arc::new(RwLock::new(None)),
             cache: FeedCache::default(),
+            connections: Arc::default(),
         }
     }
 
@@ -87,7 +92,31 @@ pub fn router(state: AppState) -> Router {
         .route("/api/topics", get(api_topics))
         .fallback(|| async { ServerError::NotFound("not found".into()) })
         .route_layer(axum::middleware::from_fn(count_requests))
+        .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// `Content-Security-Policy` of every response. The page has no script, no image and no
+/// frame: a script that got past escaping would not run, and the page cannot be framed.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Headers that make browsers take responses as what they say they are.
+async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let mut response = next.run(req).await;
+    let h = response.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("no-referrer"),
+    );
+    response
 }
 
 /// Counts requests by route pattern and status for `/metrics`.
@@ -107,16 +136,28 @@ async fn count_requests(req: axum::extract::Request, next: axum::middleware::Nex
     response
 }
 
-/// Serves until `shutdown` completes.
+/// Serves until `shutdown` completes, within the connection limits and timeouts of
+/// `[server]` (see `conn.rs`; read when the server starts).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let s = &state.config().server;
+    let limits = conn::Limits {
+        header_timeout: s.header_timeout,
+        write_timeout: s.write_timeout,
+        max_connections: s.max_connections,
+    };
+    let connections = state.connections.clone();
+    conn::run(listener, router(state), limits, connections, shutdown).await
 }
+
+/// Most values in the list parameters of one query (`topic`, `all_topics`, `source`):
+/// each becomes a bound SQL parameter, twice with `dedup`.
+const MAX_LIST_VALUES: usize = 50;
+/// Most words in a search (`q`).
+const MAX_SEARCH_WORDS: usize = 16;
 
 /// Feed formats.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -172,6 +213,13 @@ fn parse_query(
         })
         .unwrap_or_default();
     let known_topic = |t: &str| cfg.topics.iter().any(|x| x.slug == t);
+    let too_many = |q: &ItemQuery| {
+        (q.topics.len() + q.all_topics.len() + q.sources.len() > MAX_LIST_VALUES).then(|| {
+            ServerError::BadRequest(format!(
+                "at most {MAX_LIST_VALUES} topics and sources in one query"
+            ))
+        })
+    };
     for (k, v) in pairs {
         match k.as_str() {
             "topic" | "all_topics" => {
@@ -184,11 +232,17 @@ fn parse_query(
                     } else {
                         q.all_topics.push(t.to_string());
                     }
+                    if let Some(e) = too_many(&q) {
+                        return Err(e);
+                    }
                 }
             }
             "source" => {
                 for s in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                     q.sources.push(s.to_string());
+                    if let Some(e) = too_many(&q) {
+                        return Err(e);
+                    }
                 }
             }
             "limit" => {
@@ -220,6 +274,12 @@ fn parse_query(
                         "q has no words to search for: {v:?}"
                     )));
                 }
+                if q.search.len() > MAX_SEARCH_WORDS {
+                    return Err(ServerError::BadRequest(format!(
+                        "q has {} words; at most {MAX_SEARCH_WORDS}",
+                        q.search.len()
+                    )));
+                }
             }
             "before" => {
                 let parsed = v
@@ -244,7 +304,10 @@ fn parse_since(v: &str) -> Result<i64, ServerError> {
         return Ok(d.timestamp());
     }
     match crate::config::parse_duration(v) {
-        Ok(d) => Ok(Utc::now().timestamp() - d.as_secs() as i64),
+        // A duration past the Unix epoch is "since the beginning".
+        Ok(d) => Ok(Utc::now()
+            .timestamp()
+            .saturating_sub(i64::try_from(d.as_secs()).unwrap_or(i64::MAX))),
         Err(_) => Err(ServerError::BadRequest(format!(
             "since must be an RFC 3339 time (2026-11-29T08:00:00Z) or a duration (24h, 7d), got {v:?}"
         ))),
@@ -356,6 +419,13 @@ async fn render_feed(
     };
     let self_url = with_query(q.before.map(|(a, b)| format!("{a}.{b}")));
     // Read before the query: a write during rendering leaves this entry already stale.
+    let generation = st.store.generation();
+    if let Some(hit) = st.cache.get(&self_url, generation) {
+        return Ok(hit.respond(headers));
+    }
+    // A miss waits for a render slot, then looks again: a render that finished meanwhile
+    // (most often of this very feed, when a commit made it stale for every client) serves it.
+    let _permit = st.cache.render_permit().await;
     let generation = st.store.generation();
     if let Some(hit) = st.cache.get(&self_url, generation) {
         return Ok(hit.respond(headers));
@@ -519,17 +589,32 @@ fn opml_response(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")], body).into_response()
 }
 
+/// 200 when the database answers and the fetch path's writes work; 503 otherwise, with
+/// the reason. Feeds are served from what is stored either way.
 async fn readyz(State(st): State<AppState>) -> Response {
-    if st.store.ping().await {
-        (StatusCode::OK, "ready\n").into_response()
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
+    if !st.store.ping().await {
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response();
     }
+    let failures = st.store.write_failures();
+    if failures.is_empty() {
+        return (StatusCode::OK, "ready\n").into_response();
+    }
+    let mut body = String::from("database writes failing; serving stored items\n");
+    for (kind, f) in failures {
+        body.push_str(&format!(
+            "{kind}: {} (since {}, {} failure(s))\n",
+            f.error,
+            crate::publish::rfc3339(f.since),
+            f.failures
+        ));
+    }
+    (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
 }
 
 async fn api_status(State(st): State<AppState>) -> Response {
     let cfg = st.config();
     let error = st.notice.read().expect("notice lock").clone();
+    let failures = st.store.write_failures();
     axum::Json(serde_json::json!({
         "version": env!("CARGO_PKG_VERSION"),
         "config": {
@@ -541,7 +626,24 @@ async fn api_status(State(st): State<AppState>) -> Response {
             "ok": error.is_none(),
             "error": error,
         },
-        "database": { "reachable": st.store.ping().await },
+        "database": {
+            "reachable": st.store.ping().await,
+            "writable": failures.is_empty(),
+            "write_retries": st.store.write_retries(),
+            "write_errors": failures
+                .into_iter()
+                .map(|(kind, f)| serde_json::json!({
+                    "write": kind,
+                    "error": f.error,
+                    "since": crate::publish::rfc3339(f.since),
+                    "failures": f.failures,
+                }))
+                .collect::<Vec<_>>(),
+        },
+        "http": {
+            "open_connections": st.connections.open(),
+            "max_connections": cfg.server.max_connections,
+        },
     }))
     .into_response()
 }

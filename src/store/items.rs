@@ -180,7 +180,7 @@ fn content_hash(e: &CleanEntry) -> String {
 impl Store {
     /// Saves one feed's items in one transaction. Items are unique per (source, guid);
     /// an unchanged item is left alone, a changed one updated (and re-tagged).
-    pub async fn save_items(
+    pub(super) async fn save_items_once(
         &self,
         source_id: &str,
         items: &[NewItem],

@@ -159,8 +159,12 @@ impl Store {
             .await?)
     }
 
-    /// Records a fetch outcome on the source.
-    pub async fn record_fetch(&self, id: &str, r: &FetchRecord) -> Result<(), StoreError> {
+    /// Records a fetch outcome on the source (once; see `Store::record_fetch`).
+    pub(super) async fn record_fetch_once(
+        &self,
+        id: &str,
+        r: &FetchRecord,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE sources SET
                last_attempt = ?,
@@ -197,7 +201,7 @@ impl Store {
         .bind(&r.feed_link)
         .bind(&r.warnings)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
