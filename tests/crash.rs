@@ -120,4 +120,15 @@ async fn a_kill_9_mid_ingest_leaves_a_consistent_database_and_the_next_fetch_com
         .sum();
     assert_eq!(total, (FEEDS * ITEMS) as i64);
     store.integrity_check().await.unwrap();
+    // The search index holds every item too (it is written in the items' transaction).
+    let found = store
+        .items(&marsad::store::ItemQuery {
+            search: marsad::clean::arabic::search_query("ليبيا"),
+            dedup: false,
+            limit: 100_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.len(), FEEDS * ITEMS);
 }
