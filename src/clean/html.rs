@@ -19,7 +19,7 @@ use lol_html::{ElementContentHandlers, RewriteStrSettings, Selector, rewrite_str
 use url::Url;
 
 use super::arabic::normalize_words;
-use super::text::{collapse_whitespace, tidy};
+use super::text::{collapse_whitespace, tidy, whitespace_runs};
 use super::url::resolve;
 
 /// Hosts that serve tracking pixels; an image from one of them is never content.
@@ -432,16 +432,11 @@ fn push_collapsed(out: &mut String, t: &str) {
     } else {
         t
     };
-    let mut last_space = out.ends_with(' ') || out.ends_with('>') && out.is_empty();
-    for c in t.chars() {
-        if c.is_whitespace() {
-            if !last_space {
-                out.push(' ');
-            }
-            last_space = true;
-        } else {
-            out.push(c);
-            last_space = false;
+    for (space, run) in whitespace_runs(t) {
+        if !space {
+            out.push_str(run);
+        } else if !out.ends_with(' ') {
+            out.push(' ');
         }
     }
 }
