@@ -74,7 +74,18 @@ fn bench(c: &mut Criterion) {
         .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .build(&terms)
         .unwrap();
+    let plain_nfa = aho_corasick::AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+        .build(&terms)
+        .unwrap();
     let mut g = c.benchmark_group("tag_5kb_item");
+    g.bench_function("plain_ac_scan_contiguous_nfa", |b| {
+        b.iter(|| {
+            plain_nfa
+                .find_overlapping_iter(std::hint::black_box(&norm_text))
+                .count()
+        })
+    });
     g.throughput(Throughput::Elements(1));
     g.bench_function("baseline_plain_ac_scan", |b| {
         b.iter(|| {

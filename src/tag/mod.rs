@@ -68,6 +68,13 @@ fn proclitic_chain(prefix: &str) -> Option<bool> {
     }
 }
 
+/// Longest text an affix rule accepts before a pattern: a proclitic chain of four letters
+/// (وبال، فلل…), two bytes each.
+const MAX_PREFIX_BYTES: usize = 8;
+/// Longest text an affix rule accepts after a pattern: a stripped final letter or one of
+/// the suffixes below, at most five letters (اويين).
+const MAX_SUFFIX_BYTES: usize = 10;
+
 /// Suffixes allowed after a stem that keeps its last letter (طرابلس، حفتر).
 const SUFFIXES: &[&str] = &[
     "", "ي", "يه", "يون", "يين", "يان", "ه", "ها", "هم", "هما", "ات", "ين", "ون", "ان", "يا",
@@ -454,8 +461,22 @@ impl Matcher {
         let mut starts: Vec<usize> = Vec::new();
         for m in ac.find_overlapping_iter(text) {
             let (start, end) = (m.start(), m.end());
-            let word_start = text[..start].rfind(' ').map_or(0, |i| i + 1);
-            let word_end = text[end..].find(' ').map_or(text.len(), |i| end + i);
+            // Most hits of a large rule set fall inside longer words. No affix rule accepts
+            // more than MAX_PREFIX_BYTES before or MAX_SUFFIX_BYTES after a pattern, so
+            // look only that far for the word's edges and drop the hit when they are not
+            // there (the word positions below are only computed for accepted hits).
+            let lo = start.saturating_sub(MAX_PREFIX_BYTES + 1);
+            let word_start = match bytes[lo..start].iter().rposition(|&b| b == b' ') {
+                Some(i) => lo + i + 1,
+                None if lo == 0 => 0,
+                None => continue,
+            };
+            let hi = (end + MAX_SUFFIX_BYTES + 1).min(bytes.len());
+            let word_end = match bytes[end..hi].iter().position(|&b| b == b' ') {
+                Some(i) => end + i,
+                None if hi == bytes.len() => hi,
+                None => continue,
+            };
             let prefix = &text[word_start..start];
             let suffix = &text[end..word_end];
             let pid = m.pattern().as_usize();
@@ -504,7 +525,10 @@ impl Matcher {
                     Some(has_article) => has_article || !*article,
                     None => false,
                 };
-                let suffix_ok = match stripped {
+                if !prefix_ok {
+                    return false;
+                }
+                match stripped {
                     Some(last) => {
                         suffix.strip_prefix(*last).is_some_and(str::is_empty)
                             || STRIPPED_SUFFIXES.contains(&suffix)
@@ -512,8 +536,7 @@ impl Matcher {
                     }
                     None if *short => SHORT_SUFFIXES.contains(&suffix),
                     None => SUFFIXES.contains(&suffix),
-                };
-                prefix_ok && suffix_ok
+                }
             }
         }
     }
