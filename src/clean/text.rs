@@ -133,8 +133,25 @@ pub fn whitespace_runs(s: &str) -> impl Iterator<Item = (bool, &str)> {
 
 /// The first `max` characters of `text`, cut at a word boundary, with "…" when cut.
 pub fn summarize(text: &str, max: usize) -> String {
-    let flat = collapse_whitespace(text);
-    if flat.chars().count() <= max {
+    // Collapse only as much of the text as the summary can use: a long article's whole
+    // text was collapsed (and counted) for 300 characters.
+    let mut flat = String::new();
+    let mut chars = 0;
+    for (space, run) in whitespace_runs(text) {
+        if space {
+            continue;
+        }
+        if !flat.is_empty() {
+            flat.push(' ');
+            chars += 1;
+        }
+        flat.push_str(run);
+        chars += run.chars().count();
+        if chars > max {
+            break;
+        }
+    }
+    if chars <= max {
         return flat;
     }
     let cut: String = flat.chars().take(max).collect();
@@ -186,6 +203,36 @@ mod tests {
         assert_eq!(tidy("می\u{200C}خواهم \u{200C}x"), "می\u{200C}خواهم x");
         // NFC: e + combining acute becomes é
         assert_eq!(tidy("e\u{0301}"), "é");
+    }
+
+    #[test]
+    fn summaries_collapse_only_what_they_use_with_the_same_result() {
+        // The whole-text version this replaced.
+        let reference = |text: &str, max: usize| {
+            let flat = collapse_whitespace(text);
+            if flat.chars().count() <= max {
+                return flat;
+            }
+            let cut: String = flat.chars().take(max).collect();
+            let at_word = match cut.rfind(' ') {
+                Some(i) if i > cut.len() / 2 => &cut[..i],
+                _ => &cut[..],
+            };
+            let trimmed = at_word
+                .trim_end_matches(|c: char| c.is_ascii_punctuation() || c == '،' || c == ' ');
+            format!("{trimmed}…")
+        };
+        let words = ["ليبيا", "  طرابلس،\n", "a.", "\u{a0}", "بنغازي"];
+        for n in 0..60 {
+            let text: String = (0..n).map(|i| words[(i * 7 + n) % words.len()]).collect();
+            for max in [0, 1, 5, 12, 13, 20, 40] {
+                assert_eq!(
+                    summarize(&text, max),
+                    reference(&text, max),
+                    "{text:?} {max}"
+                );
+            }
+        }
     }
 
     #[test]
