@@ -157,6 +157,39 @@ pub fn pre_pass(html: &str, base: Option<&Url>) -> String {
     rewrite_str(html, settings).unwrap_or_else(|_| html.to_string())
 }
 
+/// A numeric character reference at the start of `s` (`&#65;`, `&#x41`, `;` optional), as
+/// the HTML parser decodes it: the char (U+FFFD for 0, surrogates and values past
+/// U+10FFFF) and the bytes used.
+fn numeric_reference(s: &str) -> Option<(char, usize)> {
+    let body = s.strip_prefix("&#")?;
+    let (radix, digits_at) = match body.as_bytes().first() {
+        Some(b'x' | b'X') => (16, 3),
+        _ => (10, 2),
+    };
+    let digits = s[digits_at..]
+        .bytes()
+        .take_while(|b| (*b as char).is_digit(radix))
+        .count();
+    if digits == 0 {
+        return None;
+    }
+    let value = s[digits_at..digits_at + digits]
+        .chars()
+        .try_fold(0u32, |v, d| {
+            v.checked_mul(radix)?.checked_add(d.to_digit(radix)?)
+        })
+        .unwrap_or(u32::MAX);
+    let c = match value {
+        0 => '\u{FFFD}',
+        v => char::from_u32(v).unwrap_or('\u{FFFD}'),
+    };
+    let mut used = digits_at + digits;
+    if s[used..].starts_with(';') {
+        used += 1;
+    }
+    Some((c, used))
+}
+
 /// Decodes character references in a raw attribute value (lol_html hands them over
 /// undecoded), so `jav&#x61;script:` is seen as the `javascript:` URL a browser would see.
 /// Only numeric references and the XML five matter in URLs; other named references are
@@ -170,6 +203,14 @@ fn decode_attribute(v: &str) -> String {
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
         rest = &rest[i..];
+        // Numeric references need no ';' in HTML (`&#9`, `&#x61`): browsers and html5ever
+        // (inside ammonia) decode them anyway, so this must too, or the two passes see
+        // different URLs and cleaning is not idempotent (found by the fuzzer: `href=&#9`).
+        if let Some((c, used)) = numeric_reference(rest) {
+            out.push(c);
+            rest = &rest[used..];
+            continue;
+        }
         let end = rest.find(';').filter(|&e| e <= 12);
         let decoded = end.and_then(|e| {
             let name = &rest[1..e];
