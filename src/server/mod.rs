@@ -157,8 +157,8 @@ fn split_file(file: &str) -> Result<(&str, Format), ServerError> {
     Ok((name, format))
 }
 
-/// Query parameters of feeds, validated.
-fn parse_query(
+/// Query parameters of feeds, validated. Public for the fuzz target `feed_query`.
+pub fn parse_query(
     raw: Option<&str>,
     cfg: &Config,
 ) -> Result<(ItemQuery, Vec<(String, String)>), ServerError> {
