@@ -244,7 +244,11 @@ fn parse_since(v: &str) -> Result<i64, ServerError> {
         return Ok(d.timestamp());
     }
     match crate::config::parse_duration(v) {
-        Ok(d) => Ok(Utc::now().timestamp() - d.as_secs() as i64),
+        // A duration past i64::MAX seconds wrapped negative and overflowed the subtraction
+        // (a panic with overflow checks); any such duration means "from the beginning".
+        Ok(d) => Ok(Utc::now()
+            .timestamp()
+            .saturating_sub(i64::try_from(d.as_secs()).unwrap_or(i64::MAX))),
         Err(_) => Err(ServerError::BadRequest(format!(
             "since must be an RFC 3339 time (2026-11-29T08:00:00Z) or a duration (24h, 7d), got {v:?}"
         ))),
