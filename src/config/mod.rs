@@ -280,10 +280,15 @@ impl TermSpec {
     }
 }
 
-/// Where config text comes from: disk, or the copies embedded in the binary.
+/// Where config text comes from: disk, or texts already in memory (the copies embedded in
+/// the binary, or the strings given to [`load_from_strs`]).
 enum Origin<'a> {
     Disk(&'a Path),
-    Embedded,
+    Text {
+        main: &'a str,
+        sources: &'a str,
+        topics: &'a str,
+    },
 }
 
 /// Loads and validates the config rooted at `path` (`marsad.toml`).
@@ -294,12 +299,40 @@ pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
 /// Loads the default config embedded in the binary; the database path is resolved against
 /// `./config`, as if the files were there.
 pub fn load_embedded() -> Result<Config, ConfigErrors> {
-    load_from(Origin::Embedded)
+    load_from_strs(EMBEDDED_MAIN, EMBEDDED_SOURCES, EMBEDDED_TOPICS)
 }
 
-fn read(origin: &Origin<'_>, path: &Path, embedded: &'static str) -> Result<String, ConfigError> {
+/// Validates config texts held in memory exactly as [`load_embedded`] validates the shipped
+/// ones: `marsad.toml`'s `sources_file`/`topics_file` only name the files in error positions.
+/// Used by the fuzz target `config`, which needs no files on disk.
+pub fn load_from_strs(main: &str, sources: &str, topics: &str) -> Result<Config, ConfigErrors> {
+    load_from(Origin::Text {
+        main,
+        sources,
+        topics,
+    })
+}
+
+/// Which of the three files a read is for (chooses the in-memory text).
+#[derive(Clone, Copy)]
+enum Which {
+    Main,
+    Sources,
+    Topics,
+}
+
+fn read(origin: &Origin<'_>, path: &Path, which: Which) -> Result<String, ConfigError> {
     match origin {
-        Origin::Embedded => Ok(embedded.to_string()),
+        Origin::Text {
+            main,
+            sources,
+            topics,
+        } => Ok(match which {
+            Which::Main => main,
+            Which::Sources => sources,
+            Which::Topics => topics,
+        }
+        .to_string()),
         Origin::Disk(_) => std::fs::read_to_string(path).map_err(|e| ConfigError {
             file: path.to_path_buf(),
             line: 1,
@@ -318,12 +351,12 @@ fn load_from(origin: Origin<'_>) -> Result<Config, ConfigErrors> {
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| PathBuf::from(".")),
         ),
-        Origin::Embedded => (
+        Origin::Text { .. } => (
             PathBuf::from("<embedded>/marsad.toml"),
             PathBuf::from("config"),
         ),
     };
-    let main_text = read(&origin, &main_path, EMBEDDED_MAIN).map_err(|e| ConfigErrors(vec![e]))?;
+    let main_text = read(&origin, &main_path, Which::Main).map_err(|e| ConfigErrors(vec![e]))?;
     let main: raw::Main = parse_toml(&main_path, &main_text).map_err(|e| ConfigErrors(vec![e]))?;
 
     let mut errors = Vec::new();
@@ -453,7 +486,7 @@ fn load_from(origin: Origin<'_>) -> Result<Config, ConfigErrors> {
     let topics_path = dir.join(main.topics_file.get_ref());
     let database = dir.join(&main.storage.database);
 
-    let sources = match read(&origin, &sources_path, EMBEDDED_SOURCES)
+    let sources = match read(&origin, &sources_path, Which::Sources)
         .and_then(|t| parse_toml::<raw::SourcesFile>(&sources_path, &t).map(|f| (t, f)))
     {
         Ok((text, file)) => {
@@ -464,7 +497,7 @@ fn load_from(origin: Origin<'_>) -> Result<Config, ConfigErrors> {
             Vec::new()
         }
     };
-    let topics = match read(&origin, &topics_path, EMBEDDED_TOPICS)
+    let topics = match read(&origin, &topics_path, Which::Topics)
         .and_then(|t| parse_toml::<raw::TopicsFile>(&topics_path, &t).map(|f| (t, f)))
     {
         Ok((text, file)) => validate_topics(&topics_path, &text, file, &mut errors),

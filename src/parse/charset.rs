@@ -205,7 +205,10 @@ fn declared_charset(body: &[u8]) -> Option<&'static Encoding> {
         .strip_prefix('=')?
         .trim_start();
     let quote = rest.chars().next()?;
-    let rest = &rest[1..];
+    // Skip the quote by its UTF-8 length: on a malformed declaration the character after
+    // `=` can be anything (a U+FFFD from lossy decoding, found by the `ingest` fuzz
+    // target), and slicing off one byte panicked inside it.
+    let rest = &rest[quote.len_utf8()..];
     let value = &rest[..rest.find(quote)?];
     Encoding::for_label(value.as_bytes())
 }

@@ -198,8 +198,8 @@ fn split_file(file: &str) -> Result<(&str, Format), ServerError> {
     Ok((name, format))
 }
 
-/// Query parameters of feeds, validated.
-fn parse_query(
+/// Query parameters of feeds, validated. Public for the fuzz target `feed_query`.
+pub fn parse_query(
     raw: Option<&str>,
     cfg: &Config,
 ) -> Result<(ItemQuery, Vec<(String, String)>), ServerError> {
@@ -304,7 +304,8 @@ fn parse_since(v: &str) -> Result<i64, ServerError> {
         return Ok(d.timestamp());
     }
     match crate::config::parse_duration(v) {
-        // A duration past the Unix epoch is "since the beginning".
+        // A duration past i64::MAX seconds wrapped negative and overflowed the subtraction
+        // (a panic with overflow checks); any such duration means "from the beginning".
         Ok(d) => Ok(Utc::now()
             .timestamp()
             .saturating_sub(i64::try_from(d.as_secs()).unwrap_or(i64::MAX))),
