@@ -12,25 +12,18 @@ use common::*;
 const FEEDS: usize = 40;
 const ITEMS: usize = 50;
 
-fn feed(n: usize) -> Vec<u8> {
-    let mut s =
-        format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>مصدر {n}</title>");
-    for i in 0..ITEMS {
-        s.push_str(&format!(
-            "<item><guid>f{n}-{i}</guid><title>خبر {i} من المصدر {n} عن ليبيا</title><description>&lt;p&gt;نص الخبر رقم {i} في المصدر {n}: تطورات في طرابلس وبنغازي ومصراتة اليوم.&lt;/p&gt;</description></item>"
-        ));
-    }
-    s.push_str("</channel></rss>");
-    s.into_bytes()
-}
-
 #[tokio::test]
 async fn a_kill_9_mid_ingest_leaves_a_consistent_database_and_the_next_fetch_completes() {
     let paths: Vec<String> = (0..FEEDS).map(|n| format!("/f{n}")).collect();
     let routes: Vec<(&str, Handler)> = paths
         .iter()
         .enumerate()
-        .map(|(n, p)| (p.as_str(), serve_bytes(feed(n), "application/rss+xml")))
+        .map(|(n, p)| {
+            (
+                p.as_str(),
+                serve_bytes(numbered_feed(n, ITEMS), "application/rss+xml"),
+            )
+        })
         .collect();
     let server = FeedServer::start(routes).await;
     let dir = tempfile::tempdir().unwrap();

@@ -31,19 +31,6 @@ where
     panic!("timed out waiting for: {what}");
 }
 
-/// An RSS feed of source `n` with items `0..count` (guids `f{n}-{i}`).
-fn feed(n: usize, count: usize) -> Vec<u8> {
-    let mut s =
-        format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>مصدر {n}</title>");
-    for i in 0..count {
-        s.push_str(&format!(
-            "<item><guid>f{n}-{i}</guid><title>خبر {i} من المصدر {n} عن ليبيا</title><link>http://news.test/{n}/{i}</link><description>&lt;p&gt;نص الخبر رقم {i} في المصدر {n}: تطورات في طرابلس وبنغازي ومصراتة اليوم.&lt;/p&gt;</description></item>"
-        ));
-    }
-    s.push_str("</channel></rss>");
-    s.into_bytes()
-}
-
 /// A feed server whose `/f{n}` answers `first` items on its first hit and `later` items
 /// after (the first `first` of them the same).
 async fn growing_feeds(sources: usize, first: usize, later: usize) -> FeedServer {
@@ -56,7 +43,7 @@ async fn growing_feeds(sources: usize, first: usize, later: usize) -> FeedServer
                 let count = if hit == 1 { first } else { later };
                 axum::response::Response::builder()
                     .header("content-type", "application/rss+xml")
-                    .body(axum::body::Body::from(feed(n, count)))
+                    .body(axum::body::Body::from(numbered_feed(n, count)))
                     .unwrap()
             });
             (p.as_str(), h)
@@ -133,7 +120,7 @@ async fn readers_never_block_the_writer_and_a_held_write_lock_fails_a_write_afte
     let env = env(&server, 1, Duration::from_millis(200)).await;
     let db = env.config.storage.database.clone();
     let ingest = marsad::pipeline::process(
-        &feed(0, 30),
+        &numbered_feed(0, 30),
         None,
         None,
         Some("http://news.test/"),

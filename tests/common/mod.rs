@@ -60,6 +60,20 @@ impl FeedServer {
 }
 
 /// A handler that always answers `body` with `content_type`.
+/// An RSS feed of source `n` with items `0..count`: guids `f{n}-{i}`, a link each, Libya
+/// words in every title and body (so every item gets the `libya` tag).
+pub fn numbered_feed(n: usize, count: usize) -> Vec<u8> {
+    let mut s =
+        format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>مصدر {n}</title>");
+    for i in 0..count {
+        s.push_str(&format!(
+            "<item><guid>f{n}-{i}</guid><title>خبر {i} من المصدر {n} عن ليبيا</title><link>http://news.test/{n}/{i}</link><description>&lt;p&gt;نص الخبر رقم {i} في المصدر {n}: تطورات في طرابلس وبنغازي ومصراتة اليوم.&lt;/p&gt;</description></item>"
+        ));
+    }
+    s.push_str("</channel></rss>");
+    s.into_bytes()
+}
+
 pub fn serve_bytes(body: Vec<u8>, content_type: &'static str) -> Handler {
     Arc::new(move |_, _| {
         Response::builder()
