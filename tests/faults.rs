@@ -16,21 +16,6 @@ use sqlx::Connection as _;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// Waits (in steps of 10 ms, at most 30 s) until `check` holds.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..3000 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("timed out waiting for: {what}");
-}
-
 /// A feed server whose `/f{n}` answers `first` items on its first hit and `later` items
 /// after (the first `first` of them the same).
 async fn growing_feeds(sources: usize, first: usize, later: usize) -> FeedServer {

@@ -3,23 +3,7 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::*;
-
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..150 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting for: {what}");
-}
 
 async fn json(c: &reqwest::Client, url: String) -> serde_json::Value {
     serde_json::from_slice(&c.get(url).send().await.unwrap().bytes().await.unwrap()).unwrap()

@@ -74,6 +74,22 @@ pub fn numbered_feed(n: usize, count: usize) -> Vec<u8> {
     s.into_bytes()
 }
 
+/// Waits (in steps of 10 ms, at most 30 s) until `check` holds; panics with `what` if it
+/// never does. For state another task or process changes (a reload, a server coming up).
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..3000 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
 pub fn serve_bytes(body: Vec<u8>, content_type: &'static str) -> Handler {
     Arc::new(move |_, _| {
         Response::builder()
