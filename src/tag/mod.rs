@@ -1,4 +1,4 @@
-//! Topic tagging: rules from `topics.toml` compiled into one Aho-Corasick matcher.
+//! Topic tagging: rules from `topics.toml` compiled into one matcher.
 //!
 //! Pure functions, no I/O. Tags are a function of (item title, item text, rules) only.
 //!
@@ -7,7 +7,8 @@
 //! Text and terms go through the same normalizer ([`crate::clean::arabic::normalize_words`]):
 //! diacritics, tatweel and letter variants are folded and every run of non-letters is one
 //! space. Every term of every topic (and every context and exclude term) becomes one pattern
-//! in a single automaton, so an item costs one pass per field whatever the number of topics.
+//! in a single word index ([`index`]), so an item costs one pass over its words per field
+//! whatever the number of topics.
 //!
 //! A pattern hit counts only when the rest of the word around it is an allowed affix:
 //!
@@ -30,11 +31,10 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-
 use crate::clean::arabic::normalize_words;
 use crate::config::TopicSpec;
 use crate::model::{Field, TagMatch, TopicTag};
+use index::WordIndex;
 
 /// Matches kept with a stored tag. A long article can mention Libya a hundred times; the
 /// first 25 explain the tag, and storing every one made each item's tag rows kilobytes of
@@ -49,7 +49,7 @@ pub const TEXT_WEIGHT: f64 = 1.0;
 /// Proclitic chains allowed before an Arabic term: (و|ف)? (ب|ك|ل)? (ال)?, with ل + ال
 /// written لل.
 /// Whether `prefix` is a proclitic chain, and if so whether it ends in the article.
-/// Parsed rather than looked up in a list: this runs for every automaton hit.
+/// Parsed rather than looked up in a list: this runs for every candidate hit.
 fn proclitic_chain(prefix: &str) -> Option<bool> {
     let mut rest = prefix;
     if let Some(r) = rest.strip_prefix(['و', 'ف']) {
@@ -67,13 +67,6 @@ fn proclitic_chain(prefix: &str) -> Option<bool> {
         _ => None,
     }
 }
-
-/// Longest text an affix rule accepts before a pattern: a proclitic chain of four letters
-/// (وبال، فلل…), two bytes each.
-const MAX_PREFIX_BYTES: usize = 8;
-/// Longest text an affix rule accepts after a pattern: a stripped final letter or one of
-/// the suffixes below, at most five letters (اويين).
-const MAX_SUFFIX_BYTES: usize = 10;
 
 /// Suffixes allowed after a stem that keeps its last letter (طرابلس، حفتر).
 const SUFFIXES: &[&str] = &[
@@ -149,8 +142,8 @@ struct CompiledTopic {
 /// All topics compiled into one matcher.
 #[derive(Debug, Clone)]
 pub struct Matcher {
-    ac: Option<AhoCorasick>,
-    /// For each automaton pattern, every rule that uses it.
+    index: WordIndex,
+    /// For each pattern of the index, every rule that uses it.
     uses: Vec<Vec<Use>>,
     topics: Vec<CompiledTopic>,
     has_composites: bool,
@@ -258,16 +251,9 @@ impl Matcher {
                 terms,
             });
         }
-        let ac = (!patterns.is_empty()).then(|| {
-            AhoCorasickBuilder::new()
-                .match_kind(MatchKind::Standard)
-                // A full DFA: a few hundred kB for the shipped rules, and the fastest scan.
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                .build(&patterns)
-                .expect("patterns are plain strings of bounded size")
-        });
+        let index = WordIndex::new(patterns.iter().map(|p| p.as_bytes()));
         Matcher {
-            ac,
+            index,
             uses,
             has_composites: topics.iter().any(TopicSpec::is_composite),
             topics: compiled,
@@ -451,63 +437,24 @@ impl Matcher {
 
     /// Adds the accepted hits in `text` (already normalized); returns its number of words.
     fn scan(&self, text: &str, field: Field, offset: usize, hits: &mut Vec<Hit>) -> usize {
-        let Some(ac) = &self.ac else { return 0 };
-        if text.is_empty() {
-            return 0;
-        }
-        let bytes = text.as_bytes();
-        // Word positions by binary search over the word starts, computed once per field
-        // (counting spaces per hit would be quadratic on long texts).
-        let mut starts: Vec<usize> = Vec::new();
-        for m in ac.find_overlapping_iter(text) {
-            let (start, end) = (m.start(), m.end());
-            // Most hits of a large rule set fall inside longer words. No affix rule accepts
-            // more than MAX_PREFIX_BYTES before or MAX_SUFFIX_BYTES after a pattern, so
-            // look only that far for the word's edges and drop the hit when they are not
-            // there (the word positions below are only computed for accepted hits).
-            let lo = start.saturating_sub(MAX_PREFIX_BYTES + 1);
-            let word_start = match bytes[lo..start].iter().rposition(|&b| b == b' ') {
-                Some(i) => lo + i + 1,
-                None if lo == 0 => 0,
-                None => continue,
-            };
-            let hi = (end + MAX_SUFFIX_BYTES + 1).min(bytes.len());
-            let word_end = match bytes[end..hi].iter().position(|&b| b == b' ') {
-                Some(i) => end + i,
-                None if hi == bytes.len() => hi,
-                None => continue,
-            };
-            let prefix = &text[word_start..start];
-            let suffix = &text[end..word_end];
-            let pid = m.pattern().as_usize();
-            let mut position = None;
-            for (k, u) in self.uses[pid].iter().enumerate() {
-                if !self.accepts(&u.affix, prefix, suffix) {
-                    continue;
+        let mut found = Vec::new();
+        let words = self.index.find(text, &mut found);
+        for f in found {
+            let prefix = &text[f.words.0..f.at.0];
+            let suffix = &text[f.at.1..f.words.1];
+            for (k, u) in self.uses[f.pattern].iter().enumerate() {
+                if self.accepts(&u.affix, prefix, suffix) {
+                    hits.push(Hit {
+                        use_idx: (f.pattern, k),
+                        field,
+                        position: f.word,
+                        global: offset + f.word,
+                        found: f.words.0..f.words.1,
+                    });
                 }
-                let pos = *position.get_or_insert_with(|| {
-                    if starts.is_empty() {
-                        starts.push(0);
-                        starts.extend(
-                            bytes
-                                .iter()
-                                .enumerate()
-                                .filter(|(_, b)| **b == b' ')
-                                .map(|(i, _)| i + 1),
-                        );
-                    }
-                    starts.partition_point(|&s| s <= word_start) - 1
-                });
-                hits.push(Hit {
-                    use_idx: (pid, k),
-                    field,
-                    position: pos,
-                    global: offset + pos,
-                    found: word_start..word_end,
-                });
             }
         }
-        bytes.iter().filter(|&&b| b == b' ').count() + 1
+        words
     }
 
     fn accepts(&self, affix: &Affix, prefix: &str, suffix: &str) -> bool {
@@ -554,7 +501,7 @@ fn within(a: usize, a_len: usize, b: usize, b_len: usize, window: usize) -> bool
     gap <= window
 }
 
-/// The automaton pattern and affix rule for a term.
+/// The index pattern and affix rule for a term.
 fn pattern_for(term: &str, exact: bool) -> Option<(String, Affix)> {
     let norm = normalize_words(term);
     if norm.is_empty() {
@@ -595,6 +542,8 @@ fn pattern_for(term: &str, exact: bool) -> Option<(String, Affix)> {
         },
     ))
 }
+
+mod index;
 
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,521 @@
+//! The word index: every automaton pattern of the topics, looked up word by word.
+//!
+//! # Why not an automaton over the text
+//!
+//! Until session 3 the patterns were one Aho-Corasick DFA run over the normalized text,
+//! every hit then checked for the affixes around it. That costs per byte and per overlapping
+//! hit inside longer words: with 50 topics × 100 terms the DFA alone (5,000 patterns, several
+//! MB of transitions, so cache misses) took about 24 µs on a 5.4 KB item, 40,000 items/s, and
+//! the issue asks for 100,000. Arabic affixes are few and known, and normalized text is words
+//! separated by single spaces, so this module turns the problem around: for each word, strip
+//! every proclitic chain the word starts with and every suffix it ends with (a handful of
+//! candidates, decided by looking at the first and last letters), and look each remaining
+//! core up in one hash table of all patterns' first words. The cost is per word, the table of
+//! a few thousand keys stays in cache, and a 64 Kbit filter rejects most candidates before
+//! the table is touched.
+//!
+//! The hits are exactly the automaton's: every occurrence of a pattern whose surrounding word
+//! parts are a possible prefix and suffix (the union of all affix rules; the caller then
+//! applies each rule), reported in the automaton's order. A property test compares the two
+//! on generated text (`tests::word_index_finds_what_the_automaton_finds`).
+
+use super::{SHORT_SUFFIXES, STRIPPED_SUFFIXES, SUFFIXES};
+
+/// UTF-8 of the letters the affix rules look at (all in the two-byte U+06xx block).
+const WAW: [u8; 2] = [0xD9, 0x88];
+const FA: [u8; 2] = [0xD9, 0x81];
+const BA: [u8; 2] = [0xD8, 0xA8];
+const KAF: [u8; 2] = [0xD9, 0x83];
+const LAM: [u8; 2] = [0xD9, 0x84];
+const ALEF: [u8; 2] = [0xD8, 0xA7];
+
+/// A pattern occurrence found by [`WordIndex::find`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Found {
+    /// Pattern id (index into the patterns given to [`WordIndex::new`]).
+    pub pattern: usize,
+    /// Index of the first word of the occurrence.
+    pub word: usize,
+    /// Byte range of the whole word(s): from the first word's start to the last word's end.
+    pub words: (usize, usize),
+    /// Byte range of the pattern itself inside them (without prefix and suffix).
+    pub at: (usize, usize),
+}
+
+#[derive(Clone)]
+struct Entry {
+    hash: u64,
+    key: Box<[u8]>,
+    /// Patterns that start with this word: (pattern id, number of words).
+    patterns: Vec<(u32, u32)>,
+}
+
+/// All patterns, keyed by their first word.
+#[derive(Clone)]
+pub(super) struct WordIndex {
+    /// The patterns' words, for checking the words after the first.
+    words: Vec<Vec<Box<[u8]>>>,
+    entries: Vec<Entry>,
+    /// Open addressing, linear probing: 0 is empty, otherwise an entry index + 1.
+    slots: Vec<u32>,
+    /// Bit `n` set when some first word is `n` bytes long (63: longer).
+    lengths: u64,
+    /// One bit per hash value's top 16 bits: a first word may have this hash.
+    filter: Vec<u64>,
+    /// The cheap first test of a text word, see [`WordIndex::may_hold`]: one bit per
+    /// proclitic chain + key (its first 8 bytes, or all of it when shorter).
+    starts: Vec<u64>,
+    /// log2 of the number of bits of `starts`.
+    start_bits: u32,
+    /// The suffixes any affix rule accepts, by the UTF-8 of their last letter.
+    suffixes: Vec<([u8; 2], Vec<&'static [u8]>)>,
+}
+
+impl std::fmt::Debug for WordIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WordIndex")
+            .field("patterns", &self.words.len())
+            .field("first_words", &self.entries.len())
+            .finish()
+    }
+}
+
+/// A 64-bit hash of a short byte string: two overlapping reads and one folded multiply
+/// (the shape of wyhash and foldhash). Written here because one hash per candidate serves
+/// both the filter and the table; a `std` `HashMap` would hash every candidate again.
+#[inline]
+fn hash(b: &[u8]) -> u64 {
+    const P0: u64 = 0x9E37_79B9_7F4A_7C15;
+    const P1: u64 = 0xD6E8_FEB8_6659_FD93;
+    let n = b.len();
+    let read8 = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+    let read4 = |i: usize| u64::from(u32::from_le_bytes(b[i..i + 4].try_into().expect("4")));
+    let (mut x, y) = match n {
+        0 => (0, 0),
+        1..=3 => (
+            u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
+            0,
+        ),
+        4..=7 => (read4(0), read4(n - 4)),
+        _ => (read8(0), read8(n - 8)),
+    };
+    // Longer than 16 bytes (a word of 9 letters or more): fold in the middle too.
+    let mut i = 8;
+    while n > 16 && i < n - 8 {
+        x = fold(x ^ read8(i), P1);
+        i += 8;
+    }
+    fold(x ^ P0, y ^ P1 ^ (n as u64))
+}
+
+/// The first 8 bytes of `b` (fewer when shorter, zero-padded), little-endian.
+#[inline]
+pub(super) fn first8(b: &[u8]) -> u64 {
+    match b.get(..8) {
+        Some(head) => u64::from_le_bytes(head.try_into().expect("8 bytes")),
+        None => {
+            let mut buf = [0u8; 8];
+            buf[..b.len()].copy_from_slice(b);
+            u64::from_le_bytes(buf)
+        }
+    }
+}
+
+/// The 8 bytes of `b` from `i` (fewer at the end, zero-padded), little-endian.
+#[inline]
+fn read8_at(b: &[u8], i: usize) -> u64 {
+    match b.get(i..i + 8) {
+        Some(v) => u64::from_le_bytes(v.try_into().expect("8 bytes")),
+        None => first8(b.get(i..).unwrap_or_default()),
+    }
+}
+
+/// The lengths, in letters, of the proclitic chains a word starting with the 8 bytes `v`
+/// (little-endian) may begin with, as bits: bit 0 (no chain) is always set, bit `k` when
+/// its first `k` letters are a chain `super::proclitic_chain` accepts. Computed with `&`
+/// and `|` on all four letters at once, no branches (see [`WordIndex::may_hold`]).
+#[inline]
+pub(super) fn chain_lengths(v: u64) -> u8 {
+    let letter = |k: u32| (v >> (16 * k)) as u16;
+    let is = |x: u16, l: [u8; 2]| x == u16::from_le_bytes(l);
+    let (l0, l1, l2, l3) = (letter(0), letter(1), letter(2), letter(3));
+    let conj = is(l0, WAW) | is(l0, FA);
+    let prep = |x: u16| is(x, BA) | is(x, KAF) | is(x, LAM);
+    let article = |a: u16, b: u16| is(a, ALEF) & is(b, LAM);
+    let lam_lam = |a: u16, b: u16| is(a, LAM) & is(b, LAM);
+    let one = conj | prep(l0);
+    let two = (conj & prep(l1)) | article(l0, l1) | lam_lam(l0, l1);
+    let three = (conj & (article(l1, l2) | lam_lam(l1, l2))) | (prep(l0) & article(l1, l2));
+    let four = conj & prep(l1) & article(l2, l3);
+    1 | u8::from(one) << 1 | u8::from(two) << 2 | u8::from(three) << 3 | u8::from(four) << 4
+}
+
+/// Keeps the first `len` (≤ 8) bytes of a [`first8`] value.
+#[inline]
+fn mask(len: usize) -> u64 {
+    u64::MAX.checked_shr(64 - 8 * len as u32).unwrap_or(0)
+}
+
+#[inline]
+fn start_bit(v: u64, len: usize, bits: u32) -> usize {
+    let h =
+        (v ^ (len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_mul(0xD6E8_FEB8_6659_FD93);
+    (h >> (64 - bits)) as usize
+}
+
+#[inline]
+fn fold(a: u64, b: u64) -> u64 {
+    let m = u128::from(a) * u128::from(b);
+    (m as u64) ^ ((m >> 64) as u64)
+}
+
+impl WordIndex {
+    /// Indexes `patterns` (normalized: words separated by single spaces, none empty).
+    pub fn new<'a>(patterns: impl IntoIterator<Item = &'a [u8]>) -> WordIndex {
+        let words: Vec<Vec<Box<[u8]>>> = patterns
+            .into_iter()
+            .map(|p| p.split(|&b| b == b' ').map(Box::from).collect())
+            .collect();
+        let mut entries: Vec<Entry> = Vec::new();
+        let mut by_key: std::collections::HashMap<&[u8], usize> = Default::default();
+        for (id, w) in words.iter().enumerate() {
+            let first: &[u8] = &w[0];
+            let e = *by_key.entry(first).or_insert_with(|| {
+                entries.push(Entry {
+                    hash: hash(first),
+                    key: first.into(),
+                    patterns: Vec::new(),
+                });
+                entries.len() - 1
+            });
+            entries[e]
+                .patterns
+                .push((id as u32, u32::try_from(w.len()).expect("few words")));
+        }
+        let size = (entries.len() * 2).next_power_of_two().max(16);
+        let mut slots = vec![0u32; size];
+        let mut filter = vec![0u64; 1024];
+        let mut lengths = 0u64;
+        for (i, e) in entries.iter().enumerate() {
+            let mut s = e.hash as usize & (size - 1);
+            while slots[s] != 0 {
+                s = (s + 1) & (size - 1);
+            }
+            slots[s] = i as u32 + 1;
+            let top = (e.hash >> 48) as usize;
+            filter[top >> 6] |= 1 << (top & 63);
+            lengths |= 1 << e.key.len().min(63);
+        }
+        // Every suffix any rule accepts, and the final letters a stem may have lost.
+        let mut all: Vec<&'static [u8]> = SUFFIXES
+            .iter()
+            .chain(SHORT_SUFFIXES)
+            .chain(STRIPPED_SUFFIXES)
+            .chain(&["ا", "ه", "ي"])
+            .filter(|s| !s.is_empty())
+            .map(|s| s.as_bytes())
+            .collect();
+        all.sort();
+        all.dedup();
+        let mut suffixes: Vec<([u8; 2], Vec<&'static [u8]>)> = Vec::new();
+        for s in all {
+            let last = [s[s.len() - 2], s[s.len() - 1]];
+            match suffixes.iter_mut().find(|(l, _)| *l == last) {
+                Some((_, v)) => v.push(s),
+                None => suffixes.push((last, vec![s])),
+            }
+        }
+        // The first 8 bytes of every key followed by every suffix (all of it when shorter):
+        // what a word's bytes after its proclitic chain start with when it holds the key.
+        // 32 bits per bit set: a few percent of false positives, at least 128 Kbit.
+        let mut heads: Vec<(u64, usize)> = Vec::new();
+        for e in &entries {
+            let mut joined = e.key.to_vec();
+            for s in
+                std::iter::once(&[][..]).chain(suffixes.iter().flat_map(|(_, g)| g.iter().copied()))
+            {
+                if e.key.len() >= 8 && !s.is_empty() {
+                    break;
+                }
+                joined.truncate(e.key.len());
+                joined.extend_from_slice(s);
+                let len = joined.len().min(8);
+                heads.push((first8(&joined) & mask(len), len));
+            }
+        }
+        let start_bits = (heads.len() * 32)
+            .next_power_of_two()
+            .max(1 << 17)
+            .trailing_zeros();
+        let mut starts = vec![0u64; 1 << (start_bits - 6)];
+        for (v, len) in heads {
+            let bit = start_bit(v, len, start_bits);
+            starts[bit / 64] |= 1 << (bit % 64);
+        }
+        WordIndex {
+            words,
+            entries,
+            slots,
+            lengths,
+            filter,
+            starts,
+            start_bits,
+            suffixes,
+        }
+    }
+
+    /// Whether text word `bytes[start..end]` may hold a key: after one of the proclitic
+    /// chains it starts with, its next 8 bytes (all of them when fewer) must be those of a
+    /// key followed by a suffix. Nearly every word of a text fails this test, so the
+    /// prefixes and suffixes are only tried on the few that pass: one table probe per chain
+    /// (usually one or two), the chains found without branches by [`chain_lengths`]. Until
+    /// this test, trying prefixes and suffixes on every word was three quarters of tagging
+    /// time.
+    #[inline(always)]
+    fn may_hold(&self, bytes: &[u8], start: usize, end: usize) -> bool {
+        let probe = |at: usize| {
+            let len = (end - at).min(8);
+            let bit = start_bit(read8_at(bytes, at) & mask(len), len, self.start_bits);
+            self.starts[(bit / 64) & (self.starts.len() - 1)] & (1 << (bit % 64)) != 0
+        };
+        // Chains other than the empty one that leave at least one byte of the word.
+        let mut chains =
+            chain_lengths(read8_at(bytes, start)) & ((1u8 << (end - start).div_ceil(2).min(5)) - 2);
+        // The word itself and its shortest chain are probed whether or not there is one
+        // (probing the word twice is harmless), so most words take no branch here.
+        let shortest = start + 2 * (chains.trailing_zeros() as usize % 8);
+        let mut hit = probe(start) | probe(shortest.min(end - 1));
+        chains &= chains.wrapping_sub(1);
+        while chains != 0 {
+            hit |= probe(start + 2 * chains.trailing_zeros() as usize);
+            chains &= chains - 1;
+        }
+        hit
+    }
+
+    /// The entry whose key is `core`, if any.
+    #[inline]
+    fn get(&self, core: &[u8]) -> Option<&Entry> {
+        if self.lengths & (1 << core.len().min(63)) == 0 {
+            return None;
+        }
+        let h = hash(core);
+        let top = (h >> 48) as usize;
+        if self.filter[top >> 6] & (1 << (top & 63)) == 0 {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut s = h as usize & mask;
+        loop {
+            match self.slots[s] {
+                0 => return None,
+                i => {
+                    let e = &self.entries[i as usize - 1];
+                    if e.hash == h && *e.key == *core {
+                        return Some(e);
+                    }
+                }
+            }
+            s = (s + 1) & mask;
+        }
+    }
+
+    /// Every occurrence of every pattern in `text` (normalized) whose first word is preceded
+    /// in its text word by nothing or a proclitic chain, and whose last word is followed by
+    /// nothing or a known suffix; in the order an overlapping Aho-Corasick scan reports
+    /// them (by end, longer first). Returns the number of words of `text`.
+    pub fn find(&self, text: &str, out: &mut Vec<Found>) -> usize {
+        let bytes = text.as_bytes();
+        if bytes.is_empty() {
+            return 0;
+        }
+        let first = out.len();
+        let mut words = 0;
+        for_each_word(bytes, |start, end| {
+            if end > start && self.may_hold(bytes, start, end) {
+                self.find_in_word(bytes, start, end, words, out);
+            }
+            words += 1;
+        });
+        // The automaton's order: by end of the pattern, and at one end longer first.
+        out[first..].sort_by_key(|f| (f.at.1, f.at.0));
+        words
+    }
+
+    /// The full test of a word that passed [`WordIndex::may_hold`]: out of line, so that
+    /// the loop over words stays small.
+    #[inline(never)]
+    fn find_in_word(
+        &self,
+        bytes: &[u8],
+        start: usize,
+        end: usize,
+        word: usize,
+        out: &mut Vec<Found>,
+    ) {
+        let w = &bytes[start..end];
+        let mut prefixes = [0usize; 5];
+        let np = proclitic_prefixes(w, &mut prefixes);
+        for &p in &prefixes[..np] {
+            let rest = &w[p..];
+            // Whole rest: a one-word pattern without suffix, or a longer pattern's first word.
+            if let Some(e) = self.get(rest) {
+                for &(id, n) in &e.patterns {
+                    if n == 1 {
+                        out.push(found(id, word, start, end, start + p, end));
+                    } else if let Some(f) = self.rest_of_pattern(bytes, id, word, (start, end), p) {
+                        out.push(f);
+                    }
+                }
+            }
+            let Some(last) = rest.get(rest.len().wrapping_sub(2)..) else {
+                continue;
+            };
+            let Some((_, group)) = self.suffixes.iter().find(|(l, _)| l == last) else {
+                continue;
+            };
+            for s in group {
+                if rest.len() > s.len() && rest.ends_with(s) {
+                    let core = &rest[..rest.len() - s.len()];
+                    if let Some(e) = self.get(core) {
+                        let at_end = end - s.len();
+                        for &(id, n) in &e.patterns {
+                            if n == 1 {
+                                out.push(found(id, word, start, end, start + p, at_end));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A pattern of several words whose first word ends text word number `word`,
+    /// `start..end`, after a prefix of `prefix` bytes: the middle words must follow as whole
+    /// words, the last may carry a suffix.
+    fn rest_of_pattern(
+        &self,
+        bytes: &[u8],
+        id: u32,
+        word: usize,
+        (start, end): (usize, usize),
+        prefix: usize,
+    ) -> Option<Found> {
+        let pattern = &self.words[id as usize];
+        let mut pos = end;
+        for (k, pw) in pattern.iter().enumerate().skip(1) {
+            let from = pos + 1;
+            let next = bytes.get(from..)?;
+            let tw = &next[..memchr::memchr(b' ', next).unwrap_or(next.len())];
+            pos = from + tw.len();
+            if k < pattern.len() - 1 {
+                if tw != &**pw {
+                    return None;
+                }
+                continue;
+            }
+            let suffix = tw.strip_prefix(&**pw)?;
+            if !suffix.is_empty() && !self.is_suffix(suffix) {
+                return None;
+            }
+            return Some(found(id, word, start, pos, start + prefix, from + pw.len()));
+        }
+        None
+    }
+
+    /// Whether some affix rule accepts `s` (not empty) after a pattern.
+    fn is_suffix(&self, s: &[u8]) -> bool {
+        let Some(last) = s.get(s.len().wrapping_sub(2)..) else {
+            return false;
+        };
+        self.suffixes
+            .iter()
+            .find(|(l, _)| l == last)
+            .is_some_and(|(_, group)| group.contains(&s))
+    }
+}
+
+/// Calls `f(start, end)` for each word of `bytes` (split at every space), in order.
+///
+/// Written here rather than with `memchr_iter`, which costs a call per word (a quarter of
+/// tagging time on the project's machine): the spaces of 64 bytes are gathered into one bit
+/// mask, 8 bytes at a time with a byte-equality test on a `u64` (SWAR), and the words are
+/// read off its set bits. (An `Iterator` of the same measured 13% slower.)
+#[inline(always)]
+fn for_each_word(bytes: &[u8], mut f: impl FnMut(usize, usize)) {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const SPACES: u64 = 0x2020_2020_2020_2020;
+    let mut start = 0;
+    let blocks = bytes.chunks_exact(64);
+    let tail = bytes.len() - blocks.remainder().len();
+    for (b, block) in blocks.enumerate() {
+        let mut mask = 0u64;
+        for (i, chunk) in block.chunks_exact(8).enumerate() {
+            let t = u64::from_le_bytes(chunk.try_into().expect("8 bytes")) ^ SPACES;
+            // The high bit of each byte that was a space: adding 0x7F to the low 7 bits
+            // never carries into the next byte.
+            let spaces = !((t & LOW7).wrapping_add(LOW7) | t) & !LOW7;
+            // Bits 7, 15, … 63 gathered into bits 0…7.
+            mask |= ((spaces >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * i);
+        }
+        while mask != 0 {
+            let end = b * 64 + mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            f(start, end);
+            start = end + 1;
+        }
+    }
+    for (i, &c) in bytes[tail..].iter().enumerate() {
+        if c == b' ' {
+            f(start, tail + i);
+            start = tail + i + 1;
+        }
+    }
+    f(start, bytes.len());
+}
+
+#[inline]
+fn found(id: u32, word: usize, start: usize, end: usize, at: usize, at_end: usize) -> Found {
+    Found {
+        pattern: id as usize,
+        word,
+        words: (start, end),
+        at: (at, at_end),
+    }
+}
+
+/// Byte lengths of the proclitic chains `w` starts with (always 0, the empty chain), each
+/// leaving at least one byte: (و|ف)? then لل, or (ب|ك|ل)? (ال)?. Mirrors
+/// `super::proclitic_chain`, which decides each rule; this only lists candidates.
+fn proclitic_prefixes(w: &[u8], out: &mut [usize; 5]) -> usize {
+    let at = |i: usize| w.get(i..i + 2);
+    let mut n = 0;
+    let mut push = |len: usize, out: &mut [usize; 5]| {
+        if len < w.len() {
+            out[n] = len;
+            n += 1;
+        }
+    };
+    push(0, out);
+    let lead = at(0);
+    if !matches!(lead, Some(&[0xD8 | 0xD9, _])) {
+        return n;
+    }
+    let mut i = 0;
+    if lead == Some(&WAW) || lead == Some(&FA) {
+        i = 2;
+        push(2, out);
+    }
+    if at(i) == Some(&LAM) && at(i + 2) == Some(&LAM) {
+        push(i + 4, out);
+    }
+    let mut j = i;
+    if matches!(at(i), Some(l) if l == BA || l == KAF || l == LAM) {
+        j = i + 2;
+        push(j, out);
+    }
+    if at(j) == Some(&ALEF) && at(j + 2) == Some(&LAM) {
+        push(j + 4, out);
+    }
+    n
+}
