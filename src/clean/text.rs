@@ -18,59 +18,65 @@ pub fn tidy_owned(s: String) -> String {
     if all_stable(&s) { s } else { tidy_slow(&s) }
 }
 
-/// `s.chars().all(stable_char)`, decided on bytes: the characters of [`stable_char`] are
-/// ASCII or have the lead bytes C2, D8, D9 or E2. ASCII and the two-byte Arabic block
-/// (lead D8 or D9, nearly all of Arabic text) are settled by one table lookup each, without
-/// a branch that depends on which letter it is: this runs over every cleaned body, and a
-/// `match` on the lead byte (a jump table) mispredicted on almost every Arabic letter.
+/// `s.chars().all(stable_char)`, decided on bytes. The characters of [`stable_char`] are
+/// ASCII or have the lead bytes C2, D8, D9 or E2, so in valid UTF-8 the question is whether
+/// every pair of adjacent bytes is one that such text can hold ([`STABLE_PAIRS`]). One table
+/// lookup per byte and no branch that depends on the text: this runs over every cleaned body,
+/// and a `match` on lead bytes mispredicted on nearly every switch between a space and an
+/// Arabic letter.
 fn all_stable(s: &str) -> bool {
-    // Bit (c & 63) of word (lead & 1) is set when U+0600 + ((lead & 1) << 6 | c & 63) is
-    // stable: U+060C ، U+061B ؛ U+061F ؟ U+0621–U+063A ء–غ | U+0640–U+064A ـ–ي U+0660–U+0669 ٠–٩
-    const ARABIC: [u64; 2] = {
-        let mut t = [0u64; 2];
-        let mut k = 0;
-        while k < 128 {
-            let cp = 0x600 + k;
-            if matches!(cp, 0x60C | 0x61B | 0x61F | 0x621..=0x63A | 0x640..=0x64A | 0x660..=0x669) {
-                t[k >> 6] |= 1 << (k & 63);
-            }
-            k += 1;
+    let mut prev = b' ';
+    for chunk in s.as_bytes().chunks(64) {
+        let mut ok = 1u64;
+        for &c in chunk {
+            let k = usize::from(prev) << 8 | usize::from(c);
+            ok &= STABLE_PAIRS[k >> 6] >> (k & 63);
+            prev = c;
         }
-        t
-    };
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c < 0x80 {
-            if !matches!(c, 0x20..=0x7E | b'\n' | b'\t') {
-                return false;
-            }
-            i += 1;
-        } else if c & 0xFE == 0xD8 {
-            let k = b[i + 1] & 63;
-            if ARABIC[usize::from(c & 1)] >> k & 1 == 0 {
-                return false;
-            }
-            i += 2;
-        } else if c == 0xC2 {
-            // U+00A0, «, »
-            if !matches!(b[i + 1], 0xA0 | 0xAB | 0xBB) {
-                return false;
-            }
-            i += 2;
-        } else if c == 0xE2 {
-            // U+2013 U+2014 U+2018–U+201D U+2026
-            if b[i + 1] != 0x80 || !matches!(b[i + 2], 0x93 | 0x94 | 0x98..=0x9D | 0xA6) {
-                return false;
-            }
-            i += 3;
-        } else {
+        if ok & 1 == 0 {
             return false;
         }
     }
     true
 }
+
+/// Bit `prev << 8 | cur` is set when byte `cur` may follow byte `prev` in text made only of
+/// [`stable_char`]s: an allowed ASCII byte or lead byte after anything, and a continuation
+/// byte only where it completes a stable character (after C2, D8, D9, E2, or after E2 80).
+/// Exact for valid UTF-8: a continuation byte after 80 can only be the third byte of a
+/// three-byte character, and E2 is the only three-byte lead allowed.
+static STABLE_PAIRS: [u64; 1024] = {
+    // U+0600 + k stable, k < 128: ، ؛ ؟ ء–غ ـ–ي ٠–٩
+    const fn arabic(k: usize) -> bool {
+        matches!(0x600 + k, 0x60C | 0x61B | 0x61F | 0x621..=0x63A | 0x640..=0x64A | 0x660..=0x669)
+    }
+    let mut t = [0u64; 1024];
+    let mut prev = 0;
+    while prev < 256 {
+        let mut cur = 0;
+        while cur < 256 {
+            let ok = match cur {
+                0x09 | 0x0A | 0x20..=0x7E | 0xC2 | 0xD8 | 0xD9 | 0xE2 => true,
+                0x80..=0xBF => match prev {
+                    0xC2 => matches!(cur, 0xA0 | 0xAB | 0xBB),
+                    0xD8 => arabic(cur & 63),
+                    0xD9 => arabic(64 | (cur & 63)),
+                    0xE2 => cur == 0x80,
+                    0x80 => matches!(cur, 0x93 | 0x94 | 0x98..=0x9D | 0xA6),
+                    _ => false,
+                },
+                _ => false,
+            };
+            if ok {
+                let k = prev << 8 | cur;
+                t[k >> 6] |= 1 << (k & 63);
+            }
+            cur += 1;
+        }
+        prev += 1;
+    }
+    t
+};
 
 fn tidy_slow(s: &str) -> String {
     // Fast path: most text needs nothing (already NFC, no forms or controls to remove).
