@@ -83,6 +83,13 @@ pub fn normalize_words(text: &str) -> String {
 /// (a property test compares the two on arbitrary text).
 pub fn normalize_words_into(text: &str, out: &mut String) {
     out.clear();
+    normalize_words_append(text, out);
+}
+
+/// [`normalize_words`] of `text` appended to `out`, exactly as if `out` were empty (no
+/// space is put between what `out` held and the new words).
+pub fn normalize_words_append(text: &str, out: &mut String) {
+    let start = out.len();
     out.reserve(text.len());
     let bytes = text.as_bytes();
     let mut pending_space = false;
@@ -91,7 +98,7 @@ pub fn normalize_words_into(text: &str, out: &mut String) {
     // Pushes a word character, after one space if a break came before it.
     macro_rules! word {
         ($c:expr) => {{
-            if pending_space && !out.is_empty() {
+            if pending_space && out.len() > start {
                 out.push(' ');
             }
             pending_space = false;
@@ -116,7 +123,7 @@ pub fn normalize_words_into(text: &str, out: &mut String) {
             }
         }
         if i > run {
-            if pending_space && !out.is_empty() {
+            if pending_space && out.len() > start {
                 out.push(' ');
             }
             pending_space = false;
@@ -143,13 +150,13 @@ pub fn normalize_words_into(text: &str, out: &mut String) {
                 to if to != SLOW && to != KEEP => {
                     word!(char::from_u32(0x600 + u32::from(to)).expect("U+06xx is a char"))
                 }
-                _ => slow_fold(char_at(text, i), out, &mut tmp, &mut pending_space),
+                _ => slow_fold(char_at(text, i), out, start, &mut tmp, &mut pending_space),
             }
             i += 2;
             continue;
         }
         let c = char_at(text, i);
-        slow_fold(c, out, &mut tmp, &mut pending_space);
+        slow_fold(c, out, start, &mut tmp, &mut pending_space);
         i += c.len_utf8();
     }
 }
@@ -193,12 +200,12 @@ static BLOCK_0600: [u8; 128] = {
 };
 
 /// The char-level path of [`normalize_words_into`] for characters outside the fast paths.
-fn slow_fold(c: char, out: &mut String, tmp: &mut String, pending_space: &mut bool) {
+fn slow_fold(c: char, out: &mut String, start: usize, tmp: &mut String, pending_space: &mut bool) {
     tmp.clear();
     fold(c, tmp);
     for d in tmp.chars() {
         if is_word_char(d) {
-            if *pending_space && !out.is_empty() {
+            if *pending_space && out.len() > start {
                 out.push(' ');
             }
             *pending_space = false;
@@ -297,6 +304,12 @@ fn light_stem(w: &str) -> &str {
     }
 }
 
+/// True when normalized text starts with a combining mark, which [`normalize_words`]
+/// attaches to the word before it (so normalizing "a\n\nb" is not norm(a) + " " + norm(b)).
+pub fn starts_with_mark(norm: &str) -> bool {
+    norm.chars().next().is_some_and(is_combining)
+}
+
 fn is_combining(c: char) -> bool {
     matches!(c, '\u{0300}'..='\u{036F}' | '\u{0610}'..='\u{061A}' | '\u{06D6}'..='\u{06ED}')
 }
@@ -304,7 +317,7 @@ fn is_combining(c: char) -> bool {
 /// True for letters of the Arabic script (including supplements and presentation forms).
 /// Explicit ranges rather than `char::is_alphabetic`: this runs on every character.
 #[inline]
-pub fn is_arabic_letter(c: char) -> bool {
+pub const fn is_arabic_letter(c: char) -> bool {
     matches!(c,
         '\u{0620}'..='\u{063F}' | '\u{0641}'..='\u{064A}' | '\u{066E}' | '\u{066F}'
         | '\u{0671}'..='\u{06D3}' | '\u{06D5}' | '\u{06EE}' | '\u{06EF}' | '\u{06FA}'..='\u{06FC}'
@@ -315,17 +328,66 @@ pub fn is_arabic_letter(c: char) -> bool {
 
 /// "rtl" when most letters are Arabic-script, else "ltr".
 pub fn direction(text: &str) -> &'static str {
+    direction_of(&[text])
+}
+
+/// [`direction`] of texts taken together (as if joined by spaces), without joining them.
+///
+/// Counted on bytes for ASCII and the two-byte Arabic block U+0600–U+06FF (a table lookup
+/// per letter instead of a chain of range tests on every decoded char); other characters
+/// take the char-level test. The same counts either way (a test compares them).
+pub fn direction_of(texts: &[&str]) -> &'static str {
     let (mut rtl, mut ltr) = (0usize, 0usize);
-    for c in text.chars() {
-        if c.is_ascii() {
-            ltr += usize::from(c.is_ascii_alphabetic());
-        } else if is_arabic_letter(c) || ('\u{05D0}'..='\u{05EA}').contains(&c) {
-            rtl += 1;
-        } else if c.is_alphabetic() && !('\u{0600}'..='\u{06FF}').contains(&c) {
-            ltr += 1;
+    for text in texts {
+        let b = text.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            let c = b[i];
+            if c < 0x80 {
+                ltr += usize::from(c.is_ascii_alphabetic());
+                i += 1;
+            } else if (0xD8..=0xDB).contains(&c) {
+                let k = usize::from(c & 3) << 6 | usize::from(b[i + 1] & 63);
+                rtl += usize::from(ARABIC_LETTER[k >> 6] >> (k & 63) & 1 == 1);
+                i += 2;
+            } else {
+                let ch = char_at(text, i);
+                let (r, l) = direction_weight(ch);
+                rtl += r;
+                ltr += l;
+                i += ch.len_utf8();
+            }
         }
     }
     if rtl >= ltr && rtl > 0 { "rtl" } else { "ltr" }
+}
+
+/// Bit k of U+0600–U+06FF set when U+0600 + k [`is_arabic_letter`].
+const ARABIC_LETTER: [u64; 4] = {
+    let mut t = [0u64; 4];
+    let mut k = 0;
+    while k < 256 {
+        if let Some(c) = char::from_u32(0x600 + k as u32)
+            && is_arabic_letter(c)
+        {
+            t[k >> 6] |= 1 << (k & 63);
+        }
+        k += 1;
+    }
+    t
+};
+
+/// What one character adds to the (right-to-left, left-to-right) letter counts.
+fn direction_weight(c: char) -> (usize, usize) {
+    if c.is_ascii() {
+        (0, usize::from(c.is_ascii_alphabetic()))
+    } else if is_arabic_letter(c) || ('\u{05D0}'..='\u{05EA}').contains(&c) {
+        (1, 0)
+    } else if c.is_alphabetic() && !('\u{0600}'..='\u{06FF}').contains(&c) {
+        (0, 1)
+    } else {
+        (0, 0)
+    }
 }
 
 #[cfg(test)]
@@ -433,6 +495,25 @@ mod tests {
         assert_eq!(search_query("بنغازى"), vec!["بنغاز"]);
         assert_eq!(search_terms("والطرابلسيون"), "طرابلس طرابلس");
         assert_eq!(search_terms("Haftar ٢٠٢٠"), "haftar 2020");
+    }
+
+    #[test]
+    fn direction_on_bytes_counts_what_the_char_test_counts() {
+        for cp in (0x20..0x800u32).chain(0xFB50..0xFF00) {
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
+            let s = format!("{c}");
+            let (r, l) = direction_weight(c);
+            let want = if r >= l && r > 0 { "rtl" } else { "ltr" };
+            assert_eq!(direction_of(&[&s]), want, "U+{cp:04X}");
+            // One letter of the other script tips the balance only when counted.
+            assert_eq!(
+                direction_of(&[&s, "a"]),
+                if r == 1 { "rtl" } else { "ltr" },
+                "U+{cp:04X}"
+            );
+        }
     }
 
     #[test]

@@ -78,10 +78,7 @@ pub fn simhash_normalized(norm: &str) -> u128 {
     };
     // Each word is hashed once; a shingle's hash combines its three word hashes, rotated
     // by position so that word order counts ("a b c" ≠ "c b a"), then mixed.
-    let mut words = norm
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .map(|w| fnv1a(w.as_bytes()));
+    let mut words = word_hashes(norm.as_bytes());
     match (words.next(), words.next(), words.next()) {
         (Some(_), Some(_), None) | (Some(_), None, _) => add(fnv1a(norm.as_bytes())),
         (Some(mut a), Some(mut b), Some(mut c)) => loop {
@@ -97,6 +94,28 @@ pub fn simhash_normalized(norm: &str) -> u128 {
         0u128,
         |acc, (bit, &n)| if n * 2 > total { acc | 1 << bit } else { acc },
     )
+}
+
+/// [`fnv1a`] of each word of `norm` (split at spaces, empty words skipped), hashing while
+/// it looks for the spaces: one pass over the bytes instead of a search per word and a
+/// second pass to hash it.
+fn word_hashes(norm: &[u8]) -> impl Iterator<Item = u64> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while norm.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        if i == norm.len() {
+            return None;
+        }
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        while let Some(&b) = norm.get(i).filter(|&&b| b != b' ') {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+            i += 1;
+        }
+        Some(h)
+    })
 }
 
 /// Byte → its 8 bits spread over the 8 bytes of a u64.
@@ -164,6 +183,18 @@ mod tests {
         ] {
             let (lo, hi) = to_parts(fp);
             assert_eq!(from_parts(lo, hi), fp);
+        }
+    }
+
+    #[test]
+    fn word_hashes_are_the_fnv_of_each_word() {
+        for s in ["", " ", "a", "a b", "  ليبيا  طرابلس x ", "abc def ghi jkl"] {
+            let want: Vec<u64> = s
+                .split(' ')
+                .filter(|w| !w.is_empty())
+                .map(|w| fnv1a(w.as_bytes()))
+                .collect();
+            assert_eq!(word_hashes(s.as_bytes()).collect::<Vec<_>>(), want, "{s:?}");
         }
     }
 

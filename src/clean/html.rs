@@ -18,8 +18,8 @@ use lol_html::html_content::Element;
 use lol_html::{ElementContentHandlers, RewriteStrSettings, Selector, rewrite_str};
 use url::Url;
 
-use super::arabic::normalize_words;
-use super::text::{collapse_whitespace, tidy, whitespace_runs};
+pub use super::blocks::Body;
+use super::text::{collapse_whitespace, tidy};
 use super::url::resolve;
 
 /// Hosts that serve tracking pixels; an image from one of them is never content.
@@ -40,9 +40,95 @@ const TRACKER_HOSTS: &[&str] = &[
 ];
 
 /// Elements removed with their content before sanitizing: scripts and embeds (ammonia would
-/// drop them too, but removing here also drops their fallback text), forms, and boilerplate
-/// widgets recognised by class or id.
-const REMOVE_SELECTORS: &[&str] = &[
+/// drop them too, but removing here also drops their fallback text), forms, and navigation.
+const REMOVE_TAGS: &[&str] = &[
+    "script", "style", "noscript", "iframe", "object", "embed", "form", "template", "svg", "math",
+    "button", "input", "select", "textarea", "nav", "aside",
+];
+
+/// Boilerplate widgets recognised by a substring of their `class` (`[class*="…"]`).
+const REMOVE_CLASSES: &[&str] = &[
+    "phcv",
+    "advert",
+    "adsbygoogle",
+    "sharedaddy",
+    "share-",
+    "social",
+    "related",
+    "read-more",
+    "readmore",
+    "newsletter",
+    "sponsor",
+    "jp-relatedposts",
+    "taboola",
+    "outbrain",
+];
+
+/// Boilerplate widgets recognised by a substring of their `id` (`[id*="…"]`).
+const REMOVE_IDS: &[&str] = &["google_ads", "taboola"];
+
+/// Tracking pixels recognised by their size.
+const REMOVE_IMAGES: &[&str] = &[
+    "img[width=\"1\"]",
+    "img[height=\"1\"]",
+    "img[width=\"0\"]",
+    "img[height=\"0\"]",
+];
+
+/// Every element [`pre_pass`] removes with its content, as one selector list.
+fn remove_selector_list() -> String {
+    let tags = REMOVE_TAGS.iter().map(|t| t.to_string());
+    let classes = REMOVE_CLASSES.iter().map(|c| format!("[class*=\"{c}\"]"));
+    let ids = REMOVE_IDS.iter().map(|i| format!("[id*=\"{i}\"]"));
+    let images = REMOVE_IMAGES.iter().map(|i| i.to_string());
+    tags.chain(classes)
+        .chain(ids)
+        .chain(images)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The selectors of [`pre_pass`], parsed once: parsing them per item (cssparser) was a
+/// visible share of a fetch pass's profile.
+fn selectors() -> &'static [Selector; 3] {
+    static S: OnceLock<[Selector; 3]> = OnceLock::new();
+    S.get_or_init(|| {
+        let parse = |s: &str| s.parse::<Selector>().expect("constant selector");
+        [
+            parse(&remove_selector_list()),
+            parse("a"),
+            parse("img[src]"),
+        ]
+    })
+}
+
+fn is_tracker(url: &Url) -> bool {
+    let host = url.host_str().unwrap_or("");
+    TRACKER_HOSTS
+        .iter()
+        .any(|t| host == *t || host.ends_with(&format!(".{t}")))
+}
+
+/// Pass 1: remove boilerplate elements, resolve and untrack links.
+///
+/// Most bodies give lol_html nothing to do but the removal of a few empty ad placeholders
+/// (`<div class="phcv …"> </div>`), yet a lol_html rewrite costs about as much as ammonia
+/// itself (it compiles its selector VM per rewrite and tokenizes every tag). So a byte scan
+/// ([`simple_pre_pass`]) handles the inputs whose result it can tell exactly, and anything
+/// else (links, images, scripts, comments, nested or unusual markup) goes to lol_html.
+pub fn pre_pass(html: &str, base: Option<&Url>) -> String {
+    match simple_pre_pass(html) {
+        Some(out) => out.into_owned(),
+        None => rewrite_with_lol_html(html, base),
+    }
+}
+
+/// Tag names that send [`pre_pass`] to lol_html: the elements lol_html acts on by name
+/// (links, images, [`REMOVE_TAGS`]) and those after which text is not tokenized as markup
+/// (raw text, RCDATA, foreign content), where a byte scan would misread what follows.
+const LOL_HTML_TAGS: &[&str] = &[
+    "a",
+    "img",
     "script",
     "style",
     "noscript",
@@ -59,51 +145,204 @@ const REMOVE_SELECTORS: &[&str] = &[
     "textarea",
     "nav",
     "aside",
-    "[class*=\"phcv\"]",
-    "[class*=\"advert\"]",
-    "[class*=\"adsbygoogle\"]",
-    "[id*=\"google_ads\"]",
-    "[class*=\"sharedaddy\"]",
-    "[class*=\"share-\"]",
-    "[class*=\"social\"]",
-    "[class*=\"related\"]",
-    "[class*=\"read-more\"]",
-    "[class*=\"readmore\"]",
-    "[class*=\"newsletter\"]",
-    "[class*=\"sponsor\"]",
-    "[class*=\"jp-relatedposts\"]",
-    "[id*=\"taboola\"]",
-    "[class*=\"taboola\"]",
-    "[class*=\"outbrain\"]",
-    "img[width=\"1\"]",
-    "img[height=\"1\"]",
-    "img[width=\"0\"]",
-    "img[height=\"0\"]",
+    "title",
+    "xmp",
+    "plaintext",
+    "noembed",
+    "noframes",
 ];
 
-/// The selectors of [`pre_pass`], parsed once: parsing them per item (cssparser) was a
-/// visible share of a fetch pass's profile.
-fn selectors() -> &'static [Selector; 3] {
-    static S: OnceLock<[Selector; 3]> = OnceLock::new();
-    S.get_or_init(|| {
-        let parse = |s: &str| s.parse::<Selector>().expect("constant selector");
-        [
-            parse(&REMOVE_SELECTORS.join(", ")),
-            parse("a"),
-            parse("img[src]"),
-        ]
+/// Void elements: removing one by class would not take content with it; left to lol_html.
+const VOID_TAGS: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta", "param",
+    "source", "track", "wbr",
+];
+
+/// The part of [`pre_pass`] that a byte scan can do exactly: the input's markup must be
+/// plain start and end tags (lower-case names, attributes double- or single-quoted or bare,
+/// no character references in attribute values) with none of [`LOL_HTML_TAGS`], no
+/// comments or doctypes; an element whose `class` or `id` matches a removal selector must
+/// hold only text and end with its own end tag (`<div class="phcv x"> </div>`). Those
+/// elements are cut out and everything else is copied, which is what lol_html does on such
+/// input (tests compare the two). `None` when the input is outside that shape.
+///
+/// Hand-written because neither html5ever nor lol_html offers a cheaper mode for "is there
+/// anything to do here"; the shapes it accepts are kept small so that it is exact.
+pub fn simple_pre_pass(html: &str) -> Option<Cow<'_, str>> {
+    let b = html.as_bytes();
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while let Some(off) = memchr::memchr(b'<', &b[i..]) {
+        let lt = i + off;
+        match b.get(lt + 1) {
+            Some(b'/') => {
+                let (name, end) = tag_name(b, lt + 2)?;
+                if b.get(end) != Some(&b'>') || LOL_HTML_TAGS.contains(&name) {
+                    return None;
+                }
+                i = end + 1;
+            }
+            Some(c) if c.is_ascii_alphabetic() => {
+                let tag = start_tag(b, lt + 1)?;
+                if LOL_HTML_TAGS.contains(&tag.name) {
+                    return None;
+                }
+                if !tag.remove {
+                    i = tag.end;
+                    continue;
+                }
+                if VOID_TAGS.contains(&tag.name) {
+                    return None;
+                }
+                // The element must hold text only and close with its own end tag.
+                let close = tag.end + memchr::memchr(b'<', &b[tag.end..])?;
+                let after = b[close..]
+                    .strip_prefix(b"</")
+                    .and_then(|r| r.strip_prefix(tag.name.as_bytes()))
+                    .filter(|r| r.first() == Some(&b'>'))
+                    .map(|r| b.len() - r.len() + 1)?;
+                let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
+                o.push_str(&html[copied..lt]);
+                copied = after;
+                i = after;
+            }
+            // Comments, doctypes, processing instructions: lol_html.
+            Some(b'!' | b'?') => return None,
+            // '<' before anything else is text.
+            _ => i = lt + 1,
+        }
+    }
+    Some(match out {
+        None => Cow::Borrowed(html),
+        Some(mut o) => {
+            o.push_str(&html[copied..]);
+            Cow::Owned(o)
+        }
     })
 }
 
-fn is_tracker(url: &Url) -> bool {
-    let host = url.host_str().unwrap_or("");
-    TRACKER_HOSTS
+/// A lower-case tag name starting at `at`: the name and the index after it. `None` for
+/// anything else (upper case, other characters, a name cut by the end of the input).
+fn tag_name(b: &[u8], at: usize) -> Option<(&str, usize)> {
+    let len = b[at..]
         .iter()
-        .any(|t| host == *t || host.ends_with(&format!(".{t}")))
+        .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        .count();
+    let end = at + len;
+    let next = *b.get(end)?;
+    if len == 0
+        || !b[at].is_ascii_lowercase()
+        || !matches!(next, b'>' | b' ' | b'\t' | b'\n' | 0x0C)
+    {
+        return None;
+    }
+    // Only ASCII bytes were taken, so this is a char boundary.
+    Some((std::str::from_utf8(&b[at..end]).ok()?, end))
 }
 
-/// Pass 1: remove boilerplate elements, resolve and untrack links.
-pub fn pre_pass(html: &str, base: Option<&Url>) -> String {
+/// A start tag read by [`simple_pre_pass`].
+struct StartTag<'a> {
+    name: &'a str,
+    /// Index after the closing `>`.
+    end: usize,
+    /// Its `class` or `id` matches a removal selector.
+    remove: bool,
+}
+
+/// Reads a start tag whose name starts at `at`, in the strict shape [`simple_pre_pass`]
+/// accepts: `name (space+ attr(="v"|='v'|=v)?)* space* >`, attribute names in lower case,
+/// no `&`, `<` or `>` inside values, `class` and `id` at most once.
+fn start_tag(b: &[u8], at: usize) -> Option<StartTag<'_>> {
+    let (name, mut i) = tag_name(b, at)?;
+    let (mut class, mut id): (Option<&[u8]>, Option<&[u8]>) = (None, None);
+    loop {
+        let spaces = b[i..]
+            .iter()
+            .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | 0x0C))
+            .count();
+        i += spaces;
+        match *b.get(i)? {
+            b'>' => break,
+            c if c.is_ascii_lowercase() && spaces > 0 => {}
+            _ => return None,
+        }
+        let name_len = b[i..]
+            .iter()
+            .take_while(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b':')
+            })
+            .count();
+        let attr = &b[i..i + name_len];
+        i += name_len;
+        let mut value: &[u8] = b"";
+        if b.get(i) == Some(&b'=') {
+            i += 1;
+            let (v, next) = match *b.get(i)? {
+                q @ (b'"' | b'\'') => {
+                    let len = memchr::memchr(q, &b[i + 1..])?;
+                    (&b[i + 1..i + 1 + len], i + len + 2)
+                }
+                _ => {
+                    let len = b[i..]
+                        .iter()
+                        .take_while(|c| {
+                            !matches!(
+                                c,
+                                b' ' | b'\t' | b'\n' | 0x0C | b'>' | b'"' | b'\'' | b'=' | b'`'
+                            )
+                        })
+                        .count();
+                    (&b[i..i + len], i + len)
+                }
+            };
+            if v.is_empty() && !matches!(b[i], b'"' | b'\'') {
+                return None;
+            }
+            if v.iter().any(|c| matches!(c, b'&' | b'<' | b'>')) {
+                return None;
+            }
+            value = v;
+            i = next;
+        } else if !matches!(b.get(i)?, b' ' | b'\t' | b'\n' | 0x0C | b'>') {
+            return None;
+        }
+        let slot = match attr {
+            b"class" => &mut class,
+            b"id" => &mut id,
+            _ => continue,
+        };
+        if slot.replace(value).is_some() {
+            return None;
+        }
+    }
+    let matches = |value: Option<&[u8]>, markers: &[&str]| -> Option<bool> {
+        let Some(v) = value else {
+            return Some(false);
+        };
+        let found = |v: &[u8]| {
+            markers
+                .iter()
+                .any(|m| memchr::memmem::find(v, m.as_bytes()).is_some())
+        };
+        let exact = found(v);
+        // Whether lol_html compares these values ignoring case is not something to guess
+        // at: a marker that matches only in another case goes to lol_html.
+        if !exact && found(&v.to_ascii_lowercase()) {
+            return None;
+        }
+        Some(exact)
+    };
+    let remove = matches(class, REMOVE_CLASSES)? || matches(id, REMOVE_IDS)?;
+    Some(StartTag {
+        name,
+        end: i + 1,
+        remove,
+    })
+}
+
+/// The lol_html pass (see [`pre_pass`]).
+pub fn rewrite_with_lol_html(html: &str, base: Option<&Url>) -> String {
     // One selector list for every removal: lol_html compiles its selector VM per rewrite,
     // and one list with one handler compiles faster than forty handlers.
     let [remove, links, images] = selectors();
@@ -276,12 +515,94 @@ fn text_only() -> &'static ammonia::Builder<'static> {
 
 /// Pass 2: ammonia.
 pub fn sanitize(html: &str) -> String {
-    sanitizer().clean(html).to_string()
+    // `write_to` rather than `to_string`: the same serialization, without the copy through
+    // a formatter.
+    let mut out = Vec::with_capacity(html.len() + html.len() / 8);
+    sanitizer()
+        .clean(html)
+        .write_to(&mut out)
+        .expect("writing to a Vec does not fail");
+    String::from_utf8(out).expect("html5ever writes UTF-8")
+}
+
+/// Stands in for a body's plain-text tail while passes 1 and 2 run (see [`pre_pass_and_sanitize`]).
+/// A private-use character: its UTF-8 lead byte (0xEE) occurs in no common script, so a
+/// byte search finds it.
+const TAIL_MARK: &str = "\u{E000}";
+
+/// Plain-text tails shorter than this go through passes 1 and 2 with the rest.
+const MIN_TAIL: usize = 256;
+
+/// Passes 1 and 2: [`pre_pass`], then [`sanitize`].
+///
+/// Many feeds send the body twice, as HTML and then again as plain text (the seed article);
+/// the block pass drops the copy, but parsing it costs as much as parsing the HTML. Text
+/// after the last markup character is only characters to both parsers, and goes wherever
+/// the parser's insertion point is at the end of the input. So the tail is set aside (from
+/// a line start, holding no `<`, `>`, `&`, CR or NUL), a one-character mark takes its place,
+/// and the tail is spliced in where the mark comes out, escaped as html5ever's serializer
+/// escapes text. This gives the same output as sanitizing the whole input (a test compares
+/// them). When the mark does not come out exactly once (the tail would be inside a
+/// comment, a tag or a removed element), the whole input goes through the passes.
+pub fn pre_pass_and_sanitize(raw: &str, base: Option<&Url>) -> String {
+    if let Some(at) = plain_tail(raw)
+        && let Some(safe) = sanitize_with_tail_aside(raw, at, base)
+    {
+        return safe;
+    }
+    sanitize(&pre_pass(raw, base))
+}
+
+/// Where a plain-text tail worth setting aside starts (see [`pre_pass_and_sanitize`]).
+fn plain_tail(raw: &str) -> Option<usize> {
+    let b = raw.as_bytes();
+    let mut start = memchr::memrchr3(b'<', b'>', b'&', b).map_or(0, |p| p + 1);
+    if let Some(p) = memchr::memrchr2(b'\r', 0, &b[start..]) {
+        start += p + 1;
+    }
+    // From a line start, so that no character reference or CR LF pair spans the cut.
+    let at = start + memchr::memchr(b'\n', &b[start..])? + 1;
+    if b.len() - at < MIN_TAIL || memchr::memchr(TAIL_MARK.as_bytes()[0], &b[..at]).is_some() {
+        return None;
+    }
+    Some(at)
+}
+
+fn sanitize_with_tail_aside(raw: &str, at: usize, base: Option<&Url>) -> Option<String> {
+    let (head, tail) = raw.split_at(at);
+    let mut marked = String::with_capacity(at + TAIL_MARK.len());
+    marked.push_str(head);
+    marked.push_str(TAIL_MARK);
+    let pre = pre_pass(&marked, base);
+    if !pre.ends_with(TAIL_MARK) {
+        return None;
+    }
+    let safe = sanitize(&pre);
+    // The head holds no 0xEE byte, and neither pass makes one: this is the mark.
+    let mark = memchr::memchr(TAIL_MARK.as_bytes()[0], safe.as_bytes())?;
+    let mut out = String::with_capacity(safe.len() + tail.len() + 64);
+    out.push_str(&safe[..mark]);
+    // html5ever escapes `& < >` and U+00A0 in text; the tail has only the last. (Found
+    // by its rare first byte: a `char` search would stop at every A0 byte of Arabic text.)
+    let mut rest = tail;
+    while let Some(n) = memchr::memmem::find(rest.as_bytes(), "\u{a0}".as_bytes()) {
+        out.push_str(&rest[..n]);
+        out.push_str("&nbsp;");
+        rest = &rest[n + 2..];
+    }
+    out.push_str(rest);
+    out.push_str(&safe[mark + TAIL_MARK.len()..]);
+    Some(out)
 }
 
 /// Raw title/author text → plain text: tags removed, every HTML entity decoded (by
 /// html5ever inside ammonia), whitespace collapsed, display-tidied.
 pub fn plain_text(raw: &str) -> String {
+    // Most titles hold no markup and no reference. html5ever would give such text back
+    // unchanged (it only rewrites CR and NUL in plain text), so ammonia is skipped.
+    if !raw.bytes().any(|b| matches!(b, b'<' | b'&' | b'\r' | 0)) {
+        return collapse_whitespace(&tidy(raw));
+    }
     // A title may hold '<' as text ("a < b"); html5ever handles that as text.
     let escaped = text_only().clean(raw).to_string();
     collapse_whitespace(&tidy(&decode_serialized(&escaped)))
@@ -299,378 +620,4 @@ pub fn decode_serialized(s: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&nbsp;", "\u{a0}")
         .replace("&amp;", "&")
-}
-
-/// One paragraph-level piece of the body.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Block {
-    /// Sanitized HTML of the block (a whole element, or `<p>…</p>` around loose text).
-    pub html: String,
-    /// Its plain text, whitespace collapsed.
-    pub text: String,
-    /// True when the block was loose text outside any block element.
-    pub loose: bool,
-    /// True when it holds an image.
-    pub media: bool,
-    /// True for loose inline content holding a block element (left unwrapped).
-    pub has_block: bool,
-}
-
-/// Tags whose content becomes a paragraph of its own.
-fn is_block(name: &str) -> bool {
-    matches!(
-        name,
-        "p" | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "ul"
-            | "ol"
-            | "dl"
-            | "blockquote"
-            | "pre"
-            | "table"
-            | "figure"
-            | "li"
-    )
-}
-
-/// Wrapper tags that are dropped at the top level so their children become blocks.
-fn is_container(name: &str) -> bool {
-    matches!(
-        name,
-        "div"
-            | "section"
-            | "article"
-            | "main"
-            | "header"
-            | "footer"
-            | "center"
-            | "hgroup"
-            | "body"
-            | "html"
-    )
-}
-
-fn is_void(name: &str) -> bool {
-    matches!(name, "br" | "img" | "hr" | "wbr" | "col")
-}
-
-enum Tok<'a> {
-    Text(&'a str),
-    Open(&'a str, &'a str),
-    Close(&'a str, &'a str),
-}
-
-/// Tokenizes ammonia's serialized output. That output is well-formed (balanced tags,
-/// quoted attributes, `<` escaped in text), so a small scanner is exact here; it is never
-/// used on raw input. It avoids a second DOM crate for what is a linear walk.
-fn tokens(html: &str) -> Vec<Tok<'_>> {
-    let b = html.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'<' {
-            let start = i;
-            let mut quote = 0u8;
-            i += 1;
-            while i < b.len() {
-                let c = b[i];
-                if quote != 0 {
-                    if c == quote {
-                        quote = 0;
-                    }
-                } else if c == b'"' || c == b'\'' {
-                    quote = c;
-                } else if c == b'>' {
-                    break;
-                }
-                i += 1;
-            }
-            i = (i + 1).min(b.len());
-            let raw = &html[start..i];
-            let inner = raw.trim_start_matches('<').trim_end_matches('>');
-            if let Some(name) = inner.strip_prefix('/') {
-                out.push(Tok::Close(name.trim(), raw));
-            } else {
-                let name_end = inner
-                    .find(|c: char| c.is_whitespace() || c == '/')
-                    .unwrap_or(inner.len());
-                out.push(Tok::Open(&inner[..name_end], raw));
-            }
-        } else {
-            let start = i;
-            while i < b.len() && b[i] != b'<' {
-                i += 1;
-            }
-            out.push(Tok::Text(&html[start..i]));
-        }
-    }
-    out
-}
-
-#[derive(Default)]
-struct Builder {
-    html: String,
-    text: String,
-    media: bool,
-    /// Loose inline content that holds a block element (`<a><ul>…</ul></a>`): kept as it
-    /// is, since a `<p>` around it would be split differently when parsed again.
-    has_block: bool,
-}
-
-impl Builder {
-    fn text(&mut self, t: &str, pre: bool) {
-        if pre {
-            self.html.push_str(t);
-        } else {
-            push_collapsed(&mut self.html, t);
-        }
-        push_decoded(&mut self.text, t);
-        self.text.push(' ');
-    }
-
-    fn finish(self, loose: bool) -> Option<Block> {
-        let text = collapse_whitespace(&self.text);
-        if text.is_empty() && !self.media {
-            return None;
-        }
-        let inner = self.html.trim();
-        let html = if loose && self.has_block {
-            inner.to_string()
-        } else if loose {
-            format!("<p>{inner}</p>")
-        } else {
-            trim_inside(inner)
-        };
-        Some(Block {
-            html,
-            text,
-            loose,
-            media: self.media,
-            has_block: self.has_block,
-        })
-    }
-}
-
-/// Appends [`decode_serialized`] text without an intermediate string.
-fn push_decoded(out: &mut String, s: &str) {
-    if s.contains('&') {
-        out.push_str(&decode_serialized(s));
-    } else {
-        out.push_str(s);
-    }
-}
-
-/// Appends text with whitespace runs (including `&nbsp;`) collapsed to one space.
-fn push_collapsed(out: &mut String, t: &str) {
-    let replaced;
-    let t = if t.contains("&nbsp;") {
-        replaced = t.replace("&nbsp;", " ");
-        replaced.as_str()
-    } else {
-        t
-    };
-    for (space, run) in whitespace_runs(t) {
-        if !space {
-            out.push_str(run);
-        } else if !out.ends_with(' ') {
-            out.push(' ');
-        }
-    }
-}
-
-/// `<p> text </p>` → `<p>text</p>`: drops the spaces just inside the outer tags.
-fn trim_inside(html: &str) -> String {
-    let Some(open_end) = html.find('>') else {
-        return html.to_string();
-    };
-    let Some(close_start) = html.rfind("</") else {
-        return html.to_string();
-    };
-    if close_start <= open_end {
-        return html.to_string();
-    }
-    let (open, rest) = html.split_at(open_end + 1);
-    let (inner, close) = rest.split_at(close_start - open_end - 1);
-    format!("{open}{}{close}", inner.trim())
-}
-
-/// Pass 3a: splits sanitized HTML into blocks (see the module docs).
-pub fn blocks(html: &str) -> Vec<Block> {
-    let mut out = Vec::new();
-    let mut loose = Builder::default();
-    let mut inline_depth = 0usize;
-    let toks = tokens(html);
-    let mut i = 0;
-    let flush = |b: &mut Builder, out: &mut Vec<Block>| {
-        if let Some(block) = std::mem::take(b).finish(true) {
-            out.push(block);
-        }
-    };
-    while i < toks.len() {
-        match &toks[i] {
-            Tok::Text(t) => {
-                if inline_depth > 0 {
-                    loose.text(t, false);
-                } else {
-                    let mut lines = t.split('\n');
-                    if let Some(first) = lines.next() {
-                        loose.text(first, false);
-                    }
-                    for line in lines {
-                        flush(&mut loose, &mut out);
-                        loose.text(line, false);
-                    }
-                }
-            }
-            Tok::Open(name, raw) if inline_depth == 0 && is_block(name) => {
-                flush(&mut loose, &mut out);
-                let mut b = Builder::default();
-                let pre = *name == "pre";
-                let mut depth = 0usize;
-                while i < toks.len() {
-                    match &toks[i] {
-                        Tok::Text(t) => b.text(t, pre),
-                        Tok::Open(n, r) => {
-                            b.html.push_str(r);
-                            if *n == "img" {
-                                b.media = true;
-                            }
-                            if *n == "br" || *n == "li" || *n == "td" || *n == "th" {
-                                b.text.push(' ');
-                            }
-                            if !is_void(n) {
-                                depth += 1;
-                            }
-                        }
-                        Tok::Close(_, r) => {
-                            b.html.push_str(r);
-                            depth = depth.saturating_sub(1);
-                        }
-                    }
-                    if depth == 0 {
-                        break;
-                    }
-                    i += 1;
-                }
-                let _ = raw;
-                if let Some(block) = b.finish(false) {
-                    out.push(block);
-                }
-            }
-            Tok::Open(name, _) | Tok::Close(name, _) if inline_depth == 0 && is_container(name) => {
-                flush(&mut loose, &mut out);
-            }
-            Tok::Open(name, _) if inline_depth == 0 && (*name == "br" || *name == "hr") => {
-                flush(&mut loose, &mut out);
-            }
-            Tok::Open(name, raw) => {
-                loose.html.push_str(raw);
-                if *name == "img" {
-                    loose.media = true;
-                }
-                if is_block(name) || is_container(name) {
-                    loose.has_block = true;
-                }
-                if !is_void(name) {
-                    inline_depth += 1;
-                }
-            }
-            Tok::Close(_, raw) => {
-                loose.html.push_str(raw);
-                inline_depth = inline_depth.saturating_sub(1);
-            }
-        }
-        i += 1;
-    }
-    flush(&mut loose, &mut out);
-    out
-}
-
-/// Normalized lines that are navigation, not content.
-fn is_widget_text(norm: &str) -> bool {
-    const WIDGETS: &[&str] = &[
-        "اقرا المزيد",
-        "اقرا ايضا",
-        "اقرا المزيد من الاخبار",
-        "المزيد",
-        "شارك",
-        "شارك المقال",
-        "شارك الخبر",
-        "تابعونا على",
-        "read more",
-        "continue reading",
-        "share this",
-        "share",
-    ];
-    WIDGETS.contains(&norm)
-        || (norm.starts_with("the post ") && norm.contains(" appeared first on "))
-        || norm.starts_with("اقرا ايضا ")
-}
-
-/// What pass 3 keeps.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Body {
-    /// The kept blocks' HTML, one per line.
-    pub html: String,
-    /// The kept blocks' text, paragraphs separated by a blank line.
-    pub text: String,
-    /// A trailing credit line found among loose text.
-    pub credit: Option<String>,
-}
-
-/// Pass 3b: drops boilerplate blocks. `title` is the cleaned title.
-pub fn body(blocks: Vec<Block>, title: &str) -> Body {
-    let title_norm = normalize_words(title);
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut kept: Vec<Block> = Vec::new();
-    for b in blocks {
-        let norm = normalize_words(&b.text);
-        if norm.is_empty() && !b.media {
-            continue; // empty, &nbsp;-only or punctuation-only ("." lines)
-        }
-        if !norm.is_empty() && (norm == title_norm || is_widget_text(&norm)) {
-            continue;
-        }
-        if !norm.is_empty() && !seen.insert(norm) {
-            continue; // repeats an earlier block: the body repeated as plain text
-        }
-        kept.push(b);
-    }
-    // A short loose line at the very end, without sentence punctuation, is the source's
-    // credit ("مواقع", "وكالات", "المصدر: الجزيرة"). Only loose text qualifies: cleaned output
-    // wraps every block in <p>, so cleaning twice never takes a second credit line.
-    let mut credit = None;
-    if kept.len() >= 2 {
-        let last = kept.last().expect("len checked");
-        let words = last.text.split_whitespace().count();
-        let ends_sentence = last
-            .text
-            .ends_with(['.', '!', '?', '؟', '…', '»', '"', ':']);
-        if last.loose
-            && !last.has_block
-            && !last.media
-            && words <= 4
-            && last.text.chars().count() <= 40
-            && !ends_sentence
-        {
-            credit = Some(last.text.clone());
-            kept.pop();
-        }
-    }
-    let html = kept
-        .iter()
-        .map(|b| b.html.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
-    let text = kept
-        .iter()
-        .filter(|b| !b.text.is_empty())
-        .map(|b| b.text.as_str())
-        .collect::<Vec<_>>()
-        .join("\n\n");
-    Body { html, text, credit }
 }

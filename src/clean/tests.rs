@@ -101,3 +101,236 @@ fn entries_without_guid_or_link_get_a_stable_key() {
     };
     assert_eq!(clean_entry(&linked, &ctx).guid, "x.example/n/1");
 }
+
+// ---- The fast paths agree with the reference implementation (`super::reference`) ----
+
+const PIECES: &[&str] = &[
+    "<p>",
+    "</p>",
+    "<div>",
+    "</div>",
+    "<div class=\"phcv x\">",
+    "<div class=\"phcv phcv-clearfix\"> </div>",
+    "<p class=\"social\">نص</p>",
+    "<span id=\"google_ads_1\">x</span>",
+    "<div class=\"Advert\">ad</div>",
+    "<div class='related'>r</div>",
+    "<div class=related>r</div>",
+    "<div class=\"a\" class=\"advert\">d</div>",
+    "<br class=\"share-x\">",
+    "<p title=\"a>b\">",
+    "<p title=\" x\">",
+    "<p data-x=y dir=\"rtl\">",
+    "<DIV>",
+    "</div >",
+    "<p/>",
+    "<p lang=\"ar\" hidden>",
+    "<span dir=\"ltr\">",
+    "</span>",
+    "<b>",
+    "</b>",
+    "<i>",
+    "</i>",
+    "<br>",
+    "<hr>",
+    "<ul><li>",
+    "</li></ul>",
+    "<li>",
+    "<h2>",
+    "</h2>",
+    "<h1>",
+    "</h1>",
+    "<pre>",
+    "</pre>",
+    "<table><tr><td>",
+    "</td></tr></table>",
+    "<blockquote>",
+    "</blockquote>",
+    "<script>alert(1)</script>",
+    "<script>",
+    "<img src=\"/a.jpg\" onerror=\"x()\">",
+    "<img src=\"x\" width=\"1\" height=\"1\">",
+    "<img src=\"https://e.example/p.jpg\" alt=\"a\">",
+    "<a href=\"javascript:alert(1)\">",
+    "<a href=\"/rel?utm_source=a&amp;id=2\">",
+    "<a href=\"https://x.example/\">",
+    "<a href=\"jav&#x61;script:x\">",
+    "</a>",
+    "<iframe src=\"https://e\">fallback</iframe>",
+    "<style>p{}</style>",
+    "<textarea>",
+    "<form><input></form>",
+    "<!-- c -->",
+    "<!--",
+    "<p title=\"x",
+    "&nbsp;",
+    "&amp;",
+    "&lt;",
+    "&gt;",
+    "&quot;",
+    "&not",
+    "&#1604;",
+    "in;",
+    "\u{a0}",
+    "\u{2003}",
+    "\u{85}",
+    "\n",
+    "\n\n",
+    "\r\n",
+    "\0",
+    " ",
+    ".",
+    "،",
+    "<",
+    ">",
+    "\u{E000}",
+    "\u{200c}",
+    "\u{0654}",
+    "\u{0300}",
+    "ليبيا",
+    "طرابلس الغرب",
+    "قوات حفتر",
+    "لِيبِيَا",
+    "ليـــبيا",
+    "\u{202b}نص\u{202c}",
+    "\u{200b}",
+    "\u{FEDF}\u{FEF4}\u{FE91}\u{FEF4}\u{FE8E}",
+    "Tripoli",
+    "UN Mission",
+    "مواقع",
+    "اقرأ المزيد",
+    "<svg onload=\"x()\"><script>y()</script></svg>",
+    "<p style=\"color:red\" onclick=\"z()\">",
+];
+
+/// Lines of plain text for tails (a body repeated as text, a credit, blank and `&nbsp;`
+/// lines).
+const LINES: &[&str] = &[
+    "واصلت قوات حكومة الوفاق الوطني الليبية الضغط على قوات اللواء المتقاعد خليفة حفتر",
+    "ونقلت مصادر محلية، أن قوات حكومة الوفاق الوطني تقدمت في محوري الطويشة والرملة",
+    "ليبيا",
+    "قوات حفتر",
+    "مواقع",
+    "",
+    " ",
+    "\u{a0}",
+    ".",
+    "Tripoli UN Mission",
+    "\u{0654}همزة",
+    "\u{200c}x",
+];
+
+fn html_input() -> impl Strategy<Value = String> {
+    let head = prop::collection::vec(0..PIECES.len(), 0..40)
+        .prop_map(|ix| ix.into_iter().map(|i| PIECES[i]).collect::<String>());
+    let tail = prop::collection::vec(0..LINES.len(), 0..30).prop_map(|ix| {
+        ix.into_iter()
+            .map(|i| LINES[i])
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    (head, tail, any::<bool>()).prop_map(|(head, tail, nl)| {
+        let sep = if nl { "\n" } else { "" };
+        format!("{head}{sep}{tail}")
+    })
+}
+
+fn fixture_inputs() -> Vec<String> {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let mut out = vec![fixture("seed-article.txt")];
+    for dir in ["clean", "hostile", "dedup", "fuzz-regressions/clean_html"] {
+        let Ok(entries) = std::fs::read_dir(format!("{root}/{dir}")) else {
+            continue;
+        };
+        for e in entries {
+            let path = e.unwrap().path();
+            if let Ok(s) = std::fs::read_to_string(&path) {
+                out.push(s);
+            }
+        }
+    }
+    out
+}
+
+fn assert_same_as_reference(raw: &str, title: &str) {
+    let base = ::url::Url::parse("https://site.example/news/1").unwrap();
+    for base in [Some(&base), None] {
+        let new = clean_body(raw, title, base);
+        let old = reference::clean_body(raw, title, base);
+        assert_eq!(new.html, old.html, "html of {raw:?}");
+        assert_eq!(new.text, old.text, "text of {raw:?}");
+        assert_eq!(new.credit, old.credit, "credit of {raw:?}");
+        assert_eq!(
+            new.norm_text,
+            arabic::normalize_words(&old.text),
+            "norm of {raw:?}"
+        );
+    }
+}
+
+#[test]
+fn the_fast_cleaning_agrees_with_the_reference_on_every_fixture() {
+    let inputs = fixture_inputs();
+    assert!(inputs.len() > 50, "{} fixtures", inputs.len());
+    for raw in &inputs {
+        for title in ["", "ليبيا", raw.lines().next().unwrap_or("")] {
+            assert_same_as_reference(raw, title);
+        }
+    }
+}
+
+#[test]
+fn the_seed_takes_every_fast_path() {
+    let seed = fixture("seed-article.txt");
+    assert!(html::simple_pre_pass(&seed).is_some());
+    let safe = text::tidy(&html::pre_pass_and_sanitize(&seed, None));
+    let pass = blocks::split(&safe, seed.lines().next().unwrap());
+    assert!(pass.stable);
+}
+
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_fast_cleaning_agrees_with_the_reference(
+        raw in html_input(),
+        title in prop::sample::select(vec!["", "ليبيا", "قوات حفتر", "مواقع"]),
+    ) {
+        assert_same_as_reference(&raw, title);
+    }
+
+    #[test]
+    fn the_byte_scan_pre_pass_agrees_with_lol_html(raw in html_input()) {
+        if let Some(fast) = html::simple_pre_pass(&raw) {
+            prop_assert_eq!(fast.as_ref(), html::rewrite_with_lol_html(&raw, None));
+        }
+    }
+
+    #[test]
+    fn setting_a_plain_tail_aside_changes_nothing(raw in html_input()) {
+        let base = ::url::Url::parse("https://site.example/news/1").unwrap();
+        prop_assert_eq!(
+            html::pre_pass_and_sanitize(&raw, Some(&base)),
+            html::sanitize(&html::pre_pass(&raw, Some(&base)))
+        );
+    }
+
+    #[test]
+    fn blocks_called_stable_come_out_of_ammonia_unchanged(raw in html_input()) {
+        let safe = text::tidy(&html::sanitize(&html::pre_pass(&raw, None)));
+        let pass = blocks::split(&safe, "");
+        if pass.stable {
+            prop_assert_eq!(html::sanitize(&pass.body.html), pass.body.html);
+        }
+    }
+
+    #[test]
+    fn titles_without_markup_skip_ammonia_with_the_same_result(
+        parts in prop::collection::vec(0..PIECES.len(), 0..8)
+    ) {
+        let raw: String = parts.into_iter().map(|i| PIECES[i]).collect();
+        prop_assert_eq!(html::plain_text(&raw), reference::plain_text(&raw));
+    }
+}

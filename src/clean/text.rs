@@ -7,11 +7,82 @@ use unicode_normalization::UnicodeNormalization;
 /// between two letters (where Persian spelling or emoji need them), control characters removed.
 /// Whitespace is left alone; see [`collapse_whitespace`].
 pub fn tidy(s: &str) -> String {
+    if all_stable(s) {
+        return s.to_string();
+    }
+    tidy_slow(s)
+}
+
+/// [`tidy`] of an owned string, given back without a copy when nothing changes.
+pub fn tidy_owned(s: String) -> String {
+    if all_stable(&s) { s } else { tidy_slow(&s) }
+}
+
+/// `s.chars().all(stable_char)`, decided on bytes. The characters of [`stable_char`] are
+/// ASCII or have the lead bytes C2, D8, D9 or E2, so in valid UTF-8 the question is whether
+/// every pair of adjacent bytes is one that such text can hold ([`STABLE_PAIRS`]). One table
+/// lookup per byte and no branch that depends on the text: this runs over every cleaned body,
+/// and a `match` on lead bytes mispredicted on nearly every switch between a space and an
+/// Arabic letter.
+fn all_stable(s: &str) -> bool {
+    let mut prev = b' ';
+    for chunk in s.as_bytes().chunks(64) {
+        let mut ok = 1u64;
+        for &c in chunk {
+            let k = usize::from(prev) << 8 | usize::from(c);
+            ok &= STABLE_PAIRS[k >> 6] >> (k & 63);
+            prev = c;
+        }
+        if ok & 1 == 0 {
+            return false;
+        }
+    }
+    true
+}
+
+/// Bit `prev << 8 | cur` is set when byte `cur` may follow byte `prev` in text made only of
+/// [`stable_char`]s: an allowed ASCII byte or lead byte after anything, and a continuation
+/// byte only where it completes a stable character (after C2, D8, D9, E2, or after E2 80).
+/// Exact for valid UTF-8: a continuation byte after 80 can only be the third byte of a
+/// three-byte character, and E2 is the only three-byte lead allowed.
+static STABLE_PAIRS: [u64; 1024] = {
+    // U+0600 + k stable, k < 128: ، ؛ ؟ ء–غ ـ–ي ٠–٩
+    const fn arabic(k: usize) -> bool {
+        matches!(0x600 + k, 0x60C | 0x61B | 0x61F | 0x621..=0x63A | 0x640..=0x64A | 0x660..=0x669)
+    }
+    let mut t = [0u64; 1024];
+    let mut prev = 0;
+    while prev < 256 {
+        let mut cur = 0;
+        while cur < 256 {
+            let ok = match cur {
+                0x09 | 0x0A | 0x20..=0x7E | 0xC2 | 0xD8 | 0xD9 | 0xE2 => true,
+                0x80..=0xBF => match prev {
+                    0xC2 => matches!(cur, 0xA0 | 0xAB | 0xBB),
+                    0xD8 => arabic(cur & 63),
+                    0xD9 => arabic(64 | (cur & 63)),
+                    0xE2 => cur == 0x80,
+                    0x80 => matches!(cur, 0x93 | 0x94 | 0x98..=0x9D | 0xA6),
+                    _ => false,
+                },
+                _ => false,
+            };
+            if ok {
+                let k = prev << 8 | cur;
+                t[k >> 6] |= 1 << (k & 63);
+            }
+            cur += 1;
+        }
+        prev += 1;
+    }
+    t
+};
+
+fn tidy_slow(s: &str) -> String {
     // Fast path: most text needs nothing (already NFC, no forms or controls to remove).
-    if s.chars().all(stable_char)
-        || (!s.chars().any(needs_tidying)
-            && unicode_normalization::is_nfc_quick(s.chars())
-                == unicode_normalization::IsNormalized::Yes)
+    if !s.chars().any(needs_tidying)
+        && unicode_normalization::is_nfc_quick(s.chars())
+            == unicode_normalization::IsNormalized::Yes
     {
         return s.to_string();
     }
@@ -57,6 +128,9 @@ pub fn tidy(s: &str) -> String {
 /// (but controls), Arabic base letters, Arabic punctuation and common typographic marks.
 /// Arabic diacritics are not here: NFC may reorder them, or compose them with the letter
 /// before (ا + U+0654 → أ), so a text holding one takes the full check.
+///
+/// The definition [`all_stable`] implements on bytes (a test compares them).
+#[cfg(test)]
 fn stable_char(c: char) -> bool {
     matches!(c, ' '..='~' | '\n' | '\t' | '\u{A0}' | 'ء'..='غ' | 'ـ'..='ي' | '،' | '؛' | '؟'
         | '٠'..='٩' | '«' | '»' | '\u{2013}' | '\u{2014}' | '\u{2018}'..='\u{201D}' | '…')
@@ -167,6 +241,20 @@ pub fn summarize(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_byte_level_stable_check_agrees_with_stable_char() {
+        let ranges = [0..0x300u32, 0x600..0x700, 0x2000..0x2070, 0xFB50..0xFF00];
+        for c in ranges.into_iter().flatten().filter_map(char::from_u32) {
+            let s = format!("a{c}ب");
+            assert_eq!(
+                all_stable(&s),
+                s.chars().all(stable_char),
+                "U+{:04X}",
+                c as u32
+            );
+        }
+    }
 
     #[test]
     fn whitespace_runs_agree_with_char_is_whitespace() {

@@ -1,0 +1,647 @@
+//! Pass 3 of HTML cleaning: splits the sanitized fragment into paragraph blocks and drops
+//! boilerplate: empty or `&nbsp;`-only blocks, copies of the title, blocks that repeat
+//! earlier ones (a body repeated as plain text after the HTML), "read more" lines, and keeps
+//! a trailing credit line apart.
+//!
+//! It reads only ammonia's serialized output (balanced tags, quoted attributes, `<` always
+//! escaped in text), so a small scanner is exact here; it is never used on raw input. That
+//! avoids a second DOM crate for what is a linear walk. The walk writes every block's HTML
+//! and text into shared buffers, normalizes each distinct block text once (a block whose
+//! text equals an earlier one's reuses its normalized form: the plain-text repeat of a body
+//! costs a comparison, not a normalization), and returns the normalized text of the kept
+//! blocks too, so that the caller need not normalize the body again.
+
+use std::ops::Range;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::arabic::{normalize_words, normalize_words_append, starts_with_mark};
+
+/// What pass 3 keeps.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Body {
+    /// The kept blocks' HTML, one per line.
+    pub html: String,
+    /// The kept blocks' text, paragraphs separated by a blank line.
+    pub text: String,
+    /// A trailing credit line found among loose text.
+    pub credit: Option<String>,
+    /// `text` in the matching form of [`normalize_words`].
+    pub norm_text: String,
+}
+
+/// Pass 3's result.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Pass {
+    /// What is kept.
+    pub body: Body,
+    /// True when `body.html` is known to come out of ammonia unchanged: every kept block is
+    /// a paragraph or heading holding only text and phrasing elements, properly nested
+    /// (no link inside a link). Parsing such markup again builds the same tree, so the
+    /// second sanitize of [`crate::clean::clean_body`] can be skipped. False says nothing.
+    pub stable: bool,
+}
+
+/// Tags whose content becomes a paragraph of its own.
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "ul"
+            | "ol"
+            | "dl"
+            | "blockquote"
+            | "pre"
+            | "table"
+            | "figure"
+            | "li"
+    )
+}
+
+/// Wrapper tags that are dropped at the top level so their children become blocks.
+fn is_container(name: &str) -> bool {
+    matches!(
+        name,
+        "div"
+            | "section"
+            | "article"
+            | "main"
+            | "header"
+            | "footer"
+            | "center"
+            | "hgroup"
+            | "body"
+            | "html"
+    )
+}
+
+fn is_void(name: &str) -> bool {
+    matches!(name, "br" | "img" | "hr" | "wbr" | "col")
+}
+
+/// Phrasing elements ammonia lets through that the HTML parser never closes, moves or
+/// reopens when they are properly nested inside a paragraph (no special parsing rules
+/// beyond the adoption agency, which only acts on misnested end tags).
+fn is_phrasing(name: &str) -> bool {
+    matches!(
+        name,
+        "a" | "abbr"
+            | "acronym"
+            | "b"
+            | "bdi"
+            | "bdo"
+            | "br"
+            | "cite"
+            | "code"
+            | "data"
+            | "del"
+            | "dfn"
+            | "em"
+            | "i"
+            | "img"
+            | "ins"
+            | "kbd"
+            | "mark"
+            | "q"
+            | "s"
+            | "samp"
+            | "small"
+            | "span"
+            | "strike"
+            | "strong"
+            | "sub"
+            | "sup"
+            | "time"
+            | "tt"
+            | "u"
+            | "var"
+            | "wbr"
+    )
+}
+
+enum Tok<'a> {
+    Text(&'a str),
+    Open(&'a str, &'a str),
+    Close(&'a str, &'a str),
+}
+
+/// The tokens of serialized HTML, in order.
+struct Tokens<'a> {
+    src: &'a str,
+    at: usize,
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = Tok<'a>;
+
+    fn next(&mut self) -> Option<Tok<'a>> {
+        let (src, b) = (self.src, self.src.as_bytes());
+        let start = self.at;
+        if start >= b.len() {
+            return None;
+        }
+        if b[start] != b'<' {
+            let end = memchr::memchr(b'<', &b[start..]).map_or(b.len(), |n| start + n);
+            self.at = end;
+            return Some(Tok::Text(&src[start..end]));
+        }
+        // A tag: up to the first '>' outside quotes.
+        let mut i = start + 1;
+        let mut quote = 0u8;
+        while i < b.len() {
+            let c = b[i];
+            if quote != 0 {
+                if c == quote {
+                    quote = 0;
+                }
+            } else if c == b'"' || c == b'\'' {
+                quote = c;
+            } else if c == b'>' {
+                break;
+            }
+            i += 1;
+        }
+        self.at = (i + 1).min(b.len());
+        let raw = &src[start..self.at];
+        let inner = raw.trim_start_matches('<').trim_end_matches('>');
+        Some(if let Some(name) = inner.strip_prefix('/') {
+            Tok::Close(name.trim(), raw)
+        } else {
+            let name_end = inner
+                .find(|c: char| c.is_whitespace() || c == '/')
+                .unwrap_or(inner.len());
+            Tok::Open(&inner[..name_end], raw)
+        })
+    }
+}
+
+/// One block, as ranges of [`Splitter`]'s buffers.
+#[derive(Debug, Clone)]
+struct Piece {
+    html: Range<usize>,
+    text: Range<usize>,
+    /// Loose text outside any block element (wrapped in `<p>`).
+    loose: bool,
+    /// Holds an image.
+    media: bool,
+    /// Loose inline content holding a block element (left unwrapped).
+    has_block: bool,
+    /// See [`Pass::stable`].
+    simple: bool,
+}
+
+/// The block being built.
+#[derive(Debug, Default)]
+struct Cur {
+    /// Where its text starts in [`Splitter::text`].
+    text_start: usize,
+    /// A word break is due before the next text character.
+    pending: bool,
+    media: bool,
+    /// Loose inline content that holds a block element (`<a><ul>…</ul></a>`): kept as it
+    /// is, since a `<p>` around it would be split differently when parsed again.
+    has_block: bool,
+    simple: bool,
+    /// Open `<a>` elements.
+    links: usize,
+}
+
+/// Byte classes of [`Splitter::push_text`]: 0 plain, 1 ASCII whitespace, 2 `&`, 3 a lead
+/// byte that may start a non-ASCII whitespace character.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b' ' as usize] = 1;
+    t[b'\t' as usize] = 1;
+    t[b'\n' as usize] = 1;
+    t[b'\r' as usize] = 1;
+    t[0x0B] = 1;
+    t[0x0C] = 1;
+    t[b'&' as usize] = 2;
+    t[0xC2] = 3;
+    t[0xE1] = 3;
+    t[0xE2] = 3;
+    t[0xE3] = 3;
+    t
+};
+
+struct Splitter {
+    /// Finished blocks' HTML.
+    html: String,
+    /// Finished blocks' text, whitespace collapsed, references decoded.
+    text: String,
+    pieces: Vec<Piece>,
+    cur: Cur,
+    /// HTML of the block being built.
+    scratch: String,
+}
+
+impl Splitter {
+    fn new(capacity: usize) -> Splitter {
+        Splitter {
+            html: String::with_capacity(capacity),
+            text: String::with_capacity(capacity),
+            pieces: Vec::new(),
+            cur: Cur {
+                simple: true,
+                ..Cur::default()
+            },
+            scratch: String::new(),
+        }
+    }
+
+    /// Appends a text token: to the HTML as it is (in `<pre>`) or with whitespace runs and
+    /// `&nbsp;` collapsed to one space; to the text decoded, whitespace collapsed.
+    fn push_text(&mut self, t: &str, pre: bool) {
+        if pre {
+            self.scratch.push_str(t);
+        }
+        let b = t.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            // A run of plain bytes and single spaces between them (what collapsing leaves
+            // as it is), copied to both at once.
+            let run = i;
+            loop {
+                while i < b.len() && CLASS[usize::from(b[i])] == 0 {
+                    i += 1;
+                }
+                if i > run && i + 1 < b.len() && b[i] == b' ' && CLASS[usize::from(b[i + 1])] == 0 {
+                    i += 2;
+                    continue;
+                }
+                break;
+            }
+            if i > run {
+                self.word(&t[run..i], pre);
+            }
+            if i == b.len() {
+                break;
+            }
+            let (space, len) = match CLASS[usize::from(b[i])] {
+                1 => (true, 1),
+                2 => {
+                    let rest = &b[i + 1..];
+                    let (decoded, len) = if rest.starts_with(b"nbsp;") {
+                        (' ', 6)
+                    } else if rest.starts_with(b"amp;") {
+                        ('&', 5)
+                    } else if rest.starts_with(b"lt;") {
+                        ('<', 4)
+                    } else if rest.starts_with(b"gt;") {
+                        ('>', 4)
+                    } else if rest.starts_with(b"quot;") {
+                        ('"', 6)
+                    } else {
+                        ('&', 1)
+                    };
+                    if decoded == ' ' {
+                        (true, len)
+                    } else {
+                        self.word_char(decoded, &t[i..i + len], pre);
+                        i += len;
+                        continue;
+                    }
+                }
+                _ => {
+                    let c = t[i..].chars().next().expect("char boundary");
+                    (c.is_whitespace(), c.len_utf8())
+                }
+            };
+            if space {
+                self.cur.pending = true;
+                if !pre && !self.scratch.ends_with(' ') {
+                    self.scratch.push(' ');
+                }
+            } else {
+                self.word(&t[i..i + len], pre);
+            }
+            i += len;
+        }
+        // Every text token ends a word: `a<b>b</b>` reads "a b".
+        self.cur.pending = true;
+    }
+
+    /// Appends non-space text.
+    fn word(&mut self, s: &str, pre: bool) {
+        self.break_if_pending();
+        self.text.push_str(s);
+        if !pre {
+            self.scratch.push_str(s);
+        }
+    }
+
+    /// Appends a decoded character whose serialized form is `raw`.
+    fn word_char(&mut self, c: char, raw: &str, pre: bool) {
+        self.break_if_pending();
+        self.text.push(c);
+        if !pre {
+            self.scratch.push_str(raw);
+        }
+    }
+
+    fn break_if_pending(&mut self) {
+        if self.cur.pending && self.text.len() > self.cur.text_start {
+            self.text.push(' ');
+        }
+        self.cur.pending = false;
+    }
+
+    /// Appends a tag inside the block being built.
+    fn push_tag(&mut self, tok: &Tok<'_>) {
+        match *tok {
+            Tok::Open(name, raw) => {
+                self.scratch.push_str(raw);
+                let cur = &mut self.cur;
+                if name == "img" {
+                    cur.media = true;
+                }
+                if matches!(name, "br" | "li" | "td" | "th") {
+                    cur.pending = true;
+                }
+                if is_block(name) || is_container(name) {
+                    cur.has_block = true;
+                }
+                if !is_phrasing(name) || (name == "a" && cur.links > 0) {
+                    cur.simple = false;
+                }
+                if name == "a" {
+                    cur.links += 1;
+                }
+            }
+            Tok::Close(name, raw) => {
+                self.scratch.push_str(raw);
+                if name == "a" {
+                    self.cur.links = self.cur.links.saturating_sub(1);
+                }
+            }
+            Tok::Text(_) => unreachable!("text goes through push_text"),
+        }
+    }
+
+    /// Ends the block being built; keeps it unless it has neither text nor an image.
+    fn finish(&mut self, loose: bool) {
+        let cur = std::mem::replace(
+            &mut self.cur,
+            Cur {
+                text_start: self.text.len(),
+                simple: true,
+                ..Cur::default()
+            },
+        );
+        if self.text.len() == cur.text_start && !cur.media {
+            self.scratch.clear();
+            return;
+        }
+        let start = self.html.len();
+        let inner = self.scratch.trim();
+        if loose && cur.has_block {
+            self.html.push_str(inner);
+        } else if loose {
+            self.html.push_str("<p>");
+            self.html.push_str(inner);
+            self.html.push_str("</p>");
+        } else {
+            let (open, inner, close) = split_inside(inner);
+            self.html.push_str(open);
+            self.html.push_str(inner.trim());
+            self.html.push_str(close);
+        }
+        self.scratch.clear();
+        self.pieces.push(Piece {
+            html: start..self.html.len(),
+            text: cur.text_start..self.text.len(),
+            loose,
+            media: cur.media,
+            has_block: cur.has_block,
+            simple: cur.simple && !(loose && cur.has_block),
+        });
+        self.cur.text_start = self.text.len();
+    }
+
+    /// Splits `html` into blocks.
+    fn split(&mut self, html: &str) {
+        let mut toks = Tokens { src: html, at: 0 };
+        let mut inline_depth = 0usize;
+        while let Some(tok) = toks.next() {
+            match tok {
+                Tok::Text(t) => {
+                    if inline_depth > 0 {
+                        self.push_text(t, false);
+                    } else {
+                        // At the top level every line is a paragraph of its own.
+                        let mut lines = t.split('\n');
+                        if let Some(first) = lines.next() {
+                            self.push_text(first, false);
+                        }
+                        for line in lines {
+                            self.finish(true);
+                            self.push_text(line, false);
+                        }
+                    }
+                }
+                Tok::Open(name, _) if inline_depth == 0 && is_block(name) => {
+                    self.finish(true);
+                    let pre = name == "pre";
+                    self.push_tag(&tok);
+                    // Only paragraphs and headings can be known stable; the tag itself
+                    // is not phrasing, whatever push_tag concluded.
+                    self.cur.simple = matches!(name, "p" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
+                    self.cur.has_block = false;
+                    let mut depth = 1usize;
+                    while depth > 0 {
+                        let Some(inner) = toks.next() else { break };
+                        match inner {
+                            Tok::Text(t) => self.push_text(t, pre),
+                            Tok::Open(n, _) => {
+                                self.push_tag(&inner);
+                                if !is_void(n) {
+                                    depth += 1;
+                                }
+                            }
+                            Tok::Close(..) => {
+                                self.push_tag(&inner);
+                                depth = depth.saturating_sub(1);
+                            }
+                        }
+                    }
+                    self.cur.has_block = false;
+                    self.finish(false);
+                }
+                Tok::Open(name, _) | Tok::Close(name, _)
+                    if inline_depth == 0 && is_container(name) =>
+                {
+                    self.finish(true);
+                }
+                Tok::Open(name, _) if inline_depth == 0 && (name == "br" || name == "hr") => {
+                    self.finish(true);
+                }
+                Tok::Open(name, _) => {
+                    self.push_tag(&tok);
+                    if !is_void(name) {
+                        inline_depth += 1;
+                    }
+                }
+                Tok::Close(..) => {
+                    self.push_tag(&tok);
+                    inline_depth = inline_depth.saturating_sub(1);
+                }
+            }
+        }
+        self.finish(true);
+    }
+}
+
+/// `<p> text </p>` → (`<p>`, ` text `, `</p>`): the outer tags and what lies between them,
+/// found as the first `>` and the last `</`. An attribute value holding `>` makes the split
+/// fall inside the tag; the output has always been cut that way, and changing it would
+/// change cleaned output.
+fn split_inside(html: &str) -> (&str, &str, &str) {
+    let (Some(open_end), Some(close_start)) = (html.find('>'), html.rfind("</")) else {
+        return (html, "", "");
+    };
+    if close_start <= open_end {
+        return (html, "", "");
+    }
+    (
+        &html[..=open_end],
+        &html[open_end + 1..close_start],
+        &html[close_start..],
+    )
+}
+
+/// Normalized lines that are navigation, not content.
+fn is_widget_text(norm: &str) -> bool {
+    const WIDGETS: &[&str] = &[
+        "اقرا المزيد",
+        "اقرا ايضا",
+        "اقرا المزيد من الاخبار",
+        "المزيد",
+        "شارك",
+        "شارك المقال",
+        "شارك الخبر",
+        "تابعونا على",
+        "read more",
+        "continue reading",
+        "share this",
+        "share",
+    ];
+    WIDGETS.contains(&norm)
+        || (norm.starts_with("the post ") && norm.contains(" appeared first on "))
+        || norm.starts_with("اقرا ايضا ")
+}
+
+/// Pass 3: splits sanitized (and tidied) HTML into blocks and keeps the ones that are
+/// content (see the module docs). `title` is the cleaned title.
+pub fn split(html: &str, title: &str) -> Pass {
+    let mut s = Splitter::new(html.len());
+    s.split(html);
+    let Splitter {
+        html: all_html,
+        text: all_text,
+        pieces,
+        ..
+    } = s;
+
+    // The normalized form of each block; a block with the same text as an earlier one
+    // shares its form.
+    let mut norm_buf = String::with_capacity(all_text.len());
+    let mut norms: Vec<Range<usize>> = Vec::with_capacity(pieces.len());
+    let mut by_text: FxHashMap<&str, usize> = FxHashMap::default();
+    for (k, p) in pieces.iter().enumerate() {
+        let text = &all_text[p.text.clone()];
+        if let Some(&j) = by_text.get(text) {
+            norms.push(norms[j].clone());
+            continue;
+        }
+        by_text.insert(text, k);
+        let start = norm_buf.len();
+        normalize_words_append(text, &mut norm_buf);
+        norms.push(start..norm_buf.len());
+    }
+
+    let title_norm = normalize_words(title);
+    let mut seen: FxHashSet<&str> = FxHashSet::default();
+    let mut kept: Vec<usize> = Vec::with_capacity(pieces.len());
+    for (k, p) in pieces.iter().enumerate() {
+        let norm = &norm_buf[norms[k].clone()];
+        if norm.is_empty() && !p.media {
+            continue; // empty, &nbsp;-only or punctuation-only ("." lines)
+        }
+        if !norm.is_empty() && (norm == title_norm || is_widget_text(norm)) {
+            continue;
+        }
+        if !norm.is_empty() && !seen.insert(norm) {
+            continue; // repeats an earlier block: the body repeated as plain text
+        }
+        kept.push(k);
+    }
+
+    // A short loose line at the very end, without sentence punctuation, is the source's
+    // credit ("مواقع", "وكالات", "المصدر: الجزيرة"). Only loose text qualifies: cleaned output
+    // wraps every block in <p>, so cleaning twice never takes a second credit line.
+    let mut credit = None;
+    if kept.len() >= 2 {
+        let last = &pieces[*kept.last().expect("len checked")];
+        let text = &all_text[last.text.clone()];
+        let ends_sentence = text.ends_with(['.', '!', '?', '؟', '…', '»', '"', ':']);
+        if last.loose
+            && !last.has_block
+            && !last.media
+            && text.split_whitespace().nth(4).is_none()
+            && text.chars().nth(40).is_none()
+            && !ends_sentence
+        {
+            credit = Some(text.to_string());
+            kept.pop();
+        }
+    }
+
+    let join = |parts: &mut dyn Iterator<Item = &str>, sep: &str| {
+        let mut out = String::new();
+        for (n, part) in parts.enumerate() {
+            if n > 0 {
+                out.push_str(sep);
+            }
+            out.push_str(part);
+        }
+        out
+    };
+    let html = join(
+        &mut kept.iter().map(|&k| &all_html[pieces[k].html.clone()]),
+        "\n",
+    );
+    let text = join(
+        &mut kept
+            .iter()
+            .map(|&k| &all_text[pieces[k].text.clone()])
+            .filter(|t| !t.is_empty()),
+        "\n\n",
+    );
+    // Normalizing "a\n\nb" gives norm(a) + " " + norm(b), unless norm(b) starts with a
+    // combining mark, which normalization attaches to whatever came before it (even text
+    // that normalizes to nothing, such as a "." line).
+    let mut kept_norms = kept
+        .iter()
+        .map(|&k| &norm_buf[norms[k].clone()])
+        .filter(|n| !n.is_empty());
+    let norm_text = if kept_norms.clone().any(starts_with_mark) {
+        normalize_words(&text)
+    } else {
+        join(&mut kept_norms, " ")
+    };
+    let stable = kept.iter().all(|&k| pieces[k].simple);
+    Pass {
+        body: Body {
+            html,
+            text,
+            credit,
+            norm_text,
+        },
+        stable,
+    }
+}
