@@ -43,7 +43,7 @@ pub struct Pass {
 }
 
 /// Tags whose content becomes a paragraph of its own.
-fn is_block(name: &str) -> bool {
+pub(super) fn is_block(name: &str) -> bool {
     matches!(
         name,
         "p" | "h1"
@@ -64,7 +64,7 @@ fn is_block(name: &str) -> bool {
 }
 
 /// Wrapper tags that are dropped at the top level so their children become blocks.
-fn is_container(name: &str) -> bool {
+pub(super) fn is_container(name: &str) -> bool {
     matches!(
         name,
         "div"
@@ -80,7 +80,7 @@ fn is_container(name: &str) -> bool {
     )
 }
 
-fn is_void(name: &str) -> bool {
+pub(super) fn is_void(name: &str) -> bool {
     matches!(name, "br" | "img" | "hr" | "wbr" | "col")
 }
 

@@ -53,47 +53,9 @@ pub struct Block {
     pub has_block: bool,
 }
 
-/// Tags whose content becomes a paragraph of its own.
-fn is_block(name: &str) -> bool {
-    matches!(
-        name,
-        "p" | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "ul"
-            | "ol"
-            | "dl"
-            | "blockquote"
-            | "pre"
-            | "table"
-            | "figure"
-            | "li"
-    )
-}
-
-/// Wrapper tags that are dropped at the top level so their children become blocks.
-fn is_container(name: &str) -> bool {
-    matches!(
-        name,
-        "div"
-            | "section"
-            | "article"
-            | "main"
-            | "header"
-            | "footer"
-            | "center"
-            | "hgroup"
-            | "body"
-            | "html"
-    )
-}
-
-fn is_void(name: &str) -> bool {
-    matches!(name, "br" | "img" | "hr" | "wbr" | "col")
-}
+// The tag classes are the block pass's own: the reference differs in how it scans, not in
+// what it calls a block.
+use super::blocks::{is_block, is_container, is_void};
 
 enum Tok<'a> {
     Text(&'a str),
