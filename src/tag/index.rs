@@ -7,17 +7,20 @@
 //! hit inside longer words: with 50 topics × 100 terms the DFA alone (5,000 patterns, several
 //! MB of transitions, so cache misses) took about 24 µs on a 5.4 KB item, 40,000 items/s, and
 //! the issue asks for 100,000. Arabic affixes are few and known, and normalized text is words
-//! separated by single spaces, so this module turns the problem around: for each word, strip
-//! every proclitic chain the word starts with and every suffix it ends with (a handful of
-//! candidates, decided by looking at the first and last letters), and look each remaining
-//! core up in one hash table of all patterns' first words. The cost is per word, the table of
-//! a few thousand keys stays in cache, and a 64 Kbit filter rejects most candidates before
-//! the table is touched.
+//! separated by single spaces, so this module turns the problem around. Each word is first
+//! tested against a one-bit table, once per proclitic chain it starts with
+//! ([`WordIndex::may_hold`]); nearly every word fails. For the few that pass, every proclitic
+//! chain the word starts with and every suffix it ends with is stripped in turn (a handful of
+//! candidates, decided by the first and last letters) and each remaining core is looked up
+//! in one hash table of all patterns' first words. The cost is per word, and both tables of
+//! a few thousand keys stay in cache.
 //!
 //! The hits are exactly the automaton's: every occurrence of a pattern whose surrounding word
 //! parts are a possible prefix and suffix (the union of all affix rules; the caller then
 //! applies each rule), reported in the automaton's order. A property test compares the two
 //! on generated text (`tests::word_index_finds_what_the_automaton_finds`).
+
+use rustc_hash::FxHashMap;
 
 use super::{SHORT_SUFFIXES, STRIPPED_SUFFIXES, SUFFIXES};
 
@@ -42,28 +45,16 @@ pub(super) struct Found {
     pub at: (usize, usize),
 }
 
-#[derive(Clone)]
-struct Entry {
-    hash: u64,
-    key: Box<[u8]>,
-    /// Patterns that start with this word: (pattern id, number of words).
-    patterns: Vec<(u32, u32)>,
-}
-
 /// All patterns, keyed by their first word.
 #[derive(Clone)]
 pub(super) struct WordIndex {
     /// The patterns' words, for checking the words after the first.
     words: Vec<Vec<Box<[u8]>>>,
-    entries: Vec<Entry>,
-    /// Open addressing, linear probing: 0 is empty, otherwise an entry index + 1.
-    slots: Vec<u32>,
-    /// Bit `n` set when some first word is `n` bytes long (63: longer).
-    lengths: u64,
-    /// One bit per hash value's top 16 bits: a first word may have this hash.
-    filter: Vec<u64>,
-    /// The cheap first test of a text word, see [`WordIndex::may_hold`]: one bit per
-    /// proclitic chain + key (its first 8 bytes, or all of it when shorter).
+    /// By first word: the patterns that start with it, as (pattern id, number of words).
+    /// Only words that pass [`WordIndex::may_hold`] are looked up here.
+    first: FxHashMap<Box<[u8]>, Vec<(u32, u32)>>,
+    /// The cheap first test of a text word, see [`WordIndex::may_hold`]: one bit per key
+    /// followed by a suffix (its first 8 bytes, or all of it when shorter).
     starts: Vec<u64>,
     /// log2 of the number of bits of `starts`.
     start_bits: u32,
@@ -75,37 +66,9 @@ impl std::fmt::Debug for WordIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WordIndex")
             .field("patterns", &self.words.len())
-            .field("first_words", &self.entries.len())
+            .field("first_words", &self.first.len())
             .finish()
     }
-}
-
-/// A 64-bit hash of a short byte string: two overlapping reads and one folded multiply
-/// (the shape of wyhash and foldhash). Written here because one hash per candidate serves
-/// both the filter and the table; a `std` `HashMap` would hash every candidate again.
-#[inline]
-fn hash(b: &[u8]) -> u64 {
-    const P0: u64 = 0x9E37_79B9_7F4A_7C15;
-    const P1: u64 = 0xD6E8_FEB8_6659_FD93;
-    let n = b.len();
-    let read8 = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
-    let read4 = |i: usize| u64::from(u32::from_le_bytes(b[i..i + 4].try_into().expect("4")));
-    let (mut x, y) = match n {
-        0 => (0, 0),
-        1..=3 => (
-            u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
-            0,
-        ),
-        4..=7 => (read4(0), read4(n - 4)),
-        _ => (read8(0), read8(n - 8)),
-    };
-    // Longer than 16 bytes (a word of 9 letters or more): fold in the middle too.
-    let mut i = 8;
-    while n > 16 && i < n - 8 {
-        x = fold(x ^ read8(i), P1);
-        i += 8;
-    }
-    fold(x ^ P0, y ^ P1 ^ (n as u64))
 }
 
 /// The first 8 bytes of `b` (fewer when shorter, zero-padded), little-endian.
@@ -163,12 +126,6 @@ fn start_bit(v: u64, len: usize, bits: u32) -> usize {
     (h >> (64 - bits)) as usize
 }
 
-#[inline]
-fn fold(a: u64, b: u64) -> u64 {
-    let m = u128::from(a) * u128::from(b);
-    (m as u64) ^ ((m >> 64) as u64)
-}
-
 impl WordIndex {
     /// Indexes `patterns` (normalized: words separated by single spaces, none empty).
     pub fn new<'a>(patterns: impl IntoIterator<Item = &'a [u8]>) -> WordIndex {
@@ -176,35 +133,12 @@ impl WordIndex {
             .into_iter()
             .map(|p| p.split(|&b| b == b' ').map(Box::from).collect())
             .collect();
-        let mut entries: Vec<Entry> = Vec::new();
-        let mut by_key: std::collections::HashMap<&[u8], usize> = Default::default();
+        let mut first: FxHashMap<Box<[u8]>, Vec<(u32, u32)>> = FxHashMap::default();
         for (id, w) in words.iter().enumerate() {
-            let first: &[u8] = &w[0];
-            let e = *by_key.entry(first).or_insert_with(|| {
-                entries.push(Entry {
-                    hash: hash(first),
-                    key: first.into(),
-                    patterns: Vec::new(),
-                });
-                entries.len() - 1
-            });
-            entries[e]
-                .patterns
+            first
+                .entry(w[0].clone())
+                .or_default()
                 .push((id as u32, u32::try_from(w.len()).expect("few words")));
-        }
-        let size = (entries.len() * 2).next_power_of_two().max(16);
-        let mut slots = vec![0u32; size];
-        let mut filter = vec![0u64; 1024];
-        let mut lengths = 0u64;
-        for (i, e) in entries.iter().enumerate() {
-            let mut s = e.hash as usize & (size - 1);
-            while slots[s] != 0 {
-                s = (s + 1) & (size - 1);
-            }
-            slots[s] = i as u32 + 1;
-            let top = (e.hash >> 48) as usize;
-            filter[top >> 6] |= 1 << (top & 63);
-            lengths |= 1 << e.key.len().min(63);
         }
         // Every suffix any rule accepts, and the final letters a stem may have lost.
         let mut all: Vec<&'static [u8]> = SUFFIXES
@@ -229,15 +163,15 @@ impl WordIndex {
         // what a word's bytes after its proclitic chain start with when it holds the key.
         // 32 bits per bit set: a few percent of false positives, at least 128 Kbit.
         let mut heads: Vec<(u64, usize)> = Vec::new();
-        for e in &entries {
-            let mut joined = e.key.to_vec();
+        for key in first.keys() {
+            let mut joined = key.to_vec();
             for s in
                 std::iter::once(&[][..]).chain(suffixes.iter().flat_map(|(_, g)| g.iter().copied()))
             {
-                if e.key.len() >= 8 && !s.is_empty() {
+                if key.len() >= 8 && !s.is_empty() {
                     break;
                 }
-                joined.truncate(e.key.len());
+                joined.truncate(key.len());
                 joined.extend_from_slice(s);
                 let len = joined.len().min(8);
                 heads.push((first8(&joined) & mask(len), len));
@@ -254,10 +188,7 @@ impl WordIndex {
         }
         WordIndex {
             words,
-            entries,
-            slots,
-            lengths,
-            filter,
+            first,
             starts,
             start_bits,
             suffixes,
@@ -291,33 +222,6 @@ impl WordIndex {
             chains &= chains - 1;
         }
         hit
-    }
-
-    /// The entry whose key is `core`, if any.
-    #[inline]
-    fn get(&self, core: &[u8]) -> Option<&Entry> {
-        if self.lengths & (1 << core.len().min(63)) == 0 {
-            return None;
-        }
-        let h = hash(core);
-        let top = (h >> 48) as usize;
-        if self.filter[top >> 6] & (1 << (top & 63)) == 0 {
-            return None;
-        }
-        let mask = self.slots.len() - 1;
-        let mut s = h as usize & mask;
-        loop {
-            match self.slots[s] {
-                0 => return None,
-                i => {
-                    let e = &self.entries[i as usize - 1];
-                    if e.hash == h && *e.key == *core {
-                        return Some(e);
-                    }
-                }
-            }
-            s = (s + 1) & mask;
-        }
     }
 
     /// Every occurrence of every pattern in `text` (normalized) whose first word is preceded
@@ -371,8 +275,8 @@ impl WordIndex {
         for &p in &prefixes[..np] {
             let rest = &w[p..];
             // Whole rest: a one-word pattern without suffix, or a longer pattern's first word.
-            if let Some(e) = self.get(rest) {
-                for &(id, n) in &e.patterns {
+            if let Some(patterns) = self.first.get(rest) {
+                for &(id, n) in patterns {
                     if n == 1 {
                         out.push(found(id, word, start, end, start + p, end));
                     } else if let Some(f) = self.rest_of_pattern(bytes, id, word, (start, end), p) {
@@ -389,9 +293,9 @@ impl WordIndex {
             for s in group {
                 if rest.len() > s.len() && rest.ends_with(s) {
                     let core = &rest[..rest.len() - s.len()];
-                    if let Some(e) = self.get(core) {
+                    if let Some(patterns) = self.first.get(core) {
                         let at_end = end - s.len();
-                        for &(id, n) in &e.patterns {
+                        for &(id, n) in patterns {
                             if n == 1 {
                                 out.push(found(id, word, start, end, start + p, at_end));
                             }
