@@ -515,7 +515,7 @@ fn split_inside(html: &str) -> (&str, &str, &str) {
 }
 
 /// Normalized lines that are navigation, not content.
-fn is_widget_text(norm: &str) -> bool {
+pub(super) fn is_widget_text(norm: &str) -> bool {
     const WIDGETS: &[&str] = &[
         "اقرا المزيد",
         "اقرا ايضا",

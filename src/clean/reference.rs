@@ -53,9 +53,9 @@ pub struct Block {
     pub has_block: bool,
 }
 
-// The tag classes are the block pass's own: the reference differs in how it scans, not in
-// what it calls a block.
-use super::blocks::{is_block, is_container, is_void};
+// The tag classes and widget lines are the block pass's own: the reference differs in how it
+// scans, not in what it calls a block or a widget.
+use super::blocks::{is_block, is_container, is_void, is_widget_text};
 
 enum Tok<'a> {
     Text(&'a str),
@@ -287,27 +287,6 @@ pub fn blocks(html: &str) -> Vec<Block> {
     }
     flush(&mut loose, &mut out);
     out
-}
-
-/// Normalized lines that are navigation, not content.
-fn is_widget_text(norm: &str) -> bool {
-    const WIDGETS: &[&str] = &[
-        "اقرا المزيد",
-        "اقرا ايضا",
-        "اقرا المزيد من الاخبار",
-        "المزيد",
-        "شارك",
-        "شارك المقال",
-        "شارك الخبر",
-        "تابعونا على",
-        "read more",
-        "continue reading",
-        "share this",
-        "share",
-    ];
-    WIDGETS.contains(&norm)
-        || (norm.starts_with("the post ") && norm.contains(" appeared first on "))
-        || norm.starts_with("اقرا ايضا ")
 }
 
 /// What pass 3 kept.
