@@ -85,12 +85,20 @@ pub(super) fn first8(b: &[u8]) -> u64 {
 }
 
 /// The 8 bytes of `b` from `i` (fewer at the end, zero-padded), little-endian.
-#[inline]
+#[inline(always)]
 fn read8_at(b: &[u8], i: usize) -> u64 {
     match b.get(i..i + 8) {
         Some(v) => u64::from_le_bytes(v.try_into().expect("8 bytes")),
-        None => first8(b.get(i..).unwrap_or_default()),
+        None => read8_tail(b, i),
     }
+}
+
+/// [`read8_at`] near the end of `b`: out of line, so that the word loop's registers do not
+/// have to survive a copy it almost never makes.
+#[cold]
+#[inline(never)]
+fn read8_tail(b: &[u8], i: usize) -> u64 {
+    first8(b.get(i..).unwrap_or_default())
 }
 
 /// The lengths, in letters, of the proclitic chains a word starting with the 8 bytes `v`
@@ -112,6 +120,30 @@ pub(super) fn chain_lengths(v: u64) -> u8 {
     let four = conj & prep(l1) & article(l2, l3);
     1 | u8::from(one) << 1 | u8::from(two) << 2 | u8::from(three) << 3 | u8::from(four) << 4
 }
+
+/// [`mask`] for 0 to 8 bytes, as a table.
+const MASKS: [u64; 9] = {
+    let mut m = [0u64; 9];
+    let mut n = 1;
+    while n <= 8 {
+        m[n] = u64::MAX >> (64 - 8 * n);
+        n += 1;
+    }
+    m
+};
+
+/// For a word of `n` bytes (9 standing for more), the [`chain_lengths`] bits of the chains
+/// that leave at least one byte of it: lengths `k` ≥ 1 with `2k < n`, at most 4.
+const CHAINS_FITTING: [u8; 10] = {
+    let mut m = [0u8; 10];
+    let mut n: usize = 0;
+    while n <= 9 {
+        let letters = if n.div_ceil(2) < 5 { n.div_ceil(2) } else { 5 };
+        m[n] = (1u16 << letters).saturating_sub(2) as u8;
+        n += 1;
+    }
+    m
+};
 
 /// Keeps the first `len` (≤ 8) bytes of a [`first8`] value.
 #[inline]
@@ -204,21 +236,27 @@ impl WordIndex {
     /// time.
     #[inline(always)]
     fn may_hold(&self, bytes: &[u8], start: usize, end: usize) -> bool {
-        let probe = |at: usize| {
-            let len = (end - at).min(8);
-            let bit = start_bit(read8_at(bytes, at) & mask(len), len, self.start_bits);
+        // The word's first 16 bytes: every probe's 8 bytes are in them (chains are at most
+        // four letters), so a probe after a chain is a shift, not a load of its own.
+        let (lo, hi) = (read8_at(bytes, start), read8_at(bytes, start + 8));
+        let len = end - start;
+        let probe = |letters: usize| {
+            let head = match letters {
+                0 => lo,
+                k => lo >> (16 * k) | hi << (64 - 16 * k),
+            };
+            let n = (len - 2 * letters).min(8);
+            let bit = start_bit(head & MASKS[n], n, self.start_bits);
             self.starts[(bit / 64) & (self.starts.len() - 1)] & (1 << (bit % 64)) != 0
         };
         // Chains other than the empty one that leave at least one byte of the word.
-        let mut chains =
-            chain_lengths(read8_at(bytes, start)) & ((1u8 << (end - start).div_ceil(2).min(5)) - 2);
+        let mut chains = chain_lengths(lo) & CHAINS_FITTING[len.min(9)];
         // The word itself and its shortest chain are probed whether or not there is one
         // (probing the word twice is harmless), so most words take no branch here.
-        let shortest = start + 2 * (chains.trailing_zeros() as usize % 8);
-        let mut hit = probe(start) | probe(shortest.min(end - 1));
+        let mut hit = probe(0) | probe(chains.trailing_zeros() as usize % 8);
         chains &= chains.wrapping_sub(1);
         while chains != 0 {
-            hit |= probe(start + 2 * chains.trailing_zeros() as usize);
+            hit |= probe(chains.trailing_zeros() as usize);
             chains &= chains - 1;
         }
         hit
@@ -235,7 +273,15 @@ impl WordIndex {
         }
         let first = out.len();
         let (mut words, mut start) = (0, 0);
-        for (b, block) in bytes.chunks(64).enumerate() {
+        // The text in blocks of 64 bytes, the last one copied and padded with zeros.
+        let full = bytes.len() / 64;
+        let mut tail = [0u8; 64];
+        tail[..bytes.len() % 64].copy_from_slice(&bytes[full * 64..]);
+        for b in 0..=full {
+            let block: &[u8; 64] = match bytes.get(b * 64..b * 64 + 64) {
+                Some(block) => block.try_into().expect("64 bytes"),
+                None => &tail,
+            };
             let mut spaces = space_mask(block);
             while spaces != 0 {
                 let end = b * 64 + spaces.trailing_zeros() as usize;
@@ -351,29 +397,24 @@ impl WordIndex {
     }
 }
 
-/// Bit `i` set when `block[i]` (of at most 64 bytes) is a space.
+/// Bit `i` set when `block[i]` is a space.
 ///
 /// Written here rather than iterating with `memchr_iter`, which costs a call per word (a
 /// quarter of tagging time on the project's machine): the spaces of 64 bytes are gathered
 /// into one bit mask, 8 bytes at a time with a byte-equality test on a `u64` (SWAR), and
 /// [`WordIndex::find`] reads the words off its set bits.
 #[inline(always)]
-fn space_mask(block: &[u8]) -> u64 {
+fn space_mask(block: &[u8; 64]) -> u64 {
     const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
     const SPACES: u64 = 0x2020_2020_2020_2020;
     let mut mask = 0u64;
-    let mut chunks = block.chunks_exact(8);
-    for (i, chunk) in chunks.by_ref().enumerate() {
+    for (i, chunk) in block.chunks_exact(8).enumerate() {
         let t = u64::from_le_bytes(chunk.try_into().expect("8 bytes")) ^ SPACES;
         // The high bit of each byte that was a space: adding 0x7F to the low 7 bits never
         // carries into the next byte.
         let spaces = !((t & LOW7).wrapping_add(LOW7) | t) & !LOW7;
         // Bits 7, 15, … 63 gathered into bits 0…7.
         mask |= ((spaces >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * i);
-    }
-    let done = block.len() - chunks.remainder().len();
-    for (i, &c) in chunks.remainder().iter().enumerate() {
-        mask |= u64::from(c == b' ') << (done + i);
     }
     mask
 }
