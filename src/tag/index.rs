@@ -101,24 +101,84 @@ fn read8_tail(b: &[u8], i: usize) -> u64 {
     first8(b.get(i..).unwrap_or_default())
 }
 
+/// Letter classes for [`chain_lengths`]: none, و/ف (conjunctions), ب/ك (prepositions),
+/// ل (a preposition, and the article's second letter), ا (the article's first).
+const OTHER: u8 = 0;
+const CONJ: u8 = 1;
+const PREP: u8 = 2;
+const LAM_CLASS: u8 = 3;
+const ALEF_CLASS: u8 = 4;
+
+/// A letter's class by its second UTF-8 byte, with 8 set when its first byte is 0xD9
+/// (else 0xD8): the six letters are all in U+0627–U+0648.
+const CLASS_BY_SECOND: [u8; 256] = {
+    let mut t = [OTHER; 256];
+    let letters = [
+        (WAW, CONJ),
+        (FA, CONJ),
+        (BA, PREP),
+        (KAF, PREP),
+        (LAM, LAM_CLASS),
+        (ALEF, ALEF_CLASS),
+    ];
+    let mut i = 0;
+    while i < letters.len() {
+        let ([lead, second], class) = letters[i];
+        t[second as usize] = class | if lead == 0xD9 { 8 } else { 0 };
+        i += 1;
+    }
+    t
+};
+
+/// [`chain_lengths`] by the classes of the first four letters, three bits each.
+const CHAINS_BY_CLASSES: [u8; 4096] = {
+    const fn prep(x: u8) -> bool {
+        x == PREP || x == LAM_CLASS
+    }
+    const fn article(a: u8, b: u8) -> bool {
+        a == ALEF_CLASS && b == LAM_CLASS
+    }
+    const fn lam_lam(a: u8, b: u8) -> bool {
+        a == LAM_CLASS && b == LAM_CLASS
+    }
+    let mut t = [0u8; 4096];
+    let mut i = 0;
+    while i < 4096 {
+        let c = [
+            (i & 7) as u8,
+            (i >> 3 & 7) as u8,
+            (i >> 6 & 7) as u8,
+            (i >> 9 & 7) as u8,
+        ];
+        let conj = c[0] == CONJ;
+        let one = conj || prep(c[0]);
+        let two = (conj && prep(c[1])) || article(c[0], c[1]) || lam_lam(c[0], c[1]);
+        let three = (conj && (article(c[1], c[2]) || lam_lam(c[1], c[2])))
+            || (prep(c[0]) && article(c[1], c[2]));
+        let four = conj && prep(c[1]) && article(c[2], c[3]);
+        t[i] = 1 | (one as u8) << 1 | (two as u8) << 2 | (three as u8) << 3 | (four as u8) << 4;
+        i += 1;
+    }
+    t
+};
+
 /// The lengths, in letters, of the proclitic chains a word starting with the 8 bytes `v`
 /// (little-endian) may begin with, as bits: bit 0 (no chain) is always set, bit `k` when
-/// its first `k` letters are a chain `super::proclitic_chain` accepts. Computed with `&`
-/// and `|` on all four letters at once, no branches (see [`WordIndex::may_hold`]).
-#[inline]
+/// its first `k` letters are a chain `super::proclitic_chain` accepts.
+///
+/// No branches (see [`WordIndex::may_hold`]): each of the four letters gets its class from
+/// a table by its second byte, checked against its first, and the chains come from a table
+/// by the four classes. Comparing each letter with each chain letter instead took about
+/// sixty instructions and spilled to the stack.
+#[inline(always)]
 pub(super) fn chain_lengths(v: u64) -> u8 {
-    let letter = |k: u32| (v >> (16 * k)) as u16;
-    let is = |x: u16, l: [u8; 2]| x == u16::from_le_bytes(l);
-    let (l0, l1, l2, l3) = (letter(0), letter(1), letter(2), letter(3));
-    let conj = is(l0, WAW) | is(l0, FA);
-    let prep = |x: u16| is(x, BA) | is(x, KAF) | is(x, LAM);
-    let article = |a: u16, b: u16| is(a, ALEF) & is(b, LAM);
-    let lam_lam = |a: u16, b: u16| is(a, LAM) & is(b, LAM);
-    let one = conj | prep(l0);
-    let two = (conj & prep(l1)) | article(l0, l1) | lam_lam(l0, l1);
-    let three = (conj & (article(l1, l2) | lam_lam(l1, l2))) | (prep(l0) & article(l1, l2));
-    let four = conj & prep(l1) & article(l2, l3);
-    1 | u8::from(one) << 1 | u8::from(two) << 2 | u8::from(three) << 3 | u8::from(four) << 4
+    let class = |k: u32| {
+        let letter = v >> (16 * k);
+        let c = CLASS_BY_SECOND[(letter >> 8 & 0xFF) as usize];
+        let lead_ok = letter & 0xFF == 0xD8 | u64::from(c >> 3);
+        usize::from(c & 7) * usize::from(lead_ok)
+    };
+    CHAINS_BY_CLASSES[class(0) | class(1) << 3 | class(2) << 6 | class(3) << 9]
 }
 
 /// [`mask`] for 0 to 8 bytes, as a table.
