@@ -56,8 +56,8 @@ pub(super) struct WordIndex {
     /// The cheap first test of a text word, see [`WordIndex::may_hold`]: one bit per key
     /// followed by a suffix (its first 8 bytes, or all of it when shorter).
     starts: Vec<u64>,
-    /// log2 of the number of bits of `starts`.
-    start_bits: u32,
+    /// 64 - log2 of the number of bits of `starts`.
+    start_shift: u32,
     /// The suffixes any affix rule accepts, by the UTF-8 of their last letter.
     suffixes: Vec<([u8; 2], Vec<&'static [u8]>)>,
 }
@@ -84,17 +84,22 @@ pub(super) fn first8(b: &[u8]) -> u64 {
     }
 }
 
-/// The 8 bytes of `b` from `i` (fewer at the end, zero-padded), little-endian.
+/// The 16 bytes of `b` from `i` (fewer at the end, zero-padded) as two little-endian
+/// halves: one bounds check for both.
 #[inline(always)]
-fn read8_at(b: &[u8], i: usize) -> u64 {
-    match b.get(i..i + 8) {
-        Some(v) => u64::from_le_bytes(v.try_into().expect("8 bytes")),
-        None => read8_tail(b, i),
+fn read16_at(b: &[u8], i: usize) -> (u64, u64) {
+    match b.get(i..i + 16) {
+        Some(v) => (
+            u64::from_le_bytes(v[..8].try_into().expect("8 bytes")),
+            u64::from_le_bytes(v[8..].try_into().expect("8 bytes")),
+        ),
+        None => (read8_tail(b, i), read8_tail(b, i + 8)),
     }
 }
 
-/// [`read8_at`] near the end of `b`: out of line, so that the word loop's registers do not
-/// have to survive a copy it almost never makes.
+/// The 8 bytes of `b` from `i` near its end, zero-padded: out of line, so that the word
+/// loop's registers do not have to survive a copy it almost never makes (inlined, that
+/// copy's spills cost a tenth of tagging time).
 #[cold]
 #[inline(never)]
 fn read8_tail(b: &[u8], i: usize) -> u64 {
@@ -210,11 +215,12 @@ fn mask(len: usize) -> u64 {
     u64::MAX.checked_shr(64 - 8 * len as u32).unwrap_or(0)
 }
 
-#[inline]
-fn start_bit(v: u64, len: usize, bits: u32) -> usize {
+/// The bit of head `v` (`len` bytes) in a table of `2^(64 - shift)` bits.
+#[inline(always)]
+fn start_bit(v: u64, len: usize, shift: u32) -> usize {
     let h =
         (v ^ (len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_mul(0xD6E8_FEB8_6659_FD93);
-    (h >> (64 - bits)) as usize
+    (h >> shift) as usize
 }
 
 impl WordIndex {
@@ -274,14 +280,14 @@ impl WordIndex {
             .trailing_zeros();
         let mut starts = vec![0u64; 1 << (start_bits - 6)];
         for (v, len) in heads {
-            let bit = start_bit(v, len, start_bits);
+            let bit = start_bit(v, len, 64 - start_bits);
             starts[bit / 64] |= 1 << (bit % 64);
         }
         WordIndex {
             words,
             first,
             starts,
-            start_bits,
+            start_shift: 64 - start_bits,
             suffixes,
         }
     }
@@ -297,7 +303,7 @@ impl WordIndex {
     fn may_hold(&self, bytes: &[u8], start: usize, end: usize) -> bool {
         // The word's first 16 bytes: every probe's 8 bytes are in them (chains are at most
         // four letters), so a probe after a chain is a shift, not a load of its own.
-        let (lo, hi) = (read8_at(bytes, start), read8_at(bytes, start + 8));
+        let (lo, hi) = read16_at(bytes, start);
         let len = end - start;
         let probe = |letters: usize| {
             let head = match letters {
@@ -305,7 +311,7 @@ impl WordIndex {
                 k => lo >> (16 * k) | hi << (64 - 16 * k),
             };
             let n = (len - 2 * letters).min(8);
-            let bit = start_bit(head & MASKS[n], n, self.start_bits);
+            let bit = start_bit(head & MASKS[n], n, self.start_shift);
             self.starts[(bit / 64) & (self.starts.len() - 1)] & (1 << (bit % 64)) != 0
         };
         // Chains other than the empty one that leave at least one byte of the word.
