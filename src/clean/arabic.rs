@@ -107,17 +107,26 @@ pub fn normalize_words_append(text: &str, out: &mut String) {
     }
     while i < bytes.len() {
         // Copy the longest run of characters that stay as they are in one go: Arabic
-        // letters of the fast table and lower-case ASCII letters and digits. The run
-        // starts and ends on char boundaries, so it is pushed as a `&str` (no validation).
+        // letters of the fast table and lower-case ASCII letters and digits, and single
+        // spaces between them (after a word and before a kept character, a space is
+        // written as it is: the break it makes comes out as one space). The run starts and
+        // ends on char boundaries, so it is pushed as a `&str` (no validation). Taking the
+        // spaces in makes runs a few words long instead of one: a third fewer branches
+        // and copies per word.
         let run = i;
         loop {
             match bytes.get(i) {
                 Some(b'a'..=b'z' | b'0'..=b'9') => i += 1,
-                Some(&b @ (0xD8 | 0xD9))
-                    if BLOCK_0600[usize::from(b & 1) << 6 | usize::from(bytes[i + 1] & 0x3F)]
-                        == KEEP =>
+                Some(&b @ (0xD8 | 0xD9)) if keeps(b, bytes[i + 1]) => i += 2,
+                Some(b' ')
+                    if i > run
+                        && match bytes.get(i + 1) {
+                            Some(b'a'..=b'z' | b'0'..=b'9') => true,
+                            Some(&b @ (0xD8 | 0xD9)) => keeps(b, bytes[i + 2]),
+                            _ => false,
+                        } =>
                 {
-                    i += 2
+                    i += 1
                 }
                 _ => break,
             }
@@ -159,6 +168,12 @@ pub fn normalize_words_append(text: &str, out: &mut String) {
         slow_fold(c, out, start, &mut tmp, &mut pending_space);
         i += c.len_utf8();
     }
+}
+
+/// True when the two-byte character `lead` (D8 or D9), `cont` folds to itself.
+#[inline(always)]
+fn keeps(lead: u8, cont: u8) -> bool {
+    BLOCK_0600[usize::from(lead & 1) << 6 | usize::from(cont & 0x3F)] == KEEP
 }
 
 /// The char starting at byte `i` of `text` (a char boundary).
