@@ -598,7 +598,10 @@ pub fn split(html: &str, title: &str) -> Pass {
     // shares its form.
     let mut norm_buf = String::with_capacity(all_text.len());
     let mut norms: Vec<Range<usize>> = Vec::with_capacity(pieces.len());
-    let mut by_text: FxHashMap<&str, usize> = FxHashMap::default();
+    // Sized for every block up front: growing them rehashed a few times per item (2.6% of
+    // the block pass in perf).
+    let mut by_text: FxHashMap<&str, usize> =
+        FxHashMap::with_capacity_and_hasher(pieces.len(), Default::default());
     for (k, p) in pieces.iter().enumerate() {
         let text = &all_text[p.text.clone()];
         if let Some(&j) = by_text.get(text) {
@@ -612,7 +615,8 @@ pub fn split(html: &str, title: &str) -> Pass {
     }
 
     let title_norm = normalize_words(title);
-    let mut seen: FxHashSet<&str> = FxHashSet::default();
+    let mut seen: FxHashSet<&str> =
+        FxHashSet::with_capacity_and_hasher(pieces.len(), Default::default());
     let mut kept: Vec<usize> = Vec::with_capacity(pieces.len());
     for (k, p) in pieces.iter().enumerate() {
         let norm = &norm_buf[norms[k].clone()];
