@@ -41,7 +41,7 @@ fn bench(c: &mut Criterion) {
     let title = raw.lines().next().unwrap();
     let safe = text::tidy(&html::pre_pass_and_sanitize(&raw, None));
     let body = blocks::split(&safe, title).body;
-    let parts: [(&str, &dyn Fn() -> usize); 8] = [
+    let parts: [(&str, &dyn Fn() -> usize); 10] = [
         ("part_lol_html_pre_pass_whole_input_unused", &|| {
             html::rewrite_with_lol_html(std::hint::black_box(&raw), None).len()
         }),
@@ -65,6 +65,16 @@ fn bench(c: &mut Criterion) {
         }),
         ("part_normalize_body_text_unused", &|| {
             arabic::normalize_words(std::hint::black_box(&body.text)).len()
+        }),
+        ("part_direction", &|| {
+            arabic::direction_of(std::hint::black_box(&[title, &body.text])).len()
+        }),
+        ("part_summary", &|| {
+            text::summarize(
+                std::hint::black_box(&body.text),
+                marsad::clean::SUMMARY_CHARS,
+            )
+            .len()
         }),
         ("part_simhash_of_normalized_body", &|| {
             fingerprint::simhash_normalized(std::hint::black_box(&body.norm_text)) as usize

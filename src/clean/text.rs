@@ -20,31 +20,67 @@ pub fn tidy_owned(s: String) -> String {
 
 /// `s.chars().all(stable_char)`, decided on bytes. The characters of [`stable_char`] are
 /// ASCII or have the lead bytes C2, D8, D9 or E2, so in valid UTF-8 the question is whether
-/// every pair of adjacent bytes is one that such text can hold ([`STABLE_PAIRS`]). One table
-/// lookup per byte and no branch that depends on the text: this runs over every cleaned body,
-/// and a `match` on lead bytes mispredicted on nearly every switch between a space and an
-/// Arabic letter.
+/// every pair of adjacent bytes is one that such text can hold ([`pair_ok`]).
+///
+/// The pairs are tested with comparisons only (no table lookup, no branch on the text), over
+/// two shifted views of the bytes, so the compiler turns the loop into SIMD compares (SSE2 on
+/// any x86-64): about twice as fast on the seed as the per-byte lookup in a 64 Kibit pair
+/// table it replaced (kept as the test's reference). This runs over every cleaned body.
 fn all_stable(s: &str) -> bool {
-    let mut prev = b' ';
-    for chunk in s.as_bytes().chunks(64) {
-        let mut ok = 1u64;
-        for &c in chunk {
-            let k = usize::from(prev) << 8 | usize::from(c);
-            ok &= STABLE_PAIRS[k >> 6] >> (k & 63);
-            prev = c;
-        }
-        if ok & 1 == 0 {
+    let b = s.as_bytes();
+    let Some(&first) = b.first() else {
+        return true;
+    };
+    if !pair_ok(b' ', first) {
+        return false;
+    }
+    // Blocks of 256 pairs: an unstable text stops early, a stable one is read once.
+    let mut at = 1;
+    while at < b.len() {
+        let end = (at + 256).min(b.len());
+        let bad = b[at - 1..end - 1]
+            .iter()
+            .zip(&b[at..end])
+            .fold(false, |bad, (&p, &c)| bad | !pair_ok(p, c));
+        if bad {
             return false;
         }
+        at = end;
     }
     true
 }
 
-/// Bit `prev << 8 | cur` is set when byte `cur` may follow byte `prev` in text made only of
-/// [`stable_char`]s: an allowed ASCII byte or lead byte after anything, and a continuation
-/// byte only where it completes a stable character (after C2, D8, D9, E2, or after E2 80).
-/// Exact for valid UTF-8: a continuation byte after 80 can only be the third byte of a
-/// three-byte character, and E2 is the only three-byte lead allowed.
+/// True when byte `c` may follow byte `p` in text made only of [`stable_char`]s: an allowed
+/// ASCII byte or lead byte after anything, and a continuation byte only where it completes a
+/// stable character (after C2, D8, D9, E2, or after E2 80). Exact for valid UTF-8: a
+/// continuation byte after 80 can only be the third byte of a three-byte character, and E2
+/// is the only three-byte lead allowed. Written with `&` and `|` rather than `&&`/`||` so
+/// that it compiles to straight-line code that vectorizes.
+#[inline(always)]
+fn pair_ok(p: u8, c: u8) -> bool {
+    let within = |x: u8, lo: u8, hi: u8| x.wrapping_sub(lo) <= hi - lo;
+    let plain = (c == 0x09)
+        | (c == 0x0A)
+        | within(c, 0x20, 0x7E)
+        | (c == 0xC2)
+        | (c == 0xD8)
+        | (c == 0xD9)
+        | (c == 0xE2);
+    // U+00A0 « »
+    let after_c2 = (p == 0xC2) & ((c == 0xA0) | (c == 0xAB) | (c == 0xBB));
+    // ، ؛ ؟ ء–غ
+    let after_d8 = (p == 0xD8) & ((c == 0x8C) | (c == 0x9B) | (c == 0x9F) | within(c, 0xA1, 0xBA));
+    // ـ–ي ٠–٩
+    let after_d9 = (p == 0xD9) & (within(c, 0x80, 0x8A) | within(c, 0xA0, 0xA9));
+    // U+2000–U+203F, then – — ‘ ’ ‚ ‛ “ ” …
+    let after_e2 = (p == 0xE2) & (c == 0x80);
+    let after_80 = (p == 0x80) & (within(c, 0x93, 0x94) | within(c, 0x98, 0x9D) | (c == 0xA6));
+    plain | after_c2 | after_d8 | after_d9 | after_e2 | after_80
+}
+
+/// The pair table [`pair_ok`] replaced, kept as its reference: bit `prev << 8 | cur` set
+/// when byte `cur` may follow byte `prev` in text made only of [`stable_char`]s.
+#[cfg(test)]
 static STABLE_PAIRS: [u64; 1024] = {
     // U+0600 + k stable, k < 128: ، ؛ ؟ ء–غ ـ–ي ٠–٩
     const fn arabic(k: usize) -> bool {
@@ -194,22 +230,49 @@ pub fn whitespace_runs(s: &str) -> impl Iterator<Item = (bool, &str)> {
         }
         let start = i;
         let space = space_len(i) > 0;
-        while i < b.len() {
-            let n = space_len(i);
-            if (n > 0) != space {
-                break;
+        if space {
+            while i < b.len() && space_len(i) > 0 {
+                i += space_len(i);
             }
-            i += if space { n } else { char_len(i) };
+        } else {
+            // Other characters: jump to the next byte that can start whitespace. Those
+            // bytes are ASCII or lead bytes, so every hit is a char boundary, and a miss
+            // (`«` after C2) goes on from the byte after it. Testing each character here,
+            // with its length, made summaries cost about as much as the whole block pass.
+            i += char_len(i);
+            while let Some(n) = b[i..].iter().position(|&c| MAY_START_SPACE[usize::from(c)]) {
+                i += n;
+                if space_len(i) > 0 {
+                    return Some((false, &s[start..i]));
+                }
+                i += 1;
+            }
+            i = b.len();
         }
         Some((space, &s[start..i]))
     })
 }
 
+/// Bytes that can start a whitespace character (see [`whitespace_runs`]).
+static MAY_START_SPACE: [bool; 256] = {
+    let mut t = [false; 256];
+    let bytes = [
+        b' ', b'\t', b'\n', b'\r', 0x0B, 0x0C, 0xC2, 0xE1, 0xE2, 0xE3,
+    ];
+    let mut k = 0;
+    while k < bytes.len() {
+        t[bytes[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
 /// The first `max` characters of `text`, cut at a word boundary, with "…" when cut.
 pub fn summarize(text: &str, max: usize) -> String {
     // Collapse only as much of the text as the summary can use: a long article's whole
     // text was collapsed (and counted) for 300 characters.
-    let mut flat = String::new();
+    // Room for `max` characters of Arabic (two bytes each), or the whole text if shorter.
+    let mut flat = String::with_capacity(text.len().min(2 * max + 64));
     let mut chars = 0;
     for (space, run) in whitespace_runs(text) {
         if space {
@@ -228,10 +291,18 @@ pub fn summarize(text: &str, max: usize) -> String {
     if chars <= max {
         return flat;
     }
-    let cut: String = flat.chars().take(max).collect();
+    // The first `max` characters. `flat` holds `chars` of them, and the ones past `max` are
+    // in the last run pushed, so the cut is found from the end (a few characters) rather
+    // than by counting `max` characters from the start.
+    let cut_at = flat
+        .char_indices()
+        .rev()
+        .nth(chars - max - 1)
+        .map_or(0, |(i, _)| i);
+    let cut = &flat[..cut_at];
     let at_word = match cut.rfind(' ') {
         Some(i) if i > cut.len() / 2 => &cut[..i],
-        _ => &cut[..],
+        _ => cut,
     };
     let trimmed =
         at_word.trim_end_matches(|c: char| c.is_ascii_punctuation() || c == '،' || c == ' ');
@@ -241,6 +312,31 @@ pub fn summarize(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pair_predicate_agrees_with_the_pair_table_on_every_pair() {
+        for p in 0..=255u8 {
+            for c in 0..=255u8 {
+                let k = usize::from(p) << 8 | usize::from(c);
+                let want = STABLE_PAIRS[k >> 6] >> (k & 63) & 1 == 1;
+                assert_eq!(pair_ok(p, c), want, "{p:02X} {c:02X}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_stable_check_sees_an_unstable_char_at_any_place_of_a_long_text() {
+        let words = ["ليبيا ", "a«b» ", "طرابلس، ", "“x”… ", "\u{a0}\n"];
+        let text: String = (0..120).map(|i| words[i % words.len()]).collect();
+        assert!(all_stable(&text));
+        let starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        for &at in &starts {
+            for odd in ["\u{064B}", "\r", "\u{200F}", "é"] {
+                let s = format!("{}{odd}{}", &text[..at], &text[at..]);
+                assert!(!all_stable(&s), "{odd:?} at {at}");
+            }
+        }
+    }
 
     #[test]
     fn the_byte_level_stable_check_agrees_with_stable_char() {
@@ -280,6 +376,23 @@ mod tests {
             }
             let want: Vec<&str> = s.split_whitespace().collect();
             assert_eq!(collapse_whitespace(s), want.join(" "), "{s:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn whitespace_runs_split_any_text_at_char_is_whitespace(
+            s in "[\u{0000}-\u{00FF}\u{0600}-\u{0660}\u{1680}\u{2000}-\u{2060}\u{3000}\u{E000}\u{E100}-\u{E110}«» a]{0,80}"
+        ) {
+            let runs: Vec<(bool, &str)> = whitespace_runs(&s).collect();
+            proptest::prop_assert_eq!(runs.iter().map(|r| r.1).collect::<String>(), s.clone());
+            for (space, run) in &runs {
+                proptest::prop_assert!(!run.is_empty());
+                proptest::prop_assert!(run.chars().all(|c| c.is_whitespace() == *space));
+            }
+            for w in runs.windows(2) {
+                proptest::prop_assert_ne!(w[0].0, w[1].0);
+            }
         }
     }
 
