@@ -185,7 +185,8 @@ pub(super) fn chain_lengths(v: u64) -> u8 {
     CHAINS_BY_CLASSES[class(0) | class(1) << 3 | class(2) << 6 | class(3) << 9]
 }
 
-/// [`mask`] for 0 to 8 bytes, as a table.
+/// `MASKS[n]` keeps the first `n` (≤ 8) bytes of a [`first8`] value: a table, one load
+/// instead of a shift that needs a check for 0.
 const MASKS: [u64; 9] = {
     let mut m = [0u64; 9];
     let mut n = 1;
@@ -208,12 +209,6 @@ const CHAINS_FITTING: [u8; 10] = {
     }
     m
 };
-
-/// Keeps the first `len` (≤ 8) bytes of a [`first8`] value.
-#[inline]
-fn mask(len: usize) -> u64 {
-    u64::MAX.checked_shr(64 - 8 * len as u32).unwrap_or(0)
-}
 
 /// The bit of head `v` (`len` bytes) in a table of `2^(64 - shift)` bits.
 #[inline(always)]
@@ -271,7 +266,7 @@ impl WordIndex {
                 joined.truncate(key.len());
                 joined.extend_from_slice(s);
                 let len = joined.len().min(8);
-                heads.push((first8(&joined) & mask(len), len));
+                heads.push((first8(&joined) & MASKS[len], len));
             }
         }
         let start_bits = (heads.len() * 32)
