@@ -70,7 +70,7 @@ fn bench(c: &mut Criterion) {
             arabic::direction_of(std::hint::black_box(&[title, &body.text])).len()
         }),
         ("part_summary", &|| {
-            text::summarize(
+            text::summarize_paragraphs(
                 std::hint::black_box(&body.text),
                 marsad::clean::SUMMARY_CHARS,
             )

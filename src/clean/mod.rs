@@ -98,7 +98,7 @@ pub fn clean_entry(entry: &ParsedEntry, ctx: &Context) -> CleanEntry {
         guid,
         url: link.map(|u| u.to_string()),
         canonical_url,
-        summary: text::summarize(&body.text, SUMMARY_CHARS),
+        summary: text::summarize_paragraphs(&body.text, SUMMARY_CHARS),
         title,
         author,
         published: entry.published,

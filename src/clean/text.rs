@@ -204,17 +204,7 @@ pub fn collapse_whitespace(s: &str) -> String {
 /// non-ASCII space (C2: U+0085, U+00A0; E1–E3: U+1680, U+2000–U+205F, U+3000) decode a char.
 pub fn whitespace_runs(s: &str) -> impl Iterator<Item = (bool, &str)> {
     let b = s.as_bytes();
-    let space_len = move |i: usize| -> usize {
-        match b[i] {
-            b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C => 1,
-            0xC2 if matches!(b[i + 1], 0x85 | 0xA0) => 2,
-            0xE1..=0xE3 => {
-                let c = s[i..].chars().next().expect("char boundary");
-                if c.is_whitespace() { 3 } else { 0 }
-            }
-            _ => 0,
-        }
-    };
+    let space_len = move |i: usize| space_len(s, i);
     let char_len = move |i: usize| -> usize {
         match b[i] {
             0x00..=0x7F => 1,
@@ -253,6 +243,22 @@ pub fn whitespace_runs(s: &str) -> impl Iterator<Item = (bool, &str)> {
     })
 }
 
+/// The length of the whitespace character at byte `i` of `s` (a char boundary), or 0 when
+/// it is not whitespace (`char::is_whitespace`).
+#[inline]
+fn space_len(s: &str, i: usize) -> usize {
+    let b = s.as_bytes();
+    match b[i] {
+        b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C => 1,
+        0xC2 if matches!(b[i + 1], 0x85 | 0xA0) => 2,
+        0xE1..=0xE3 => {
+            let c = s[i..].chars().next().expect("char boundary");
+            if c.is_whitespace() { 3 } else { 0 }
+        }
+        _ => 0,
+    }
+}
+
 /// Bytes that can start a whitespace character (see [`whitespace_runs`]).
 static MAY_START_SPACE: [bool; 256] = {
     let mut t = [false; 256];
@@ -274,19 +280,30 @@ pub fn summarize(text: &str, max: usize) -> String {
     // Room for `max` characters of Arabic (two bytes each), or the whole text if shorter.
     let mut flat = String::with_capacity(text.len().min(2 * max + 64));
     let mut chars = 0;
-    for (space, run) in whitespace_runs(text) {
-        if space {
-            continue;
+    // The words one after the other, counted as they are found. A byte loop over a table
+    // rather than `whitespace_runs`, whose iterator with its closures cost ten times as
+    // much per byte: summarizing was 4% of cleaning an item.
+    let b = text.as_bytes();
+    let mut i = 0;
+    while chars <= max {
+        while i < b.len() && space_len(text, i) > 0 {
+            i += space_len(text, i);
+        }
+        if i == b.len() {
+            break;
+        }
+        let start = i;
+        let mut word_chars = 0;
+        while i < b.len() && !(MAY_START_SPACE[usize::from(b[i])] && space_len(text, i) > 0) {
+            word_chars += usize::from(b[i] & 0xC0 != 0x80);
+            i += 1;
         }
         if !flat.is_empty() {
             flat.push(' ');
             chars += 1;
         }
-        flat.push_str(run);
-        chars += run.chars().count();
-        if chars > max {
-            break;
-        }
+        flat.push_str(&text[start..i]);
+        chars += word_chars;
     }
     if chars <= max {
         return flat;
@@ -299,7 +316,75 @@ pub fn summarize(text: &str, max: usize) -> String {
         .rev()
         .nth(chars - max - 1)
         .map_or(0, |(i, _)| i);
-    let cut = &flat[..cut_at];
+    cut_summary(&flat[..cut_at])
+}
+
+/// [`summarize`] of text made of paragraphs whose whitespace is already collapsed (single
+/// spaces between words, none at either end), separated by blank lines: the cleaned body
+/// text. Collapsing such text only turns each blank line into a space, so the summary's
+/// characters are found by counting, with no word-by-word walk (which cost 2 µs of every
+/// item for 300 characters).
+pub fn summarize_paragraphs(text: &str, max: usize) -> String {
+    let mut flat = String::with_capacity(text.len().min(2 * max + 64));
+    // Characters in `flat`, up to `max + 1`: enough to know whether it is cut.
+    let mut chars = 0;
+    let mut rest = text;
+    while chars <= max {
+        // The next paragraph (`str::split` with a two-byte pattern walked it byte by byte,
+        // at three times the cost of everything else here).
+        let (para, next) = match memchr::memchr(b'\n', rest.as_bytes()) {
+            Some(n) => (&rest[..n], Some(rest[n..].trim_start_matches('\n'))),
+            None => (rest, None),
+        };
+        let (end, n) = char_prefix(para, max + 1 - chars);
+        flat.push_str(&para[..end]);
+        chars += n;
+        match next {
+            Some(next) if chars <= max => {
+                flat.push(' ');
+                chars += 1;
+                rest = next;
+            }
+            _ => break,
+        }
+    }
+    if chars <= max {
+        return flat;
+    }
+    let cut_at = flat.char_indices().nth(max).map_or(flat.len(), |(i, _)| i);
+    cut_summary(&flat[..cut_at])
+}
+
+/// The byte length and character count of the first `n` characters of `s` (all of `s`
+/// when shorter). Counted 64 bytes at a time as bytes that are not UTF-8 continuation
+/// bytes (a loop the compiler vectorizes), then byte by byte in the last block.
+fn char_prefix(s: &str, n: usize) -> (usize, usize) {
+    let b = s.as_bytes();
+    let mut at = 0;
+    let mut count = 0;
+    while at + 64 <= b.len() {
+        let in_block = b[at..at + 64].iter().filter(|&&c| c & 0xC0 != 0x80).count();
+        if count + in_block > n {
+            break;
+        }
+        count += in_block;
+        at += 64;
+    }
+    while at < b.len() {
+        if b[at] & 0xC0 != 0x80 {
+            if count == n {
+                return (at, count);
+            }
+            count += 1;
+        }
+        at += 1;
+    }
+    (b.len(), count)
+}
+
+/// A summary's end: the cut text back to its last word boundary (when that keeps more than
+/// half of it), without trailing punctuation, and "…".
+fn cut_summary(cut: &str) -> String {
     let at_word = match cut.rfind(' ') {
         Some(i) if i > cut.len() / 2 => &cut[..i],
         _ => cut,
@@ -433,6 +518,46 @@ mod tests {
                     "{text:?} {max}"
                 );
             }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn summaries_agree_with_collapsing_everything(
+            text in "[ب-ي a-c.،\\n\\t\u{a0}\u{85}\u{2003}\u{3000}\u{1680}\u{2028}\u{e1}\u{2019}]{0,90}",
+            max in 0usize..60,
+        ) {
+            let flat = collapse_whitespace(&text);
+            let want = if flat.chars().count() <= max {
+                flat
+            } else {
+                let cut: String = flat.chars().take(max).collect();
+                let at_word = match cut.rfind(' ') {
+                    Some(i) if i > cut.len() / 2 => &cut[..i],
+                    _ => &cut[..],
+                };
+                let trimmed = at_word
+                    .trim_end_matches(|c: char| c.is_ascii_punctuation() || c == '،' || c == ' ');
+                format!("{trimmed}…")
+            };
+            proptest::prop_assert_eq!(summarize(&text, max), want);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn paragraph_summaries_agree_with_summaries(
+            paras in proptest::collection::vec("[ب-ي a-c.،«\u{2019}]{1,70}", 0..6),
+            max in 0usize..150,
+        ) {
+            // Paragraphs as the block pass writes them: collapsed, non-empty.
+            let paras: Vec<String> = paras
+                .iter()
+                .map(|p| collapse_whitespace(p))
+                .filter(|p| !p.is_empty())
+                .collect();
+            let text = paras.join("\n\n");
+            proptest::prop_assert_eq!(summarize_paragraphs(&text, max), summarize(&text, max));
         }
     }
 
