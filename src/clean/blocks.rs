@@ -13,7 +13,9 @@
 
 use std::ops::Range;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use std::hash::BuildHasher;
+
+use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
 use super::arabic::{normalize_words, normalize_words_append, starts_with_mark};
 
@@ -193,6 +195,8 @@ struct Piece {
     has_block: bool,
     /// See [`Pass::stable`].
     simple: bool,
+    /// The first piece with the same text (its own index when none before has it).
+    same_as: usize,
 }
 
 /// The block being built.
@@ -294,6 +298,9 @@ struct Splitter {
     cur: Cur,
     /// HTML of the block being built.
     scratch: String,
+    /// The first piece holding each text, by the text's hash (a later text with the same
+    /// hash but other bytes is simply not found: it gets no shortcut).
+    first_by_hash: FxHashMap<u64, usize>,
 }
 
 impl Splitter {
@@ -307,7 +314,29 @@ impl Splitter {
                 ..Cur::default()
             },
             scratch: String::new(),
+            first_by_hash: FxHashMap::default(),
         }
+    }
+
+    /// True when `line`, made a block by itself, would have the text of an earlier block.
+    ///
+    /// A block's text has whitespace collapsed (single spaces between other characters,
+    /// none at the ends) and references decoded. So a line equal to an earlier block's text
+    /// and holding no `&` is text that [`Splitter::push_text`] copies as it is, and its
+    /// block's text would be the line: one hash, one comparison and one byte search,
+    /// instead of reading the line for whitespace and references first.
+    fn repeats_a_piece(&self, line: &str) -> bool {
+        !line.is_empty()
+            && self
+                .earlier_piece(line, FxBuildHasher.hash_one(line))
+                .is_some()
+            && memchr::memchr(b'&', line.as_bytes()).is_none()
+    }
+
+    /// The first finished piece whose text is `text`.
+    fn earlier_piece(&self, text: &str, hash: u64) -> Option<usize> {
+        let &k = self.first_by_hash.get(&hash)?;
+        (self.text[self.pieces[k].text.clone()] == *text).then_some(k)
     }
 
     /// Appends a text token: to the HTML as it is (in `<pre>`) or with whitespace runs and
@@ -459,6 +488,11 @@ impl Splitter {
             self.html.push_str(close);
         }
         self.scratch.clear();
+        let k = self.pieces.len();
+        let text = &self.text[cur.text_start..];
+        let hash = FxBuildHasher.hash_one(text);
+        let same_as = self.earlier_piece(text, hash).unwrap_or(k);
+        self.first_by_hash.entry(hash).or_insert(k);
         self.pieces.push(Piece {
             html: start..self.html.len(),
             text: cur.text_start..self.text.len(),
@@ -466,6 +500,7 @@ impl Splitter {
             media: cur.media,
             has_block: cur.has_block,
             simple: cur.simple && !(loose && cur.has_block),
+            same_as,
         });
         self.cur.text_start = self.text.len();
     }
@@ -485,8 +520,18 @@ impl Splitter {
                         if let Some(first) = lines.next() {
                             self.push_text(first, false);
                         }
-                        for line in lines {
+                        let mut lines = lines.peekable();
+                        while let Some(line) = lines.next() {
                             self.finish(true);
+                            // A line between two others is a block by itself, which
+                            // `split` drops when it repeats an earlier block's text (as a
+                            // repeat, a copy of the title or a widget line, or as empty).
+                            // The plain-text copy of a body after its HTML is such lines:
+                            // they skip the copying into both buffers, the block's HTML
+                            // and the later lookups.
+                            if lines.peek().is_some() && self.repeats_a_piece(line) {
+                                continue;
+                            }
                             self.push_text(line, false);
                         }
                     }
@@ -598,23 +643,19 @@ pub fn split(html: &str, title: &str) -> Pass {
     // shares its form.
     let mut norm_buf = String::with_capacity(all_text.len());
     let mut norms: Vec<Range<usize>> = Vec::with_capacity(pieces.len());
-    // Sized for every block up front: growing them rehashed a few times per item (2.6% of
-    // the block pass in perf).
-    let mut by_text: FxHashMap<&str, usize> =
-        FxHashMap::with_capacity_and_hasher(pieces.len(), Default::default());
-    for (k, p) in pieces.iter().enumerate() {
-        let text = &all_text[p.text.clone()];
-        if let Some(&j) = by_text.get(text) {
-            norms.push(norms[j].clone());
+    for p in &pieces {
+        if p.same_as < norms.len() {
+            norms.push(norms[p.same_as].clone());
             continue;
         }
-        by_text.insert(text, k);
+        let text = &all_text[p.text.clone()];
         let start = norm_buf.len();
         normalize_words_append(text, &mut norm_buf);
         norms.push(start..norm_buf.len());
     }
 
     let title_norm = normalize_words(title);
+    // Sized for every block up front: growing it rehashed a few times per item.
     let mut seen: FxHashSet<&str> =
         FxHashSet::with_capacity_and_hasher(pieces.len(), Default::default());
     let mut kept: Vec<usize> = Vec::with_capacity(pieces.len());
@@ -715,6 +756,56 @@ mod tests {
             break;
         }
         i
+    }
+
+    /// The text [`Splitter::push_text`] makes of one line.
+    fn text_of_line(line: &str) -> String {
+        let mut s = Splitter::new(line.len());
+        s.push_text(line, false);
+        s.text
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_line_taken_for_a_repeat_has_the_earlier_block_s_text(
+            first in "[ب-ي a-c.«»&;\u{a0}\u{2003}\u{2019}\t]{0,30}",
+            line in "[ب-ي a-c.«»&;\u{a0}\u{2003}\u{2019}\t]{0,30}",
+        ) {
+            let mut s = Splitter::new(64);
+            s.push_text(&first, false);
+            s.finish(true);
+            if s.repeats_a_piece(&line) {
+                proptest::prop_assert_eq!(text_of_line(&line), text_of_line(&first));
+            }
+            // A line that is an earlier block's text is taken, unless it holds a `&`.
+            let same = text_of_line(&first);
+            proptest::prop_assert_eq!(
+                s.repeats_a_piece(&same),
+                !same.is_empty() && !same.contains('&')
+            );
+        }
+    }
+
+    #[test]
+    fn a_repeated_plain_line_is_dropped_like_any_repeat() {
+        let html = "<p>ليبيا «اليوم» والغد</p>\nليبيا «اليوم» والغد\nسطر\u{a0}آخر\nسطر\u{a0}آخر\nليبيا «اليوم» والغد\nالنهاية";
+        let pass = split(html, "عنوان");
+        assert_eq!(pass.body.html, "<p>ليبيا «اليوم» والغد</p>\n<p>سطر آخر</p>");
+        assert_eq!(pass.body.text, "ليبيا «اليوم» والغد\n\nسطر آخر");
+        assert_eq!(pass.body.credit.as_deref(), Some("النهاية"));
+        // The two plain repeats never became blocks; the repeat holding U+00A0 (not plain)
+        // did, and was dropped by `split`.
+        let mut s = Splitter::new(html.len());
+        s.split(html);
+        let texts: Vec<&str> = s.pieces.iter().map(|p| &s.text[p.text.clone()]).collect();
+        assert_eq!(
+            texts,
+            ["ليبيا «اليوم» والغد", "سطر آخر", "سطر آخر", "النهاية"]
+        );
+        assert_eq!(
+            s.pieces.iter().map(|p| p.same_as).collect::<Vec<_>>(),
+            [0, 1, 1, 3]
+        );
     }
 
     #[test]
