@@ -351,7 +351,7 @@ pub fn summarize_paragraphs(text: &str, max: usize) -> String {
     if chars <= max {
         return flat;
     }
-    let cut_at = flat.char_indices().nth(max).map_or(flat.len(), |(i, _)| i);
+    let cut_at = char_prefix(&flat, max).0;
     cut_summary(&flat[..cut_at])
 }
 
