@@ -171,8 +171,9 @@ pub fn normalize_words_append(text: &str, out: &mut String) {
 /// Regular: an ASCII letter or digit (capitals become small); a space not followed by a
 /// space; a lead byte D8 or D9 and its continuation byte when the pair is a letter that
 /// [`fold`] keeps or maps to another two-byte letter. The pairs are few enough to be
-/// written out as comparisons (a test checks them against [`fold`] for every character of
-/// the block); everything is `&`, `|` and selects, so that it vectorizes.
+/// written out as comparisons (a test checks them against the table built from [`fold`]
+/// for every character of U+0600–U+067F); everything is `&`, `|` and selects, so that it
+/// vectorizes.
 #[inline(always)]
 fn window(text: &[u8], at: usize) -> (u32, [u8; 33]) {
     // The window with one byte before and one after, zero outside the text.
@@ -198,9 +199,12 @@ fn window(text: &[u8], at: usize) -> (u32, [u8; 33]) {
         let (d8_c, d9_c, d8_p, d9_p) = (eq(c, 0xD8), eq(c, 0xD9), eq(p, 0xD8), eq(p, 0xD9));
         let ascii_word = within(c | 0x20, b'a', b'z') | within(c, b'0', b'9');
         let space = eq(c, b' ') & !eq(n, b' ');
-        // A regular two-byte letter: D8 A1–BA, D9 81–8A, D9 B1.
-        let lead = (d8_c & within(n, 0xA1, 0xBA)) | (d9_c & (within(n, 0x81, 0x8A) | eq(n, 0xB1)));
-        let cont = (d8_p & within(c, 0xA1, 0xBA)) | (d9_p & (within(c, 0x81, 0x8A) | eq(c, 0xB1)));
+        // A regular two-byte letter: U+0620–U+063F (D8 A0–BF), U+0641–U+064A (D9 81–8A),
+        // U+066E–U+066F (D9 AE–AF) and U+0671–U+067F (D9 B1–BF).
+        let d9_letter =
+            |t: u8| within(t, 0x81, 0x8A) | within(t, 0xAE, 0xAF) | within(t, 0xB1, 0xBF);
+        let lead = (d8_c & within(n, 0xA0, 0xBF)) | (d9_c & d9_letter(n));
+        let cont = (d8_p & within(c, 0xA0, 0xBF)) | (d9_p & d9_letter(c));
         irregular_bytes[k] = !(ascii_word | space | lead | cont);
         let mut f = c | (within(c, b'A', b'Z') & 0x20);
         // Leads that change: ؤ ئ ة (D8) → D9, ٱ (D9 B1) → D8.
@@ -663,6 +667,34 @@ mod tests {
                     reference_words(&s),
                     "U+{cp:04X} in {s:?}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn a_window_takes_exactly_the_letters_the_table_maps_to_two_byte_letters() {
+        // For every two-byte character with lead D8 or D9, and every ASCII character: the
+        // window calls it regular exactly when its table entry (built from `fold`) is a
+        // word character of the same length, and writes the entry's bytes.
+        for cp in (0x20..0x80u32).chain(0x600..0x680) {
+            let c = char::from_u32(cp).unwrap();
+            // Between letters, so that a space counts as a single one.
+            let s = format!("b{c}b");
+            let (irregular, folded) = window(s.as_bytes(), 1);
+            let len = c.len_utf8();
+            let k = if cp < 0x80 {
+                cp as usize
+            } else {
+                128 + (cp as usize - 0x600)
+            };
+            let e = FAST[k];
+            let same_length_word = e & (1 << SPACE_OK_SHIFT) != 0 && (e >> 16 & 3) as usize == len;
+            let regular = irregular & ((1 << len) - 1) == 0;
+            let want = same_length_word || c == ' ';
+            assert_eq!(regular, want, "U+{cp:04X}");
+            assert_eq!(irregular >> len & 1, 0, "U+{cp:04X}: the b after it");
+            if regular && c != ' ' {
+                assert_eq!(&folded[..len], &e.to_le_bytes()[..len], "U+{cp:04X}");
             }
         }
     }
