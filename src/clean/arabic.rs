@@ -143,11 +143,12 @@ pub fn normalize_words_append(text: &str, out: &mut String) {
             i += n;
         }
         if n < 32 && i < bytes.len() {
-            let before = buf.len();
             i = one_char(text, i, &mut buf, &mut o, start, &mut pending, &mut tmp);
-            if buf.len() != before {
-                // The slow path wrote past the slack: make room again.
-                buf.resize(o + (bytes.len() - i) + slack, 0);
+            // The slow path cuts the buffer at the output and pushes, and may write more
+            // than it read (a ligature's letters): make room again.
+            let room = o + (bytes.len() - i) + slack;
+            if buf.len() < room {
+                buf.resize(room, 0);
             }
         }
     }
@@ -716,6 +717,19 @@ mod tests {
             "ﷺaﷺ ﷺ".repeat(30),
         ] {
             assert_eq!(normalize_words(&s), reference_words(&s));
+        }
+        // Every length, so that the output reaches the end of the buffer's room at every
+        // possible point, with windows and the slow path after it.
+        for n in 0..80 {
+            for tail in [
+                "",
+                "a",
+                " ب",
+                "ليبيا وطرابلس، ab cd ef gh ij kl mn op qr st uv",
+            ] {
+                let s = format!("{}{tail}", "ﷺ ".repeat(n));
+                assert_eq!(normalize_words(&s), reference_words(&s), "{n} {tail:?}");
+            }
         }
     }
 
