@@ -7,9 +7,10 @@
 //! escaped in text), so a small scanner is exact here; it is never used on raw input. That
 //! avoids a second DOM crate for what is a linear walk. The walk writes every block's HTML
 //! and text into shared buffers, normalizes each distinct block text once (a block whose
-//! text equals an earlier one's reuses its normalized form: the plain-text repeat of a body
-//! costs a comparison, not a normalization), and returns the normalized text of the kept
-//! blocks too, so that the caller need not normalize the body again.
+//! text equals an earlier one's reuses its normalized form), and returns the normalized text
+//! of the kept blocks too, so that the caller need not normalize the body again. A plain
+//! line that repeats an earlier block's text is not made a block at all: the plain-text
+//! repeat of a body costs a hash and a comparison per line.
 
 use std::ops::Range;
 
