@@ -88,12 +88,7 @@ pub fn clean_entry(entry: &ParsedEntry, ctx: &Context) -> CleanEntry {
     let dir = arabic::direction_of(&[&title, &body.text]);
     let norm_title = arabic::normalize_words(&title);
     let norm_text = body.norm_text;
-    // A short body is fingerprinted with its title (the normalized forms of "title\ntext").
-    let fingerprint = if body.text.split_whitespace().nth(19).is_some() {
-        fingerprint::simhash_normalized(&norm_text)
-    } else {
-        fingerprint::simhash_normalized(&join_words(&norm_title, &norm_text))
-    };
+    let fingerprint = fingerprint::of_item(&body.text, &norm_title, &norm_text);
     CleanEntry {
         guid,
         url: link.map(|u| u.to_string()),

@@ -410,6 +410,56 @@ impl Store {
         }
     }
 
+    /// Recomputes the stored fingerprints when they were made by another version of the
+    /// fingerprint function ([`crate::clean::fingerprint::VERSION`], recorded in `meta`;
+    /// a database without the record has version 1), so that new items are compared with
+    /// fingerprints of the same kind. From each item's stored title and text, which is what
+    /// cleaning fingerprinted. Each batch commits by itself; the version is recorded after
+    /// the last, so an interrupted run starts again at the next open. Returns the items done.
+    pub(super) async fn refingerprint(&self) -> Result<u64, StoreError> {
+        use crate::clean::{arabic::normalize_words, fingerprint};
+        const KEY: &str = "fingerprint_version";
+        let version = fingerprint::VERSION_STR;
+        if self.meta(KEY).await?.as_deref() == Some(version) {
+            return Ok(0);
+        }
+        let (mut done, mut after) = (0u64, i64::MIN);
+        loop {
+            let rows: Vec<(i64, String, String)> = sqlx::query_as(
+                "SELECT id, title, text FROM items WHERE id > ? ORDER BY id LIMIT 500",
+            )
+            .bind(after)
+            .fetch_all(&self.pool)
+            .await?;
+            let Some(&(last, ..)) = rows.last() else {
+                break;
+            };
+            let mut tx = self.write().await?;
+            for (id, title, text) in &rows {
+                let fp =
+                    fingerprint::of_item(text, &normalize_words(title), &normalize_words(text));
+                sqlx::query("UPDATE items SET fingerprint = ?, fingerprint_hi = ? WHERE id = ?")
+                    .bind(to_parts(fp).0)
+                    .bind(to_parts(fp).1)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            done += rows.len() as u64;
+            after = last;
+        }
+        self.set_meta(KEY, version).await?;
+        if done > 0 {
+            tracing::info!(
+                items = done,
+                version = fingerprint::VERSION,
+                "recomputed story fingerprints"
+            );
+        }
+        Ok(done)
+    }
+
     async fn load_story_index(&self, now: DateTime<Utc>) -> Result<StoryIndex, StoreError> {
         let rows: Vec<(i64, i64, i64, i64, String)> = sqlx::query_as(
             "SELECT sort_ts, fingerprint, fingerprint_hi, story_id, source_id FROM items

@@ -194,6 +194,7 @@ impl Store {
             generation: Default::default(),
         };
         store.backfill_search().await?;
+        store.refingerprint().await?;
         Ok(store)
     }
 

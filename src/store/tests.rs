@@ -388,3 +388,75 @@ async fn prune_drops_old_items_and_extra_copies_but_keeps_only_copies() {
     assert!(found.is_empty(), "pruned items leave the search index");
     assert_eq!(s.prune(Some(cutoff), 1).await.unwrap(), (0, 0));
 }
+
+#[tokio::test]
+async fn fingerprints_of_another_version_are_recomputed_at_open() {
+    use crate::clean::{arabic::normalize_words, fingerprint};
+    let (dir, s) = store().await;
+    let version = fingerprint::VERSION.to_string();
+    assert_eq!(
+        s.meta("fingerprint_version").await.unwrap(),
+        Some(version.clone())
+    );
+    let now = t("2026-11-29T09:00:00Z");
+    let items = vec![
+        NewItem {
+            entry: entry("1", "خبر", TEXT1, "a/1"),
+            tags: vec![],
+        },
+        NewItem {
+            entry: entry("2", "قوات حفتر", "نص قصير عن طرابلس", "a/2"),
+            tags: vec![],
+        },
+    ];
+    s.save_items("a", &items, now).await.unwrap();
+    let stored = |s: &Store| {
+        let pool = s.pool.clone();
+        async move {
+            let rows: Vec<(i64, i64)> =
+                sqlx::query_as("SELECT fingerprint, fingerprint_hi FROM items ORDER BY guid")
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
+            rows.into_iter()
+                .map(|(lo, hi)| fingerprint::from_parts(lo, hi))
+                .collect::<Vec<u128>>()
+        }
+    };
+    let want: Vec<u128> = [("خبر", TEXT1), ("قوات حفتر", "نص قصير عن طرابلس")]
+        .iter()
+        .map(|(title, text)| {
+            fingerprint::of_item(text, &normalize_words(title), &normalize_words(text))
+        })
+        .collect();
+    // Stand-ins for fingerprints of an older version.
+    let scramble = |s: &Store, version: &'static str| {
+        let writer = s.writer.clone();
+        async move {
+            sqlx::query("UPDATE items SET fingerprint = 7, fingerprint_hi = 9")
+                .execute(&writer)
+                .await
+                .unwrap();
+            sqlx::query("UPDATE meta SET value = ? WHERE key = 'fingerprint_version'")
+                .bind(version)
+                .execute(&writer)
+                .await
+                .unwrap();
+        }
+    };
+    let path = dir.path().join("sub/m.db");
+    scramble(&s, "1").await;
+    drop(s);
+    let s = Store::open(&path).await.unwrap();
+    assert_eq!(stored(&s).await, want);
+    assert_eq!(
+        s.meta("fingerprint_version").await.unwrap(),
+        Some(version.clone())
+    );
+    // Fingerprints recorded as the current version are left as they are.
+    scramble(&s, fingerprint::VERSION_STR).await;
+    drop(s);
+    let s = Store::open(&path).await.unwrap();
+    let seven_nine = fingerprint::from_parts(7, 9);
+    assert_eq!(stored(&s).await, [seven_nine, seven_nine]);
+}
