@@ -10,6 +10,7 @@
 //! Threshold: see [`SAME_STORY_MAX_DISTANCE`], measured on `tests/fixtures/dedup/`.
 
 use super::arabic::normalize_words;
+use super::bytes::{LOW_BYTES, first8, read16_at};
 
 /// Two fingerprints at most this many bits apart (of 128) are the same story.
 ///
@@ -144,27 +145,8 @@ fn word_hash(word: &[u8]) -> u64 {
 /// The 8 bytes of `b` from `at`, little-endian, as zeros past its end.
 #[inline(always)]
 fn load(b: &[u8], at: usize) -> u64 {
-    match b.get(at..at + 8) {
-        Some(c) => u64::from_le_bytes(c.try_into().expect("8 bytes")),
-        None => {
-            let mut c = [0u8; 8];
-            let rest = b.get(at..).unwrap_or_default();
-            c[..rest.len()].copy_from_slice(rest);
-            u64::from_le_bytes(c)
-        }
-    }
+    first8(b.get(at..).unwrap_or_default())
 }
-
-/// `low_bytes(n)`: a mask of the low `n` bytes of a u64, for n ≤ 8.
-static LOW_BYTES: [u64; 9] = {
-    let mut t = [0u64; 9];
-    let mut n = 1;
-    while n <= 8 {
-        t[n] = u64::MAX >> (64 - 8 * n);
-        n += 1;
-    }
-    t
-};
 
 /// [`word_hash`] of the word `b[start..end]`, reading the text in place: the chunks are
 /// loaded whole and the bytes past the word masked off.
@@ -172,8 +154,9 @@ static LOW_BYTES: [u64; 9] = {
 fn word_hash_at(b: &[u8], start: usize, end: usize) -> u64 {
     let len = end - start;
     let mut h = (len as u64).wrapping_mul(WORD_K) ^ FNV_OFFSET;
-    let c0 = load(b, start) & LOW_BYTES[len.min(8)];
-    let c1 = load(b, start + 8) & LOW_BYTES[len.saturating_sub(8).min(8)];
+    let (c0, c1) = read16_at(b, start);
+    let c0 = c0 & LOW_BYTES[len.min(8)];
+    let c1 = c1 & LOW_BYTES[len.saturating_sub(8).min(8)];
     h = (h ^ c0).wrapping_mul(WORD_K);
     h = (h ^ c1).wrapping_mul(WORD_K);
     let mut at = start + 16;

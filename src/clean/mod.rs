@@ -7,6 +7,7 @@
 
 pub mod arabic;
 pub mod blocks;
+pub mod bytes;
 pub mod fingerprint;
 pub mod html;
 pub mod text;

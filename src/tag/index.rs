@@ -22,6 +22,9 @@
 
 use rustc_hash::FxHashMap;
 
+pub(super) use crate::clean::bytes::first8;
+use crate::clean::bytes::{LOW_BYTES, read16_at};
+
 use super::{SHORT_SUFFIXES, STRIPPED_SUFFIXES, SUFFIXES};
 
 /// UTF-8 of the letters the affix rules look at (all in the two-byte U+06xx block).
@@ -69,41 +72,6 @@ impl std::fmt::Debug for WordIndex {
             .field("first_words", &self.first.len())
             .finish()
     }
-}
-
-/// The first 8 bytes of `b` (fewer when shorter, zero-padded), little-endian.
-#[inline]
-pub(super) fn first8(b: &[u8]) -> u64 {
-    match b.get(..8) {
-        Some(head) => u64::from_le_bytes(head.try_into().expect("8 bytes")),
-        None => {
-            let mut buf = [0u8; 8];
-            buf[..b.len()].copy_from_slice(b);
-            u64::from_le_bytes(buf)
-        }
-    }
-}
-
-/// The 16 bytes of `b` from `i` (fewer at the end, zero-padded) as two little-endian
-/// halves: one bounds check for both.
-#[inline(always)]
-fn read16_at(b: &[u8], i: usize) -> (u64, u64) {
-    match b.get(i..i + 16) {
-        Some(v) => (
-            u64::from_le_bytes(v[..8].try_into().expect("8 bytes")),
-            u64::from_le_bytes(v[8..].try_into().expect("8 bytes")),
-        ),
-        None => (read8_tail(b, i), read8_tail(b, i + 8)),
-    }
-}
-
-/// The 8 bytes of `b` from `i` near its end, zero-padded: out of line, so that the word
-/// loop's registers do not have to survive a copy it almost never makes (inlined, that
-/// copy's spills cost a tenth of tagging time).
-#[cold]
-#[inline(never)]
-fn read8_tail(b: &[u8], i: usize) -> u64 {
-    first8(b.get(i..).unwrap_or_default())
 }
 
 /// Letter classes for [`chain_lengths`]: none, و/ف (conjunctions), ب/ك (prepositions),
@@ -185,18 +153,6 @@ pub(super) fn chain_lengths(v: u64) -> u8 {
     CHAINS_BY_CLASSES[class(0) | class(1) << 3 | class(2) << 6 | class(3) << 9]
 }
 
-/// `MASKS[n]` keeps the first `n` (≤ 8) bytes of a [`first8`] value: a table, one load
-/// instead of a shift that needs a check for 0.
-const MASKS: [u64; 9] = {
-    let mut m = [0u64; 9];
-    let mut n = 1;
-    while n <= 8 {
-        m[n] = u64::MAX >> (64 - 8 * n);
-        n += 1;
-    }
-    m
-};
-
 /// For a word of `n` bytes (9 standing for more), the [`chain_lengths`] bits of the chains
 /// that leave at least one byte of it: lengths `k` ≥ 1 with `2k < n`, at most 4.
 const CHAINS_FITTING: [u8; 10] = {
@@ -266,7 +222,7 @@ impl WordIndex {
                 joined.truncate(key.len());
                 joined.extend_from_slice(s);
                 let len = joined.len().min(8);
-                heads.push((first8(&joined) & MASKS[len], len));
+                heads.push((first8(&joined) & LOW_BYTES[len], len));
             }
         }
         let start_bits = (heads.len() * 32)
@@ -306,7 +262,7 @@ impl WordIndex {
                 k => lo >> (16 * k) | hi << (64 - 16 * k),
             };
             let n = (len - 2 * letters).min(8);
-            let bit = start_bit(head & MASKS[n], n, self.start_shift);
+            let bit = start_bit(head & LOW_BYTES[n], n, self.start_shift);
             self.starts[(bit / 64) & (self.starts.len() - 1)] & (1 << (bit % 64)) != 0
         };
         // Chains other than the empty one that leave at least one byte of the word.
