@@ -419,8 +419,8 @@ impl Store {
     pub(super) async fn refingerprint(&self) -> Result<u64, StoreError> {
         use crate::clean::{arabic::normalize_words, fingerprint};
         const KEY: &str = "fingerprint_version";
-        let version = fingerprint::VERSION_STR;
-        if self.meta(KEY).await?.as_deref() == Some(version) {
+        let version = fingerprint::VERSION.to_string();
+        if self.meta(KEY).await?.as_deref() == Some(version.as_str()) {
             return Ok(0);
         }
         let (mut done, mut after) = (0u64, i64::MIN);
@@ -449,7 +449,7 @@ impl Store {
             done += rows.len() as u64;
             after = last;
         }
-        self.set_meta(KEY, version).await?;
+        self.set_meta(KEY, &version).await?;
         if done > 0 {
             tracing::info!(
                 items = done,

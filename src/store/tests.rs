@@ -430,7 +430,7 @@ async fn fingerprints_of_another_version_are_recomputed_at_open() {
         })
         .collect();
     // Stand-ins for fingerprints of an older version.
-    let scramble = |s: &Store, version: &'static str| {
+    let scramble = |s: &Store, version: String| {
         let writer = s.writer.clone();
         async move {
             sqlx::query("UPDATE items SET fingerprint = 7, fingerprint_hi = 9")
@@ -445,7 +445,7 @@ async fn fingerprints_of_another_version_are_recomputed_at_open() {
         }
     };
     let path = dir.path().join("sub/m.db");
-    scramble(&s, "1").await;
+    scramble(&s, "1".to_string()).await;
     drop(s);
     let s = Store::open(&path).await.unwrap();
     assert_eq!(stored(&s).await, want);
@@ -454,7 +454,7 @@ async fn fingerprints_of_another_version_are_recomputed_at_open() {
         Some(version.clone())
     );
     // Fingerprints recorded as the current version are left as they are.
-    scramble(&s, fingerprint::VERSION_STR).await;
+    scramble(&s, version.clone()).await;
     drop(s);
     let s = Store::open(&path).await.unwrap();
     let seven_nine = fingerprint::from_parts(7, 9);
