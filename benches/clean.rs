@@ -28,16 +28,31 @@ fn bench(c: &mut Criterion) {
         base: None,
         language: "ar".into(),
     };
+    // The seed's markup is plain paragraphs, which skip ammonia (`clean::plain_markup`).
+    // The same article with a `dir` on every paragraph and a tracked link in each does not:
+    // it goes through lol_html and ammonia, as any body with links or attributes does.
+    let linked = with_links(&raw);
+    let linked_entry = ParsedEntry {
+        summary: Some(linked.clone()),
+        ..entry.clone()
+    };
+    for (name, raw, entry) in [
+        ("clean_5kb_article", &raw, &entry),
+        ("clean_5kb_article_with_links", &linked, &linked_entry),
+    ] {
+        let mut g = c.benchmark_group(name);
+        g.throughput(Throughput::Bytes(raw.len() as u64));
+        g.bench_function("ammonia_only", |b| {
+            b.iter(|| ammonia::clean(std::hint::black_box(raw)))
+        });
+        g.bench_function("marsad_clean", |b| {
+            b.iter(|| clean_entry(std::hint::black_box(entry), &ctx))
+        });
+        g.finish();
+    }
     let mut g = c.benchmark_group("clean_5kb_article");
-    g.throughput(Throughput::Bytes(raw.len() as u64));
-    g.bench_function("ammonia_only", |b| {
-        b.iter(|| ammonia::clean(std::hint::black_box(&raw)))
-    });
-    g.bench_function("marsad_clean", |b| {
-        b.iter(|| clean_entry(std::hint::black_box(&entry), &ctx))
-    });
     // The parts, to see where the time goes: what `clean_entry` does, in order.
-    use marsad::clean::{arabic, blocks, fingerprint, html, text};
+    use marsad::clean::{arabic, blocks, fingerprint, html, plain_markup, text};
     let title = raw.lines().next().unwrap();
     let safe = text::tidy(&html::pre_pass_and_sanitize(&raw, None));
     let body = blocks::split(&safe, title).body;
@@ -61,7 +76,7 @@ fn bench(c: &mut Criterion) {
             _ => markup_only.push_str(piece),
         }
     }
-    let parts: [(&str, &dyn Fn() -> usize); 12] = [
+    let parts: [(&str, &dyn Fn() -> usize); 13] = [
         ("part_lol_html_pre_pass_whole_input_unused", &|| {
             html::rewrite_with_lol_html(std::hint::black_box(&raw), None).len()
         }),
@@ -72,10 +87,13 @@ fn bench(c: &mut Criterion) {
             html::pre_pass_and_sanitize(std::hint::black_box(&raw), None).len()
         }),
         ("part_ammonia_head_unused", &|| {
-            html::sanitize(std::hint::black_box(&head)).len()
+            html::ammonia_sanitize(std::hint::black_box(&head)).len()
         }),
         ("part_ammonia_head_markup_only_unused", &|| {
-            html::sanitize(std::hint::black_box(&markup_only)).len()
+            html::ammonia_sanitize(std::hint::black_box(&markup_only)).len()
+        }),
+        ("part_plain_markup_head", &|| {
+            plain_markup::sanitize(std::hint::black_box(&head)).map_or(0, |s| s.len())
         }),
         ("part_tidy", &|| {
             text::tidy(std::hint::black_box(&safe)).len()
@@ -110,6 +128,24 @@ fn bench(c: &mut Criterion) {
         g.bench_function(name, |b| b.iter(f));
     }
     g.finish();
+}
+
+/// The article with `dir="rtl"` on every paragraph and its first word linked, with a
+/// tracking parameter for the pre-pass to drop.
+fn with_links(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() * 2);
+    for (k, line) in raw.split_inclusive('\n').enumerate() {
+        match line
+            .strip_prefix("<p>")
+            .and_then(|rest| rest.split_once(' '))
+        {
+            Some((word, rest)) => out.push_str(&format!(
+                "<p dir=\"rtl\"><a href=\"/topic/{k}?utm_source=rss\">{word}</a> {rest}"
+            )),
+            None => out.push_str(line),
+        }
+    }
+    out
 }
 
 criterion_group!(benches, bench);

@@ -4,6 +4,8 @@
 //!    selector: ad placeholders by class, share/related widgets, 1×1 and tracker-host images,
 //!    and resolves relative links and strips tracking parameters;
 //! 2. ammonia sanitizes (allow-list of tags and attributes, http/https/mailto URLs only);
+//!    plain paragraphs of text, which it would give back as they are, skip it
+//!    ([`plain_markup`]);
 //! 3. a block pass splits the sanitized fragment into paragraphs and drops boilerplate:
 //!    empty or `&nbsp;`-only blocks, copies of the title, blocks that repeat earlier ones (a
 //!    body repeated as plain text after the HTML), "read more" lines, and keeps a trailing
@@ -19,6 +21,7 @@ use lol_html::{ElementContentHandlers, RewriteStrSettings, Selector, rewrite_str
 use url::Url;
 
 pub use super::blocks::Body;
+use super::plain_markup;
 use super::text::{collapse_whitespace, tidy};
 use super::url::resolve;
 
@@ -513,8 +516,15 @@ fn text_only() -> &'static ammonia::Builder<'static> {
     })
 }
 
-/// Pass 2: ammonia.
+/// Pass 2: ammonia, or its result computed directly when the markup is plain enough for
+/// that to be exact ([`plain_markup`]).
 pub fn sanitize(html: &str) -> String {
+    plain_markup::sanitize(html).unwrap_or_else(|| ammonia_sanitize(html))
+}
+
+/// Pass 2 always through ammonia, without [`plain_markup`]'s fast path: what tests and
+/// benches compare it with.
+pub fn ammonia_sanitize(html: &str) -> String {
     utf8(&sanitize_to_bytes(html)).to_string()
 }
 
@@ -591,8 +601,17 @@ fn sanitize_with_tail_aside(raw: &str, at: usize, base: Option<&Url>) -> Option<
     if !pre.ends_with(TAIL_MARK) {
         return None;
     }
-    let safe = sanitize_to_bytes(&pre);
-    let safe = utf8(&safe);
+    let (fast, slow);
+    let safe = match plain_markup::sanitize(&pre) {
+        Some(s) => {
+            fast = s;
+            fast.as_str()
+        }
+        None => {
+            slow = sanitize_to_bytes(&pre);
+            utf8(&slow)
+        }
+    };
     // The head holds no 0xEE byte, and neither pass makes one: this is the mark.
     let mark = memchr::memchr(TAIL_MARK.as_bytes()[0], safe.as_bytes())?;
     let mut out = String::with_capacity(safe.len() + tail.len() + 64);

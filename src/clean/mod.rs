@@ -10,6 +10,7 @@ pub mod blocks;
 pub mod bytes;
 pub mod fingerprint;
 pub mod html;
+pub mod plain_markup;
 pub mod text;
 pub mod url;
 

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use url::Url;
 
 use super::arabic::normalize_words;
-use super::html::{decode_serialized, rewrite_with_lol_html, sanitize};
+use super::html::{ammonia_sanitize as sanitize, decode_serialized, rewrite_with_lol_html};
 use super::text::{collapse_whitespace, tidy, whitespace_runs};
 
 /// The old `clean_body`.
