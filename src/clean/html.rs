@@ -120,7 +120,7 @@ fn is_tracker(url: &Url) -> bool {
 /// ([`simple_pre_pass`]) handles the inputs whose result it can tell exactly, and anything
 /// else (links, images, scripts, comments, nested or unusual markup) goes to lol_html.
 pub fn pre_pass(html: &str, base: Option<&Url>) -> String {
-    match simple_pre_pass(html) {
+    match simple_pre_pass(html, base) {
         Some(out) => out.into_owned(),
         None => rewrite_with_lol_html(html, base),
     }
@@ -165,13 +165,15 @@ const VOID_TAGS: &[&str] = &[
 /// plain start and end tags (lower-case names, attributes double- or single-quoted or bare,
 /// no character references in attribute values) with none of [`LOL_HTML_TAGS`], no
 /// comments or doctypes; an element whose `class` or `id` matches a removal selector must
-/// hold only text and end with its own end tag (`<div class="phcv x"> </div>`). Those
-/// elements are cut out and everything else is copied, which is what lol_html does on such
-/// input (tests compare the two). `None` when the input is outside that shape.
+/// hold only text and end with its own end tag (`<div class="phcv x"> </div>`); a link must
+/// be written `<a href="…">` and lead somewhere safe once resolved. Those elements are cut
+/// out, links get their resolved, untracked target, and everything else is copied, which
+/// is what lol_html does on such input (tests compare the two). `None` when the input is
+/// outside that shape.
 ///
 /// Hand-written because neither html5ever nor lol_html offers a cheaper mode for "is there
 /// anything to do here"; the shapes it accepts are kept small so that it is exact.
-pub fn simple_pre_pass(html: &str) -> Option<Cow<'_, str>> {
+pub fn simple_pre_pass<'a>(html: &'a str, base: Option<&Url>) -> Option<Cow<'a, str>> {
     let b = html.as_bytes();
     let mut out: Option<String> = None;
     let mut copied = 0;
@@ -181,9 +183,29 @@ pub fn simple_pre_pass(html: &str) -> Option<Cow<'_, str>> {
         match b.get(lt + 1) {
             Some(b'/') => {
                 let (name, end) = tag_name(b, lt + 2)?;
-                if b.get(end) != Some(&b'>') || LOL_HTML_TAGS.contains(&name) {
+                // lol_html acts on start tags; an end tag goes with its element (the
+                // links below keep theirs).
+                if b.get(end) != Some(&b'>') || (LOL_HTML_TAGS.contains(&name) && name != "a") {
                     return None;
                 }
+                i = end + 1;
+            }
+            Some(b'a') if b[lt..].starts_with(b"<a href=\"") => {
+                let at = lt + "<a href=\"".len();
+                let len = memchr::memchr(b'"', &b[at..])?;
+                let end = at + len + 1;
+                if b.get(end) != Some(&b'>') || b[at..at + len].contains(&b'<') {
+                    return None;
+                }
+                // What the lol_html handler does with a link; one that goes nowhere safe
+                // is unwrapped there, which is left to it.
+                let target = link_target(base, &html[at..at + len])?;
+                let o = out.get_or_insert_with(|| String::with_capacity(html.len() + 64));
+                o.push_str(&html[copied..lt]);
+                o.push_str("<a href=\"");
+                o.push_str(target.as_str());
+                o.push_str("\">");
+                copied = end + 1;
                 i = end + 1;
             }
             Some(c) if c.is_ascii_alphabetic() => {
@@ -344,6 +366,14 @@ fn start_tag(b: &[u8], at: usize) -> Option<StartTag<'_>> {
     })
 }
 
+/// A link's raw `href` value as it should be written: references decoded, resolved against
+/// `base`, tracking parameters dropped; `None` unless it leads to a web page or a mail
+/// address.
+fn link_target(base: Option<&Url>, raw_href: &str) -> Option<Url> {
+    resolve(base, &decode_attribute(raw_href))
+        .filter(|u| matches!(u.scheme(), "http" | "https" | "mailto"))
+}
+
 /// The lol_html pass (see [`pre_pass`]).
 pub fn rewrite_with_lol_html(html: &str, base: Option<&Url>) -> String {
     // One selector list for every removal: lol_html compiles its selector VM per rewrite,
@@ -362,8 +392,7 @@ pub fn rewrite_with_lol_html(html: &str, base: Option<&Url>) -> String {
             ElementContentHandlers::default().element(|el: &mut Element| {
                 let target = el
                     .get_attribute("href")
-                    .and_then(|href| resolve(base, &decode_attribute(&href)))
-                    .filter(|u| matches!(u.scheme(), "http" | "https" | "mailto"));
+                    .and_then(|href| link_target(base, &href));
                 match target {
                     Some(u) => el.set_attribute("href", u.as_str())?,
                     // A link that goes nowhere safe loses the link and keeps its words. Unwrapping
@@ -491,6 +520,10 @@ fn decode_attribute(v: &str) -> String {
     out
 }
 
+/// The `rel` ammonia gives every link: no referrer or opener leaks to the linked site, and
+/// no endorsement for search engines.
+pub(super) const LINK_REL: &str = "noopener noreferrer nofollow";
+
 fn sanitizer() -> &'static ammonia::Builder<'static> {
     static B: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
     B.get_or_init(|| {
@@ -501,7 +534,7 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
             // Relative URLs were resolved in the pre-pass when a base was known; any left
             // cannot be resolved and would point at marsad itself, so they are dropped.
             .url_relative(ammonia::UrlRelative::Deny)
-            .link_rel(Some("noopener noreferrer nofollow"))
+            .link_rel(Some(LINK_REL))
             .strip_comments(true);
         b
     })

@@ -155,6 +155,12 @@ const PIECES: &[&str] = &[
     "<a href=\"/rel?utm_source=a&amp;id=2\">",
     "<a href=\"https://x.example/\">",
     "<a href=\"jav&#x61;script:x\">",
+    "<a href=\"https://x.example/?q=1&b=2&utm_medium=z\">",
+    "<a href=\"mailto:desk@x.example\">",
+    "<a href=\"x<y\">",
+    "<a href=\"\">",
+    "<a href=\"https://x.example/\" >",
+    "<a href=\"/a b?fbclid=1\"/>",
     "</a>",
     "<iframe src=\"https://e\">fallback</iframe>",
     "<style>p{}</style>",
@@ -282,10 +288,36 @@ fn the_fast_cleaning_agrees_with_the_reference_on_every_fixture() {
 #[test]
 fn the_seed_takes_every_fast_path() {
     let seed = fixture("seed-article.txt");
-    assert!(html::simple_pre_pass(&seed).is_some());
+    assert!(html::simple_pre_pass(&seed, None).is_some());
     assert!(plain_markup::sanitize(&html::pre_pass(&seed, None)).is_some());
     let safe = text::tidy(&html::pre_pass_and_sanitize(&seed, None));
     let pass = blocks::split(&safe, seed.lines().next().unwrap());
+    assert!(pass.stable);
+}
+
+#[test]
+fn the_seed_with_links_and_dir_takes_every_fast_path() {
+    let seed = fixture("seed-article.txt").replace(
+        "<p>",
+        "<p dir=\"rtl\"><a href=\"/topic?utm_source=rss&amp;id=1\">ليبيا</a> ",
+    );
+    let base = ::url::Url::parse("https://news.example/a").unwrap();
+    let pre = html::simple_pre_pass(&seed, Some(&base)).expect("byte-scan pre-pass");
+    assert_eq!(
+        pre.matches("<p dir=\"rtl\"><a href=\"https://news.example/topic?id=1\">")
+            .count(),
+        9
+    );
+    let safe = plain_markup::sanitize(&pre).expect("plain markup");
+    assert_eq!(
+        safe.matches(
+            "<p dir=\"rtl\"><a href=\"https://news.example/topic?id=1\" \
+             rel=\"noopener noreferrer nofollow\">ليبيا</a> "
+        )
+        .count(),
+        9
+    );
+    let pass = blocks::split(&text::tidy(&safe), seed.lines().next().unwrap());
     assert!(pass.stable);
 }
 
@@ -304,8 +336,11 @@ proptest! {
 
     #[test]
     fn the_byte_scan_pre_pass_agrees_with_lol_html(raw in html_input()) {
-        if let Some(fast) = html::simple_pre_pass(&raw) {
-            prop_assert_eq!(fast.as_ref(), html::rewrite_with_lol_html(&raw, None));
+        let base = ::url::Url::parse("https://site.example/news/1").unwrap();
+        for base in [None, Some(&base)] {
+            if let Some(fast) = html::simple_pre_pass(&raw, base) {
+                prop_assert_eq!(fast.as_ref(), html::rewrite_with_lol_html(&raw, base));
+            }
         }
     }
 
