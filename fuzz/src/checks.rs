@@ -202,6 +202,26 @@ pub fn clean_html(data: &[u8]) {
     let raw = String::from_utf8_lossy(data);
     let title = TITLES[data.len() % TITLES.len()];
     let base = url::Url::parse("https://site.example/news/1").unwrap();
+    // The fast paths must give exactly what the crates they stand in for give: the byte
+    // scan what lol_html gives, plain_markup what ammonia gives (on the raw input and on
+    // the pre-pass's output, which is what it sees in cleaning).
+    use marsad::clean::{html, plain_markup};
+    if let Some(fast) = html::simple_pre_pass(&raw, Some(&base)) {
+        assert_eq!(
+            fast,
+            html::rewrite_with_lol_html(&raw, Some(&base)),
+            "the byte-scan pre-pass differs from lol_html"
+        );
+    }
+    for input in [raw.to_string(), html::pre_pass(&raw, Some(&base))] {
+        if let Some(fast) = plain_markup::sanitize(&input) {
+            assert_eq!(
+                fast,
+                html::ammonia_sanitize(&input),
+                "plain_markup differs from ammonia"
+            );
+        }
+    }
     let once = marsad::clean::clean_body(&raw, title, Some(&base));
     assert_safe(&once.html);
     let twice = marsad::clean::clean_body(&once.html, title, Some(&base));

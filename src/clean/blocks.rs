@@ -39,8 +39,8 @@ pub struct Pass {
     /// What is kept.
     pub body: Body,
     /// True when `body.html` is known to come out of ammonia unchanged: every kept block is
-    /// a paragraph or heading holding only text and phrasing elements, properly nested
-    /// (no link inside a link). Parsing such markup again builds the same tree, so the
+    /// a paragraph, heading or figure holding only text and phrasing elements (and, in a
+    /// figure, captions), properly nested (no link inside a link). Parsing such markup again builds the same tree, so the
     /// second sanitize of [`crate::clean::clean_body`] can be skipped. False says nothing.
     pub stable: bool,
 }
@@ -214,6 +214,9 @@ struct Cur {
     simple: bool,
     /// Open `<a>` elements.
     links: usize,
+    /// The block is a `<figure>`, where a `<figcaption>` parses as phrasing does: its
+    /// start tag only closes an open `<p>`, and the block holds none that is simple.
+    figure: bool,
 }
 
 /// Byte classes of [`Splitter::push_text`]: 0 plain, 1 ASCII whitespace, 2 `&`, 3 a lead
@@ -443,7 +446,8 @@ impl Splitter {
                 if is_block(name) || is_container(name) {
                     cur.has_block = true;
                 }
-                if !is_phrasing(name) || (name == "a" && cur.links > 0) {
+                let caption = name == "figcaption" && cur.figure;
+                if !(is_phrasing(name) || caption) || (name == "a" && cur.links > 0) {
                     cur.simple = false;
                 }
                 if name == "a" {
@@ -546,9 +550,13 @@ impl Splitter {
                     self.finish(true);
                     let pre = name == "pre";
                     self.push_tag(&tok);
-                    // Only paragraphs and headings can be known stable; the tag itself
-                    // is not phrasing, whatever push_tag concluded.
-                    self.cur.simple = matches!(name, "p" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
+                    // Only paragraphs, headings and figures can be known stable; the tag
+                    // itself is not phrasing, whatever push_tag concluded.
+                    self.cur.simple = matches!(
+                        name,
+                        "p" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "figure"
+                    );
+                    self.cur.figure = name == "figure";
                     self.cur.has_block = false;
                     let mut depth = 1usize;
                     while depth > 0 {

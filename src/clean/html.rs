@@ -166,10 +166,12 @@ const VOID_TAGS: &[&str] = &[
 /// no character references in attribute values) with none of [`LOL_HTML_TAGS`], no
 /// comments or doctypes; an element whose `class` or `id` matches a removal selector must
 /// hold only text and end with its own end tag (`<div class="phcv x"> </div>`); a link must
-/// be written `<a href="…">` and lead somewhere safe once resolved. Those elements are cut
-/// out, links get their resolved, untracked target, and everything else is copied, which
-/// is what lol_html does on such input (tests compare the two). `None` when the input is
-/// outside that shape.
+/// be written `<a href="…">` and lead somewhere safe once resolved; an image with a `src`
+/// that stays must be written as lol_html writes a changed tag (see [`StartTag::tidy`]).
+/// Those elements are cut out (as are tracking pixels and images that go nowhere safe),
+/// links and images get their resolved, untracked target, and everything else is copied,
+/// which is what lol_html does on such input (tests compare the two). `None` when the
+/// input is outside that shape.
 ///
 /// Hand-written because neither html5ever nor lol_html offers a cheaper mode for "is there
 /// anything to do here"; the shapes it accepts are kept small so that it is exact.
@@ -210,6 +212,31 @@ pub fn simple_pre_pass<'a>(html: &'a str, base: Option<&Url>) -> Option<Cow<'a, 
             }
             Some(c) if c.is_ascii_alphabetic() => {
                 let tag = start_tag(b, lt + 1)?;
+                if tag.name == "img" {
+                    // What lol_html does with an image: the removal selectors, then the
+                    // `img[src]` handler.
+                    let target = match tag.src {
+                        _ if tag.remove || tag.pixel => None,
+                        None => {
+                            i = tag.end;
+                            continue;
+                        }
+                        Some(Ok((from, to))) if tag.tidy => {
+                            image_target(base, &html[from..to]).map(|u| (from, to, u))
+                        }
+                        Some(_) => return None,
+                    };
+                    let o = out.get_or_insert_with(|| String::with_capacity(html.len() + 64));
+                    o.push_str(&html[copied..lt]);
+                    if let Some((from, to, url)) = target {
+                        o.push_str(&html[lt..from]);
+                        o.push_str(url.as_str());
+                        o.push_str(&html[to..tag.end]);
+                    }
+                    copied = tag.end;
+                    i = tag.end;
+                    continue;
+                }
                 if LOL_HTML_TAGS.contains(&tag.name) {
                     return None;
                 }
@@ -217,7 +244,7 @@ pub fn simple_pre_pass<'a>(html: &'a str, base: Option<&Url>) -> Option<Cow<'a, 
                     i = tag.end;
                     continue;
                 }
-                if VOID_TAGS.contains(&tag.name) {
+                if VOID_TAGS.contains(&tag.name) || tag.self_closing {
                     return None;
                 }
                 // The element must hold text only and close with its own end tag.
@@ -273,23 +300,48 @@ struct StartTag<'a> {
     end: usize,
     /// Its `class` or `id` matches a removal selector.
     remove: bool,
+    /// Ends in `/>`.
+    self_closing: bool,
+    /// Written as lol_html writes a tag it changed: one space before each attribute, none
+    /// before the `>`, ` />` for a self-closing tag. Changing one attribute value of such a
+    /// tag in place gives what lol_html gives.
+    tidy: bool,
+    /// An image's `src` value: its range when double-quoted, `Err` when written otherwise.
+    src: Option<Result<(usize, usize), ()>>,
+    /// A `width` or `height` of 0 or 1 (a tracking pixel, see [`REMOVE_IMAGES`]).
+    pixel: bool,
 }
 
 /// Reads a start tag whose name starts at `at`, in the strict shape [`simple_pre_pass`]
-/// accepts: `name (space+ attr(="v"|='v'|=v)?)* space* >`, attribute names in lower case,
-/// no `&`, `<` or `>` inside values, `class` and `id` at most once.
+/// accepts: `name (space+ attr(="v"|='v'|=v)?)* space* /? >`, attribute names in lower
+/// case, no `&`, `<` or `>` inside values (but `&` in an image's `src`), `class` and `id`
+/// at most once, and an image's `src`, `width` and `height` too.
 fn start_tag(b: &[u8], at: usize) -> Option<StartTag<'_>> {
     let (name, mut i) = tag_name(b, at)?;
+    let image = name == "img";
     let (mut class, mut id): (Option<&[u8]>, Option<&[u8]>) = (None, None);
+    let (mut src, mut width, mut height) = (None, None, None);
+    let mut tidy = true;
+    let mut self_closing = false;
     loop {
         let spaces = b[i..]
             .iter()
             .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | 0x0C))
             .count();
+        let single_space = spaces == 1 && b[i] == b' ';
         i += spaces;
         match *b.get(i)? {
-            b'>' => break,
-            c if c.is_ascii_lowercase() && spaces > 0 => {}
+            b'>' => {
+                tidy &= spaces == 0;
+                break;
+            }
+            b'/' if b.get(i + 1) == Some(&b'>') => {
+                self_closing = true;
+                tidy &= single_space;
+                i += 1;
+                break;
+            }
+            c if c.is_ascii_lowercase() && spaces > 0 => tidy &= single_space,
             _ => return None,
         }
         let name_len = b[i..]
@@ -301,8 +353,12 @@ fn start_tag(b: &[u8], at: usize) -> Option<StartTag<'_>> {
         let attr = &b[i..i + name_len];
         i += name_len;
         let mut value: &[u8] = b"";
+        let mut quoted_at = None;
         if b.get(i) == Some(&b'=') {
             i += 1;
+            if b.get(i) == Some(&b'"') {
+                quoted_at = Some(i + 1);
+            }
             let (v, next) = match *b.get(i)? {
                 q @ (b'"' | b'\'') => {
                     let len = memchr::memchr(q, &b[i + 1..])?;
@@ -324,13 +380,31 @@ fn start_tag(b: &[u8], at: usize) -> Option<StartTag<'_>> {
             if v.is_empty() && !matches!(b[i], b'"' | b'\'') {
                 return None;
             }
-            if v.iter().any(|c| matches!(c, b'&' | b'<' | b'>')) {
+            // An image's `src` is decoded as lol_html's handler decodes it; other values
+            // are compared as written, so they must hold no reference.
+            let decoded = image && attr == b"src";
+            if v.iter()
+                .any(|c| matches!(c, b'<' | b'>') || (*c == b'&' && !decoded))
+            {
                 return None;
             }
             value = v;
             i = next;
-        } else if !matches!(b.get(i)?, b' ' | b'\t' | b'\n' | 0x0C | b'>') {
+        } else if !matches!(b.get(i)?, b' ' | b'\t' | b'\n' | 0x0C | b'>' | b'/') {
             return None;
+        }
+        if image && matches!(attr, b"src" | b"width" | b"height") {
+            let again = match attr {
+                b"src" => src
+                    .replace(quoted_at.map(|q| (q, q + value.len())).ok_or(()))
+                    .is_some(),
+                b"width" => width.replace(value).is_some(),
+                _ => height.replace(value).is_some(),
+            };
+            if again {
+                return None;
+            }
+            continue;
         }
         let slot = match attr {
             b"class" => &mut class,
@@ -363,6 +437,12 @@ fn start_tag(b: &[u8], at: usize) -> Option<StartTag<'_>> {
         name,
         end: i + 1,
         remove,
+        self_closing,
+        tidy,
+        src,
+        pixel: [width, height]
+            .iter()
+            .any(|v| matches!(v, Some(b"0" | b"1"))),
     })
 }
 
@@ -372,6 +452,13 @@ fn start_tag(b: &[u8], at: usize) -> Option<StartTag<'_>> {
 fn link_target(base: Option<&Url>, raw_href: &str) -> Option<Url> {
     resolve(base, &decode_attribute(raw_href))
         .filter(|u| matches!(u.scheme(), "http" | "https" | "mailto"))
+}
+
+/// An image's raw `src` value as it should be written (see [`link_target`]); `None` for an
+/// image to remove: from a tracker, or not a web image.
+fn image_target(base: Option<&Url>, raw_src: &str) -> Option<Url> {
+    resolve(base, &decode_attribute(raw_src))
+        .filter(|u| !is_tracker(u) && matches!(u.scheme(), "http" | "https"))
 }
 
 /// The lol_html pass (see [`pre_pass`]).
@@ -406,13 +493,9 @@ pub fn rewrite_with_lol_html(html: &str, base: Option<&Url>) -> String {
         (
             Cow::Borrowed(images),
             ElementContentHandlers::default().element(|el: &mut Element| {
-                let src = decode_attribute(&el.get_attribute("src").unwrap_or_default());
-                match resolve(base, &src) {
-                    Some(u) if is_tracker(&u) => el.remove(),
-                    Some(u) if matches!(u.scheme(), "http" | "https") => {
-                        el.set_attribute("src", u.as_str())?
-                    }
-                    _ => el.remove(),
+                match image_target(base, &el.get_attribute("src").unwrap_or_default()) {
+                    Some(u) => el.set_attribute("src", u.as_str())?,
+                    None => el.remove(),
                 }
                 Ok(())
             }),

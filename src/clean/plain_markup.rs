@@ -1,8 +1,10 @@
 //! Pass 2's fast path: markup that ammonia would give back as it is, but for its escaping
 //! and the `rel` it adds to links.
 //!
-//! Most bodies in Arabic news feeds are paragraphs of text with a little emphasis and a few
-//! links: `<p dir="rtl">…</p>`, `<strong>`, `<a href="https://…">`, `<br>`. ammonia's cost
+//! Most bodies in Arabic news feeds are paragraphs of text with a little emphasis, a few
+//! links and images, often in a wrapper with a class or a style on every element (what
+//! WordPress writes): `<p dir="rtl">…</p>`, `<strong>`, `<a href="https://…">`, `<br>`,
+//! `<div class="entry-content">`, `<figure><img src="https://…"><figcaption>…`. ammonia's cost
 //! on such input is per element (about 1.4 µs per element and 3 µs to set up, see
 //! bench/README.md, session 6), which made it most of a cleaning step whose result, for
 //! this shape, is known without building a tree: the same tags and text, text and
@@ -12,16 +14,18 @@
 //! Hand-written because ammonia has no cheaper mode for "there is nothing to remove here".
 //! The accepted shape is kept small so that the result is exact:
 //!
-//! - tags from [`BLOCKS`] and [`PHRASING`] and `a`, lower case, written as `<name>` or
-//!   with attributes as `<name attr="value" …>` (one space before each, double quotes),
-//!   and `</name>`; plus a bare `<br>`, `<br/>` or `<br />`;
-//! - attributes from [`GENERIC`] on every one of them, each at most once, with values
-//!   without `&`; on `a`, an `href` (required) whose value has `&` only as `&amp;` or
-//!   before a `name=` (where the parser never decodes it) and is an absolute `http`,
-//!   `https` or `mailto` URL, as ammonia checks it (with `Url::parse`);
-//! - a block only at the top level, phrasing and links anywhere else, no link inside a
-//!   link, every element closed by its own end tag, in order (no misnesting for the parser
-//!   to repair);
+//! - the elements of [`kind`] (wrappers, paragraphs, headings, figures and their captions,
+//!   phrasing, links, images), lower case, written `<name>` or `<name attr="value" …>` (one
+//!   space before each attribute, double quotes) and `</name>`; an image may end in `/>`
+//!   or ` />`; a `<br>`, `<br/>` or `<br />` without attributes;
+//! - attributes ammonia keeps ([`GENERIC`] and [`own_attribute`]) at most once each, with
+//!   values without `&`, except URLs (a link's `href`, which it must have, and an image's
+//!   `src`): those may have `&` as `&amp;` or before a `name=` (where the parser never
+//!   decodes it), and must be absolute `http`, `https` or `mailto` URLs as ammonia checks
+//!   them (with `Url::parse`); any other attribute is dropped, as ammonia drops it;
+//! - wrappers and blocks only where every open element is a wrapper, a caption directly in
+//!   a figure, phrasing, links and images anywhere, no link inside a link, every element
+//!   closed by its own end tag, in order (no misnesting for the parser to repair);
 //! - text without `<`, without C0 controls other than tab and line feed, without DEL or a
 //!   byte-order mark, and with `&` only in `&amp; &lt; &gt; &quot; &apos; &nbsp;` or a
 //!   numeric reference (with its `;`) to a printable character.
@@ -34,18 +38,53 @@ use std::borrow::Cow;
 
 use super::html::LINK_REL;
 
-/// Elements that hold text and phrasing, accepted only at the top level.
-const BLOCKS: &[&[u8]] = &[b"p", b"h1", b"h2", b"h3", b"h4", b"h5", b"h6"];
+/// Elements of the accepted shape, by where they may stand.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    /// Wrappers (`div`, `article`): where every open element is a wrapper.
+    Wrapper,
+    /// Paragraphs, headings and figures: the same, and they hold no block.
+    Block,
+    /// A figure's caption: directly in a figure.
+    Caption,
+    /// Phrasing elements ammonia keeps, with no special parsing rule when properly
+    /// nested: anywhere.
+    Phrasing,
+    /// `a`: anywhere but in another link.
+    Link,
+    /// `img`: a void element, anywhere.
+    Image,
+}
 
-/// Phrasing elements ammonia keeps, with no special parsing rule when properly nested.
-const PHRASING: &[&[u8]] = &[
-    b"b", b"strong", b"em", b"i", b"u", b"s", b"small", b"sub", b"sup", b"span", b"code", b"mark",
-    b"cite", b"q", b"abbr", b"del", b"ins",
-];
+fn kind(name: &[u8]) -> Option<Kind> {
+    Some(match name {
+        b"div" | b"article" => Kind::Wrapper,
+        b"p" | b"h1" | b"h2" | b"h3" | b"h4" | b"h5" | b"h6" | b"figure" => Kind::Block,
+        b"figcaption" => Kind::Caption,
+        b"b" | b"strong" | b"em" | b"i" | b"u" | b"s" | b"small" | b"sub" | b"sup" | b"span"
+        | b"code" | b"mark" | b"cite" | b"q" | b"abbr" | b"del" | b"ins" => Kind::Phrasing,
+        b"a" => Kind::Link,
+        b"img" => Kind::Image,
+        _ => return None,
+    })
+}
 
 /// Attributes ammonia keeps on every element: its defaults (`lang`, `title`) and the `dir`
 /// that [`super::html`]'s sanitizer adds.
 const GENERIC: &[&[u8]] = &[b"dir", b"lang", b"title"];
+
+/// Attributes ammonia keeps on one element besides [`GENERIC`]: a bit of their own (after
+/// [`GENERIC`]'s), and whether they hold a URL (checked as ammonia checks it, see
+/// [`url_value`]).
+fn own_attribute(kind: Kind, name: &[u8]) -> Option<(u32, bool)> {
+    match (kind, name) {
+        (Kind::Link, b"href") | (Kind::Image, b"src") => Some((1 << 3, true)),
+        (Kind::Link, b"hreflang") | (Kind::Image, b"alt") => Some((1 << 4, false)),
+        (Kind::Image, b"width") => Some((1 << 5, false)),
+        (Kind::Image, b"height") => Some((1 << 6, false)),
+        _ => None,
+    }
+}
 
 /// Deeper nesting goes to ammonia; real bodies stay far below it.
 const MAX_DEPTH: usize = 16;
@@ -58,8 +97,10 @@ pub fn sanitize(html: &str) -> Option<String> {
         return None;
     }
     let mut out = String::with_capacity(html.len() + html.len() / 16);
-    let mut open: [&[u8]; MAX_DEPTH] = [b""; MAX_DEPTH];
+    let mut open: [(&[u8], Kind); MAX_DEPTH] = [(b"", Kind::Wrapper); MAX_DEPTH];
     let mut depth = 0;
+    // How many of the open elements are not wrappers.
+    let mut inside = 0;
     let mut i = 0;
     while let Some(off) = memchr::memchr3(b'<', b'&', b'>', &b[i..]) {
         let at = i + off;
@@ -76,10 +117,11 @@ pub fn sanitize(html: &str) -> Option<String> {
             }
             _ if b.get(at + 1) == Some(&b'/') => {
                 let (name, end) = tag_name(b, at + 2)?;
-                if depth == 0 || open[depth - 1] != name || b.get(end) != Some(&b'>') {
+                if depth == 0 || open[depth - 1].0 != name || b.get(end) != Some(&b'>') {
                     return None;
                 }
                 depth -= 1;
+                inside -= usize::from(open[depth].1 != Kind::Wrapper);
                 out.push_str(&html[at..=end]);
                 end + 1
             }
@@ -93,20 +135,24 @@ pub fn sanitize(html: &str) -> Option<String> {
                     out.push_str("<br>");
                     end + used
                 } else {
-                    let allowed = if BLOCKS.contains(&name) {
-                        depth == 0
-                    } else if name == b"a" {
-                        !open[..depth].contains(&&b"a"[..])
-                    } else {
-                        PHRASING.contains(&name)
+                    let kind = kind(name)?;
+                    let allowed = match kind {
+                        Kind::Wrapper | Kind::Block => inside == 0,
+                        Kind::Caption => depth > 0 && open[depth - 1].0 == b"figure",
+                        Kind::Link => !open[..depth].iter().any(|(_, k)| *k == Kind::Link),
+                        Kind::Phrasing | Kind::Image => true,
                     };
                     if !allowed {
                         return None;
                     }
-                    *open.get_mut(depth)? = name;
-                    depth += 1;
                     out.push_str(&html[at..end]);
-                    attributes(html, end, name == b"a", &mut out)?
+                    let after = attributes(html, end, kind, &mut out)?;
+                    if kind != Kind::Image {
+                        *open.get_mut(depth)? = (name, kind);
+                        depth += 1;
+                        inside += usize::from(kind != Kind::Wrapper);
+                    }
+                    after
                 }
             }
         };
@@ -125,50 +171,68 @@ fn tag_name(b: &[u8], at: usize) -> Option<(&[u8], usize)> {
     (len > 0 && b[at].is_ascii_lowercase()).then_some((&b[at..at + len], at + len))
 }
 
-/// Reads the attributes of a start tag from `at` (after its name) to its `>`, writes them
-/// as ammonia would (with [`LINK_REL`] after a link's), and returns the index after the
-/// `>`.
-fn attributes(html: &str, mut at: usize, link: bool, out: &mut String) -> Option<usize> {
+/// Reads the attributes of a start tag from `at` (after its name) to its `>` (or `/>` for
+/// an image), writes those ammonia keeps as it writes them (with [`LINK_REL`] after a
+/// link's), and returns the index after the `>`.
+fn attributes(html: &str, mut at: usize, kind: Kind, out: &mut String) -> Option<usize> {
     let b = html.as_bytes();
-    let mut seen = 0u8;
-    loop {
-        match *b.get(at)? {
-            b'>' => break,
-            b' ' => {}
+    // The kept attributes seen, to leave duplicates (which the parser drops) to ammonia.
+    let mut seen = 0u32;
+    let end = loop {
+        match (*b.get(at)?, b.get(at + 1)) {
+            (b'>', _) => break at + 1,
+            (b'/', Some(b'>')) if kind == Kind::Image => break at + 2,
+            (b' ', Some(b'/')) if kind == Kind::Image && b.get(at + 2) == Some(&b'>') => {
+                break at + 3;
+            }
+            (b' ', _) => {}
             _ => return None,
         }
-        let (name, end) = tag_name(b, at + 1)?;
-        let value_at = end + 2;
-        if b.get(end..value_at)? != b"=\"" {
+        let name_at = at + 1;
+        let name_len = b[name_at..]
+            .iter()
+            .take_while(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b':')
+            })
+            .count();
+        let name = &b[name_at..name_at + name_len];
+        let value_at = name_at + name_len + 2;
+        if name_len == 0
+            || !name[0].is_ascii_lowercase()
+            || b.get(name_at + name_len..value_at)? != b"=\""
+        {
             return None;
         }
         let value_end = value_at + memchr::memchr(b'"', &b[value_at..])?;
-        let value = &html[value_at..value_end];
-        let bit = match GENERIC.iter().position(|g| *g == name) {
-            Some(k) => 1 << k,
-            None if link && name == b"href" => 1 << GENERIC.len(),
-            None => return None,
+        at = value_end + 1;
+        let (bit, url) = match GENERIC.iter().position(|g| *g == name) {
+            Some(k) => (1 << k, false),
+            // Not kept by ammonia (class, style, id, event handlers…): dropped.
+            None => match own_attribute(kind, name) {
+                Some(own) => own,
+                None => continue,
+            },
         };
         if seen & bit != 0 {
             return None;
         }
         seen |= bit;
-        let value = if bit == 1 << GENERIC.len() {
-            link_target(value)?
+        let value = &html[value_at..value_end];
+        let value = if url {
+            url_value(value)?
         } else if value.contains('&') {
             return None;
         } else {
             Cow::Borrowed(value)
         };
         out.push(' ');
-        out.push_str(std::str::from_utf8(name).ok()?);
+        out.push_str(&html[name_at..name_at + name_len]);
         out.push_str("=\"");
         push_attribute(out, &value);
         out.push('"');
-        at = value_end + 1;
-    }
-    if link {
-        if seen & (1 << GENERIC.len()) == 0 {
+    };
+    if kind == Kind::Link {
+        if seen & (1 << 3) == 0 {
             return None;
         }
         out.push_str(" rel=\"");
@@ -176,15 +240,15 @@ fn attributes(html: &str, mut at: usize, link: bool, out: &mut String) -> Option
         out.push('"');
     }
     out.push('>');
-    Some(at + 1)
+    Some(end)
 }
 
-/// An `href` value as the parser decodes it, when it decodes it unambiguously and ammonia
-/// keeps it: `&amp;` is `&`, and an `&` before `name=` stays (in an attribute value a
+/// A URL attribute's value (`href`, `src`) as the parser decodes it, when it decodes it
+/// unambiguously and ammonia keeps it: `&amp;` is `&`, and an `&` before `name=` stays (in an attribute value a
 /// reference followed by `=` or a letter or digit is never decoded, so the run up to `=`
 /// cannot be one). The URL must be absolute with an allowed scheme, which is what
 /// ammonia's check accepts (a relative one it drops, as the sanitizer denies them).
-fn link_target(value: &str) -> Option<Cow<'_, str>> {
+fn url_value(value: &str) -> Option<Cow<'_, str>> {
     let decoded = if value.contains('&') {
         let mut out = String::with_capacity(value.len());
         let mut rest = value;
@@ -329,6 +393,21 @@ mod tests {
                  title=\"x y\" rel=\"noopener noreferrer nofollow\">رابط</a></p>",
             ),
             (
+                "<div class=\"entry-content\"><p class=\"x\" style=\"color:red\" \
+                 onclick=\"y()\">نص</p><figure class=\"wp\"><img loading=\"lazy\" \
+                 src=\"https://e.example/a.jpg?w=8&amp;h=4\" alt=\"صورة\" width=\"800\" \
+                 height=\"450\"/><figcaption>شرح</figcaption></figure></div>",
+                "<div><p>نص</p><figure><img src=\"https://e.example/a.jpg?w=8&amp;h=4\" \
+                 alt=\"صورة\" width=\"800\" height=\"450\"><figcaption>شرح</figcaption>\
+                 </figure></div>",
+            ),
+            (
+                "<p><a href=\"https://e.example/\" target=\"_blank\" rel=\"x\">x</a>\
+                 <span href=\"https://e.example/\">y</span></p>",
+                "<p><a href=\"https://e.example/\" rel=\"noopener noreferrer nofollow\">x</a>\
+                 <span>y</span></p>",
+            ),
+            (
                 "<span title=\"a\u{a0}<b>\"><a href=\"mailto:x@e.example\">x</a></span>",
                 "<span title=\"a&nbsp;&lt;b&gt;\"><a href=\"mailto:x@e.example\" \
                  rel=\"noopener noreferrer nofollow\">x</a></span>",
@@ -348,8 +427,21 @@ mod tests {
             "<p  dir=\"rtl\">x</p>",
             "<p dir=\"rtl\" >x</p>",
             "<p dir=\"rtl\" dir=\"ltr\">x</p>",
-            "<p class=\"x\">x</p>",
             "<p title=\"a&amp;b\">x</p>",
+            "<p hidden>x</p>",
+            "<p class='x'>x</p>",
+            "<p Class=\"x\">x</p>",
+            "<figcaption>x</figcaption>",
+            "<p><figcaption>x</figcaption></p>",
+            "<p><div>x</div></p>",
+            "<div><b><p>x</p></b></div>",
+            "<p><figure>x</figure></p>",
+            "<section>x</section>",
+            "<img src=\"/relative.jpg\">",
+            "<img src=\"javascript:x\">",
+            "<img alt=\"a&amp;b\" src=\"https://e.example/a.jpg\">",
+            "<img src=\"https://e.example/a.jpg\" src=\"https://e.example/b.jpg\">",
+            "<img src=\"https://e.example/a.jpg\"></img>",
             "<a>x</a>",
             "<a title=\"t\">x</a>",
             "<a href=\"/relative\">x</a>",
@@ -357,13 +449,10 @@ mod tests {
             "<a href=\"https://e.example/?a&b\">x</a>",
             "<a href=\"https://e.example/?a=1&copy\">x</a>",
             "<a href=\"https://e.example/?a=1&lt-\">x</a>",
-            "<a href=\"https://e.example/\" rel=\"x\">x</a>",
             "<a href=\"https://e.example/\"><a href=\"https://e.example/\">x</a></a>",
-            "<span href=\"https://e.example/\">x</span>",
             "<P>x</P>",
             "<p >x</p>",
             "<p/>",
-            "<div>x</div>",
             "<p><p>x</p></p>",
             "<b><p>x</p></b>",
             "<p><b>x</p></b>",
@@ -451,6 +540,24 @@ mod tests {
         "<a href=\"https://e.example/\u{a0}<>\">",
         "<a href=\"http://[::1\">",
         "<a title=\"t\" href=\"https://e.example/\">",
+        "<a href=\"https://e.example/\" target=\"_blank\" rel=\"x\">",
+        "<div class=\"entry\">",
+        "<article>",
+        "</article>",
+        "<section>",
+        "</section>",
+        "<figure>",
+        "</figure>",
+        "<figcaption>",
+        "</figcaption>",
+        "<img src=\"https://e.example/a.jpg\" alt=\"x\">",
+        "<img src=\"https://e.example/a.jpg\"/>",
+        "<img loading=\"lazy\" src=\"/a.jpg\" />",
+        "<img src=\"data:image/png;base64,xx\">",
+        "<img width=\"1\" height=\"1\" src=\"https://e.example/p.gif\">",
+        "<img alt=\"\u{a0}<\" width=\"1\" width=\"2\">",
+        "<p class=\"x\" style=\"color:red\" onclick=\"y()\">",
+        "<span data-x=\"&copy\" xml:lang=\"ar\">",
         "<!-- c -->",
         "<script>",
         "ليبيا",
@@ -508,6 +615,8 @@ mod tests {
         "h6",
         "p dir=\"rtl\"",
         "p lang=\"ar\" dir=\"ltr\"",
+        "p class=\"has-text-align-right\" style=\"font-size:18px\"",
+        "figure class=\"wp-block-image\"",
     ];
     const INLINE: &[&str] = &[
         "b",
@@ -520,6 +629,8 @@ mod tests {
         "span title=\"x\u{a0}y\" dir=\"auto\"",
         "a href=\"https://e.example/news/1?id=2&amp;p=3&q=4\"",
         "a href=\"mailto:desk@e.example\" lang=\"en\"",
+        "a href=\"https://e.example/\" target=\"_blank\" rel=\"noopener\"",
+        "span class=\"x\" style=\"color:red\"",
     ];
     const TEXT: &[&str] = &[
         "ليبيا",
@@ -533,6 +644,7 @@ mod tests {
         "<br>",
         "\"",
         "Tripoli",
+        "<img src=\"https://e.example/i.jpg\" alt=\"صورة\" width=\"10\" />",
     ];
 
     fn name(start_tag: &str) -> &str {
@@ -562,13 +674,29 @@ mod tests {
                 format!("{open}{text}{close}")
             });
         let content = prop::collection::vec(inline, 0..4).prop_map(|v| v.concat());
-        let item = (prop::option::of(prop::sample::select(BLOCK)), content, text).prop_map(
-            |(block, content, between)| match block {
+        let item = (
+            prop::option::of(prop::sample::select(BLOCK)),
+            content,
+            any::<bool>(),
+            text,
+        )
+            .prop_map(|(block, content, caption, between)| match block {
+                Some(b) if name(b) == "figure" && caption => {
+                    format!("<{b}><figcaption>{content}</figcaption></figure>{between}")
+                }
                 Some(b) => format!("<{b}>{content}</{}>{between}", name(b)),
                 None => format!("{content}{between}"),
-            },
-        );
-        prop::collection::vec(item, 0..6).prop_map(|v| v.concat())
+            });
+        let items = prop::collection::vec(item, 0..6).prop_map(|v| v.concat());
+        // Runs of items, some in a wrapper or two.
+        prop::collection::vec((items, 0..3usize), 1..3).prop_map(|runs| {
+            runs.into_iter()
+                .map(|(items, wrappers)| {
+                    let open = "<div class=\"entry-content\">".repeat(wrappers);
+                    format!("{open}{items}{}", "</div>".repeat(wrappers))
+                })
+                .collect()
+        })
     }
 
     proptest! {

@@ -146,11 +146,33 @@ const PIECES: &[&str] = &[
     "</td></tr></table>",
     "<blockquote>",
     "</blockquote>",
+    "<figure>",
+    "</figure>",
+    "<figcaption>",
+    "</figcaption>",
     "<script>alert(1)</script>",
     "<script>",
     "<img src=\"/a.jpg\" onerror=\"x()\">",
     "<img src=\"x\" width=\"1\" height=\"1\">",
     "<img src=\"https://e.example/p.jpg\" alt=\"a\">",
+    "<img src=\"/a.jpg\"/>",
+    "<img loading=\"lazy\" src=\"/a.jpg?x=1&amp;utm_source=2\" alt=\"x\" />",
+    "<img src='/a.jpg'>",
+    "<img  src=\"/a.jpg\">",
+    "<img src=\"/a.jpg\" >",
+    "<img src=\"https://pixel.wp.com/g.gif\">",
+    "<img src=\"/a.jpg\" width=\"1\">",
+    "<img src=\"/a.jpg\" height=0>",
+    "<img src=\"/a.jpg\" class=\"wp-image-1 share-x\">",
+    "<img alt=\"no src\">",
+    "<img alt/>",
+    "<img src=\"\">",
+    "<img src=\"/a.jpg\" src=\"/b.jpg\">",
+    "<img src=\"javascript:x\"/>",
+    "<img src=\"/a.jpg\" width=\"800\" height=\"450\" />",
+    "<img src=\"/a&#x2e;jpg\" alt=\"a&amp;b\">",
+    "<div class=\"phcv\"/>",
+    "<p/ >",
     "<a href=\"javascript:alert(1)\">",
     "<a href=\"/rel?utm_source=a&amp;id=2\">",
     "<a href=\"https://x.example/\">",
@@ -319,6 +341,40 @@ fn the_seed_with_links_and_dir_takes_every_fast_path() {
     );
     let pass = blocks::split(&text::tidy(&safe), seed.lines().next().unwrap());
     assert!(pass.stable);
+}
+
+#[test]
+fn the_seed_as_wordpress_writes_it_takes_every_fast_path() {
+    let figure = "<figure class=\"wp-block-image\"><img loading=\"lazy\" \
+                  src=\"/up/a.jpg?w=8&amp;utm_source=rss\" alt=\"صورة\" width=\"800\" \
+                  height=\"450\" /><figcaption>شرح الصورة</figcaption></figure>";
+    let seed = fixture("seed-article.txt")
+        .replacen(
+            "<p>",
+            &format!("<div class=\"entry-content\">{figure}\n<p>"),
+            1,
+        )
+        .replace(
+            "<p>",
+            "<p class=\"has-text-align-right\" style=\"font-size:18px\">",
+        )
+        .replacen("\n\nمواقع", "</div>\n\nمواقع", 1);
+    let base = ::url::Url::parse("https://news.example/a").unwrap();
+    let pre = html::simple_pre_pass(&seed, Some(&base)).expect("byte-scan pre-pass");
+    assert!(pre.contains(
+        "<img loading=\"lazy\" src=\"https://news.example/up/a.jpg?w=8\" alt=\"صورة\" \
+         width=\"800\" height=\"450\" />"
+    ));
+    let safe = plain_markup::sanitize(&pre).expect("plain markup");
+    assert_eq!(safe.matches("لإسقاطه\n\n<div><figure><img ").count(), 1);
+    assert!(safe.contains(
+        "<figure><img src=\"https://news.example/up/a.jpg?w=8\" alt=\"صورة\" width=\"800\" \
+         height=\"450\"><figcaption>شرح الصورة</figcaption></figure>\n<p>"
+    ));
+    assert_eq!(safe.matches("<p>").count(), 9);
+    let pass = blocks::split(&text::tidy(&safe), seed.lines().next().unwrap());
+    assert!(pass.stable);
+    assert_eq!(pass.body.credit.as_deref(), Some("مواقع"));
 }
 
 use proptest::prelude::*;
