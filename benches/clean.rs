@@ -28,22 +28,26 @@ fn bench(c: &mut Criterion) {
         base: None,
         language: "ar".into(),
     };
-    // Three shapes of the same article. The seed's markup is plain paragraphs; with a `dir`
-    // on every paragraph and a tracked link in each, it still takes the byte-scan pre-pass
-    // and skips ammonia (`clean::plain_markup`). As a WordPress theme writes it (a wrapper
-    // div, classes and styles, a figure with an image), it goes through lol_html and
-    // ammonia: the path of any markup the fast paths do not know.
+    // Four shapes of the same article. The seed's markup is plain paragraphs; with a `dir`
+    // on every paragraph and a tracked link in each, or as a WordPress theme writes it (a
+    // wrapper div, classes and styles, a figure with an image), it takes the byte-scan
+    // pre-pass and skips ammonia (`clean::plain_markup`). With its tags in upper case, as
+    // old CMSes write them, it goes through lol_html and ammonia: the path of any markup
+    // the fast paths do not know.
     let linked = with_links(&raw);
     let wordpress = as_wordpress(&raw);
+    let upper = raw.replace("<p>", "<P>").replace("</p>", "</P>");
     let with_body = |body: &String| ParsedEntry {
         summary: Some(body.clone()),
         ..entry.clone()
     };
     let (linked_entry, wordpress_entry) = (with_body(&linked), with_body(&wordpress));
+    let upper_entry = with_body(&upper);
     for (name, raw, entry) in [
         ("clean_5kb_article", &raw, &entry),
         ("clean_5kb_article_with_links", &linked, &linked_entry),
         ("clean_5kb_article_wordpress", &wordpress, &wordpress_entry),
+        ("clean_5kb_article_upper_case_tags", &upper, &upper_entry),
     ] {
         let mut g = c.benchmark_group(name);
         g.throughput(Throughput::Bytes(raw.len() as u64));

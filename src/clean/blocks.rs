@@ -39,8 +39,9 @@ pub struct Pass {
     /// What is kept.
     pub body: Body,
     /// True when `body.html` is known to come out of ammonia unchanged: every kept block is
-    /// a paragraph, heading or figure holding only text and phrasing elements (and, in a
-    /// figure, captions), properly nested (no link inside a link). Parsing such markup again builds the same tree, so the
+    /// a paragraph, heading, figure or list holding only text and phrasing elements (and,
+    /// in a figure, captions; in a list, items and lists), properly nested (no link inside
+    /// a link). Parsing such markup again builds the same tree, so the
     /// second sanitize of [`crate::clean::clean_body`] can be skipped. False says nothing.
     pub stable: bool,
 }
@@ -217,6 +218,8 @@ struct Cur {
     /// The block is a `<figure>`, where a `<figcaption>` parses as phrasing does: its
     /// start tag only closes an open `<p>`, and the block holds none that is simple.
     figure: bool,
+    /// The block is a list, where the same goes for items and lists in them.
+    list: bool,
 }
 
 /// Byte classes of [`Splitter::push_text`]: 0 plain, 1 ASCII whitespace, 2 `&`, 3 a lead
@@ -446,8 +449,9 @@ impl Splitter {
                 if is_block(name) || is_container(name) {
                     cur.has_block = true;
                 }
-                let caption = name == "figcaption" && cur.figure;
-                if !(is_phrasing(name) || caption) || (name == "a" && cur.links > 0) {
+                let structure = (cur.figure && name == "figcaption")
+                    || (cur.list && matches!(name, "li" | "ul" | "ol"));
+                if !(is_phrasing(name) || structure) || (name == "a" && cur.links > 0) {
                     cur.simple = false;
                 }
                 if name == "a" {
@@ -550,13 +554,14 @@ impl Splitter {
                     self.finish(true);
                     let pre = name == "pre";
                     self.push_tag(&tok);
-                    // Only paragraphs, headings and figures can be known stable; the tag
-                    // itself is not phrasing, whatever push_tag concluded.
+                    // Only paragraphs, headings, figures and lists can be known stable;
+                    // the tag itself is not phrasing, whatever push_tag concluded.
                     self.cur.simple = matches!(
                         name,
-                        "p" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "figure"
+                        "p" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "figure" | "ul" | "ol"
                     );
                     self.cur.figure = name == "figure";
+                    self.cur.list = matches!(name, "ul" | "ol");
                     self.cur.has_block = false;
                     let mut depth = 1usize;
                     while depth > 0 {

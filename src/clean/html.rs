@@ -607,7 +607,8 @@ fn decode_attribute(v: &str) -> String {
 /// no endorsement for search engines.
 pub(super) const LINK_REL: &str = "noopener noreferrer nofollow";
 
-fn sanitizer() -> &'static ammonia::Builder<'static> {
+/// The ammonia configuration of pass 2 (also read by [`plain_markup`]'s tests).
+pub(super) fn sanitizer() -> &'static ammonia::Builder<'static> {
     static B: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
     B.get_or_init(|| {
         let mut b = ammonia::Builder::default();

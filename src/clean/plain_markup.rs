@@ -41,10 +41,14 @@ use super::html::LINK_REL;
 /// Elements of the accepted shape, by where they may stand.
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
-    /// Wrappers (`div`, `article`): where every open element is a wrapper.
+    /// Wrappers (`div`, `article`, `blockquote`): where every open element is a wrapper.
     Wrapper,
     /// Paragraphs, headings and figures: the same, and they hold no block.
     Block,
+    /// Lists (`ul`, `ol`): where a block may stand, or directly in a list item.
+    List,
+    /// A list item: directly in a list.
+    Item,
     /// A figure's caption: directly in a figure.
     Caption,
     /// Phrasing elements ammonia keeps, with no special parsing rule when properly
@@ -58,8 +62,10 @@ enum Kind {
 
 fn kind(name: &[u8]) -> Option<Kind> {
     Some(match name {
-        b"div" | b"article" => Kind::Wrapper,
+        b"div" | b"article" | b"blockquote" => Kind::Wrapper,
         b"p" | b"h1" | b"h2" | b"h3" | b"h4" | b"h5" | b"h6" | b"figure" => Kind::Block,
+        b"ul" | b"ol" => Kind::List,
+        b"li" => Kind::Item,
         b"figcaption" => Kind::Caption,
         b"b" | b"strong" | b"em" | b"i" | b"u" | b"s" | b"small" | b"sub" | b"sup" | b"span"
         | b"code" | b"mark" | b"cite" | b"q" | b"abbr" | b"del" | b"ins" => Kind::Phrasing,
@@ -73,17 +79,21 @@ fn kind(name: &[u8]) -> Option<Kind> {
 /// that [`super::html`]'s sanitizer adds.
 const GENERIC: &[&[u8]] = &[b"dir", b"lang", b"title"];
 
-/// Attributes ammonia keeps on one element besides [`GENERIC`]: a bit of their own (after
-/// [`GENERIC`]'s), and whether they hold a URL (checked as ammonia checks it, see
-/// [`url_value`]).
-fn own_attribute(kind: Kind, name: &[u8]) -> Option<(u32, bool)> {
-    match (kind, name) {
-        (Kind::Link, b"href") | (Kind::Image, b"src") => Some((1 << 3, true)),
-        (Kind::Link, b"hreflang") | (Kind::Image, b"alt") => Some((1 << 4, false)),
-        (Kind::Image, b"width") => Some((1 << 5, false)),
-        (Kind::Image, b"height") => Some((1 << 6, false)),
-        _ => None,
-    }
+/// Attributes ammonia keeps on one element besides [`GENERIC`] (its `tag_attributes`, for
+/// the elements of [`kind`]): a bit of their own (after [`GENERIC`]'s), and whether
+/// ammonia checks them as URLs (`href` and `src`; `cite` it keeps as it is), see
+/// [`url_value`]. A test compares this table with the sanitizer's configuration.
+fn own_attribute(tag: &[u8], name: &[u8]) -> Option<(u32, bool)> {
+    let (bit, url) = match (tag, name) {
+        (b"a", b"href") | (b"img", b"src") => (3, true),
+        (b"a", b"hreflang") | (b"img", b"alt") | (b"ol", b"start") => (4, false),
+        (b"blockquote" | b"q" | b"del" | b"ins", b"cite") => (4, false),
+        (b"del" | b"ins", b"datetime") | (b"img", b"width") => (5, false),
+        (b"img", b"height") => (6, false),
+        (b"img", b"align") => (7, false),
+        _ => return None,
+    };
+    Some((1 << bit, url))
 }
 
 /// Deeper nesting goes to ammonia; real bodies stay far below it.
@@ -136,9 +146,12 @@ pub fn sanitize(html: &str) -> Option<String> {
                     end + used
                 } else {
                     let kind = kind(name)?;
+                    let parent = depth.checked_sub(1).map(|d| open[d]);
                     let allowed = match kind {
                         Kind::Wrapper | Kind::Block => inside == 0,
-                        Kind::Caption => depth > 0 && open[depth - 1].0 == b"figure",
+                        Kind::List => inside == 0 || matches!(parent, Some((_, Kind::Item))),
+                        Kind::Item => matches!(parent, Some((_, Kind::List))),
+                        Kind::Caption => matches!(parent, Some((b"figure", _))),
                         Kind::Link => !open[..depth].iter().any(|(_, k)| *k == Kind::Link),
                         Kind::Phrasing | Kind::Image => true,
                     };
@@ -146,7 +159,7 @@ pub fn sanitize(html: &str) -> Option<String> {
                         return None;
                     }
                     out.push_str(&html[at..end]);
-                    let after = attributes(html, end, kind, &mut out)?;
+                    let after = attributes(html, end, name, kind, &mut out)?;
                     if kind != Kind::Image {
                         *open.get_mut(depth)? = (name, kind);
                         depth += 1;
@@ -174,7 +187,13 @@ fn tag_name(b: &[u8], at: usize) -> Option<(&[u8], usize)> {
 /// Reads the attributes of a start tag from `at` (after its name) to its `>` (or `/>` for
 /// an image), writes those ammonia keeps as it writes them (with [`LINK_REL`] after a
 /// link's), and returns the index after the `>`.
-fn attributes(html: &str, mut at: usize, kind: Kind, out: &mut String) -> Option<usize> {
+fn attributes(
+    html: &str,
+    mut at: usize,
+    tag: &[u8],
+    kind: Kind,
+    out: &mut String,
+) -> Option<usize> {
     let b = html.as_bytes();
     // The kept attributes seen, to leave duplicates (which the parser drops) to ammonia.
     let mut seen = 0u32;
@@ -208,7 +227,7 @@ fn attributes(html: &str, mut at: usize, kind: Kind, out: &mut String) -> Option
         let (bit, url) = match GENERIC.iter().position(|g| *g == name) {
             Some(k) => (1 << k, false),
             // Not kept by ammonia (class, style, id, event handlers…): dropped.
-            None => match own_attribute(kind, name) {
+            None => match own_attribute(tag, name) {
                 Some(own) => own,
                 None => continue,
             },
@@ -408,6 +427,12 @@ mod tests {
                  <span>y</span></p>",
             ),
             (
+                "<blockquote cite=\"https://e.example/\" class=\"q\"><p>قال</p><ol start=\"2\">\
+                 <li>أ<ul><li>ب</li></ul></li></ol></blockquote><q cite=\"x\">ج</q>",
+                "<blockquote cite=\"https://e.example/\"><p>قال</p><ol start=\"2\">\
+                 <li>أ<ul><li>ب</li></ul></li></ol></blockquote><q cite=\"x\">ج</q>",
+            ),
+            (
                 "<span title=\"a\u{a0}<b>\"><a href=\"mailto:x@e.example\">x</a></span>",
                 "<span title=\"a&nbsp;&lt;b&gt;\"><a href=\"mailto:x@e.example\" \
                  rel=\"noopener noreferrer nofollow\">x</a></span>",
@@ -437,6 +462,12 @@ mod tests {
             "<div><b><p>x</p></b></div>",
             "<p><figure>x</figure></p>",
             "<section>x</section>",
+            "<li>x</li>",
+            "<ul><p>x</p></ul>",
+            "<ul><li><p>x</p></li></ul>",
+            "<p><ul><li>x</li></ul></p>",
+            "<ul><li><li>x</li></li></ul>",
+            "<ol start=\"1&amp;\"><li>x</li></ol>",
             "<img src=\"/relative.jpg\">",
             "<img src=\"javascript:x\">",
             "<img alt=\"a&amp;b\" src=\"https://e.example/a.jpg\">",
@@ -482,6 +513,95 @@ mod tests {
         assert_eq!(sanitize(&deep), None);
     }
 
+    /// Every element [`super::kind`] accepts, and `br`.
+    const ELEMENTS: &[&str] = &[
+        "div",
+        "article",
+        "blockquote",
+        "p",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "figure",
+        "ul",
+        "ol",
+        "li",
+        "figcaption",
+        "b",
+        "strong",
+        "em",
+        "i",
+        "u",
+        "s",
+        "small",
+        "sub",
+        "sup",
+        "span",
+        "code",
+        "mark",
+        "cite",
+        "q",
+        "abbr",
+        "del",
+        "ins",
+        "a",
+        "img",
+        "br",
+    ];
+
+    /// The tables above must be the sanitizer's configuration, or the fast path would keep
+    /// or drop other attributes than ammonia does.
+    #[test]
+    fn the_tables_are_the_sanitizers_configuration() {
+        use std::collections::HashSet;
+        let config = crate::clean::html::sanitizer();
+        let tags = config.clone_tags();
+        let generic = config.clone_generic_attributes();
+        let per_tag = config.clone_tag_attributes();
+        assert_eq!(
+            generic,
+            super::GENERIC
+                .iter()
+                .map(|g| std::str::from_utf8(g).unwrap())
+                .collect::<HashSet<_>>()
+        );
+        assert_eq!(
+            config.clone_url_schemes(),
+            HashSet::from(["http", "https", "mailto"])
+        );
+        assert!(config.is_url_relative_deny());
+        assert!(config.clone_tag_attribute_values().is_empty());
+        assert!(config.clone_set_tag_attribute_values().is_empty());
+        assert!(config.clone_allowed_classes().is_empty());
+        assert!(config.clone_generic_attribute_prefixes().is_none());
+        let mut candidates: HashSet<&str> = per_tag.values().flatten().copied().collect();
+        candidates.extend(["class", "style", "id", "rel", "target", "loading", "srcset"]);
+        for name in ELEMENTS {
+            assert!(tags.contains(name), "{name} is not kept by ammonia");
+            assert!(
+                *name == "br" || super::kind(name.as_bytes()).is_some(),
+                "{name}"
+            );
+            let own = per_tag.get(name).cloned().unwrap_or_default();
+            for attr in &candidates {
+                assert_eq!(
+                    super::own_attribute(name.as_bytes(), attr.as_bytes()).is_some(),
+                    own.contains(attr),
+                    "{name} {attr}"
+                );
+            }
+        }
+        assert!(
+            config
+                .clone_clean_content_tags()
+                .iter()
+                .all(|t| !ELEMENTS.contains(t))
+        );
+    }
+
     /// Accepted pieces and near misses, mixed at random.
     const PIECES: &[&str] = &[
         "<p>",
@@ -522,6 +642,15 @@ mod tests {
         "</a>",
         "<li>",
         "<ul>",
+        "</ul>",
+        "<ol start=\"2\">",
+        "</ol>",
+        "</li>",
+        "<blockquote cite=\"https://e.example/\">",
+        "</blockquote>",
+        "<q cite=\"x\">",
+        "<del datetime=\"2020\" class=\"x\">",
+        "<img align=\"left\" src=\"https://e.example/a.jpg\">",
         "<pre>",
         "<table>",
         "<p dir=\"rtl\">",
@@ -631,6 +760,8 @@ mod tests {
         "a href=\"mailto:desk@e.example\" lang=\"en\"",
         "a href=\"https://e.example/\" target=\"_blank\" rel=\"noopener\"",
         "span class=\"x\" style=\"color:red\"",
+        "q cite=\"https://e.example/source\"",
+        "del datetime=\"2020-05-01\" cite=\"x\"",
     ];
     const TEXT: &[&str] = &[
         "ليبيا",
@@ -645,6 +776,7 @@ mod tests {
         "\"",
         "Tripoli",
         "<img src=\"https://e.example/i.jpg\" alt=\"صورة\" width=\"10\" />",
+        "<img align=\"left\" src=\"https://e.example/i.jpg\">",
     ];
 
     fn name(start_tag: &str) -> &str {
@@ -676,27 +808,52 @@ mod tests {
         let content = prop::collection::vec(inline, 0..4).prop_map(|v| v.concat());
         let item = (
             prop::option::of(prop::sample::select(BLOCK)),
-            content,
-            any::<bool>(),
+            prop::collection::vec(content, 1..4),
+            0..3u8,
             text,
         )
-            .prop_map(|(block, content, caption, between)| match block {
-                Some(b) if name(b) == "figure" && caption => {
-                    format!("<{b}><figcaption>{content}</figcaption></figure>{between}")
+            .prop_map(|(block, content, variant, between)| {
+                let first = &content[0];
+                match block {
+                    Some(b) if name(b) == "figure" && variant > 0 => {
+                        format!("<{b}><figcaption>{first}</figcaption></figure>{between}")
+                    }
+                    Some(b) => format!("<{b}>{first}</{}>{between}", name(b)),
+                    // Lists: items of content, the last holding a list of its own.
+                    None if variant > 0 => {
+                        let tag = if variant == 1 { "ul" } else { "ol start=\"3\"" };
+                        let items: String =
+                            content.iter().map(|c| format!("<li>{c}</li>")).collect();
+                        let inner = format!("<li>{first}<ul><li>{first}</li></ul></li>");
+                        format!("<{tag}>{items}{inner}</{}>{between}", name(tag))
+                    }
+                    None => format!("{first}{between}"),
                 }
-                Some(b) => format!("<{b}>{content}</{}>{between}", name(b)),
-                None => format!("{content}{between}"),
             });
         let items = prop::collection::vec(item, 0..6).prop_map(|v| v.concat());
-        // Runs of items, some in a wrapper or two.
-        prop::collection::vec((items, 0..3usize), 1..3).prop_map(|runs| {
-            runs.into_iter()
-                .map(|(items, wrappers)| {
-                    let open = "<div class=\"entry-content\">".repeat(wrappers);
-                    format!("{open}{items}{}", "</div>".repeat(wrappers))
-                })
-                .collect()
-        })
+        // Runs of items, some in wrappers.
+        let wrapper = prop::sample::select(
+            &[
+                "div class=\"entry-content\"",
+                "article",
+                "blockquote cite=\"https://e.example/\"",
+            ][..],
+        );
+        prop::collection::vec((items, prop::collection::vec(wrapper, 0..3)), 1..3).prop_map(
+            |runs| {
+                runs.into_iter()
+                    .map(|(items, wrappers)| {
+                        let open: String = wrappers.iter().map(|w| format!("<{w}>")).collect();
+                        let close: String = wrappers
+                            .iter()
+                            .rev()
+                            .map(|w| format!("</{}>", name(w)))
+                            .collect();
+                        format!("{open}{items}{close}")
+                    })
+                    .collect()
+            },
+        )
     }
 
     proptest! {
