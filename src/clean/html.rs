@@ -155,6 +155,36 @@ const LOL_HTML_TAGS: &[&str] = &[
     "noframes",
 ];
 
+/// Elements of [`REMOVE_TAGS`] whose content the tokenizer reads as raw text up to their
+/// end tag (script data for `script`): embeds and scripts (a tweet's widget script, a
+/// video's iframe). The byte scan cuts them out (see [`raw_text_end`]).
+const RAW_TEXT_REMOVED: &[&str] = &["script", "style", "iframe"];
+
+/// The index after the end tag of a raw-text element `name` whose content starts at
+/// `from`: the first `</name` in any case, which must be followed by `>`. `None` when it
+/// is followed by anything else (an end tag with attributes or spaces), or when a script
+/// holds `<!--` (where the tokenizer's escaped states may skip an end tag): lol_html then.
+fn raw_text_end(b: &[u8], from: usize, name: &str) -> Option<usize> {
+    let mut at = from;
+    loop {
+        let lt = at + memchr::memmem::find(&b[at..], b"</")?;
+        if name == "script" && memchr::memmem::find(&b[from..lt], b"<!--").is_some() {
+            return None;
+        }
+        let after = lt + 2 + name.len();
+        if b.get(lt + 2..after)
+            .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
+        {
+            match b.get(after)? {
+                b'>' => return Some(after + 1),
+                b'\t' | b'\n' | 0x0C | b'\r' | b' ' | b'/' => return None,
+                _ => {}
+            }
+        }
+        at = lt + 2;
+    }
+}
+
 /// Void elements: removing one by class would not take content with it; left to lol_html.
 const VOID_TAGS: &[&str] = &[
     "area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta", "param",
@@ -212,6 +242,18 @@ pub fn simple_pre_pass<'a>(html: &'a str, base: Option<&Url>) -> Option<Cow<'a, 
             }
             Some(c) if c.is_ascii_alphabetic() => {
                 let tag = start_tag(b, lt + 1)?;
+                if RAW_TEXT_REMOVED.contains(&tag.name) {
+                    // Removed with its content, which is raw text up to its end tag.
+                    if tag.self_closing {
+                        return None;
+                    }
+                    let end = raw_text_end(b, tag.end, tag.name)?;
+                    let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
+                    o.push_str(&html[copied..lt]);
+                    copied = end;
+                    i = end;
+                    continue;
+                }
                 if tag.name == "img" {
                     // What lol_html does with an image: the removal selectors, then the
                     // `img[src]` handler.
@@ -380,11 +422,12 @@ fn start_tag(b: &[u8], at: usize) -> Option<StartTag<'_>> {
             if v.is_empty() && !matches!(b[i], b'"' | b'\'') {
                 return None;
             }
-            // An image's `src` is decoded as lol_html's handler decodes it; other values
-            // are compared as written, so they must hold no reference.
-            let decoded = image && attr == b"src";
+            // An image's `src` is decoded as lol_html's handler decodes it, and the values
+            // of an element removed by its name do not matter; other values are compared
+            // as written, so they must hold no reference.
+            let any = (image && attr == b"src") || RAW_TEXT_REMOVED.contains(&name);
             if v.iter()
-                .any(|c| matches!(c, b'<' | b'>') || (*c == b'&' && !decoded))
+                .any(|c| matches!(c, b'<' | b'>') || (*c == b'&' && !any))
             {
                 return None;
             }

@@ -344,19 +344,44 @@ fn push_attribute(out: &mut String, value: &str) {
     }
 }
 
+/// Named references taken here: the markup ones and the punctuation and direction marks
+/// news text uses. Each is written with its `;`, which no longer name continues (names
+/// hold only letters and digits), so the parser's longest match is this one. A test
+/// compares every entry with ammonia.
+const NAMED: &[(&[u8], char)] = &[
+    (b"amp;", '&'),
+    (b"lt;", '<'),
+    (b"gt;", '>'),
+    (b"quot;", '"'),
+    (b"apos;", '\''),
+    (b"nbsp;", '\u{a0}'),
+    (b"mdash;", '—'),
+    (b"ndash;", '–'),
+    (b"hellip;", '…'),
+    (b"laquo;", '«'),
+    (b"raquo;", '»'),
+    (b"lsquo;", '‘'),
+    (b"rsquo;", '’'),
+    (b"ldquo;", '“'),
+    (b"rdquo;", '”'),
+    (b"middot;", '·'),
+    (b"bull;", '•'),
+    (b"copy;", '©'),
+    (b"reg;", '®'),
+    (b"deg;", '°'),
+    (b"times;", '×'),
+    (b"rlm;", '\u{200f}'),
+    (b"lrm;", '\u{200e}'),
+    (b"zwnj;", '\u{200c}'),
+    (b"zwj;", '\u{200d}'),
+];
+
 /// The character reference after an `&` (`s` starts after it) and the bytes it used, for
 /// the references whose decoding is unambiguous. html5ever also decodes named references
 /// without `;` (`&copy`), maps some numeric ones to other characters (`&#150;` is U+2013),
-/// and leaves a lone `&` as text; all of those are left to it.
+/// and leaves a lone `&` as text; all of those are left to it (as are named references
+/// not in [`NAMED`]).
 fn reference(s: &[u8]) -> Option<(char, usize)> {
-    const NAMED: &[(&[u8], char)] = &[
-        (b"amp;", '&'),
-        (b"lt;", '<'),
-        (b"gt;", '>'),
-        (b"quot;", '"'),
-        (b"apos;", '\''),
-        (b"nbsp;", '\u{a0}'),
-    ];
     if let Some(&(name, c)) = NAMED.iter().find(|(name, _)| s.starts_with(name)) {
         return Some((c, name.len()));
     }
@@ -445,6 +470,20 @@ mod tests {
     }
 
     #[test]
+    fn every_named_reference_taken_decodes_as_ammonia_decodes_it() {
+        for (name, _) in super::NAMED {
+            let name = std::str::from_utf8(name).unwrap();
+            for input in [format!("<p>a&{name}b</p>"), format!("&{name}&{name}")] {
+                assert_eq!(
+                    sanitize(&input),
+                    Some(ammonia_sanitize(&input)),
+                    "{input:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn anything_else_is_left_to_ammonia() {
         for input in [
             "<p dir=rtl>x</p>",
@@ -495,7 +534,8 @@ mod tests {
             "a < b",
             "AT&T",
             "&copy",
-            "&copy;",
+            "&notin;",
+            "&mdash",
             "&nbsp",
             "&#150;",
             "&#0;",
@@ -714,6 +754,10 @@ mod tests {
         "&nbsp",
         "&copy",
         "&copy;",
+        "&mdash;",
+        "&mdash",
+        "&rlm;",
+        "&notin;",
         "&#1604;",
         "&#x644;",
         "&#X644;",

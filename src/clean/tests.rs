@@ -156,6 +156,18 @@ const PIECES: &[&str] = &[
     "<figcaption>",
     "</figcaption>",
     "<script>alert(1)</script>",
+    "<script async src=\"https://platform.twitter.com/widgets.js\" charset=\"utf-8\"></script>",
+    "<iframe src=\"https://www.youtube.com/embed/x?feature=oembed&amp;a=1\" allowfullscreen></iframe>",
+    "<script>a</SCRIPT>",
+    "<script>if (a</b) x()</script>",
+    "<script><!--</script>-->",
+    "<script>x</script >",
+    "<script/>",
+    "</script>",
+    "<iframe>",
+    "</iframe>",
+    "<noembed>x</noembed>",
+    "<style class=\"share-x\">p{}</style>",
     "<script>",
     "<img src=\"/a.jpg\" onerror=\"x()\">",
     "<img src=\"x\" width=\"1\" height=\"1\">",
@@ -346,6 +358,33 @@ fn the_seed_with_links_and_dir_takes_every_fast_path() {
     );
     let pass = blocks::split(&text::tidy(&safe), seed.lines().next().unwrap());
     assert!(pass.stable);
+}
+
+#[test]
+fn embedded_tweets_and_videos_take_every_fast_path() {
+    let body = "<p>نص</p>\n<blockquote class=\"twitter-tweet\"><p lang=\"ar\" dir=\"rtl\">\
+                تغريدة <a href=\"https://t.co/x\">pic.twitter.com/x</a></p>&mdash; حساب (@x) \
+                <a href=\"https://twitter.com/x/status/1?ref_src=twsrc%5Etfw\">May 1, 2020</a>\
+                </blockquote> <script async src=\"https://platform.twitter.com/widgets.js\" \
+                charset=\"utf-8\"></script>\n<iframe width=\"560\" height=\"315\" \
+                src=\"https://www.youtube.com/embed/x?feature=oembed&amp;a=1\" \
+                allowfullscreen></iframe>\n<p>بعد</p>";
+    let pre = html::simple_pre_pass(body, None).expect("byte-scan pre-pass");
+    let safe = plain_markup::sanitize(&pre).expect("plain markup");
+    let rel = "rel=\"noopener noreferrer nofollow\"";
+    assert_eq!(
+        safe,
+        format!(
+            "<p>نص</p>\n<blockquote><p lang=\"ar\" dir=\"rtl\">تغريدة <a \
+             href=\"https://t.co/x\" {rel}>pic.twitter.com/x</a></p>— حساب (@x) <a \
+             href=\"https://twitter.com/x/status/1?ref_src=twsrc%5Etfw\" {rel}>May 1, 2020</a>\
+             </blockquote> \n\n<p>بعد</p>"
+        )
+    );
+    assert_eq!(
+        safe,
+        html::ammonia_sanitize(&html::rewrite_with_lol_html(body, None))
+    );
 }
 
 #[test]
