@@ -215,6 +215,7 @@ pub fn simple_pre_pass<'a>(html: &'a str, base: Option<&Url>) -> Option<Cow<'a, 
         match b.get(lt + 1) {
             Some(b'/') => {
                 let (name, end) = tag_name(b, lt + 2)?;
+                let name = name.as_str();
                 // lol_html acts on start tags; an end tag goes with its element (the
                 // links below keep theirs).
                 if b.get(end) != Some(&b'>') || (LOL_HTML_TAGS.contains(&name) && name != "a") {
@@ -242,19 +243,20 @@ pub fn simple_pre_pass<'a>(html: &'a str, base: Option<&Url>) -> Option<Cow<'a, 
             }
             Some(c) if c.is_ascii_alphabetic() => {
                 let tag = start_tag(b, lt + 1)?;
-                if RAW_TEXT_REMOVED.contains(&tag.name) {
+                let name = tag.name.as_str();
+                if RAW_TEXT_REMOVED.contains(&name) {
                     // Removed with its content, which is raw text up to its end tag.
                     if tag.self_closing {
                         return None;
                     }
-                    let end = raw_text_end(b, tag.end, tag.name)?;
+                    let end = raw_text_end(b, tag.end, name)?;
                     let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
                     o.push_str(&html[copied..lt]);
                     copied = end;
                     i = end;
                     continue;
                 }
-                if tag.name == "img" {
+                if name == "img" {
                     // What lol_html does with an image: the removal selectors, then the
                     // `img[src]` handler.
                     let target = match tag.src {
@@ -279,23 +281,25 @@ pub fn simple_pre_pass<'a>(html: &'a str, base: Option<&Url>) -> Option<Cow<'a, 
                     i = tag.end;
                     continue;
                 }
-                if LOL_HTML_TAGS.contains(&tag.name) {
+                if LOL_HTML_TAGS.contains(&name) {
                     return None;
                 }
                 if !tag.remove {
                     i = tag.end;
                     continue;
                 }
-                if VOID_TAGS.contains(&tag.name) || tag.self_closing {
+                if VOID_TAGS.contains(&name) || tag.self_closing {
                     return None;
                 }
                 // The element must hold text only and close with its own end tag.
                 let close = tag.end + memchr::memchr(b'<', &b[tag.end..])?;
                 let after = b[close..]
                     .strip_prefix(b"</")
-                    .and_then(|r| r.strip_prefix(tag.name.as_bytes()))
-                    .filter(|r| r.first() == Some(&b'>'))
-                    .map(|r| b.len() - r.len() + 1)?;
+                    .and_then(|r| r.split_at_checked(name.len()))
+                    .filter(|(n, r)| {
+                        n.eq_ignore_ascii_case(name.as_bytes()) && r.first() == Some(&b'>')
+                    })
+                    .map(|(_, r)| b.len() - r.len() + 1)?;
                 let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
                 o.push_str(&html[copied..lt]);
                 copied = after;
@@ -316,28 +320,60 @@ pub fn simple_pre_pass<'a>(html: &'a str, base: Option<&Url>) -> Option<Cow<'a, 
     })
 }
 
-/// A lower-case tag name starting at `at`: the name and the index after it. `None` for
-/// anything else (upper case, other characters, a name cut by the end of the input).
-fn tag_name(b: &[u8], at: usize) -> Option<(&str, usize)> {
-    let len = b[at..]
-        .iter()
-        .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        .count();
-    let end = at + len;
-    let next = *b.get(end)?;
-    if len == 0
-        || !b[at].is_ascii_lowercase()
-        || !matches!(next, b'>' | b' ' | b'\t' | b'\n' | 0x0C)
-    {
-        return None;
+/// A tag name as the HTML parser reads it: ASCII letters and digits, in lower case (`<P>`
+/// and `<BR>`, as old CMSes write them, are the same elements to both crates), kept inline.
+/// Longer names than [`TagName::MAX`] are none that cleaning acts on or accepts.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub(super) struct TagName {
+    bytes: [u8; TagName::MAX],
+    len: u8,
+}
+
+impl TagName {
+    const MAX: usize = 16;
+
+    /// Reads `[A-Za-z][A-Za-z0-9]*` at `at`: the name and the index after it.
+    pub(super) fn read(b: &[u8], at: usize) -> Option<(TagName, usize)> {
+        let name = b.get(at..)?;
+        let len = name
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count();
+        if len == 0 || len > Self::MAX || !name[0].is_ascii_alphabetic() {
+            return None;
+        }
+        let mut bytes = [0u8; Self::MAX];
+        for (lower, c) in bytes.iter_mut().zip(&name[..len]) {
+            *lower = c.to_ascii_lowercase();
+        }
+        Some((
+            TagName {
+                bytes,
+                len: len as u8,
+            },
+            at + len,
+        ))
     }
-    // Only ASCII bytes were taken, so this is a char boundary.
-    Some((std::str::from_utf8(&b[at..end]).ok()?, end))
+
+    pub(super) fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    pub(super) fn as_str(&self) -> &str {
+        std::str::from_utf8(self.as_bytes()).expect("ASCII letters and digits")
+    }
+}
+
+/// A tag name starting at `at`, followed by `>` or a space: the name and the index after
+/// it. `None` for anything else (other characters, a name cut by the end of the input).
+fn tag_name(b: &[u8], at: usize) -> Option<(TagName, usize)> {
+    let (name, end) = TagName::read(b, at)?;
+    matches!(*b.get(end)?, b'>' | b' ' | b'\t' | b'\n' | 0x0C).then_some((name, end))
 }
 
 /// A start tag read by [`simple_pre_pass`].
-struct StartTag<'a> {
-    name: &'a str,
+struct StartTag {
+    name: TagName,
     /// Index after the closing `>`.
     end: usize,
     /// Its `class` or `id` matches a removal selector.
@@ -358,8 +394,9 @@ struct StartTag<'a> {
 /// accepts: `name (space+ attr(="v"|='v'|=v)?)* space* /? >`, attribute names in lower
 /// case, no `&`, `<` or `>` inside values (but `&` in an image's `src`), `class` and `id`
 /// at most once, and an image's `src`, `width` and `height` too.
-fn start_tag(b: &[u8], at: usize) -> Option<StartTag<'_>> {
-    let (name, mut i) = tag_name(b, at)?;
+fn start_tag(b: &[u8], at: usize) -> Option<StartTag> {
+    let (tag, mut i) = tag_name(b, at)?;
+    let name = tag.as_str();
     let image = name == "img";
     let (mut class, mut id): (Option<&[u8]>, Option<&[u8]>) = (None, None);
     let (mut src, mut width, mut height) = (None, None, None);
@@ -477,7 +514,7 @@ fn start_tag(b: &[u8], at: usize) -> Option<StartTag<'_>> {
     };
     let remove = matches(class, REMOVE_CLASSES)? || matches(id, REMOVE_IDS)?;
     Some(StartTag {
-        name,
+        name: tag,
         end: i + 1,
         remove,
         self_closing,

@@ -15,7 +15,8 @@
 //! The accepted shape is kept small so that the result is exact:
 //!
 //! - the elements of [`kind`] (wrappers, paragraphs, headings, figures and their captions,
-//!   phrasing, links, images), lower case, written `<name>` or `<name attr="value" …>` (one
+//!   phrasing, links, images), in any case (written in lower case, as the parser reads
+//!   them), written `<name>` or `<name attr="value" …>` (one
 //!   space before each attribute, double quotes) and `</name>`; an image may end in `/>`
 //!   or ` />`; a `<br>`, `<br/>` or `<br />` without attributes;
 //! - attributes ammonia keeps ([`GENERIC`] and [`own_attribute`]) at most once each, with
@@ -36,7 +37,7 @@
 
 use std::borrow::Cow;
 
-use super::html::LINK_REL;
+use super::html::{LINK_REL, TagName};
 
 /// Elements of the accepted shape, by where they may stand.
 #[derive(Clone, Copy, PartialEq)]
@@ -107,7 +108,7 @@ pub fn sanitize(html: &str) -> Option<String> {
         return None;
     }
     let mut out = String::with_capacity(html.len() + html.len() / 16);
-    let mut open: [(&[u8], Kind); MAX_DEPTH] = [(b"", Kind::Wrapper); MAX_DEPTH];
+    let mut open = [(TagName::default(), Kind::Wrapper); MAX_DEPTH];
     let mut depth = 0;
     // How many of the open elements are not wrappers.
     let mut inside = 0;
@@ -126,18 +127,20 @@ pub fn sanitize(html: &str) -> Option<String> {
                 at + 1 + used
             }
             _ if b.get(at + 1) == Some(&b'/') => {
-                let (name, end) = tag_name(b, at + 2)?;
+                let (name, end) = TagName::read(b, at + 2)?;
                 if depth == 0 || open[depth - 1].0 != name || b.get(end) != Some(&b'>') {
                     return None;
                 }
                 depth -= 1;
                 inside -= usize::from(open[depth].1 != Kind::Wrapper);
-                out.push_str(&html[at..=end]);
+                out.push_str("</");
+                out.push_str(name.as_str());
+                out.push('>');
                 end + 1
             }
             _ => {
-                let (name, end) = tag_name(b, at + 1)?;
-                if name == b"br" {
+                let (name, end) = TagName::read(b, at + 1)?;
+                if name.as_bytes() == b"br" {
                     let used = [&b">"[..], b"/>", b" />"]
                         .into_iter()
                         .find(|form| b[end..].starts_with(form))?
@@ -145,21 +148,22 @@ pub fn sanitize(html: &str) -> Option<String> {
                     out.push_str("<br>");
                     end + used
                 } else {
-                    let kind = kind(name)?;
+                    let kind = kind(name.as_bytes())?;
                     let parent = depth.checked_sub(1).map(|d| open[d]);
                     let allowed = match kind {
                         Kind::Wrapper | Kind::Block => inside == 0,
                         Kind::List => inside == 0 || matches!(parent, Some((_, Kind::Item))),
                         Kind::Item => matches!(parent, Some((_, Kind::List))),
-                        Kind::Caption => matches!(parent, Some((b"figure", _))),
+                        Kind::Caption => parent.is_some_and(|(p, _)| p.as_bytes() == b"figure"),
                         Kind::Link => !open[..depth].iter().any(|(_, k)| *k == Kind::Link),
                         Kind::Phrasing | Kind::Image => true,
                     };
                     if !allowed {
                         return None;
                     }
-                    out.push_str(&html[at..end]);
-                    let after = attributes(html, end, name, kind, &mut out)?;
+                    out.push('<');
+                    out.push_str(name.as_str());
+                    let after = attributes(html, end, name.as_bytes(), kind, &mut out)?;
                     if kind != Kind::Image {
                         *open.get_mut(depth)? = (name, kind);
                         depth += 1;
@@ -172,16 +176,6 @@ pub fn sanitize(html: &str) -> Option<String> {
     }
     push_text(&mut out, &html[i..]);
     (depth == 0).then_some(out)
-}
-
-/// A lower-case tag name starting at `at`, and the index after it.
-fn tag_name(b: &[u8], at: usize) -> Option<(&[u8], usize)> {
-    let len = b
-        .get(at..)?
-        .iter()
-        .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        .count();
-    (len > 0 && b[at].is_ascii_lowercase()).then_some((&b[at..at + len], at + len))
 }
 
 /// Reads the attributes of a start tag from `at` (after its name) to its `>` (or `/>` for
@@ -431,6 +425,10 @@ mod tests {
             ),
             ("<p>&#1604;&#x64A;&#X628;&#60;</p>", "<p>ليب&lt;</p>"),
             (
+                "<P>أ<BR>ب<Br/></p><DIV class=\"x\"><H2>ج</h2></Div>",
+                "<p>أ<br>ب<br></p><div><h2>ج</h2></div>",
+            ),
+            (
                 "<p dir=\"rtl\" lang=\"ar\">نص <a href=\"https://e.example/q?a=1&amp;b=2&c=3\" \
                  title=\"x y\">رابط</a></p>",
                 "<p dir=\"rtl\" lang=\"ar\">نص <a href=\"https://e.example/q?a=1&amp;b=2&amp;c=3\" \
@@ -520,7 +518,6 @@ mod tests {
             "<a href=\"https://e.example/?a=1&copy\">x</a>",
             "<a href=\"https://e.example/?a=1&lt-\">x</a>",
             "<a href=\"https://e.example/\"><a href=\"https://e.example/\">x</a></a>",
-            "<P>x</P>",
             "<p >x</p>",
             "<p/>",
             "<p><p>x</p></p>",
@@ -675,6 +672,16 @@ mod tests {
         "<br >",
         "<p/>",
         "<P>",
+        "</P>",
+        "<BR>",
+        "<Br/>",
+        "<DIV class=\"x\">",
+        "</DIV>",
+        "<A href=\"https://e.example/\">",
+        "</A>",
+        "<IMG SRC=\"https://e.example/a.jpg\">",
+        "<Img src=\"https://e.example/a.jpg\">",
+        "<p DIR=\"rtl\">",
         "<p >",
         "<div>",
         "</div>",
@@ -790,8 +797,11 @@ mod tests {
         "p lang=\"ar\" dir=\"ltr\"",
         "p class=\"has-text-align-right\" style=\"font-size:18px\"",
         "figure class=\"wp-block-image\"",
+        "P",
+        "H3 dir=\"rtl\"",
     ];
     const INLINE: &[&str] = &[
+        "B",
         "b",
         "strong",
         "em",
