@@ -185,6 +185,27 @@ fn raw_text_end(b: &[u8], from: usize, name: &str) -> Option<usize> {
     }
 }
 
+/// The index after the comment that starts at `lt` (`<!--`), where the HTML tokenizer ends
+/// it: `<!-->` and `<!--->` are whole (empty) comments; otherwise the first `-->` or `--!>`
+/// ends it (a `<!--` inside changes nothing but a parse error). `None` for a comment that
+/// runs to the end of the input.
+pub(super) fn comment_end(b: &[u8], lt: usize) -> Option<usize> {
+    let body = lt + "<!--".len();
+    if b[body..].starts_with(b">") {
+        return Some(body + 1);
+    }
+    if b[body..].starts_with(b"->") {
+        return Some(body + 2);
+    }
+    let close = memchr::memmem::find(&b[body..], b"-->").map(|n| (n, 3));
+    let bang = memchr::memmem::find(&b[body..], b"--!>").map(|n| (n, 4));
+    let (n, len) = match (close, bang) {
+        (Some(c), Some(e)) => c.min(e),
+        (c, e) => c.or(e)?,
+    };
+    Some(body + n + len)
+}
+
 /// Void elements: removing one by class would not take content with it; left to lol_html.
 const VOID_TAGS: &[&str] = &[
     "area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta", "param",
@@ -305,7 +326,9 @@ pub fn simple_pre_pass<'a>(html: &'a str, base: Option<&Url>) -> Option<Cow<'a, 
                 copied = after;
                 i = after;
             }
-            // Comments, doctypes, processing instructions: lol_html.
+            // A comment is copied, as lol_html copies it (ammonia drops it later).
+            Some(b'!') if b[lt..].starts_with(b"<!--") => i = comment_end(b, lt)?,
+            // Doctypes, CDATA, processing instructions: lol_html.
             Some(b'!' | b'?') => return None,
             // '<' before anything else is text.
             _ => i = lt + 1,

@@ -27,6 +27,7 @@
 //! - wrappers and blocks only where every open element is a wrapper, a caption directly in
 //!   a figure, phrasing, links and images anywhere, no link inside a link, every element
 //!   closed by its own end tag, in order (no misnesting for the parser to repair);
+//! - comments (dropped, as ammonia drops them), ended where the tokenizer ends them;
 //! - text without `<`, without C0 controls other than tab and line feed, without DEL or a
 //!   byte-order mark, and with `&` only in `&amp; &lt; &gt; &quot; &apos; &nbsp;` or a
 //!   numeric reference (with its `;`) to a printable character.
@@ -37,7 +38,7 @@
 
 use std::borrow::Cow;
 
-use super::html::{LINK_REL, TagName};
+use super::html::{LINK_REL, TagName, comment_end};
 
 /// Elements of the accepted shape, by where they may stand.
 #[derive(Clone, Copy, PartialEq)]
@@ -126,6 +127,8 @@ pub fn sanitize(html: &str) -> Option<String> {
                 push_char(&mut out, c, false);
                 at + 1 + used
             }
+            // Comments: ammonia drops them.
+            _ if b[at..].starts_with(b"<!--") => comment_end(b, at)?,
             _ if b.get(at + 1) == Some(&b'/') => {
                 let (name, end) = TagName::read(b, at + 2)?;
                 if depth == 0 || open[depth - 1].0 != name || b.get(end) != Some(&b'>') {
@@ -425,6 +428,10 @@ mod tests {
             ),
             ("<p>&#1604;&#x64A;&#X628;&#60;</p>", "<p>ليب&lt;</p>"),
             (
+                "<!-- wp:paragraph -->\n<p>أ<!--> ب<!---> ج<!-- <p> --!> د</p>\n<!-- x --->",
+                "\n<p>أ ب ج د</p>\n",
+            ),
+            (
                 "<P>أ<BR>ب<Br/></p><DIV class=\"x\"><H2>ج</h2></Div>",
                 "<p>أ<br>ب<br></p><div><h2>ج</h2></div>",
             ),
@@ -527,7 +534,7 @@ mod tests {
             "x</p>",
             "</br>",
             "<br dir=\"rtl\">",
-            "<!-- c -->",
+            "<!-- c",
             "a < b",
             "AT&T",
             "&copy",
@@ -735,6 +742,14 @@ mod tests {
         "<p class=\"x\" style=\"color:red\" onclick=\"y()\">",
         "<span data-x=\"&copy\" xml:lang=\"ar\">",
         "<!-- c -->",
+        "<!--",
+        "-->",
+        "<!-->",
+        "<!--->",
+        "<!---->",
+        "--!>",
+        "<!-- <!-- -->",
+        "<!DOCTYPE html>",
         "<script>",
         "ليبيا",
         "قوات حفتر",
