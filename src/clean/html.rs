@@ -394,6 +394,17 @@ fn tag_name(b: &[u8], at: usize) -> Option<(TagName, usize)> {
     matches!(*b.get(end)?, b'>' | b' ' | b'\t' | b'\n' | 0x0C).then_some((name, end))
 }
 
+/// The length of the attribute name `b` starts with, in the one form both fast paths
+/// accept: lower-case letters, digits, `-`, `_` and `:` (upper case, which the parser
+/// lowers, is left to the crates).
+pub(super) fn attribute_name_len(b: &[u8]) -> usize {
+    b.iter()
+        .take_while(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b':')
+        })
+        .count()
+}
+
 /// A start tag read by [`simple_pre_pass`].
 struct StartTag {
     name: TagName,
@@ -446,12 +457,7 @@ fn start_tag(b: &[u8], at: usize) -> Option<StartTag> {
             c if c.is_ascii_lowercase() && spaces > 0 => tidy &= single_space,
             _ => return None,
         }
-        let name_len = b[i..]
-            .iter()
-            .take_while(|c| {
-                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b':')
-            })
-            .count();
+        let name_len = attribute_name_len(&b[i..]);
         let attr = &b[i..i + name_len];
         i += name_len;
         let mut value: &[u8] = b"";
@@ -836,17 +842,23 @@ fn sanitize_with_tail_aside(raw: &str, at: usize, base: Option<&Url>) -> Option<
     let mark = memchr::memchr(TAIL_MARK.as_bytes()[0], safe.as_bytes())?;
     let mut out = String::with_capacity(safe.len() + tail.len() + 64);
     out.push_str(&safe[..mark]);
-    // html5ever escapes `& < >` and U+00A0 in text; the tail has only the last. (Found
-    // by its rare first byte: a `char` search would stop at every A0 byte of Arabic text.)
-    let mut rest = tail;
+    // html5ever escapes `& < >` and U+00A0 in text; the tail has only the last.
+    push_text_without_markup(&mut out, tail);
+    out.push_str(&safe[mark + TAIL_MARK.len()..]);
+    Some(out)
+}
+
+/// Text as html5ever's serializer writes it, for text that holds no `& < >`: only U+00A0
+/// is left to escape (found by its lead byte 0xC2, which Arabic text never uses, so the
+/// search does not stop at every letter as a `char` search would at every A0 byte).
+pub(super) fn push_text_without_markup(out: &mut String, text: &str) {
+    let mut rest = text;
     while let Some(n) = memchr::memmem::find(rest.as_bytes(), "\u{a0}".as_bytes()) {
         out.push_str(&rest[..n]);
         out.push_str("&nbsp;");
         rest = &rest[n + 2..];
     }
     out.push_str(rest);
-    out.push_str(&safe[mark + TAIL_MARK.len()..]);
-    Some(out)
 }
 
 /// Raw title/author text → plain text: tags removed, every HTML entity decoded (by

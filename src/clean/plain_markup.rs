@@ -38,7 +38,7 @@
 
 use std::borrow::Cow;
 
-use super::html::{LINK_REL, TagName, comment_end};
+use super::html::{LINK_REL, TagName, attribute_name_len, comment_end, push_text_without_markup};
 
 /// Elements of the accepted shape, by where they may stand.
 #[derive(Clone, Copy, PartialEq)]
@@ -116,7 +116,7 @@ pub fn sanitize(html: &str) -> Option<String> {
     let mut i = 0;
     while let Some(off) = memchr::memchr3(b'<', b'&', b'>', &b[i..]) {
         let at = i + off;
-        push_text(&mut out, &html[i..at]);
+        push_text_without_markup(&mut out, &html[i..at]);
         i = match b[at] {
             b'>' => {
                 out.push_str("&gt;");
@@ -177,7 +177,7 @@ pub fn sanitize(html: &str) -> Option<String> {
             }
         };
     }
-    push_text(&mut out, &html[i..]);
+    push_text_without_markup(&mut out, &html[i..]);
     (depth == 0).then_some(out)
 }
 
@@ -205,12 +205,7 @@ fn attributes(
             _ => return None,
         }
         let name_at = at + 1;
-        let name_len = b[name_at..]
-            .iter()
-            .take_while(|c| {
-                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b':')
-            })
-            .count();
+        let name_len = attribute_name_len(&b[name_at..]);
         let name = &b[name_at..name_at + name_len];
         let value_at = name_at + name_len + 2;
         if name_len == 0
@@ -305,19 +300,6 @@ fn has_control(b: &[u8]) -> bool {
             found | ((c < 0x20 && c != b'\t' && c != b'\n') | (c == 0x7f))
         })
     })
-}
-
-/// Text as html5ever's serializer writes it, for text the caller has already cut at every
-/// `& < >`: only U+00A0 is left to escape (found by its lead byte 0xC2, which Arabic text
-/// never uses, so the search does not stop at every letter).
-fn push_text(out: &mut String, text: &str) {
-    let mut rest = text;
-    while let Some(n) = memchr::memmem::find(rest.as_bytes(), "\u{a0}".as_bytes()) {
-        out.push_str(&rest[..n]);
-        out.push_str("&nbsp;");
-        rest = &rest[n + 2..];
-    }
-    out.push_str(rest);
 }
 
 /// One character as html5ever's serializer writes it in text (`& < >` and U+00A0 escaped)
@@ -852,6 +834,17 @@ mod tests {
         start_tag.split(' ').next().unwrap()
     }
 
+    /// `inner` inside the elements of `start_tags`, the first outermost.
+    fn nest(start_tags: &[&str], inner: &str) -> String {
+        let open: String = start_tags.iter().map(|t| format!("<{t}>")).collect();
+        let close: String = start_tags
+            .iter()
+            .rev()
+            .map(|t| format!("</{}>", name(t)))
+            .collect();
+        format!("{open}{inner}{close}")
+    }
+
     /// Markup of the accepted shape: blocks and loose text holding nested phrasing and at
     /// most one link in each nest.
     fn plain_markup() -> impl Strategy<Value = String> {
@@ -866,13 +859,7 @@ mod tests {
                     .into_iter()
                     .filter(|t| name(t) != "a" || std::mem::replace(&mut links, 1) == 0)
                     .collect();
-                let open: String = tags.iter().map(|t| format!("<{t}>")).collect();
-                let close: String = tags
-                    .iter()
-                    .rev()
-                    .map(|t| format!("</{}>", name(t)))
-                    .collect();
-                format!("{open}{text}{close}")
+                nest(&tags, &text)
             });
         let content = prop::collection::vec(inline, 0..4).prop_map(|v| v.concat());
         let item = (
@@ -911,15 +898,7 @@ mod tests {
         prop::collection::vec((items, prop::collection::vec(wrapper, 0..3)), 1..3).prop_map(
             |runs| {
                 runs.into_iter()
-                    .map(|(items, wrappers)| {
-                        let open: String = wrappers.iter().map(|w| format!("<{w}>")).collect();
-                        let close: String = wrappers
-                            .iter()
-                            .rev()
-                            .map(|w| format!("</{}>", name(w)))
-                            .collect();
-                        format!("{open}{items}{close}")
-                    })
+                    .map(|(items, wrappers)| nest(&wrappers, &items))
                     .collect()
             },
         )
