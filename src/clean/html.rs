@@ -623,7 +623,7 @@ pub fn rewrite_with_lol_html(html: &str, base: Option<&Url>) -> String {
 /// A numeric character reference at the start of `s` (`&#65;`, `&#x41`, `;` optional), as
 /// the HTML parser decodes it: the char (U+FFFD for 0, surrogates and values past
 /// U+10FFFF) and the bytes used.
-fn numeric_reference(s: &str) -> Option<(char, usize)> {
+pub(super) fn numeric_reference(s: &str) -> Option<(char, usize)> {
     let body = s.strip_prefix("&#")?;
     let (radix, digits_at) = match body.as_bytes().first() {
         Some(b'x' | b'X') => (16, 3),

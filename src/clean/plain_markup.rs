@@ -14,23 +14,24 @@
 //! Hand-written because ammonia has no cheaper mode for "there is nothing to remove here".
 //! The accepted shape is kept small so that the result is exact:
 //!
-//! - the elements of [`kind`] (wrappers, paragraphs, headings, figures and their captions,
-//!   phrasing, links, images), in any case (written in lower case, as the parser reads
-//!   them), written `<name>` or `<name attr="value" …>` (one
-//!   space before each attribute, double quotes) and `</name>`; an image may end in `/>`
-//!   or ` />`; a `<br>`, `<br/>` or `<br />` without attributes;
+//! - the elements of [`kind`] (wrappers and quotes, paragraphs, headings, lists, figures and
+//!   their captions, phrasing, links, images), with names in any case (written in lower
+//!   case, as the parser reads them), as `<name>` or `<name attr="value" …>` (one space
+//!   before each attribute, double quotes) and `</name>`; an image may end in `/>` or
+//!   ` />`; a `<br>`, `<br/>` or `<br />` without attributes;
 //! - attributes ammonia keeps ([`GENERIC`] and [`own_attribute`]) at most once each, with
 //!   values without `&`, except URLs (a link's `href`, which it must have, and an image's
 //!   `src`): those may have `&` as `&amp;` or before a `name=` (where the parser never
 //!   decodes it), and must be absolute `http`, `https` or `mailto` URLs as ammonia checks
 //!   them (with `Url::parse`); any other attribute is dropped, as ammonia drops it;
-//! - wrappers and blocks only where every open element is a wrapper, a caption directly in
-//!   a figure, phrasing, links and images anywhere, no link inside a link, every element
+//! - wrappers and blocks only where every open element is a wrapper, lists there or
+//!   directly in an item, items directly in a list, a caption directly in a figure,
+//!   phrasing, links and images anywhere, no link inside a link, every element
 //!   closed by its own end tag, in order (no misnesting for the parser to repair);
 //! - comments (dropped, as ammonia drops them), ended where the tokenizer ends them;
 //! - text without `<`, without C0 controls other than tab and line feed, without DEL or a
-//!   byte-order mark, and with `&` only in `&amp; &lt; &gt; &quot; &apos; &nbsp;` or a
-//!   numeric reference (with its `;`) to a printable character.
+//!   byte-order mark, and with `&` only in a reference of [`NAMED`] or a numeric reference
+//!   (with its `;`) to a printable character.
 //!
 //! Anything else returns `None` and goes to ammonia. Property tests compare the two on
 //! generated input, near misses included (`plain_markup_agrees_with_ammonia` and the ones
@@ -38,7 +39,9 @@
 
 use std::borrow::Cow;
 
-use super::html::{LINK_REL, TagName, attribute_name_len, comment_end, push_text_without_markup};
+use super::html::{
+    LINK_REL, TagName, attribute_name_len, comment_end, numeric_reference, push_text_without_markup,
+};
 
 /// Elements of the accepted shape, by where they may stand.
 #[derive(Clone, Copy, PartialEq)]
@@ -87,7 +90,7 @@ const GENERIC: &[&[u8]] = &[b"dir", b"lang", b"title"];
 /// [`url_value`]. A test compares this table with the sanitizer's configuration.
 fn own_attribute(tag: &[u8], name: &[u8]) -> Option<(u32, bool)> {
     let (bit, url) = match (tag, name) {
-        (b"a", b"href") | (b"img", b"src") => (3, true),
+        (b"a", b"href") | (b"img", b"src") => (URL_BIT, true),
         (b"a", b"hreflang") | (b"img", b"alt") | (b"ol", b"start") => (4, false),
         (b"blockquote" | b"q" | b"del" | b"ins", b"cite") => (4, false),
         (b"del" | b"ins", b"datetime") | (b"img", b"width") => (5, false),
@@ -97,6 +100,9 @@ fn own_attribute(tag: &[u8], name: &[u8]) -> Option<(u32, bool)> {
     };
     Some((1 << bit, url))
 }
+
+/// The bit of a link's `href` or an image's `src` in [`own_attribute`].
+const URL_BIT: u32 = 3;
 
 /// Deeper nesting goes to ammonia; real bodies stay far below it.
 const MAX_DEPTH: usize = 16;
@@ -123,9 +129,9 @@ pub fn sanitize(html: &str) -> Option<String> {
                 at + 1
             }
             b'&' => {
-                let (c, used) = reference(&b[at + 1..])?;
+                let (c, used) = reference(&html[at..])?;
                 push_char(&mut out, c, false);
-                at + 1 + used
+                at + used
             }
             // Comments: ammonia drops them.
             _ if b[at..].starts_with(b"<!--") => comment_end(b, at)?,
@@ -243,7 +249,7 @@ fn attributes(
         out.push('"');
     };
     if kind == Kind::Link {
-        if seen & (1 << 3) == 0 {
+        if seen & (1 << URL_BIT) == 0 {
             return None;
         }
         out.push_str(" rel=\"");
@@ -255,9 +261,9 @@ fn attributes(
 }
 
 /// A URL attribute's value (`href`, `src`) as the parser decodes it, when it decodes it
-/// unambiguously and ammonia keeps it: `&amp;` is `&`, and an `&` before `name=` stays (in an attribute value a
-/// reference followed by `=` or a letter or digit is never decoded, so the run up to `=`
-/// cannot be one). The URL must be absolute with an allowed scheme, which is what
+/// unambiguously and ammonia keeps it: `&amp;` is `&`, and an `&` before `name=` stays (in
+/// an attribute value a reference followed by `=` or a letter or digit is never decoded,
+/// so the run up to `=` cannot be one). The URL must be absolute with an allowed scheme, which is what
 /// ammonia's check accepts (a relative one it drops, as the sanitizer denies them).
 fn url_value(value: &str) -> Option<Cow<'_, str>> {
     let decoded = if value.contains('&') {
@@ -355,37 +361,37 @@ const NAMED: &[(&[u8], char)] = &[
     (b"zwj;", '\u{200d}'),
 ];
 
-/// The character reference after an `&` (`s` starts after it) and the bytes it used, for
+/// The character reference at the start of `s` (at its `&`) and the bytes it used, for
 /// the references whose decoding is unambiguous. html5ever also decodes named references
 /// without `;` (`&copy`), maps some numeric ones to other characters (`&#150;` is U+2013),
 /// and leaves a lone `&` as text; all of those are left to it (as are named references
 /// not in [`NAMED`]).
-fn reference(s: &[u8]) -> Option<(char, usize)> {
-    if let Some(&(name, c)) = NAMED.iter().find(|(name, _)| s.starts_with(name)) {
-        return Some((c, name.len()));
+fn reference(s: &str) -> Option<(char, usize)> {
+    let after = &s.as_bytes()[1..];
+    if let Some(&(name, c)) = NAMED.iter().find(|(name, _)| after.starts_with(name)) {
+        return Some((c, 1 + name.len()));
     }
-    let (radix, start) = match s {
-        [b'#', b'x' | b'X', ..] => (16, 2),
-        [b'#', ..] => (10, 1),
-        _ => return None,
+    let (c, used) = numeric_reference(s)?;
+    let prefix = if matches!(after.get(1), Some(b'x' | b'X')) {
+        3
+    } else {
+        2
     };
-    let digits = s[start..]
-        .iter()
-        .take_while(|c| (**c as char).is_digit(radix))
-        .count();
-    // Seven digits cover every code point; longer runs (leading zeros, overflow) are
-    // html5ever's to judge.
-    if digits == 0 || digits > 7 || s.get(start + digits) != Some(&b';') {
+    let digits = used - prefix - 1;
+    // With its `;`, and seven digits at most: they cover every code point, and longer
+    // runs (leading zeros) are html5ever's to judge. Printable characters only: not C0 or
+    // C1 controls (html5ever maps 0x80–0x9F through windows-1252), not DEL, not the
+    // U+FFFD that 0, surrogates and overflow decode to.
+    let code = u32::from(c);
+    if !s[..used].ends_with(';')
+        || digits > 7
+        || code < 0x20
+        || (0x7f..0xa0).contains(&code)
+        || c == '\u{fffd}'
+    {
         return None;
     }
-    let digits = std::str::from_utf8(&s[start..start + digits]).ok()?;
-    let value = u32::from_str_radix(digits, radix).ok()?;
-    // Printable characters only: not C0 or C1 controls (html5ever maps 0x80–0x9F through
-    // windows-1252), not DEL, not surrogates (not chars at all).
-    if value < 0x20 || (0x7f..0xa0).contains(&value) {
-        return None;
-    }
-    Some((char::from_u32(value)?, start + digits.len() + 1))
+    Some((c, used))
 }
 
 #[cfg(test)]
