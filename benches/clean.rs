@@ -31,11 +31,9 @@ fn bench(c: &mut Criterion) {
     // Six shapes of the same article. The seed's markup is plain paragraphs; with a `dir`
     // on every paragraph and a tracked link in each, as a WordPress theme writes it (a
     // wrapper div, classes and styles, a figure with an image), with its tags in upper case
-    // as old CMSes write them, or with the block comments of WordPress's editor around each
-    // paragraph (`<!-- wp:paragraph -->`), it takes the byte-scan pre-pass and skips ammonia
-    // (`clean::plain_markup`). With a `<font face="…">` in each paragraph, an element
-    // ammonia removes (keeping its text), it goes through ammonia: the path of any markup
-    // ammonia must change beyond dropping attributes.
+    // as old CMSes write them, with the block comments of WordPress's editor around each
+    // paragraph (`<!-- wp:paragraph -->`), or with a `<font face="…">` in each paragraph,
+    // an element ammonia removes (keeping its text).
     let shapes = [
         ("clean_5kb_article", raw.clone()),
         ("clean_5kb_article_with_links", with_links(&raw)),
@@ -73,57 +71,23 @@ fn bench(c: &mut Criterion) {
     }
     let mut g = c.benchmark_group("clean_5kb_article");
     // The parts, to see where the time goes: what `clean_entry` does, in order.
-    use marsad::clean::{arabic, blocks, fingerprint, html, plain_markup, text};
+    use marsad::clean::{arabic, blocks, fingerprint, html, text};
     let title = raw.lines().next().unwrap();
-    let safe = text::tidy(&html::pre_pass_and_sanitize(&raw, None));
-    let body = blocks::split(&safe, title).body;
-    // What ammonia costs on this article's markup alone: the HTML part before the plain-text
-    // copy (what clean_entry gives ammonia), pre-passed, with every text run between two
-    // tags cut to one letter. Next to part_pre_pass_and_ammonia_tail_aside, it shows how
-    // much of ammonia's time is per element rather than per character of text.
-    let head_end = raw.rfind("</p>").unwrap() + "</p>".len();
-    let head = html::pre_pass(&raw[..head_end], None);
-    let mut markup_only = String::new();
-    for (k, piece) in head.split('<').enumerate() {
-        if k > 0 {
-            markup_only.push('<');
-        }
-        match piece.find('>') {
-            Some(gt) if !piece[gt + 1..].trim().is_empty() => {
-                markup_only.push_str(&piece[..=gt]);
-                markup_only.push('x');
-            }
-            _ if k == 0 && !piece.trim().is_empty() => markup_only.push('x'),
-            _ => markup_only.push_str(piece),
-        }
-    }
-    let parts: [(&str, &dyn Fn() -> usize); 13] = [
-        ("part_lol_html_pre_pass_whole_input_unused", &|| {
-            html::rewrite_with_lol_html(std::hint::black_box(&raw), None).len()
+    let prepared = html::prepare(&raw, None);
+    let safe = html::sanitize(&prepared);
+    let body = blocks::split(&safe, title);
+    let parts: [(&str, &dyn Fn() -> usize); 9] = [
+        ("part_prepare", &|| {
+            html::prepare(std::hint::black_box(&raw), None).len()
         }),
-        ("part_pre_pass_whole_input", &|| {
-            html::pre_pass(std::hint::black_box(&raw), None).len()
+        ("part_sanitize", &|| {
+            html::sanitize(std::hint::black_box(&prepared)).len()
         }),
-        ("part_pre_pass_and_ammonia_tail_aside", &|| {
-            html::pre_pass_and_sanitize(std::hint::black_box(&raw), None).len()
+        ("part_blocks", &|| {
+            blocks::split(std::hint::black_box(&safe), title).html.len()
         }),
-        ("part_ammonia_head_unused", &|| {
-            html::ammonia_sanitize(std::hint::black_box(&head)).len()
-        }),
-        ("part_ammonia_head_markup_only_unused", &|| {
-            html::ammonia_sanitize(std::hint::black_box(&markup_only)).len()
-        }),
-        ("part_plain_markup_head", &|| {
-            plain_markup::sanitize(std::hint::black_box(&head)).map_or(0, |s| s.len())
-        }),
-        ("part_tidy", &|| {
-            text::tidy(std::hint::black_box(&safe)).len()
-        }),
-        ("part_blocks_and_body", &|| {
-            blocks::split(std::hint::black_box(&safe), title)
-                .body
-                .html
-                .len()
+        ("part_sanitize_blocks", &|| {
+            html::sanitize(std::hint::black_box(&body.html)).len()
         }),
         ("part_title", &|| {
             html::plain_text(std::hint::black_box(title)).len()

@@ -33,19 +33,6 @@ pub struct Body {
     pub norm_text: String,
 }
 
-/// Pass 3's result.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Pass {
-    /// What is kept.
-    pub body: Body,
-    /// True when `body.html` is known to come out of ammonia unchanged: every kept block is
-    /// a paragraph, heading, figure or list holding only text and phrasing elements (and,
-    /// in a figure, captions; in a list, items and lists), properly nested (no link inside
-    /// a link). Parsing such markup again builds the same tree, so the
-    /// second sanitize of [`crate::clean::clean_body`] can be skipped. False says nothing.
-    pub stable: bool,
-}
-
 /// Tags whose content becomes a paragraph of its own.
 pub(super) fn is_block(name: &str) -> bool {
     matches!(
@@ -86,46 +73,6 @@ pub(super) fn is_container(name: &str) -> bool {
 
 pub(super) fn is_void(name: &str) -> bool {
     matches!(name, "br" | "img" | "hr" | "wbr" | "col")
-}
-
-/// Phrasing elements ammonia lets through that the HTML parser never closes, moves or
-/// reopens when they are properly nested inside a paragraph (no special parsing rules
-/// beyond the adoption agency, which only acts on misnested end tags).
-fn is_phrasing(name: &str) -> bool {
-    matches!(
-        name,
-        "a" | "abbr"
-            | "acronym"
-            | "b"
-            | "bdi"
-            | "bdo"
-            | "br"
-            | "cite"
-            | "code"
-            | "data"
-            | "del"
-            | "dfn"
-            | "em"
-            | "i"
-            | "img"
-            | "ins"
-            | "kbd"
-            | "mark"
-            | "q"
-            | "s"
-            | "samp"
-            | "small"
-            | "span"
-            | "strike"
-            | "strong"
-            | "sub"
-            | "sup"
-            | "time"
-            | "tt"
-            | "u"
-            | "var"
-            | "wbr"
-    )
 }
 
 enum Tok<'a> {
@@ -195,8 +142,6 @@ struct Piece {
     media: bool,
     /// Loose inline content holding a block element (left unwrapped).
     has_block: bool,
-    /// See [`Pass::stable`].
-    simple: bool,
     /// The first piece with the same text (its own index when none before has it).
     same_as: usize,
 }
@@ -212,14 +157,6 @@ struct Cur {
     /// Loose inline content that holds a block element (`<a><ul>…</ul></a>`): kept as it
     /// is, since a `<p>` around it would be split differently when parsed again.
     has_block: bool,
-    simple: bool,
-    /// Open `<a>` elements.
-    links: usize,
-    /// The block is a `<figure>`, where a `<figcaption>` parses as phrasing does: its
-    /// start tag only closes an open `<p>`, and the block holds none that is simple.
-    figure: bool,
-    /// The block is a list, where the same goes for items and lists in them.
-    list: bool,
 }
 
 /// Byte classes of [`Splitter::push_text`]: 0 plain, 1 ASCII whitespace, 2 `&`, 3 a lead
@@ -316,10 +253,7 @@ impl Splitter {
             html: String::with_capacity(capacity),
             text: String::with_capacity(capacity),
             pieces: Vec::new(),
-            cur: Cur {
-                simple: true,
-                ..Cur::default()
-            },
+            cur: Cur::default(),
             scratch: String::new(),
             first_by_hash: FxHashMap::default(),
         }
@@ -449,21 +383,8 @@ impl Splitter {
                 if is_block(name) || is_container(name) {
                     cur.has_block = true;
                 }
-                let structure = (cur.figure && name == "figcaption")
-                    || (cur.list && matches!(name, "li" | "ul" | "ol"));
-                if !(is_phrasing(name) || structure) || (name == "a" && cur.links > 0) {
-                    cur.simple = false;
-                }
-                if name == "a" {
-                    cur.links += 1;
-                }
             }
-            Tok::Close(name, raw) => {
-                self.scratch.push_str(raw);
-                if name == "a" {
-                    self.cur.links = self.cur.links.saturating_sub(1);
-                }
-            }
+            Tok::Close(_, raw) => self.scratch.push_str(raw),
             Tok::Text(_) => unreachable!("text goes through push_text"),
         }
     }
@@ -474,7 +395,6 @@ impl Splitter {
             &mut self.cur,
             Cur {
                 text_start: self.text.len(),
-                simple: true,
                 ..Cur::default()
             },
         );
@@ -508,7 +428,6 @@ impl Splitter {
             loose,
             media: cur.media,
             has_block: cur.has_block,
-            simple: cur.simple && !(loose && cur.has_block),
             same_as,
         });
         self.cur.text_start = self.text.len();
@@ -554,14 +473,6 @@ impl Splitter {
                     self.finish(true);
                     let pre = name == "pre";
                     self.push_tag(&tok);
-                    // Only paragraphs, headings, figures and lists can be known stable;
-                    // the tag itself is not phrasing, whatever push_tag concluded.
-                    self.cur.simple = matches!(
-                        name,
-                        "p" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "figure" | "ul" | "ol"
-                    );
-                    self.cur.figure = name == "figure";
-                    self.cur.list = matches!(name, "ul" | "ol");
                     self.cur.has_block = false;
                     let mut depth = 1usize;
                     while depth > 0 {
@@ -648,7 +559,7 @@ pub(super) fn is_widget_text(norm: &str) -> bool {
 
 /// Pass 3: splits sanitized (and tidied) HTML into blocks and keeps the ones that are
 /// content (see the module docs). `title` is the cleaned title.
-pub fn split(html: &str, title: &str) -> Pass {
+pub fn split(html: &str, title: &str) -> Body {
     let mut s = Splitter::new(html.len());
     s.split(html);
     let Splitter {
@@ -745,15 +656,11 @@ pub fn split(html: &str, title: &str) -> Pass {
     } else {
         join(&mut kept_norms, " ")
     };
-    let stable = kept.iter().all(|&k| pieces[k].simple);
-    Pass {
-        body: Body {
-            html,
-            text,
-            credit,
-            norm_text,
-        },
-        stable,
+    Body {
+        html,
+        text,
+        credit,
+        norm_text,
     }
 }
 
@@ -809,9 +716,9 @@ mod tests {
     fn a_repeated_plain_line_is_dropped_like_any_repeat() {
         let html = "<p>ليبيا «اليوم» والغد</p>\nليبيا «اليوم» والغد\nسطر\u{a0}آخر\nسطر\u{a0}آخر\nليبيا «اليوم» والغد\nالنهاية";
         let pass = split(html, "عنوان");
-        assert_eq!(pass.body.html, "<p>ليبيا «اليوم» والغد</p>\n<p>سطر آخر</p>");
-        assert_eq!(pass.body.text, "ليبيا «اليوم» والغد\n\nسطر آخر");
-        assert_eq!(pass.body.credit.as_deref(), Some("النهاية"));
+        assert_eq!(pass.html, "<p>ليبيا «اليوم» والغد</p>\n<p>سطر آخر</p>");
+        assert_eq!(pass.text, "ليبيا «اليوم» والغد\n\nسطر آخر");
+        assert_eq!(pass.credit.as_deref(), Some("النهاية"));
         // The two plain repeats never became blocks; the repeat holding U+00A0 (not plain)
         // did, and was dropped by `split`.
         let mut s = Splitter::new(html.len());
