@@ -56,7 +56,7 @@ fn ingest_inputs_render_well_formed_feeds() {
 
 #[test]
 fn clean_html_inputs_are_safe_and_idempotent() {
-    assert_eq!(replay("clean_html", checks::clean_html), 42);
+    assert_eq!(replay("clean_html", checks::clean_html), 50);
 }
 
 #[test]

@@ -68,6 +68,11 @@ pub(super) fn is_container(name: &str) -> bool {
             | "hgroup"
             | "body"
             | "html"
+            // Their start tags close an open <p>: wrapped in one, they would be split
+            // differently when the result is parsed again.
+            | "figcaption"
+            | "dd"
+            | "dt"
     )
 }
 

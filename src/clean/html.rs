@@ -158,25 +158,34 @@ pub fn prepare(raw: &str, base: Option<&Url>) -> String {
 
 /// [`tidy`] for one text node, and two more changes that keep the published markup
 /// stable for consumers that normalize it:
-/// - combining marks at the node's start are dropped: they have no letter to sit on there,
-///   and in serialized markup they would follow a tag's `>`, which NFC composes with some
-///   of them (`>` + U+0338 is `≯`), reopening the tag;
+/// - combining marks with no letter to sit on (at the node's start, or after white space,
+///   which cleaning collapses or trims) are dropped: in serialized markup they would
+///   follow a tag's `>`, which NFC composes with some of them (`>` + U+0338 is `≯`);
 /// - compatibility forms of `<` and `&` (fullwidth, small) become the ASCII characters,
 ///   which the serializer escapes: under NFKC they would turn into markup.
 fn tidy_text_node(text: &str) -> String {
-    let tidied = tidy(text);
-    let start = tidied
-        .char_indices()
-        .find(|&(_, c)| !unicode_normalization::char::is_combining_mark(c))
-        .map_or(tidied.len(), |(i, _)| i);
-    tidied[start..]
+    // Folded before tidying, so that NFC sees (and composes) what a second cleaning sees.
+    let folded: String = text
         .chars()
         .map(|c| match c {
             '\u{FE64}' | '\u{FF1C}' => '<',
             '\u{FE60}' | '\u{FF06}' => '&',
             c => c,
         })
-        .collect()
+        .collect();
+    let mut out = String::with_capacity(text.len());
+    let mut after_letter = false;
+    for c in tidy(&folded).chars() {
+        if unicode_normalization::char::is_combining_mark(c) {
+            if after_letter {
+                out.push(c);
+            }
+            continue;
+        }
+        after_letter = !c.is_whitespace();
+        out.push(c);
+    }
+    out
 }
 
 /// The ammonia configuration of pass 2.

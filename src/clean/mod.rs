@@ -145,16 +145,22 @@ pub fn clean_body(raw: &str, title: &str, base: Option<&::url::Url>) -> html::Bo
         }
         safe = again;
     }
-    body.credit = credit;
     if !settled {
         tracing::warn!("cleaned HTML did not settle; publishing its text only");
-        body.html = text_as_html(&body.text);
+        body = text_only(&body.text, title);
     }
     if let Err(e) = html::verify(&body.html) {
         tracing::warn!(error = %e, "cleaned HTML failed the last check; publishing its text only");
-        body.html = text_as_html(&body.text);
+        body = text_only(&body.text, title);
     }
+    body.credit = credit;
     body
+}
+
+/// The body rebuilt from its text alone, one paragraph each, through the same passes (so
+/// that cleaning it again changes nothing).
+fn text_only(text: &str, title: &str) -> html::Body {
+    blocks::split(&text_as_html(text), title)
 }
 
 /// Plain text as paragraphs of escaped text, through the sanitizer like any other body.

@@ -157,6 +157,12 @@ fn tidy_slow(s: &str) -> String {
             c => out.push(c),
         }
     }
+    // A removed character may have stood between two that compose (`<`, U+200B, U+0338):
+    // compose them now, so that tidying tidied text changes nothing.
+    if unicode_normalization::is_nfc_quick(out.chars()) != unicode_normalization::IsNormalized::Yes
+    {
+        return out.nfc().collect();
+    }
     out
 }
 
