@@ -158,11 +158,9 @@ pub fn prepare(raw: &str, base: Option<&Url>) -> String {
 
 /// [`tidy`] for one text node, and two more changes that keep the published markup
 /// stable for consumers that normalize it:
-/// - combining marks with no letter to sit on (at the node's start, or after white space,
-///   which cleaning collapses or trims) are dropped: in serialized markup they would
-///   follow a tag's `>`, which NFC composes with some of them (`>` + U+0338 is `≯`);
 /// - compatibility forms of `<` and `&` (fullwidth, small) become the ASCII characters,
-///   which the serializer escapes: under NFKC they would turn into markup.
+///   which the serializer escapes: under NFKC they would turn into markup;
+/// - combining marks with no letter to sit on are dropped ([`drop_orphan_marks`]).
 fn tidy_text_node(text: &str) -> String {
     // Folded before tidying, so that NFC sees (and composes) what a second cleaning sees.
     let folded: String = text
@@ -173,9 +171,17 @@ fn tidy_text_node(text: &str) -> String {
             c => c,
         })
         .collect();
+    drop_orphan_marks(&tidy(&folded))
+}
+
+/// Drops combining marks at the start of `text` or after white space (which cleaning
+/// collapses or trims): they have no letter to sit on, and written after a tag's `>` they
+/// would be composed with it by a consumer that normalizes the markup (`>` + U+0338 is
+/// `≯` under NFC), reopening the tag.
+fn drop_orphan_marks(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut after_letter = false;
-    for c in tidy(&folded).chars() {
+    for c in text.chars() {
         if unicode_normalization::char::is_combining_mark(c) {
             if after_letter {
                 out.push(c);
@@ -310,13 +316,15 @@ fn text_content(raw: &str) -> String {
 }
 
 /// Raw title/author text → plain text: tags removed, every HTML entity decoded by the HTML
-/// parser, whitespace collapsed, display-tidied. The result is text, never markup:
-/// publishers escape it.
+/// parser, whitespace collapsed, display-tidied, no combining mark without its letter. The
+/// result is text, never markup: publishers escape it, after a tag's `>` on the page.
 pub fn plain_text(raw: &str) -> String {
     // Most titles hold no markup and no reference, and the parser would give such text
     // back unchanged (it only rewrites CR and NUL in plain text).
-    if !raw.bytes().any(|b| matches!(b, b'<' | b'&' | b'\r' | 0)) {
-        return collapse_whitespace(&tidy(raw));
-    }
-    collapse_whitespace(&tidy(&text_content(raw)))
+    let text = if raw.bytes().any(|b| matches!(b, b'<' | b'&' | b'\r' | 0)) {
+        Cow::Owned(text_content(raw))
+    } else {
+        Cow::Borrowed(raw)
+    };
+    collapse_whitespace(&drop_orphan_marks(&tidy(&text)))
 }

@@ -219,3 +219,14 @@ fn the_fold_list_holds_every_character_whose_compatibility_form_is_markup() {
         assert!(!e.content_html.contains(c), "{c:?} in {}", e.content_html);
     }
 }
+
+#[test]
+fn titles_lose_combining_marks_that_have_no_letter() {
+    assert_eq!(
+        html::plain_text("\u{338} ليبيا \u{654}اليوم"),
+        "ليبيا اليوم"
+    );
+    assert_eq!(html::plain_text("&#x338;<b>عنوان</b>"), "عنوان");
+    // A mark on its letter stays (and NFC composes what it can).
+    assert_eq!(html::plain_text("ا\u{654}"), "أ");
+}
