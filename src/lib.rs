@@ -12,7 +12,10 @@
 //! - [`config`]: TOML → typed, validated config; errors as `file:line:col: message`.
 //! - [`fetch`]: HTTP requests with limits, conditional GET; schedules as pure functions.
 //! - [`parse`]: bytes → [`model::ParsedFeed`] (charset detection, feed-rs, repair pass).
-//! - [`clean`]: sanitize HTML, drop boilerplate, normalize text, fingerprint stories.
+//! - [`text`]: Arabic and display text (normalization, stems, direction, summary, URL
+//!   canonical form): a leaf that every stage may use.
+//! - [`clean`]: HTML only: one sanitizer path (ammonia), boilerplate removal.
+//! - [`story`]: story fingerprints; pure.
 //! - [`tag`]: topic rules → one compiled matcher; pure, no I/O.
 //! - [`store`]: the only module that speaks SQL (SQLite via sqlx, `migrations/`).
 //! - [`publish`]: pure renderers for RSS, Atom, JSON Feed, OPML and the HTML page.
@@ -34,4 +37,6 @@ pub mod pipeline;
 pub mod publish;
 pub mod server;
 pub mod store;
+pub mod story;
 pub mod tag;
+pub mod text;

@@ -18,7 +18,7 @@ use std::hash::BuildHasher;
 
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
-use super::arabic::{normalize_words, normalize_words_append, starts_with_mark};
+use crate::text::arabic::{normalize_words, normalize_words_append, starts_with_mark};
 
 /// What pass 3 keeps.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -182,60 +182,21 @@ static CLASS: [u8; 256] = {
     t
 };
 
-/// A byte of [`CLASS`] other than 0, by comparisons (so that it vectorizes).
-#[inline(always)]
-fn special(c: u8) -> bool {
-    (c == b' ')
-        | (c == b'\t')
-        | (c == b'\n')
-        | (c == b'\r')
-        | (c == 0x0B)
-        | (c == 0x0C)
-        | (c == b'&')
-        | (c == 0xC2)
-        | (c.wrapping_sub(0xE1) <= 2)
-}
-
-/// True where a run of [`run_end`] stops at byte `c` followed by `next`: a special byte,
-/// except a single space before a plain byte.
-#[inline(always)]
-fn stops(c: u8, next: u8) -> bool {
-    special(c) & !((c == b' ') & !special(next))
-}
-
 /// The end of the run starting at `from` that [`Splitter::push_text`] copies in one go:
 /// plain bytes, and single spaces between them (what collapsing leaves as it is).
-///
-/// Blocks of 32 byte pairs are first tested with straight-line comparisons (compiled to
-/// SIMD) and skipped when nothing stops there; the byte loop it replaced took a
-/// mispredicted branch at nearly every space between words.
 fn run_end(b: &[u8], from: usize) -> usize {
-    if from >= b.len() || special(b[from]) {
-        return from;
-    }
-    // The last byte has no next one: a space there ends the run.
-    let last = b.len() - 1;
-    let mut j = from + 1;
-    while j + 32 <= last {
-        let any = b[j..j + 32]
-            .iter()
-            .zip(&b[j + 1..j + 33])
-            .fold(false, |any, (&c, &n)| any | stops(c, n));
-        if any {
-            break;
+    let plain = |i: usize| CLASS[usize::from(b[i])] == 0;
+    let mut i = from;
+    loop {
+        while i < b.len() && plain(i) {
+            i += 1;
         }
-        j += 32;
-    }
-    while j < last {
-        if stops(b[j], b[j + 1]) {
-            return j;
+        if i > from && i + 1 < b.len() && b[i] == b' ' && plain(i + 1) {
+            i += 2;
+            continue;
         }
-        j += 1;
+        return i;
     }
-    if j == last && special(b[last]) {
-        return last;
-    }
-    b.len()
 }
 
 struct Splitter {
@@ -673,22 +634,6 @@ pub fn split(html: &str, title: &str) -> Body {
 mod tests {
     use super::*;
 
-    /// The byte loop [`run_end`] replaced.
-    fn reference_run_end(b: &[u8], run: usize) -> usize {
-        let mut i = run;
-        loop {
-            while i < b.len() && CLASS[usize::from(b[i])] == 0 {
-                i += 1;
-            }
-            if i > run && i + 1 < b.len() && b[i] == b' ' && CLASS[usize::from(b[i + 1])] == 0 {
-                i += 2;
-                continue;
-            }
-            break;
-        }
-        i
-    }
-
     /// The text [`Splitter::push_text`] makes of one line.
     fn text_of_line(line: &str) -> String {
         let mut s = Splitter::new(line.len());
@@ -737,44 +682,5 @@ mod tests {
             s.pieces.iter().map(|p| p.same_as).collect::<Vec<_>>(),
             [0, 1, 1, 3]
         );
-    }
-
-    #[test]
-    fn special_bytes_are_the_class_table_s() {
-        for c in 0..=255u8 {
-            assert_eq!(special(c), CLASS[usize::from(c)] != 0, "{c:02X}");
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn runs_end_where_the_byte_loop_ended(
-            b in proptest::collection::vec(
-                proptest::sample::select(vec![b'a', b' ', b' ', b'\n', b'&', 0xC2, 0xD8, 0xA0, 0xE2, 0x0B]),
-                0..200,
-            ),
-            from in 0usize..200,
-        ) {
-            let from = from.min(b.len());
-            proptest::prop_assert_eq!(run_end(&b, from), reference_run_end(&b, from));
-        }
-    }
-
-    #[test]
-    fn runs_end_where_the_byte_loop_ended_in_long_text() {
-        let text = "ليبيا وطرابلس a b ".repeat(20);
-        for odd in ["  ", "&", "\u{a0}", "\n", " "] {
-            for at in (0..text.len()).filter(|&i| text.is_char_boundary(i)) {
-                let s = format!("{}{odd}{}", &text[..at], &text[at..]);
-                for from in [0, 1, at.saturating_sub(1), at] {
-                    let from = from.min(s.len());
-                    assert_eq!(
-                        run_end(s.as_bytes(), from),
-                        reference_run_end(s.as_bytes(), from),
-                        "{odd:?} at {at} from {from}"
-                    );
-                }
-            }
-        }
     }
 }

@@ -23,8 +23,8 @@ use html5ever::ns;
 use url::Url;
 
 pub use super::blocks::Body;
-use super::text::{collapse_whitespace, tidy};
-use super::url::resolve;
+use crate::text::url::resolve;
+use crate::text::{collapse_whitespace, tidy};
 
 /// Hosts that serve tracking pixels; an image from one of them is never content.
 const TRACKER_HOSTS: &[&str] = &[

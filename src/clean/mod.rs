@@ -5,13 +5,13 @@
 //! matching ([`arabic`]) and story fingerprints ([`fingerprint`]). Pure functions: no I/O,
 //! no knowledge of feeds, the database or topics.
 
-pub mod arabic;
 pub mod blocks;
-pub mod bytes;
-pub mod fingerprint;
 pub mod html;
-pub mod text;
-pub mod url;
+
+// Where these lived before text handling and story fingerprints became modules of their
+// own; kept while callers move to `crate::text` and `crate::story`.
+pub use crate::story::{bytes, fingerprint};
+pub use crate::text::{self, arabic, url};
 
 use crate::model::{CleanEntry, ParsedEntry};
 
@@ -110,14 +110,7 @@ pub fn clean_entry(entry: &ParsedEntry, ctx: &Context) -> CleanEntry {
     }
 }
 
-/// Two normalized texts as one (what normalizing them joined by a line break gives).
-pub fn join_words(a: &str, b: &str) -> String {
-    match (a.is_empty(), b.is_empty()) {
-        (_, true) => a.to_string(),
-        (true, false) => b.to_string(),
-        (false, false) => format!("{a} {b}"),
-    }
-}
+pub use crate::text::arabic::join_words;
 
 /// How many times [`clean_body`] re-splits markup that the sanitizer still changes.
 const MAX_ROUNDS: usize = 3;

@@ -1,4 +1,9 @@
-//! Display-text normalization: what readers see, made tidy but not changed in meaning.
+//! Text handling every stage may use: display text made tidy ([`tidy`], summaries), Arabic
+//! normalization for matching ([`arabic`]) and links ([`url`]). A leaf: it depends on no
+//! other module of the crate.
+
+pub mod arabic;
+pub mod url;
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -7,115 +12,7 @@ use unicode_normalization::UnicodeNormalization;
 /// between two letters (where Persian spelling or emoji need them), control characters removed.
 /// Whitespace is left alone; see [`collapse_whitespace`].
 pub fn tidy(s: &str) -> String {
-    if all_stable(s) {
-        return s.to_string();
-    }
-    tidy_slow(s)
-}
-
-/// [`tidy`] of an owned string, given back without a copy when nothing changes.
-pub fn tidy_owned(s: String) -> String {
-    if all_stable(&s) { s } else { tidy_slow(&s) }
-}
-
-/// `s.chars().all(stable_char)`, decided on bytes. The characters of [`stable_char`] are
-/// ASCII or have the lead bytes C2, D8, D9 or E2, so in valid UTF-8 the question is whether
-/// every pair of adjacent bytes is one that such text can hold ([`pair_ok`]).
-///
-/// The pairs are tested with comparisons only (no table lookup, no branch on the text), over
-/// two shifted views of the bytes, so the compiler turns the loop into SIMD compares (SSE2 on
-/// any x86-64): about twice as fast on the seed as the per-byte lookup in a 64 Kibit pair
-/// table it replaced (kept as the test's reference). This runs over every cleaned body.
-fn all_stable(s: &str) -> bool {
-    let b = s.as_bytes();
-    let Some(&first) = b.first() else {
-        return true;
-    };
-    if !pair_ok(b' ', first) {
-        return false;
-    }
-    // Blocks of 256 pairs: an unstable text stops early, a stable one is read once.
-    let mut at = 1;
-    while at < b.len() {
-        let end = (at + 256).min(b.len());
-        let bad = b[at - 1..end - 1]
-            .iter()
-            .zip(&b[at..end])
-            .fold(false, |bad, (&p, &c)| bad | !pair_ok(p, c));
-        if bad {
-            return false;
-        }
-        at = end;
-    }
-    true
-}
-
-/// True when byte `c` may follow byte `p` in text made only of [`stable_char`]s: an allowed
-/// ASCII byte or lead byte after anything, and a continuation byte only where it completes a
-/// stable character (after C2, D8, D9, E2, or after E2 80). Exact for valid UTF-8: a
-/// continuation byte after 80 can only be the third byte of a three-byte character, and E2
-/// is the only three-byte lead allowed. Written with `&` and `|` rather than `&&`/`||` so
-/// that it compiles to straight-line code that vectorizes.
-#[inline(always)]
-fn pair_ok(p: u8, c: u8) -> bool {
-    let within = |x: u8, lo: u8, hi: u8| x.wrapping_sub(lo) <= hi - lo;
-    let plain = (c == 0x09)
-        | (c == 0x0A)
-        | within(c, 0x20, 0x7E)
-        | (c == 0xC2)
-        | (c == 0xD8)
-        | (c == 0xD9)
-        | (c == 0xE2);
-    // U+00A0 « »
-    let after_c2 = (p == 0xC2) & ((c == 0xA0) | (c == 0xAB) | (c == 0xBB));
-    // ، ؛ ؟ ء–غ
-    let after_d8 = (p == 0xD8) & ((c == 0x8C) | (c == 0x9B) | (c == 0x9F) | within(c, 0xA1, 0xBA));
-    // ـ–ي ٠–٩
-    let after_d9 = (p == 0xD9) & (within(c, 0x80, 0x8A) | within(c, 0xA0, 0xA9));
-    // U+2000–U+203F, then – — ‘ ’ ‚ ‛ “ ” …
-    let after_e2 = (p == 0xE2) & (c == 0x80);
-    let after_80 = (p == 0x80) & (within(c, 0x93, 0x94) | within(c, 0x98, 0x9D) | (c == 0xA6));
-    plain | after_c2 | after_d8 | after_d9 | after_e2 | after_80
-}
-
-/// The pair table [`pair_ok`] replaced, kept as its reference: bit `prev << 8 | cur` set
-/// when byte `cur` may follow byte `prev` in text made only of [`stable_char`]s.
-#[cfg(test)]
-static STABLE_PAIRS: [u64; 1024] = {
-    // U+0600 + k stable, k < 128: ، ؛ ؟ ء–غ ـ–ي ٠–٩
-    const fn arabic(k: usize) -> bool {
-        matches!(0x600 + k, 0x60C | 0x61B | 0x61F | 0x621..=0x63A | 0x640..=0x64A | 0x660..=0x669)
-    }
-    let mut t = [0u64; 1024];
-    let mut prev = 0;
-    while prev < 256 {
-        let mut cur = 0;
-        while cur < 256 {
-            let ok = match cur {
-                0x09 | 0x0A | 0x20..=0x7E | 0xC2 | 0xD8 | 0xD9 | 0xE2 => true,
-                0x80..=0xBF => match prev {
-                    0xC2 => matches!(cur, 0xA0 | 0xAB | 0xBB),
-                    0xD8 => arabic(cur & 63),
-                    0xD9 => arabic(64 | (cur & 63)),
-                    0xE2 => cur == 0x80,
-                    0x80 => matches!(cur, 0x93 | 0x94 | 0x98..=0x9D | 0xA6),
-                    _ => false,
-                },
-                _ => false,
-            };
-            if ok {
-                let k = prev << 8 | cur;
-                t[k >> 6] |= 1 << (k & 63);
-            }
-            cur += 1;
-        }
-        prev += 1;
-    }
-    t
-};
-
-fn tidy_slow(s: &str) -> String {
-    // Fast path: most text needs nothing (already NFC, no forms or controls to remove).
+    // Most text needs nothing: already NFC, no forms or controls to remove.
     if !s.chars().any(needs_tidying)
         && unicode_normalization::is_nfc_quick(s.chars())
             == unicode_normalization::IsNormalized::Yes
@@ -164,18 +61,6 @@ fn tidy_slow(s: &str) -> String {
         return out.nfc().collect();
     }
     out
-}
-
-/// Characters that NFC leaves alone whatever surrounds them and that `tidy` keeps: ASCII
-/// (but controls), Arabic base letters, Arabic punctuation and common typographic marks.
-/// Arabic diacritics are not here: NFC may reorder them, or compose them with the letter
-/// before (ا + U+0654 → أ), so a text holding one takes the full check.
-///
-/// The definition [`all_stable`] implements on bytes (a test compares them).
-#[cfg(test)]
-fn stable_char(c: char) -> bool {
-    matches!(c, ' '..='~' | '\n' | '\t' | '\u{A0}' | 'ء'..='غ' | 'ـ'..='ي' | '،' | '؛' | '؟'
-        | '٠'..='٩' | '«' | '»' | '\u{2013}' | '\u{2014}' | '\u{2018}'..='\u{201D}' | '…')
 }
 
 /// Characters [`tidy`] changes or removes (besides NFC composition).
@@ -403,45 +288,6 @@ fn cut_summary(cut: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_pair_predicate_agrees_with_the_pair_table_on_every_pair() {
-        for p in 0..=255u8 {
-            for c in 0..=255u8 {
-                let k = usize::from(p) << 8 | usize::from(c);
-                let want = STABLE_PAIRS[k >> 6] >> (k & 63) & 1 == 1;
-                assert_eq!(pair_ok(p, c), want, "{p:02X} {c:02X}");
-            }
-        }
-    }
-
-    #[test]
-    fn the_stable_check_sees_an_unstable_char_at_any_place_of_a_long_text() {
-        let words = ["ليبيا ", "a«b» ", "طرابلس، ", "“x”… ", "\u{a0}\n"];
-        let text: String = (0..120).map(|i| words[i % words.len()]).collect();
-        assert!(all_stable(&text));
-        let starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
-        for &at in &starts {
-            for odd in ["\u{064B}", "\r", "\u{200F}", "é"] {
-                let s = format!("{}{odd}{}", &text[..at], &text[at..]);
-                assert!(!all_stable(&s), "{odd:?} at {at}");
-            }
-        }
-    }
-
-    #[test]
-    fn the_byte_level_stable_check_agrees_with_stable_char() {
-        let ranges = [0..0x300u32, 0x600..0x700, 0x2000..0x2070, 0xFB50..0xFF00];
-        for c in ranges.into_iter().flatten().filter_map(char::from_u32) {
-            let s = format!("a{c}ب");
-            assert_eq!(
-                all_stable(&s),
-                s.chars().all(stable_char),
-                "U+{:04X}",
-                c as u32
-            );
-        }
-    }
 
     #[test]
     fn whitespace_runs_agree_with_char_is_whitespace() {

@@ -9,8 +9,8 @@
 //!
 //! Threshold: see [`SAME_STORY_MAX_DISTANCE`], measured on `tests/fixtures/dedup/`.
 
-use super::arabic::normalize_words;
 use super::bytes::{LOW_BYTES, first8, read16_at};
+use crate::text::arabic::{join_words, normalize_words};
 
 /// Two fingerprints at most this many bits apart (of 128) are the same story.
 ///
@@ -57,7 +57,7 @@ pub fn of_item(text: &str, norm_title: &str, norm_text: &str) -> u128 {
     if text.split_whitespace().nth(19).is_some() {
         simhash_normalized(norm_text)
     } else {
-        simhash_normalized(&super::join_words(norm_title, norm_text))
+        simhash_normalized(&join_words(norm_title, norm_text))
     }
 }
 
