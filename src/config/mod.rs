@@ -8,6 +8,7 @@
 //! What comes out ([`Config`]) is typed and already checked: durations are parsed, cron
 //! expressions compiled, URLs parsed, ids unique. Other modules never see raw TOML.
 
+mod crontab;
 mod duration;
 pub mod edit;
 mod raw;
@@ -20,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use crontab::{parse_cron, parse_cron_at};
 pub use duration::{format_duration, parse_duration};
 
 /// The shipped default config, embedded so `marsad serve` works from any directory.
@@ -196,7 +198,7 @@ pub fn default_user_agent() -> String {
 pub enum Schedule {
     /// Every so often.
     Every(Duration),
-    /// On a cron expression (6 or 7 fields; 5-field lines get `0 ` seconds prepended).
+    /// On a cron expression (see [`parse_cron`]: crontab lines, 6-7 fields, `@hourly`…).
     Cron(Box<cron::Schedule>),
 }
 
@@ -779,21 +781,6 @@ fn check_cycles(topics: &[TopicSpec], path: &Path, errors: &mut Vec<ConfigError>
             return;
         }
     }
-}
-
-/// Parses a cron expression; a classic 5-field crontab line gets `0 ` (seconds) prepended.
-pub fn parse_cron(expr: &str) -> Result<cron::Schedule, String> {
-    let fields = expr.split_whitespace().count();
-    let full = if fields == 5 {
-        format!("0 {expr}")
-    } else {
-        expr.to_string()
-    };
-    cron::Schedule::from_str(&full).map_err(|e| {
-        format!(
-            "{e} in {expr:?} (5 fields \"min hour day month weekday\", or 6-7 with seconds first)"
-        )
-    })
 }
 
 fn is_slug(s: &str) -> bool {
