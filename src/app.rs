@@ -380,8 +380,7 @@ struct Scheduler {
 
 impl Scheduler {
     /// Compiles the rules, re-tags stored items if they changed, and starts one task per
-    /// enabled source. At start-up, never-fetched sources are spread with jitter; after a
-    /// reload, a new source is fetched at once.
+    /// enabled source, first due as [`schedule::first_due`] says (`spread` at start-up).
     async fn start(config: &Config, store: &Store, spread: bool) -> anyhow::Result<Scheduler> {
         let ingest = prepare_ingest(config, store).await?;
         let (stop, stop_rx) = watch::channel(false);
@@ -421,17 +420,20 @@ async fn run_scheduler(
     let mut set = JoinSet::new();
     for source in sources.into_iter().filter(|s| s.enabled) {
         let (ingest, limits, mut stop) = (ingest.clone(), limits.clone(), stop.clone());
-        let first_due = states.get(&source.id).and_then(|s| s.next_due);
+        let state = states.get(&source.id);
+        let (next_due, fetched_before) = (
+            state.and_then(|s| s.next_due),
+            state.is_some_and(|s| s.last_attempt.is_some()),
+        );
         set.spawn(async move {
-            let jitter = if spread {
-                schedule::jitter(&source.id, &source.schedule)
-            } else {
-                std::time::Duration::ZERO
-            };
-            let mut due = match first_due {
-                Some(d) if d > Utc::now() => d,
-                _ => Utc::now() + chrono::Duration::from_std(jitter).unwrap_or_default(),
-            };
+            let mut due = schedule::first_due(
+                &source.id,
+                &source.schedule,
+                next_due,
+                fetched_before,
+                spread,
+                Utc::now(),
+            );
             loop {
                 let wait = (due - Utc::now()).to_std().unwrap_or_default();
                 tokio::select! {
