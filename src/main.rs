@@ -392,6 +392,24 @@ async fn edit_sources(cfg: &Config, command: SourcesCommand) -> anyhow::Result<E
             name,
             interval,
         } => {
+            // Checked before anything is fetched or written, naming the flag: an error
+            // found when the edited file is validated would cite a line not yet written.
+            let flags = [
+                ("--id", id.as_deref().map(config::check_source_id)),
+                (
+                    "--interval",
+                    interval
+                        .as_deref()
+                        .map(|i| config::check_interval(i).map(drop)),
+                ),
+            ];
+            for (flag, check) in flags {
+                if let Some(Err(e)) = check {
+                    let value = if flag == "--id" { &id } else { &interval };
+                    eprintln!("{flag} {:?}: {e}", value.as_deref().unwrap_or_default());
+                    return Ok(ExitCode::from(2));
+                }
+            }
             if ed.has_url(&url) {
                 return refuse(format!("{url} is already a source"));
             }

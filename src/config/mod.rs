@@ -543,6 +543,7 @@ fn validate_sources(
     errors: &mut Vec<ConfigError>,
 ) -> Vec<SourceSpec> {
     let mut seen = HashSet::new();
+    let mut urls = std::collections::HashMap::new();
     let mut out = Vec::new();
     for s in file.sources {
         let mut ok = true;
@@ -550,20 +551,32 @@ fn validate_sources(
             errors.push(error_at(path, text, span.start, message));
         };
         let id = s.id.get_ref().clone();
-        if !is_slug(&id) {
-            err(
-                s.id.span(),
-                format!(
-                    "id {id:?} must be a slug: lowercase a-z, 0-9 and '-', not starting with '-'"
-                ),
-            );
+        if let Err(e) = check_source_id(&id) {
+            err(s.id.span(), format!("id {id:?} {e}"));
             ok = false;
         } else if !seen.insert(id.clone()) {
             err(s.id.span(), format!("duplicate source id {id:?}"));
             ok = false;
         }
         let url = match url::Url::parse(s.url.get_ref()) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") => Some(u),
+            Ok(u) if matches!(u.scheme(), "http" | "https") => {
+                // Two sources polling one feed store every item twice; compared as
+                // `sources add` compares (without scheme, `www.`, trailing slash, tracking).
+                match urls.entry(crate::clean::url::canonical(&u)) {
+                    std::collections::hash_map::Entry::Occupied(first) => err(
+                        s.url.span(),
+                        format!(
+                            "url {:?} is already polled by source {:?}",
+                            s.url.get_ref(),
+                            first.get()
+                        ),
+                    ),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(id.clone());
+                    }
+                }
+                Some(u)
+            }
             Ok(u) => {
                 err(
                     s.url.span(),
@@ -585,7 +598,7 @@ fn validate_sources(
                 None
             }
             (Some(i), None) => match parse_duration(i.get_ref()) {
-                Ok(d) if d >= Duration::from_secs(60) => Some(Schedule::Every(d)),
+                Ok(d) if d >= MIN_INTERVAL => Some(Schedule::Every(d)),
                 Ok(_) => {
                     err(i.span(), "interval must be at least 1m".into());
                     None
@@ -783,6 +796,26 @@ fn check_cycles(topics: &[TopicSpec], path: &Path, errors: &mut Vec<ConfigError>
     }
 }
 
+/// The shortest polling interval (and the floor of cron schedules).
+pub const MIN_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Checks a source id as `sources.toml` requires it (for `sources add --id`).
+pub fn check_source_id(id: &str) -> Result<(), String> {
+    if is_slug(id) {
+        Ok(())
+    } else {
+        Err("must be a slug: lowercase a-z, 0-9 and '-', not starting with '-'".into())
+    }
+}
+
+/// Checks a source's `interval` as `sources.toml` requires it (for `sources add --interval`).
+pub fn check_interval(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        d if d >= MIN_INTERVAL => Ok(d),
+        _ => Err("interval must be at least 1m".into()),
+    }
+}
+
 fn is_slug(s: &str) -> bool {
     !s.is_empty()
         && !s.starts_with('-')
@@ -837,7 +870,7 @@ fn did_you_mean(message: &str) -> Option<String> {
 
 /// Levenshtein distance; the candidate lists are a dozen short keys, so the plain
 /// O(n·m) version is all this needs.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
