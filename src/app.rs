@@ -107,6 +107,8 @@ async fn prepare_ingest(config: &Config, store: &Store) -> anyhow::Result<Ingest
         fetcher: Fetcher::new(&config.fetch)?,
         matcher,
         settings: config.fetch.clone(),
+        retention_days: config.storage.retention_days,
+        force: false,
     })
 }
 
@@ -144,14 +146,18 @@ impl Limits {
 }
 
 /// Fetches every enabled source once. Sources in backoff or not yet due after a
-/// `Retry-After` are skipped (and listed) unless `force`.
+/// `Retry-After` are skipped (and listed) unless `force`, which also ignores validators
+/// and the unchanged-body skip (see [`Ingest::force`]).
 pub async fn fetch_all(
     config: &Config,
     store: &Store,
     force: bool,
     progress: impl Fn(&Outcome) + Send + Sync + 'static,
 ) -> anyhow::Result<(Vec<Outcome>, Vec<String>)> {
-    let ingest = prepare_ingest(config, store).await?;
+    let ingest = Ingest {
+        force,
+        ..prepare_ingest(config, store).await?
+    };
     let limits = Limits::new(config.fetch.concurrency, config.fetch.per_host);
     let states: HashMap<String, crate::store::SourceState> = store
         .sources()

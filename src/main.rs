@@ -48,7 +48,8 @@ enum Command {
     Serve,
     /// Fetch every enabled source once now, then exit
     Fetch {
-        /// Ignore backoff and Retry-After
+        /// Ignore backoff and Retry-After, and fetch and parse every feed in full (no
+        /// conditional GET, no unchanged-body skip)
         #[arg(long)]
         force: bool,
     },
@@ -559,10 +560,11 @@ async fn fetch(cfg: Config, force: bool) -> anyhow::Result<ExitCode> {
     })
     .await?;
     bar.finish_and_clear();
-    let (mut new, mut seen) = (0, 0);
+    let (mut new, mut seen, mut too_old) = (0, 0, 0);
     for o in &outcomes {
         new += o.report.new;
         seen += o.report.seen;
+        too_old += o.too_old;
     }
     for s in &skipped {
         println!("skipped {s}");
@@ -575,8 +577,16 @@ async fn fetch(cfg: Config, force: bool) -> anyhow::Result<ExitCode> {
             o.error.as_deref().unwrap_or("unknown error")
         );
     }
+    let too_old = if too_old > 0 {
+        format!(
+            ", {too_old} too old to keep (retention_days = {})",
+            cfg.storage.retention_days
+        )
+    } else {
+        String::new()
+    };
     println!(
-        "fetched {} sources: {} ok, {} failed, {} skipped; {} items seen, {} new",
+        "fetched {} sources: {} ok, {} failed, {} skipped; {} items seen, {} new{too_old}",
         outcomes.len() + skipped.len(),
         outcomes.len() - failed.len(),
         failed.len(),

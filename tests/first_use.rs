@@ -185,3 +185,218 @@ async fn feed_and_api_queries_refuse_unknown_parameters_and_sources() {
         assert_eq!(r.status(), 200, "{path}");
     }
 }
+
+// ---- 3. A removed source's id, reused for another feed, starts clean ----
+
+async fn open_with(
+    dir: &std::path::Path,
+    sources: &[(&str, String)],
+) -> (marsad::config::Config, marsad::store::Store) {
+    let main = write_config(dir, sources, "");
+    let config = marsad::config::load(&main).unwrap();
+    let store = marsad::app::open_store(&config).await.unwrap();
+    (config, store)
+}
+
+async fn guids_of(store: &marsad::store::Store, source: &str) -> Vec<String> {
+    let q = marsad::store::ItemQuery {
+        sources: vec![source.to_string()],
+        dedup: false,
+        limit: 500,
+        ..Default::default()
+    };
+    let mut g: Vec<String> = store
+        .items(&q)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.guid)
+        .collect();
+    g.sort();
+    g
+}
+
+#[tokio::test]
+async fn reusing_a_removed_sources_id_for_another_feed_starts_it_clean() {
+    let server = FeedServer::start(vec![
+        (
+            "/one",
+            serve_bytes(numbered_feed(1, 3), "application/rss+xml"),
+        ),
+        (
+            "/two",
+            serve_bytes(numbered_feed(2, 2), "application/rss+xml"),
+        ),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let (config, store) = open_with(dir.path(), &[("a", server.url("/one"))]).await;
+    marsad::app::fetch_all(&config, &store, false, |_| {})
+        .await
+        .unwrap();
+    store.close().await;
+    // `sources remove a`, then later `a` again for another feed.
+    let (_, store) = open_with(dir.path(), &[]).await;
+    store.close().await;
+    let (config, store) = open_with(dir.path(), &[("a", server.url("/two"))]).await;
+    let (outcomes, _) = marsad::app::fetch_all(&config, &store, false, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(outcomes[0].report.new, 2);
+    assert_eq!(guids_of(&store, "a").await, vec!["f2-0", "f2-1"]);
+    // The old feed's items are kept, apart, under the retired source they came from.
+    let states = store.sources().await.unwrap();
+    let old: Vec<(&str, &str, bool, i64)> = states
+        .iter()
+        .map(|s| (s.id.as_str(), s.url.as_str(), s.retired, s.item_count))
+        .collect();
+    assert_eq!(
+        old,
+        vec![
+            ("a", server.url("/two").as_str(), false, 2),
+            ("a~retired", server.url("/one").as_str(), true, 3),
+        ]
+    );
+    assert_eq!(
+        guids_of(&store, "a~retired").await,
+        vec!["f1-0", "f1-1", "f1-2"]
+    );
+    store.close().await;
+
+    // The same feed back under its old id is the same source: its items stay its own.
+    let (_, store) = open_with(dir.path(), &[]).await;
+    store.close().await;
+    let (_, store) = open_with(dir.path(), &[("a", server.url("/two"))]).await;
+    assert_eq!(guids_of(&store, "a").await, vec!["f2-0", "f2-1"]);
+    assert_eq!(store.sources().await.unwrap().len(), 2);
+}
+
+// ---- 4. Items past the retention are not stored; a forced fetch reconsiders them ----
+
+fn dated_feed(days_ago: &[i64]) -> Vec<u8> {
+    let mut s =
+        String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>");
+    for d in days_ago {
+        let when = chrono::Utc::now() - chrono::Duration::days(*d);
+        s.push_str(&format!(
+            "<item><guid>d{d}</guid><title>خبر عمره {d} يوما</title><link>http://news.test/{d}</link><pubDate>{}</pubDate><description>نص</description></item>",
+            when.to_rfc2822()
+        ));
+    }
+    s.push_str("</channel></rss>");
+    s.into_bytes()
+}
+
+fn with_retention(dir: &std::path::Path, days: u32) -> marsad::config::Config {
+    let main = dir.join("marsad.toml");
+    let text = std::fs::read_to_string(&main).unwrap();
+    let text = regex_free_replace(&text, "retention_days = ", &days.to_string());
+    std::fs::write(&main, text).unwrap();
+    marsad::config::load(&main).unwrap()
+}
+
+/// Replaces the number after `key` on its line.
+fn regex_free_replace(text: &str, key: &str, value: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if l.starts_with(key) {
+                format!("{key}{value}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn items_past_the_retention_are_not_stored_and_a_forced_fetch_reconsiders_them() {
+    let body = dated_feed(&[1, 100]);
+    let conditional = counter();
+    let c2 = conditional.clone();
+    let handler: Handler = std::sync::Arc::new(move |headers: &axum::http::HeaderMap, _| {
+        if headers.get("if-none-match").is_some_and(|v| v == "\"v1\"") {
+            bump(&c2);
+            return axum::response::Response::builder()
+                .status(304)
+                .body(axum::body::Body::empty())
+                .unwrap();
+        }
+        axum::response::Response::builder()
+            .header("content-type", "application/rss+xml")
+            .header("etag", "\"v1\"")
+            .body(axum::body::Body::from(body.clone()))
+            .unwrap()
+    });
+    let server = FeedServer::start(vec![("/f", handler)]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, store) = open_with(dir.path(), &[("a", server.url("/f"))]).await;
+    let config = with_retention(dir.path(), 30);
+    let (o, _) = marsad::app::fetch_all(&config, &store, false, |_| {})
+        .await
+        .unwrap();
+    assert_eq!((o[0].report.seen, o[0].report.new, o[0].too_old), (2, 1, 1));
+    assert_eq!(guids_of(&store, "a").await, vec!["d1"]);
+    let state = store.source("a").await.unwrap().unwrap();
+    assert_eq!((state.items_new, state.items_too_old), (Some(1), Some(1)));
+    // What `serve` does right after: the start-up prune finds nothing to delete.
+    assert_eq!(marsad::app::prune(&store, &config).await.unwrap(), (0, 0));
+
+    // Retention raised: a plain fetch gets 304, a forced one asks without validators.
+    let config = with_retention(dir.path(), 365);
+    let (o, _) = marsad::app::fetch_all(&config, &store, false, |_| {})
+        .await
+        .unwrap();
+    assert!(o[0].unchanged);
+    assert_eq!(conditional.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let (o, _) = marsad::app::fetch_all(&config, &store, true, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        (o[0].unchanged, o[0].report.new, o[0].too_old),
+        (false, 1, 0)
+    );
+    assert_eq!(conditional.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(guids_of(&store, "a").await, vec!["d1", "d100"]);
+    // And a forced fetch of an unchanged body parses it again (nothing new now).
+    let (o, _) = marsad::app::fetch_all(&config, &store, true, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        (o[0].unchanged, o[0].report.seen, o[0].report.new),
+        (false, 2, 0)
+    );
+}
+
+#[tokio::test]
+async fn the_fetch_summary_and_the_api_count_items_too_old_to_keep() {
+    let server = FeedServer::start(vec![(
+        "/f",
+        serve_bytes(dated_feed(&[2, 200, 300]), "application/rss+xml"),
+    )])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let main = write_config(dir.path(), &[("a", server.url("/f"))], "");
+    with_retention(dir.path(), 90);
+    let (code, stdout, _) = run(&main, &["fetch"]).await;
+    assert_eq!(
+        (code, stdout.as_str()),
+        (
+            0,
+            "fetched 1 sources: 1 ok, 0 failed, 0 skipped; 3 items seen, 1 new, 2 too old to keep (retention_days = 90)\n"
+        )
+    );
+    let config = marsad::config::load(&main).unwrap();
+    let (base, _stop) = start_marsad(config).await;
+    let body = client()
+        .get(format!("{base}/api/sources"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let sources: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(sources[0]["items_too_old"], 2);
+    assert_eq!(sources[0]["items_new"], 1);
+}
