@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::json;
 
 use marsad::config::{self, Config};
+use marsad::parse::discover::{FeedLink, feed_links};
 
 /// mimalloc rather than glibc's malloc: see Cargo.toml (measured in bench/README.md).
 #[global_allocator]
@@ -107,9 +108,10 @@ enum SourcesCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Fetch a feed once, detect its title and language, and add it to sources.toml
+    /// Fetch a feed once, detect its title and language, and add it to sources.toml; given
+    /// a web page, add the feed it links to (`<link rel="alternate">`; asks when several)
     Add {
-        /// Feed URL
+        /// Feed URL, or the URL of a page that links to its feed
         url: String,
         /// Slug (default: from the host name)
         #[arg(long)]
@@ -136,10 +138,14 @@ enum SourcesCommand {
         /// Source id
         id: String,
     },
-    /// Add every feed of an OPML file that is not a source yet
+    /// Add every feed of an OPML file that is not a source yet; each URL is fetched and
+    /// checked like `sources add` does (in parallel), and bad outlines are skipped
     ImportOpml {
         /// OPML file
         file: PathBuf,
+        /// Do not fetch the feeds to check them (URLs must still be http or https)
+        #[arg(long)]
+        no_check: bool,
     },
     /// Print the sources as OPML
     ExportOpml,
@@ -415,17 +421,33 @@ async fn edit_sources(cfg: &Config, command: SourcesCommand) -> anyhow::Result<E
                 return refuse(format!("{url} is already a source"));
             }
             let parsed = url::Url::parse(&url).context("bad URL")?;
-            let fetched = marsad::fetch::Fetcher::new(&cfg.fetch)?
-                .fetch(&parsed, &Default::default())
-                .await
-                .with_context(|| format!("cannot fetch {url}"))?;
-            let feed = marsad::parse::parse(
-                &fetched.body,
-                fetched.content_type.as_deref(),
-                None,
-                Some(fetched.final_url.as_str()),
-            )
-            .with_context(|| format!("{url} is not a feed"))?;
+            let fetcher = marsad::fetch::Fetcher::new(&cfg.fetch)?;
+            let (url, parsed, feed) = match fetch_feed(&fetcher, &parsed).await {
+                Ok(feed) => (url, parsed, feed),
+                Err(NotAFeed::Fetch(e)) => anyhow::bail!("cannot fetch {url}: {e}"),
+                Err(NotAFeed::Parse { links, .. }) if !links.is_empty() => {
+                    let chosen = match links.as_slice() {
+                        [one] => one.clone(),
+                        _ => match choose_feed(&url, &links)? {
+                            Some(l) => l,
+                            None => return Ok(ExitCode::FAILURE),
+                        },
+                    };
+                    println!(
+                        "{url} is a web page; adding the feed it links to: {}",
+                        chosen.url
+                    );
+                    let feed = match fetch_feed(&fetcher, &chosen.url).await {
+                        Ok(feed) => feed,
+                        Err(e) => anyhow::bail!("{} (linked from {url}): {e}", chosen.url),
+                    };
+                    if ed.has_url(chosen.url.as_str()) {
+                        return refuse(format!("{} is already a source", chosen.url));
+                    }
+                    (chosen.url.to_string(), chosen.url, feed)
+                }
+                Err(e) => anyhow::bail!("{url} is not a feed: {e}"),
+            };
             let title = feed
                 .title
                 .as_deref()
@@ -466,15 +488,42 @@ async fn edit_sources(cfg: &Config, command: SourcesCommand) -> anyhow::Result<E
             Ok(()) => done(&ed, format!("disabled {id}")),
             Err(e) => refuse(e),
         },
-        SourcesCommand::ImportOpml { file } => {
+        SourcesCommand::ImportOpml { file, no_check } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let feeds =
                 parse_opml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            let (mut added, mut skipped) = (Vec::new(), 0usize);
+            // One bad outline is skipped with a line of its own; it never stops the others.
+            let (mut refused, mut candidates, mut skipped) = (Vec::new(), Vec::new(), 0usize);
             for f in feeds {
-                if ed.has_url(&f.xml_url) {
-                    skipped += 1;
+                match url::Url::parse(&f.xml_url) {
+                    Ok(u) if matches!(u.scheme(), "http" | "https") => {
+                        if ed.has_url(&f.xml_url) {
+                            skipped += 1;
+                        } else {
+                            candidates.push((f, u));
+                        }
+                    }
+                    Ok(u) => refused.push((
+                        f,
+                        format!(
+                            "url scheme {:?} is not supported (use http or https)",
+                            u.scheme()
+                        ),
+                    )),
+                    Err(e) => refused.push((f, e.to_string())),
+                }
+            }
+            let checks = if no_check {
+                vec![None; candidates.len()]
+            } else {
+                let urls = candidates.iter().map(|(_, u)| u.clone()).collect();
+                check_feeds(cfg, urls).await?
+            };
+            let mut added = Vec::new();
+            for ((f, _), check) in candidates.into_iter().zip(checks) {
+                if let Some(why) = check {
+                    refused.push((f, why));
                     continue;
                 }
                 let new = NewSource {
@@ -486,13 +535,20 @@ async fn edit_sources(cfg: &Config, command: SourcesCommand) -> anyhow::Result<E
                 };
                 match ed.add(&new) {
                     Ok(()) => added.push(new.id),
-                    Err(_) => skipped += 1,
+                    Err(_) => skipped += 1, // the same URL twice in the file
                 }
             }
+            for (f, why) in &refused {
+                eprintln!("skipped {:?} ({}): {why}", f.title, f.xml_url);
+            }
+            let refused = match refused.len() {
+                0 => String::new(),
+                n => format!(", {n} refused"),
+            };
             done(
                 &ed,
                 format!(
-                    "imported {} sources ({}), skipped {skipped} already present",
+                    "imported {} sources ({}), skipped {skipped} already present{refused}",
                     added.len(),
                     added.join(", ")
                 ),
@@ -502,6 +558,144 @@ async fn edit_sources(cfg: &Config, command: SourcesCommand) -> anyhow::Result<E
             unreachable!("handled in run")
         }
     }
+}
+
+/// Why a URL could not be taken as a feed.
+enum NotAFeed {
+    /// No answer, or an error status.
+    Fetch(String),
+    /// An answer that is not a feed, and the feeds it links to if it is a page.
+    Parse {
+        error: marsad::parse::ParseError,
+        links: Vec<FeedLink>,
+    },
+}
+
+impl std::fmt::Display for NotAFeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotAFeed::Fetch(e) => write!(f, "{e}"),
+            NotAFeed::Parse { error, links } if links.is_empty() => match error {
+                marsad::parse::ParseError::HtmlPage => {
+                    write!(f, "{error}, and it links to no feed")
+                }
+                _ => write!(f, "{error}"),
+            },
+            NotAFeed::Parse { error, links } => {
+                let urls: Vec<&str> = links.iter().map(|l| l.url.as_str()).collect();
+                write!(f, "{error}; it links to {}", urls.join(", "))
+            }
+        }
+    }
+}
+
+/// Fetches `url` and parses it as a feed, as `sources add` and `import-opml` check a URL.
+async fn fetch_feed(
+    fetcher: &marsad::fetch::Fetcher,
+    url: &url::Url,
+) -> Result<marsad::model::ParsedFeed, NotAFeed> {
+    let fetched = fetcher
+        .fetch(url, &Default::default())
+        .await
+        .map_err(|e| NotAFeed::Fetch(e.to_string()))?;
+    let content_type = fetched.content_type.as_deref();
+    marsad::parse::parse(
+        &fetched.body,
+        content_type,
+        None,
+        Some(fetched.final_url.as_str()),
+    )
+    .map_err(|error| NotAFeed::Parse {
+        links: feed_links(&fetched.body, content_type, None, &fetched.final_url),
+        error,
+    })
+}
+
+/// Asks which of a page's feeds to add: a numbered prompt on a terminal; otherwise the
+/// list and a hint on stderr, and `None` (a script cannot answer, and guessing could add
+/// the comments feed).
+fn choose_feed(page: &str, links: &[FeedLink]) -> anyhow::Result<Option<FeedLink>> {
+    let describe = |l: &FeedLink| match &l.title {
+        Some(t) => format!("{}: {t}", l.kind),
+        None => l.kind.to_string(),
+    };
+    eprintln!("{page} is a web page that links to {} feeds:", links.len());
+    let interactive = std::io::stdin().is_terminal();
+    for (i, l) in links.iter().enumerate() {
+        let number = if interactive {
+            format!("{}. ", i + 1)
+        } else {
+            String::new()
+        };
+        eprintln!("  {number}{}  ({})", l.url, describe(l));
+    }
+    if !interactive {
+        eprintln!("run `marsad sources add URL` with the one you want");
+        return Ok(None);
+    }
+    // A blocking read on the runtime's thread: nothing else runs while the admin answers.
+    loop {
+        eprint!("add which one? [1-{}, Enter to cancel] ", links.len());
+        let mut line = String::new();
+        if std::io::stdin().read_line(&mut line)? == 0 || line.trim().is_empty() {
+            return Ok(None);
+        }
+        if let Ok(n) = line.trim().parse::<usize>()
+            && (1..=links.len()).contains(&n)
+        {
+            return Ok(Some(links[n - 1].clone()));
+        }
+    }
+}
+
+/// Fetches and parses every URL, within `[fetch]`'s concurrency and per-host limits, with a
+/// progress bar on a terminal. Returns, in order, why each one is not a feed (`None`: it is).
+async fn check_feeds(cfg: &Config, urls: Vec<url::Url>) -> anyhow::Result<Vec<Option<String>>> {
+    use std::collections::HashMap;
+    use tokio::sync::Semaphore;
+    let fetcher = marsad::fetch::Fetcher::new(&cfg.fetch)?;
+    let bar = progress_bar(urls.len() as u64);
+    let global = Arc::new(Semaphore::new(cfg.fetch.concurrency));
+    let mut hosts: HashMap<String, Arc<Semaphore>> = HashMap::new();
+    let mut set = tokio::task::JoinSet::new();
+    for (i, url) in urls.iter().cloned().enumerate() {
+        let host = hosts
+            .entry(url.host_str().unwrap_or_default().to_string())
+            .or_insert_with(|| Arc::new(Semaphore::new(cfg.fetch.per_host)))
+            .clone();
+        let (fetcher, global, bar) = (fetcher.clone(), global.clone(), bar.clone());
+        set.spawn(async move {
+            let _h = host.acquire_owned().await;
+            let _g = global.acquire_owned().await;
+            let why = fetch_feed(&fetcher, &url)
+                .await
+                .err()
+                .map(|e| e.to_string());
+            bar.set_message(url.to_string());
+            bar.inc(1);
+            (i, why)
+        });
+    }
+    let mut out = vec![None; urls.len()];
+    while let Some(r) = set.join_next().await {
+        let (i, why) = r?;
+        out[i] = why;
+    }
+    bar.finish_and_clear();
+    Ok(out)
+}
+
+/// A progress bar on stderr when it is a terminal; scripts and CI get the summary alone.
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let b = indicatif::ProgressBar::new(total);
+    b.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    b
 }
 
 async fn topics_test(cfg: &Config, topic: &str, since: &str) -> anyhow::Result<ExitCode> {
@@ -542,17 +736,7 @@ async fn topics_test(cfg: &Config, topic: &str, since: &str) -> anyhow::Result<E
 async fn fetch(cfg: Config, force: bool) -> anyhow::Result<ExitCode> {
     let store = marsad::app::open_store(&cfg).await?;
     let total = cfg.sources.iter().filter(|s| s.enabled).count() as u64;
-    // A progress bar only on a terminal; scripts and CI get the summary lines alone.
-    let bar = if std::io::stderr().is_terminal() {
-        let b = indicatif::ProgressBar::new(total);
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed} {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        b
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let bar = progress_bar(total);
     let b = bar.clone();
     let (outcomes, skipped) = marsad::app::fetch_all(&cfg, &store, force, move |o| {
         b.set_message(o.source_id.clone());

@@ -400,3 +400,238 @@ async fn the_fetch_summary_and_the_api_count_items_too_old_to_keep() {
     assert_eq!(sources[0]["items_too_old"], 2);
     assert_eq!(sources[0]["items_new"], 1);
 }
+
+// ---- 6. OPML import: bad outlines skipped one line each, URLs checked, non-OPML refused ----
+
+const PAGE_WITHOUT_FEED: &str =
+    "<!DOCTYPE html><html><head><title>صفحة</title></head><body><p>لا خلاصة هنا</p></body></html>";
+
+#[tokio::test]
+async fn opml_import_skips_bad_outlines_and_checks_every_url() {
+    let server = FeedServer::start(vec![
+        ("/feed.xml", serve_bytes(seed(), "application/rss+xml")),
+        (
+            "/page.html",
+            serve_bytes(PAGE_WITHOUT_FEED.into(), "text/html; charset=utf-8"),
+        ),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let main = write_config(dir.path(), &[], "");
+    let sources = dir.path().join("sources.toml");
+    let opml = dir.path().join("feeds.opml");
+    let (feed, page, gone) = (
+        server.url("/feed.xml"),
+        server.url("/page.html"),
+        server.url("/gone"),
+    );
+    std::fs::write(
+        &opml,
+        format!(
+            r#"<?xml version="1.0"?>
+<opml version="2.0"><head><title>x</title></head><body>
+  <outline text="good" xmlUrl="{feed}"/>
+  <outline text="evil" xmlUrl="javascript:alert(1)"/>
+  <outline text="page" xmlUrl="{page}"/>
+  <outline text="gone" xmlUrl="{gone}"/>
+  <outline text="ftp" xmlUrl="ftp://example.com/f.xml"/>
+  <outline text="words" xmlUrl="not a url"/>
+</body></opml>"#
+        ),
+    )
+    .unwrap();
+    let (code, stdout, stderr) =
+        run(&main, &["sources", "import-opml", opml.to_str().unwrap()]).await;
+    assert_eq!(code, 0, "{stderr}");
+    let mut lines: Vec<&str> = stderr.lines().collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "skipped \"evil\" (javascript:alert(1)): url scheme \"javascript\" is not supported (use http or https)".to_string(),
+            "skipped \"ftp\" (ftp://example.com/f.xml): url scheme \"ftp\" is not supported (use http or https)".to_string(),
+            format!("skipped \"gone\" ({gone}): HTTP 404"),
+            format!("skipped \"page\" ({page}): this is an HTML page, not a feed (no RSS, Atom or JSON Feed root element), and it links to no feed"),
+            "skipped \"words\" (not a url): relative URL without a base".to_string(),
+        ]
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        stdout,
+        "imported 1 sources (127-0-0-1), skipped 0 already present, 5 refused\n"
+    );
+    let text = std::fs::read_to_string(&sources).unwrap();
+    assert!(
+        text.contains(&feed) && !text.contains(&page) && !text.contains("javascript"),
+        "{text}"
+    );
+    assert_eq!(run(&main, &["check"]).await.0, 0);
+
+    // --no-check takes the page and the 404 unchecked; bad URLs are still refused.
+    let (code, stdout, stderr) = run(
+        &main,
+        &[
+            "sources",
+            "import-opml",
+            "--no-check",
+            opml.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr.lines().count(), 3, "{stderr}");
+    assert_eq!(
+        stdout,
+        "imported 2 sources (127-0-0-1-2, 127-0-0-1-3), skipped 1 already present, 3 refused\n"
+    );
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_opml_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = write_config(dir.path(), &[], "");
+    let before = std::fs::read_to_string(dir.path().join("sources.toml")).unwrap();
+    let rss = fixture("seed-feed.xml");
+    let (code, stdout, stderr) =
+        run(&main, &["sources", "import-opml", rss.to_str().unwrap()]).await;
+    assert_eq!(
+        (code, stdout.as_str(), stderr),
+        (
+            1,
+            "",
+            format!(
+                "error: {}: not an OPML file: its root element is <rss>, not <opml>\n",
+                rss.display()
+            )
+        )
+    );
+    let html = dir.path().join("page.opml");
+    std::fs::write(&html, PAGE_WITHOUT_FEED).unwrap();
+    let (code, _, stderr) = run(&main, &["sources", "import-opml", html.to_str().unwrap()]).await;
+    assert_eq!(
+        (code, stderr),
+        (
+            1,
+            format!(
+                "error: {}: not an OPML file: its root element is <html>, not <opml>\n",
+                html.display()
+            )
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("sources.toml")).unwrap(),
+        before
+    );
+}
+
+// ---- 9. Feed discovery ----
+
+fn page_linking(links: &[(&str, &str, &str)]) -> Vec<u8> {
+    let mut s = String::from(
+        "<!DOCTYPE html><html lang=\"ar\"><head><meta charset=\"utf-8\"><title>الموقع</title><link rel=\"stylesheet\" href=\"/s.css\"><link rel=\"alternate\" hreflang=\"en\" href=\"/en/\">",
+    );
+    for (kind, title, href) in links {
+        s.push_str(&format!(
+            "<link rel=\"alternate\" type=\"{kind}\" title=\"{title}\" href=\"{href}\">"
+        ));
+    }
+    s.push_str("</head><body><p>مرحبا</p></body></html>");
+    s.into_bytes()
+}
+
+#[tokio::test]
+async fn sources_add_on_a_page_adds_the_feed_it_links_to() {
+    let server = FeedServer::start(vec![
+        (
+            "/site/",
+            serve_bytes(
+                page_linking(&[("application/rss+xml", "الأخبار", "../feed.xml")]),
+                "text/html",
+            ),
+        ),
+        ("/feed.xml", serve_bytes(seed(), "application/rss+xml")),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let main = write_config(dir.path(), &[], "");
+    let (code, stdout, stderr) = run(&main, &["sources", "add", &server.url("/site/")]).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout,
+        format!(
+            "{} is a web page; adding the feed it links to: {}\nadded 127-0-0-1 (موقع أخبار تجريبي, 2 entries, language ar)\n",
+            server.url("/site/"),
+            server.url("/feed.xml")
+        )
+    );
+    let text = std::fs::read_to_string(dir.path().join("sources.toml")).unwrap();
+    assert!(
+        text.contains(&format!("url = \"{}\"", server.url("/feed.xml"))),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn sources_add_on_a_page_with_several_feeds_lists_them_and_asks_for_one() {
+    let server = FeedServer::start(vec![(
+        "/",
+        serve_bytes(
+            page_linking(&[
+                ("application/rss+xml", "الأخبار", "/feed.xml"),
+                ("application/atom+xml", "التعليقات", "/comments.atom"),
+                (
+                    "application/feed+json",
+                    "JSON",
+                    "http://other.test/feed.json",
+                ),
+                ("application/json", "wp-json", "/wp-json/wp/v2/pages/2"),
+            ]),
+            "text/html; charset=utf-8",
+        ),
+    )])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let main = write_config(dir.path(), &[], "");
+    let before = std::fs::read_to_string(dir.path().join("sources.toml")).unwrap();
+    // stdin is not a terminal here: no prompt, the list and a hint instead.
+    let (code, stdout, stderr) = run(&main, &["sources", "add", &server.url("/")]).await;
+    assert_eq!((code, stdout.as_str()), (1, ""));
+    assert_eq!(
+        stderr,
+        format!(
+            "{} is a web page that links to 3 feeds:\n  {}  (RSS: الأخبار)\n  {}  (Atom: التعليقات)\n  http://other.test/feed.json  (JSON Feed: JSON)\nrun `marsad sources add URL` with the one you want\n",
+            server.url("/"),
+            server.url("/feed.xml"),
+            server.url("/comments.atom"),
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("sources.toml")).unwrap(),
+        before
+    );
+}
+
+#[tokio::test]
+async fn sources_add_on_a_page_without_feeds_says_so() {
+    let server = FeedServer::start(vec![(
+        "/p",
+        serve_bytes(PAGE_WITHOUT_FEED.into(), "text/html"),
+    )])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let main = write_config(dir.path(), &[], "");
+    let (code, stdout, stderr) = run(&main, &["sources", "add", &server.url("/p")]).await;
+    assert_eq!(
+        (code, stdout.as_str(), stderr),
+        (
+            1,
+            "",
+            format!(
+                "error: {} is not a feed: this is an HTML page, not a feed (no RSS, Atom or JSON Feed root element), and it links to no feed\n",
+                server.url("/p")
+            )
+        )
+    );
+}
