@@ -635,3 +635,57 @@ async fn sources_add_on_a_page_without_feeds_says_so() {
         )
     );
 }
+// ---- 8. A read-only data folder is named, with the permission ----
+
+#[tokio::test]
+async fn a_read_only_data_folder_is_named_with_the_permission() {
+    use std::os::unix::fs::PermissionsExt as _;
+    // Root ignores file modes: run the binary as `nobody` (setpriv), as a service user would.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let main = write_config(dir.path(), &[], "");
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let as_nobody = |args: &[&str]| {
+        let o = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(env!("CARGO_BIN_EXE_marsad"))
+            .arg("--config")
+            .arg(&main)
+            .args(args)
+            .env("RUST_LOG", "error")
+            .output()
+            .expect("setpriv");
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8(o.stderr).unwrap(),
+        )
+    };
+    let db = data.join("marsad.db");
+    assert_eq!(
+        as_nobody(&["serve"]),
+        (
+            1,
+            format!(
+                "error: cannot open database {}: the folder {} is not writable by this user (permission denied); marsad creates the database and its -wal and -shm files there\n",
+                db.display(),
+                data.display()
+            )
+        )
+    );
+    // A database file the user may read but not write.
+    assert_eq!(run(&main, &["stats"]).await.0, 0);
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(
+        as_nobody(&["stats"]),
+        (
+            1,
+            format!(
+                "error: cannot open database {}: the file is not writable by this user (permission denied)\n",
+                db.display()
+            )
+        )
+    );
+}
