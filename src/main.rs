@@ -419,19 +419,32 @@ async fn edit_sources(cfg: &Config, command: SourcesCommand) -> anyhow::Result<E
         } => {
             // Checked before anything is fetched or written, naming the flag: an error
             // found when the edited file is validated would cite a line not yet written.
-            let flags = [
-                ("--id", id.as_deref().map(config::check_source_id)),
+            let url_check = match url::Url::parse(&url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(()),
+                Ok(u) => Err(format!(
+                    "url scheme {:?} is not supported (use http or https)",
+                    u.scheme()
+                )),
+                Err(e) => Err(e.to_string()),
+            };
+            let checks = [
+                ("URL", Some(url.as_str()), url_check),
+                (
+                    "--id",
+                    id.as_deref(),
+                    id.as_deref().map_or(Ok(()), config::check_source_id),
+                ),
                 (
                     "--interval",
+                    interval.as_deref(),
                     interval
                         .as_deref()
-                        .map(|i| config::check_interval(i).map(drop)),
+                        .map_or(Ok(()), |i| config::check_interval(i).map(drop)),
                 ),
             ];
-            for (flag, check) in flags {
-                if let Some(Err(e)) = check {
-                    let value = if flag == "--id" { &id } else { &interval };
-                    eprintln!("{flag} {:?}: {e}", value.as_deref().unwrap_or_default());
+            for (flag, value, check) in checks {
+                if let Err(e) = check {
+                    eprintln!("{flag} {:?}: {e}", value.unwrap_or_default());
                     return Ok(ExitCode::from(2));
                 }
             }
@@ -634,7 +647,7 @@ async fn fetch_feed(
 /// the comments feed).
 fn choose_feed(page: &str, links: &[FeedLink]) -> anyhow::Result<Option<FeedLink>> {
     let describe = |l: &FeedLink| match &l.title {
-        Some(t) => format!("{}: {t}", l.kind),
+        Some(t) => format!("{}: {}", l.kind, marsad::clean::html::plain_text(t)),
         None => l.kind.to_string(),
     };
     eprintln!("{page} is a web page that links to {} feeds:", links.len());

@@ -101,6 +101,19 @@ async fn sources_add_names_the_flag_of_a_bad_value_and_fetches_nothing() {
             "{all:?}"
         );
     }
+    for (url, message) in [
+        (
+            "ftp://example.com/f.xml",
+            "URL \"ftp://example.com/f.xml\": url scheme \"ftp\" is not supported (use http or https)\n",
+        ),
+        (
+            "example.com/feed",
+            "URL \"example.com/feed\": relative URL without a base\n",
+        ),
+    ] {
+        let (code, stdout, stderr) = run(&main, &["sources", "add", url]).await;
+        assert_eq!((code, stdout.as_str(), stderr.as_str()), (2, "", message));
+    }
     assert_eq!(server.hits("/f"), 0);
     assert_eq!(std::fs::read_to_string(&sources).unwrap(), before);
 }
@@ -580,7 +593,11 @@ async fn sources_add_on_a_page_with_several_feeds_lists_them_and_asks_for_one() 
         serve_bytes(
             page_linking(&[
                 ("application/rss+xml", "الأخبار", "/feed.xml"),
-                ("application/atom+xml", "التعليقات", "/comments.atom"),
+                (
+                    "application/atom+xml",
+                    "الوسط &raquo; التعليقات",
+                    "/comments.atom",
+                ),
                 (
                     "application/feed+json",
                     "JSON",
@@ -601,7 +618,7 @@ async fn sources_add_on_a_page_with_several_feeds_lists_them_and_asks_for_one() 
     assert_eq!(
         stderr,
         format!(
-            "{} is a web page that links to 3 feeds:\n  {}  (RSS: الأخبار)\n  {}  (Atom: التعليقات)\n  http://other.test/feed.json  (JSON Feed: JSON)\nrun `marsad sources add URL` with the one you want\n",
+            "{} is a web page that links to 3 feeds:\n  {}  (RSS: الأخبار)\n  {}  (Atom: الوسط » التعليقات)\n  http://other.test/feed.json  (JSON Feed: JSON)\nrun `marsad sources add URL` with the one you want\n",
             server.url("/"),
             server.url("/feed.xml"),
             server.url("/comments.atom"),

@@ -237,8 +237,12 @@ fn cron_schedules_faster_than_a_minute_or_never_firing_are_refused_with_position
         &format!(
             "{}\n{}\n{}",
             source_with("cron = \"* * * * * *\""),
-            source_with("cron = \"0 0 30 2 *\"").replace("\"a\"", "\"b\""),
-            source_with("cron = \"0 9 * * 8\"").replace("\"a\"", "\"c\""),
+            source_with("cron = \"0 0 30 2 *\"")
+                .replace("\"a\"", "\"b\"")
+                .replace("x/f", "x/b"),
+            source_with("cron = \"0 9 * * 8\"")
+                .replace("\"a\"", "\"c\"")
+                .replace("x/f", "x/c"),
         ),
         TOPIC,
     );

@@ -4,8 +4,7 @@
 //!
 //! The page is read with lol_html, an HTML tokenizer (already used by `clean`), rather than
 //! searched as text: attributes in any order or quoting, comments and scripts that merely
-//! contain `<link` are all handled as a browser would. Titles are decoded to plain text by
-//! `clean::html::plain_text` (the one full HTML entity decoder in the crate, html5ever's).
+//! contain `<link` are all handled as a browser would.
 
 use std::cell::RefCell;
 
@@ -21,7 +20,8 @@ pub struct FeedLink {
     pub url: Url,
     /// "RSS", "Atom" or "JSON Feed".
     pub kind: &'static str,
-    /// The link's `title`, when it has one.
+    /// The link's `title` as written (HTML references undecoded: a display decodes it
+    /// with `clean::html::plain_text`; `parse` does not depend on `clean`).
     pub title: Option<String>,
 }
 
@@ -69,11 +69,12 @@ pub fn feed_links(
                 let kind = el.get_attribute("type").as_deref().and_then(kind);
                 if let (true, Some(kind), Some(href)) = (alternate, kind, el.get_attribute("href"))
                 {
-                    // lol_html gives attribute values as written, references undecoded.
                     let title = el
                         .get_attribute("title")
-                        .map(|t| crate::clean::html::plain_text(&t))
+                        .map(|t| t.trim().to_string())
                         .filter(|t| !t.is_empty());
+                    // lol_html gives attribute values as written, references undecoded;
+                    // a URL holds `&amp;` at most (and numeric references, rarely).
                     let href = match quick_xml::escape::unescape(&href) {
                         Ok(h) => h.into_owned(),
                         Err(_) => href,
@@ -144,12 +145,12 @@ mod tests {
                 (
                     "https://alwasat.ly/feed".to_string(),
                     "RSS",
-                    Some("بوابة الوسط » الخلاصة".to_string())
+                    Some("بوابة الوسط &raquo; الخلاصة".to_string())
                 ),
                 (
                     "https://alwasat.ly/comments/feed?a=1&b=2".to_string(),
                     "RSS",
-                    Some("بوابة الوسط » خلاصة التعليقات".to_string())
+                    Some("بوابة الوسط &raquo; خلاصة التعليقات".to_string())
                 ),
             ]
         );
