@@ -706,3 +706,67 @@ async fn a_read_only_data_folder_is_named_with_the_permission() {
         )
     );
 }
+
+#[tokio::test]
+async fn sources_add_on_a_terminal_asks_which_feed_to_add() {
+    let server = FeedServer::start(vec![
+        (
+            "/",
+            serve_bytes(
+                page_linking(&[
+                    ("application/atom+xml", "التعليقات", "/comments.atom"),
+                    ("application/rss+xml", "الأخبار", "/feed.xml"),
+                ]),
+                "text/html",
+            ),
+        ),
+        ("/feed.xml", serve_bytes(seed(), "application/rss+xml")),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let main = write_config(dir.path(), &[], "");
+    // `script` runs the command on a pseudo-terminal and passes our stdin to it: an answer
+    // that is out of range is asked again, then "2" picks the RSS feed.
+    let command = format!(
+        "{} --config {} sources add {}",
+        env!("CARGO_BIN_EXE_marsad"),
+        main.display(),
+        server.url("/")
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        use std::io::Write as _;
+        let mut child = Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env("RUST_LOG", "error")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("script");
+        child.stdin.take().unwrap().write_all(b"7\n2\n").unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(&format!(
+            "  1. {}  (Atom: التعليقات)\n  2. {}  (RSS: الأخبار)\n",
+            server.url("/comments.atom"),
+            server.url("/feed.xml")
+        )),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("add which one? [1-2, Enter to cancel]")
+            .count(),
+        2,
+        "{text}"
+    );
+    let sources = std::fs::read_to_string(dir.path().join("sources.toml")).unwrap();
+    assert!(
+        sources.contains(&format!("url = \"{}\"", server.url("/feed.xml"))),
+        "{sources}"
+    );
+    assert_eq!(server.hits("/comments.atom"), 0);
+}
