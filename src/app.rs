@@ -130,7 +130,12 @@ impl Limits {
     }
 
     async fn run(&self, ingest: &Ingest, source: &SourceSpec) -> Outcome {
-        let host = source.url.host_str().unwrap_or("").to_string();
+        self.within(&source.url, ingest.refresh(source)).await
+    }
+
+    /// Runs `work` (a request to `url`) once a global slot and one of its host's are free.
+    async fn within<T>(&self, url: &url::Url, work: impl Future<Output = T>) -> T {
+        let host = url.host_str().unwrap_or("").to_string();
         // A std mutex: held only to look up the semaphore, never across an await.
         let host_sem = self
             .per_host
@@ -141,8 +146,38 @@ impl Limits {
             .clone();
         let _h = host_sem.acquire().await.expect("never closed");
         let _g = self.global.acquire().await.expect("never closed");
-        ingest.refresh(source).await
+        work.await
     }
+}
+
+/// Checks each URL as a feed ([`pipeline::check_feed`]) within `[fetch]`'s concurrency and
+/// per-host limits, calling `progress` after each. Returns, in order, why each one is not a
+/// feed (`None`: it is one).
+pub async fn check_feeds(
+    config: &Config,
+    urls: Vec<url::Url>,
+    progress: impl Fn(&url::Url) + Send + Sync + 'static,
+) -> anyhow::Result<Vec<Option<String>>> {
+    let fetcher = Fetcher::new(&config.fetch)?;
+    let limits = Limits::new(config.fetch.concurrency, config.fetch.per_host);
+    let progress = Arc::new(progress);
+    let mut set = JoinSet::new();
+    for (i, url) in urls.iter().cloned().enumerate() {
+        let (fetcher, limits, progress) = (fetcher.clone(), limits.clone(), progress.clone());
+        set.spawn(async move {
+            let checked = limits
+                .within(&url, crate::pipeline::check_feed(&fetcher, &url))
+                .await;
+            progress(&url);
+            (i, checked.err().map(|e| e.to_string()))
+        });
+    }
+    let mut out = vec![None; urls.len()];
+    while let Some(r) = set.join_next().await {
+        let (i, why) = r?;
+        out[i] = why;
+    }
+    Ok(out)
 }
 
 /// Fetches every enabled source once. Sources in backoff or not yet due after a

@@ -11,7 +11,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::json;
 
 use marsad::config::{self, Config};
-use marsad::parse::discover::{FeedLink, feed_links};
+use marsad::parse::discover::FeedLink;
+use marsad::pipeline::{NotAFeed, check_feed};
 
 /// mimalloc rather than glibc's malloc: see Cargo.toml (measured in bench/README.md).
 #[global_allocator]
@@ -453,7 +454,7 @@ async fn edit_sources(cfg: &Config, command: SourcesCommand) -> anyhow::Result<E
             }
             let parsed = url::Url::parse(&url).context("bad URL")?;
             let fetcher = marsad::fetch::Fetcher::new(&cfg.fetch)?;
-            let (url, parsed, feed) = match fetch_feed(&fetcher, &parsed).await {
+            let (url, parsed, feed) = match check_feed(&fetcher, &parsed).await {
                 Ok(feed) => (url, parsed, feed),
                 Err(NotAFeed::Fetch(e)) => anyhow::bail!("cannot fetch {url}: {e}"),
                 Err(NotAFeed::Parse { links, .. }) if !links.is_empty() => {
@@ -468,7 +469,7 @@ async fn edit_sources(cfg: &Config, command: SourcesCommand) -> anyhow::Result<E
                         "{url} is a web page; adding the feed it links to: {}",
                         chosen.url
                     );
-                    let feed = match fetch_feed(&fetcher, &chosen.url).await {
+                    let feed = match check_feed(&fetcher, &chosen.url).await {
                         Ok(feed) => feed,
                         Err(e) => anyhow::bail!("{} (linked from {url}): {e}", chosen.url),
                     };
@@ -548,8 +549,16 @@ async fn edit_sources(cfg: &Config, command: SourcesCommand) -> anyhow::Result<E
             let checks = if no_check {
                 vec![None; candidates.len()]
             } else {
-                let urls = candidates.iter().map(|(_, u)| u.clone()).collect();
-                check_feeds(cfg, urls).await?
+                let urls: Vec<url::Url> = candidates.iter().map(|(_, u)| u.clone()).collect();
+                let bar = progress_bar(urls.len() as u64);
+                let b = bar.clone();
+                let checks = marsad::app::check_feeds(cfg, urls, move |u| {
+                    b.set_message(u.to_string());
+                    b.inc(1);
+                })
+                .await?;
+                bar.finish_and_clear();
+                checks
             };
             let mut added = Vec::new();
             for ((f, _), check) in candidates.into_iter().zip(checks) {
@@ -591,57 +600,6 @@ async fn edit_sources(cfg: &Config, command: SourcesCommand) -> anyhow::Result<E
     }
 }
 
-/// Why a URL could not be taken as a feed.
-enum NotAFeed {
-    /// No answer, or an error status.
-    Fetch(String),
-    /// An answer that is not a feed, and the feeds it links to if it is a page.
-    Parse {
-        error: marsad::parse::ParseError,
-        links: Vec<FeedLink>,
-    },
-}
-
-impl std::fmt::Display for NotAFeed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            NotAFeed::Fetch(e) => write!(f, "{e}"),
-            NotAFeed::Parse { error, links } if links.is_empty() => match error {
-                marsad::parse::ParseError::HtmlPage => {
-                    write!(f, "{error}, and it links to no feed")
-                }
-                _ => write!(f, "{error}"),
-            },
-            NotAFeed::Parse { error, links } => {
-                let urls: Vec<&str> = links.iter().map(|l| l.url.as_str()).collect();
-                write!(f, "{error}; it links to {}", urls.join(", "))
-            }
-        }
-    }
-}
-
-/// Fetches `url` and parses it as a feed, as `sources add` and `import-opml` check a URL.
-async fn fetch_feed(
-    fetcher: &marsad::fetch::Fetcher,
-    url: &url::Url,
-) -> Result<marsad::model::ParsedFeed, NotAFeed> {
-    let fetched = fetcher
-        .fetch(url, &Default::default())
-        .await
-        .map_err(|e| NotAFeed::Fetch(e.to_string()))?;
-    let content_type = fetched.content_type.as_deref();
-    marsad::parse::parse(
-        &fetched.body,
-        content_type,
-        None,
-        Some(fetched.final_url.as_str()),
-    )
-    .map_err(|error| NotAFeed::Parse {
-        links: feed_links(&fetched.body, content_type, None, &fetched.final_url),
-        error,
-    })
-}
-
 /// Asks which of a page's feeds to add: a numbered prompt on a terminal; otherwise the
 /// list and a hint on stderr, and `None` (a script cannot answer, and guessing could add
 /// the comments feed).
@@ -677,43 +635,6 @@ fn choose_feed(page: &str, links: &[FeedLink]) -> anyhow::Result<Option<FeedLink
             return Ok(Some(links[n - 1].clone()));
         }
     }
-}
-
-/// Fetches and parses every URL, within `[fetch]`'s concurrency and per-host limits, with a
-/// progress bar on a terminal. Returns, in order, why each one is not a feed (`None`: it is).
-async fn check_feeds(cfg: &Config, urls: Vec<url::Url>) -> anyhow::Result<Vec<Option<String>>> {
-    use std::collections::HashMap;
-    use tokio::sync::Semaphore;
-    let fetcher = marsad::fetch::Fetcher::new(&cfg.fetch)?;
-    let bar = progress_bar(urls.len() as u64);
-    let global = Arc::new(Semaphore::new(cfg.fetch.concurrency));
-    let mut hosts: HashMap<String, Arc<Semaphore>> = HashMap::new();
-    let mut set = tokio::task::JoinSet::new();
-    for (i, url) in urls.iter().cloned().enumerate() {
-        let host = hosts
-            .entry(url.host_str().unwrap_or_default().to_string())
-            .or_insert_with(|| Arc::new(Semaphore::new(cfg.fetch.per_host)))
-            .clone();
-        let (fetcher, global, bar) = (fetcher.clone(), global.clone(), bar.clone());
-        set.spawn(async move {
-            let _h = host.acquire_owned().await;
-            let _g = global.acquire_owned().await;
-            let why = fetch_feed(&fetcher, &url)
-                .await
-                .err()
-                .map(|e| e.to_string());
-            bar.set_message(url.to_string());
-            bar.inc(1);
-            (i, why)
-        });
-    }
-    let mut out = vec![None; urls.len()];
-    while let Some(r) = set.join_next().await {
-        let (i, why) = r?;
-        out[i] = why;
-    }
-    bar.finish_and_clear();
-    Ok(out)
 }
 
 /// A progress bar on stderr when it is a terminal; scripts and CI get the summary alone.

@@ -90,6 +90,56 @@ pub fn process(
     })
 }
 
+/// Why a URL was not taken as a feed by [`check_feed`].
+#[derive(Debug)]
+pub enum NotAFeed {
+    /// No answer, or an error status.
+    Fetch(crate::fetch::FetchError),
+    /// An answer that is not a feed, and the feeds it links to if it is a web page.
+    Parse {
+        /// Why it is not a feed.
+        error: ParseError,
+        /// The feeds the page announces (`<link rel="alternate">`).
+        links: Vec<parse::discover::FeedLink>,
+    },
+}
+
+impl std::fmt::Display for NotAFeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotAFeed::Fetch(e) => write!(f, "{e}"),
+            NotAFeed::Parse { error, links } if links.is_empty() => match error {
+                ParseError::HtmlPage => write!(f, "{error}, and it links to no feed"),
+                _ => write!(f, "{error}"),
+            },
+            NotAFeed::Parse { error, links } => {
+                let urls: Vec<&str> = links.iter().map(|l| l.url.as_str()).collect();
+                write!(f, "{error}; it links to {}", urls.join(", "))
+            }
+        }
+    }
+}
+
+/// Fetches `url` once and parses it as a feed: how `sources add` and `sources import-opml`
+/// check a URL before writing it. A web page's feed links come back in the error.
+pub async fn check_feed(fetcher: &Fetcher, url: &url::Url) -> Result<ParsedFeed, NotAFeed> {
+    let fetched = fetcher
+        .fetch(url, &Validators::default())
+        .await
+        .map_err(NotAFeed::Fetch)?;
+    let content_type = fetched.content_type.as_deref();
+    parse::parse(
+        &fetched.body,
+        content_type,
+        None,
+        Some(fetched.final_url.as_str()),
+    )
+    .map_err(|error| NotAFeed::Parse {
+        links: parse::discover::feed_links(&fetched.body, content_type, None, &fetched.final_url),
+        error,
+    })
+}
+
 /// What one refresh did, for logs and `marsad fetch`'s summary.
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
