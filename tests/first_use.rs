@@ -282,6 +282,18 @@ async fn reusing_a_removed_sources_id_for_another_feed_starts_it_clean() {
     let (_, store) = open_with(dir.path(), &[("a", server.url("/two"))]).await;
     assert_eq!(guids_of(&store, "a").await, vec!["f2-0", "f2-1"]);
     assert_eq!(store.sources().await.unwrap().len(), 2);
+    store.close().await;
+
+    // A third feed under the same id: the second one's items go to the next free id.
+    let (_, store) = open_with(dir.path(), &[]).await;
+    store.close().await;
+    let (_, store) = open_with(dir.path(), &[("a", server.url("/one"))]).await;
+    assert_eq!(guids_of(&store, "a").await, Vec::<String>::new());
+    assert_eq!(
+        guids_of(&store, "a~retired").await,
+        vec!["f1-0", "f1-1", "f1-2"]
+    );
+    assert_eq!(guids_of(&store, "a~retired-2").await, vec!["f2-0", "f2-1"]);
 }
 
 // ---- 4. Items past the retention are not stored; a forced fetch reconsiders them ----
