@@ -1,11 +1,12 @@
-//! `cron = "…"` in `sources.toml`: classic crontab lines, the `cron` crate's own 6–7 field
-//! lines, and the `@hourly`-style macros, checked for a one-minute floor and for firing at all.
+//! `cron = "…"` in `sources.toml`: crontab lines (optionally with seconds first and a year
+//! last) and the `@hourly`-style macros, checked for a one-minute floor and for firing at all.
 //!
 //! The `cron` crate wants seconds first and counts weekdays 1–7 from Sunday, where crontab
 //! counts 0–7 (0 and 7 both Sunday): prepending `0 ` to a crontab line alone would move every
-//! weekday one day back ("Monday" `1` would mean Sunday). A 5-field line is therefore converted
-//! field by field: the weekday field is expanded here (lists, ranges, steps, names) into the
-//! crate's numbering; the other four fields mean the same in both. Errors quote the admin's
+//! weekday one day back ("Monday" `1` would mean Sunday). So a line is converted field by
+//! field: the weekday field is expanded here (lists, ranges, steps, names) into the crate's
+//! numbering; the other fields mean the same in both. The 6- and 7-field forms use crontab's
+//! weekdays too, so one rule holds for every line an admin writes. Errors quote the admin's
 //! own text and name the field, never the converted line.
 
 use std::str::FromStr;
@@ -13,10 +14,18 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use cron::TimeUnitSpec as _;
 
-/// The crontab fields of a 5-field line, for error messages.
-const FIELDS: [&str; 5] = ["minute", "hour", "day-of-month", "month", "day-of-week"];
+/// The fields of a full line, for error messages.
+const FIELDS: [&str; 7] = [
+    "second",
+    "minute",
+    "hour",
+    "day-of-month",
+    "month",
+    "day-of-week",
+    "year",
+];
 
-const HINT: &str = "5 fields \"minute hour day-of-month month day-of-week\" as in crontab, 6-7 with seconds first, or @hourly/@daily/@weekly/@monthly/@yearly";
+const HINT: &str = "5 fields \"minute hour day-of-month month day-of-week\" as in crontab, 6 with seconds first, 7 with a year last, or @hourly/@daily/@weekly/@monthly/@yearly";
 
 /// Parses a cron expression against the current time (see [`parse_cron_at`]).
 pub fn parse_cron(expr: &str) -> Result<cron::Schedule, String> {
@@ -27,39 +36,59 @@ pub fn parse_cron(expr: &str) -> Result<cron::Schedule, String> {
 /// floor `interval` has) or never fire after `now`.
 ///
 /// - 5 fields: a crontab line (weekday 0–7 with 0 and 7 Sunday, names `mon`/`MON-FRI`).
-///   Crontab runs a line whose day-of-month and day-of-week are both restricted on days
-///   matching *either*; the `cron` crate needs *both*, so such a line is refused.
-/// - 6 or 7 fields: the `cron` crate's syntax (seconds first, optional year; weekday 1–7
-///   from Sunday, or names). The seconds field must be one value.
+/// - 6 fields: a seconds field first, then the crontab fields; 7: a year last. The seconds
+///   field must be one value.
 /// - `@yearly`/`@annually`, `@monthly`, `@weekly`, `@daily`/`@midnight`, `@hourly`.
+///
+/// Crontab runs a line whose day-of-month and day-of-week are both restricted on days
+/// matching *either*; the `cron` crate needs *both*, so such a line is refused.
 pub fn parse_cron_at(expr: &str, now: DateTime<Utc>) -> Result<cron::Schedule, String> {
     let trimmed = expr.trim();
-    let full = if let Some(name) = trimmed.strip_prefix('@') {
-        macro_line(name).ok_or_else(|| {
-            format!(
-                "unknown macro {trimmed:?} in {expr:?}; use @hourly, @daily, @weekly, @monthly or @yearly"
-            )
-        })?
+    let full: Vec<String> = if let Some(name) = trimmed.strip_prefix('@') {
+        macro_line(name)
+            .ok_or_else(|| {
+                format!(
+                    "unknown macro {trimmed:?} in {expr:?}; use @hourly, @daily, @weekly, @monthly or @yearly"
+                )
+            })?
+            .split(' ')
+            .map(str::to_string)
+            .collect()
     } else {
         let fields: Vec<&str> = trimmed.split_whitespace().collect();
-        match fields.len() {
-            5 => crontab_line(&fields, expr)?,
-            6 | 7 => trimmed.to_string(),
+        // As written, with the seconds a 5-field line leaves out.
+        let mut written: Vec<&str> = match fields.len() {
+            5 => std::iter::once("0").chain(fields.iter().copied()).collect(),
+            6 | 7 => fields.clone(),
             n => return Err(format!("{expr:?} has {n} fields; use {HINT}")),
+        };
+        let days = weekdays(written[5]).map_err(|why| {
+            format!(
+                "day-of-week field {:?} in {expr:?}: {why} (0-7 with 0 and 7 Sunday, or sun..sat)",
+                written[5]
+            )
+        })?;
+        let unrestricted = |f: &str| f.starts_with('*') || f == "?";
+        if !unrestricted(written[3]) && !unrestricted(written[5]) {
+            return Err(format!(
+                "{expr:?} restricts both day-of-month and day-of-week: crontab runs it on days matching either, which marsad cannot express; use \"*\" in one of them"
+            ));
         }
-    };
-    let schedule = cron::Schedule::from_str(&full).map_err(|e| {
-        // The crate's message quotes its input with a caret; for a 5-field line that input is
-        // the converted one, so name the failing field instead.
-        let fields: Vec<&str> = trimmed.split_whitespace().collect();
-        match bad_crontab_field(&fields) {
-            Some(i) => format!(
+        let dow = crate_weekdays(&days);
+        written[5] = &dow;
+        if let Some(i) = bad_field(&written) {
+            // The crate's message quotes its input with a caret, which is the converted line.
+            let shift = usize::from(fields.len() == 5);
+            return Err(format!(
                 "{} field {:?} is not valid in {expr:?} ({HINT})",
-                FIELDS[i], fields[i]
-            ),
-            None => format!("{} in {expr:?} ({HINT})", e.to_string().trim()),
+                FIELDS[i],
+                fields[i - shift]
+            ));
         }
-    })?;
+        written.iter().map(|f| f.to_string()).collect()
+    };
+    let schedule = cron::Schedule::from_str(&full.join(" "))
+        .map_err(|e| format!("{} in {expr:?} ({HINT})", e.to_string().trim()))?;
     if schedule.seconds().count() != 1 {
         return Err(format!(
             "{expr:?} fires more than once a minute; the shortest schedule is one minute (give the seconds field one value, e.g. \"0\")"
@@ -72,57 +101,39 @@ pub fn parse_cron_at(expr: &str, now: DateTime<Utc>) -> Result<cron::Schedule, S
 }
 
 /// The 6-field line of a macro. `@reboot` and the like have no meaning for polling.
-fn macro_line(name: &str) -> Option<String> {
-    let line = match name.to_ascii_lowercase().as_str() {
+fn macro_line(name: &str) -> Option<&'static str> {
+    Some(match name.to_ascii_lowercase().as_str() {
         "yearly" | "annually" => "0 0 0 1 1 *",
         "monthly" => "0 0 0 1 * *",
-        "weekly" => "0 0 0 * * Sun",
+        "weekly" => "0 0 0 * * 1", // the crate's 1: Sunday
         "daily" | "midnight" => "0 0 0 * * *",
         "hourly" => "0 0 * * * *",
         _ => return None,
-    };
-    Some(line.to_string())
+    })
 }
 
-/// A crontab line (5 fields) as the `cron` crate's 6-field line.
-fn crontab_line(fields: &[&str], expr: &str) -> Result<String, String> {
-    let days = weekdays(fields[4]).map_err(|why| {
-        format!(
-            "day-of-week field {:?} in {expr:?}: {why} (0-7 with 0 and 7 Sunday, or sun..sat)",
-            fields[4]
-        )
-    })?;
-    if !fields[2].starts_with('*') && !fields[4].starts_with('*') {
-        return Err(format!(
-            "{expr:?} restricts both day-of-month and day-of-week: crontab runs it on days matching either, which marsad cannot express; use \"*\" in one of them"
-        ));
+/// A weekday set as the crate writes it: 1-7 from Sunday.
+fn crate_weekdays(days: &[bool; 7]) -> String {
+    if days.iter().all(|d| *d) {
+        return "*".to_string();
     }
-    let dow = if days.iter().all(|d| *d) {
-        "*".to_string()
-    } else {
-        // The crate counts 1-7 from Sunday.
-        (0..7)
-            .filter(|d| days[*d])
-            .map(|d| (d + 1).to_string())
-            .collect::<Vec<_>>()
-            .join(",")
-    };
-    Ok(format!(
-        "0 {} {} {} {} {dow}",
-        fields[0], fields[1], fields[2], fields[3]
-    ))
+    (0..7)
+        .filter(|d| days[*d])
+        .map(|d| (d + 1).to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
-/// Which field of a 5-field line the crate refuses, tried one at a time.
-fn bad_crontab_field(fields: &[&str]) -> Option<usize> {
-    if fields.len() != 5 {
-        return None;
-    }
-    (0..4).find(|&i| {
-        let mut probe = ["*"; 5];
-        probe[i] = fields[i];
-        let line = format!("0 {} {} {} {} *", probe[0], probe[1], probe[2], probe[3]);
-        cron::Schedule::from_str(&line).is_err()
+/// Which field (other than the converted weekday) the crate refuses, tried one at a time.
+fn bad_field(fields: &[&str]) -> Option<usize> {
+    (0..fields.len()).filter(|i| *i != 5).find(|&i| {
+        let mut probe: Vec<&str> = vec!["0", "*", "*", "*", "*", "*"];
+        if i == 6 {
+            probe.push(fields[6]);
+        } else {
+            probe[i] = fields[i];
+        }
+        cron::Schedule::from_str(&probe.join(" ")).is_err()
     })
 }
 
@@ -143,7 +154,7 @@ fn weekdays(field: &str) -> Result<[bool; 7], String> {
         };
         // Vixie cron's weekday range is 0-7, so `*` (and `a/step`) run up to 7.
         let (lo, hi) = match base {
-            "*" => (0, 7),
+            "*" | "?" => (0, 7),
             _ => match base.split_once('-') {
                 Some((a, b)) => {
                     let (a, b) = (day(a)?, day(b)?);
@@ -266,6 +277,26 @@ mod tests {
         );
         // Today's 09:00 has passed; Wednesday's next one is a week away.
         assert_eq!(days("0 9 * * 3", 1), vec![Wed]);
+    }
+
+    #[test]
+    fn lines_with_seconds_and_a_year_use_crontab_weekdays_too() {
+        use Weekday::*;
+        assert_eq!(firings("0 0 9 * * 1", 1), vec![(Mon, 9, 0)]);
+        assert_eq!(firings("30 0 9 * * 0", 1), vec![(Sun, 9, 0)]);
+        assert_eq!(firings("0 0 9 * * 7 2027", 1), vec![(Sun, 9, 0)]);
+        assert_eq!(firings("0 0 9 ? * fri", 1), vec![(Fri, 9, 0)]);
+        assert_eq!(
+            firings("0 */20 * * * *", 2),
+            vec![(Wed, 10, 20), (Wed, 10, 40)]
+        );
+        let e = parse_cron_at("0 0 25 * * *", now()).unwrap_err();
+        assert!(
+            e.starts_with("hour field \"25\" is not valid in \"0 0 25 * * *\""),
+            "{e}"
+        );
+        let e = parse_cron_at("0 0 9 * * * 1969", now()).unwrap_err();
+        assert!(e.starts_with("year field \"1969\" is not valid"), "{e}");
     }
 
     #[test]
