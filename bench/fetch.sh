@@ -19,6 +19,9 @@ sources_file = "sources.toml"
 topics_file = "topics.toml"
 [storage]
 database = "db/marsad.db"
+# The farm's items are dated November 2026; items past the retention are not stored, so
+# keep them all or the first pass would measure less work as the dates age.
+retention_days = 0
 [fetch]
 concurrency = $PAR
 per_host = $PAR

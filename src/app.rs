@@ -107,6 +107,8 @@ async fn prepare_ingest(config: &Config, store: &Store) -> anyhow::Result<Ingest
         fetcher: Fetcher::new(&config.fetch)?,
         matcher,
         settings: config.fetch.clone(),
+        retention_days: config.storage.retention_days,
+        force: false,
     })
 }
 
@@ -128,7 +130,12 @@ impl Limits {
     }
 
     async fn run(&self, ingest: &Ingest, source: &SourceSpec) -> Outcome {
-        let host = source.url.host_str().unwrap_or("").to_string();
+        self.within(&source.url, ingest.refresh(source)).await
+    }
+
+    /// Runs `work` (a request to `url`) once a global slot and one of its host's are free.
+    async fn within<T>(&self, url: &url::Url, work: impl Future<Output = T>) -> T {
+        let host = url.host_str().unwrap_or("").to_string();
         // A std mutex: held only to look up the semaphore, never across an await.
         let host_sem = self
             .per_host
@@ -139,19 +146,53 @@ impl Limits {
             .clone();
         let _h = host_sem.acquire().await.expect("never closed");
         let _g = self.global.acquire().await.expect("never closed");
-        ingest.refresh(source).await
+        work.await
     }
 }
 
+/// Checks each URL as a feed ([`pipeline::check_feed`]) within `[fetch]`'s concurrency and
+/// per-host limits, calling `progress` after each. Returns, in order, why each one is not a
+/// feed (`None`: it is one).
+pub async fn check_feeds(
+    config: &Config,
+    urls: Vec<url::Url>,
+    progress: impl Fn(&url::Url) + Send + Sync + 'static,
+) -> anyhow::Result<Vec<Option<String>>> {
+    let fetcher = Fetcher::new(&config.fetch)?;
+    let limits = Limits::new(config.fetch.concurrency, config.fetch.per_host);
+    let progress = Arc::new(progress);
+    let mut set = JoinSet::new();
+    for (i, url) in urls.iter().cloned().enumerate() {
+        let (fetcher, limits, progress) = (fetcher.clone(), limits.clone(), progress.clone());
+        set.spawn(async move {
+            let checked = limits
+                .within(&url, crate::pipeline::check_feed(&fetcher, &url))
+                .await;
+            progress(&url);
+            (i, checked.err().map(|e| e.to_string()))
+        });
+    }
+    let mut out = vec![None; urls.len()];
+    while let Some(r) = set.join_next().await {
+        let (i, why) = r?;
+        out[i] = why;
+    }
+    Ok(out)
+}
+
 /// Fetches every enabled source once. Sources in backoff or not yet due after a
-/// `Retry-After` are skipped (and listed) unless `force`.
+/// `Retry-After` are skipped (and listed) unless `force`, which also ignores validators
+/// and the unchanged-body skip (see [`Ingest::force`]).
 pub async fn fetch_all(
     config: &Config,
     store: &Store,
     force: bool,
     progress: impl Fn(&Outcome) + Send + Sync + 'static,
 ) -> anyhow::Result<(Vec<Outcome>, Vec<String>)> {
-    let ingest = prepare_ingest(config, store).await?;
+    let ingest = Ingest {
+        force,
+        ..prepare_ingest(config, store).await?
+    };
     let limits = Limits::new(config.fetch.concurrency, config.fetch.per_host);
     let states: HashMap<String, crate::store::SourceState> = store
         .sources()
@@ -380,8 +421,7 @@ struct Scheduler {
 
 impl Scheduler {
     /// Compiles the rules, re-tags stored items if they changed, and starts one task per
-    /// enabled source. At start-up, never-fetched sources are spread with jitter; after a
-    /// reload, a new source is fetched at once.
+    /// enabled source, first due as [`schedule::first_due`] says (`spread` at start-up).
     async fn start(config: &Config, store: &Store, spread: bool) -> anyhow::Result<Scheduler> {
         let ingest = prepare_ingest(config, store).await?;
         let (stop, stop_rx) = watch::channel(false);
@@ -421,17 +461,20 @@ async fn run_scheduler(
     let mut set = JoinSet::new();
     for source in sources.into_iter().filter(|s| s.enabled) {
         let (ingest, limits, mut stop) = (ingest.clone(), limits.clone(), stop.clone());
-        let first_due = states.get(&source.id).and_then(|s| s.next_due);
+        let state = states.get(&source.id);
+        let (next_due, fetched_before) = (
+            state.and_then(|s| s.next_due),
+            state.is_some_and(|s| s.last_attempt.is_some()),
+        );
         set.spawn(async move {
-            let jitter = if spread {
-                schedule::jitter(&source.id, &source.schedule)
-            } else {
-                std::time::Duration::ZERO
-            };
-            let mut due = match first_due {
-                Some(d) if d > Utc::now() => d,
-                _ => Utc::now() + chrono::Duration::from_std(jitter).unwrap_or_default(),
-            };
+            let mut due = schedule::first_due(
+                &source.id,
+                &source.schedule,
+                next_due,
+                fetched_before,
+                spread,
+                Utc::now(),
+            );
             loop {
                 let wait = (due - Utc::now()).to_std().unwrap_or_default();
                 tokio::select! {

@@ -11,6 +11,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::json;
 
 use marsad::config::{self, Config};
+use marsad::parse::discover::FeedLink;
+use marsad::pipeline::{NotAFeed, check_feed};
 
 /// mimalloc rather than glibc's malloc: see Cargo.toml (measured in bench/README.md).
 #[global_allocator]
@@ -48,7 +50,8 @@ enum Command {
     Serve,
     /// Fetch every enabled source once now, then exit
     Fetch {
-        /// Ignore backoff and Retry-After
+        /// Ignore backoff and Retry-After, and fetch and parse every feed in full (no
+        /// conditional GET, no unchanged-body skip)
         #[arg(long)]
         force: bool,
     },
@@ -106,9 +109,10 @@ enum SourcesCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Fetch a feed once, detect its title and language, and add it to sources.toml
+    /// Fetch a feed once, detect its title and language, and add it to sources.toml; given
+    /// a web page, add the feed it links to (`<link rel="alternate">`; asks when several)
     Add {
-        /// Feed URL
+        /// Feed URL, or the URL of a page that links to its feed
         url: String,
         /// Slug (default: from the host name)
         #[arg(long)]
@@ -135,10 +139,14 @@ enum SourcesCommand {
         /// Source id
         id: String,
     },
-    /// Add every feed of an OPML file that is not a source yet
+    /// Add every feed of an OPML file that is not a source yet; each URL is fetched and
+    /// checked like `sources add` does (in parallel), and bad outlines are skipped
     ImportOpml {
         /// OPML file
         file: PathBuf,
+        /// Do not fetch the feeds to check them (URLs must still be http or https)
+        #[arg(long)]
+        no_check: bool,
     },
     /// Print the sources as OPML
     ExportOpml,
@@ -159,10 +167,28 @@ fn main() -> ExitCode {
     match rt.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_chain(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes joined with ": ", leaving out a cause whose text is already
+/// there: sqlx's database error repeats SQLite's message in its own text and again as its
+/// source, which `{:#}` printed three times.
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 fn init_tracing(format: LogFormat, to_stdout: bool) {
@@ -392,21 +418,68 @@ async fn edit_sources(cfg: &Config, command: SourcesCommand) -> anyhow::Result<E
             name,
             interval,
         } => {
+            // Checked before anything is fetched or written, naming the flag: an error
+            // found when the edited file is validated would cite a line not yet written.
+            let url_check = match url::Url::parse(&url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(()),
+                Ok(u) => Err(format!(
+                    "url scheme {:?} is not supported (use http or https)",
+                    u.scheme()
+                )),
+                Err(e) => Err(e.to_string()),
+            };
+            let checks = [
+                ("URL", Some(url.as_str()), url_check),
+                (
+                    "--id",
+                    id.as_deref(),
+                    id.as_deref().map_or(Ok(()), config::check_source_id),
+                ),
+                (
+                    "--interval",
+                    interval.as_deref(),
+                    interval
+                        .as_deref()
+                        .map_or(Ok(()), |i| config::check_interval(i).map(drop)),
+                ),
+            ];
+            for (flag, value, check) in checks {
+                if let Err(e) = check {
+                    eprintln!("{flag} {:?}: {e}", value.unwrap_or_default());
+                    return Ok(ExitCode::from(2));
+                }
+            }
             if ed.has_url(&url) {
                 return refuse(format!("{url} is already a source"));
             }
             let parsed = url::Url::parse(&url).context("bad URL")?;
-            let fetched = marsad::fetch::Fetcher::new(&cfg.fetch)?
-                .fetch(&parsed, &Default::default())
-                .await
-                .with_context(|| format!("cannot fetch {url}"))?;
-            let feed = marsad::parse::parse(
-                &fetched.body,
-                fetched.content_type.as_deref(),
-                None,
-                Some(fetched.final_url.as_str()),
-            )
-            .with_context(|| format!("{url} is not a feed"))?;
+            let fetcher = marsad::fetch::Fetcher::new(&cfg.fetch)?;
+            let (url, parsed, feed) = match check_feed(&fetcher, &parsed).await {
+                Ok(feed) => (url, parsed, feed),
+                Err(NotAFeed::Fetch(e)) => anyhow::bail!("cannot fetch {url}: {e}"),
+                Err(NotAFeed::Parse { links, .. }) if !links.is_empty() => {
+                    let chosen = match links.as_slice() {
+                        [one] => one.clone(),
+                        _ => match choose_feed(&url, &links)? {
+                            Some(l) => l,
+                            None => return Ok(ExitCode::FAILURE),
+                        },
+                    };
+                    println!(
+                        "{url} is a web page; adding the feed it links to: {}",
+                        chosen.url
+                    );
+                    let feed = match check_feed(&fetcher, &chosen.url).await {
+                        Ok(feed) => feed,
+                        Err(e) => anyhow::bail!("{} (linked from {url}): {e}", chosen.url),
+                    };
+                    if ed.has_url(chosen.url.as_str()) {
+                        return refuse(format!("{} is already a source", chosen.url));
+                    }
+                    (chosen.url.to_string(), chosen.url, feed)
+                }
+                Err(e) => anyhow::bail!("{url} is not a feed: {e}"),
+            };
             let title = feed
                 .title
                 .as_deref()
@@ -447,15 +520,50 @@ async fn edit_sources(cfg: &Config, command: SourcesCommand) -> anyhow::Result<E
             Ok(()) => done(&ed, format!("disabled {id}")),
             Err(e) => refuse(e),
         },
-        SourcesCommand::ImportOpml { file } => {
+        SourcesCommand::ImportOpml { file, no_check } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let feeds =
                 parse_opml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            let (mut added, mut skipped) = (Vec::new(), 0usize);
+            // One bad outline is skipped with a line of its own; it never stops the others.
+            let (mut refused, mut candidates, mut skipped) = (Vec::new(), Vec::new(), 0usize);
             for f in feeds {
-                if ed.has_url(&f.xml_url) {
-                    skipped += 1;
+                match url::Url::parse(&f.xml_url) {
+                    Ok(u) if matches!(u.scheme(), "http" | "https") => {
+                        if ed.has_url(&f.xml_url) {
+                            skipped += 1;
+                        } else {
+                            candidates.push((f, u));
+                        }
+                    }
+                    Ok(u) => refused.push((
+                        f,
+                        format!(
+                            "url scheme {:?} is not supported (use http or https)",
+                            u.scheme()
+                        ),
+                    )),
+                    Err(e) => refused.push((f, e.to_string())),
+                }
+            }
+            let checks = if no_check {
+                vec![None; candidates.len()]
+            } else {
+                let urls: Vec<url::Url> = candidates.iter().map(|(_, u)| u.clone()).collect();
+                let bar = progress_bar(urls.len() as u64);
+                let b = bar.clone();
+                let checks = marsad::app::check_feeds(cfg, urls, move |u| {
+                    b.set_message(u.to_string());
+                    b.inc(1);
+                })
+                .await?;
+                bar.finish_and_clear();
+                checks
+            };
+            let mut added = Vec::new();
+            for ((f, _), check) in candidates.into_iter().zip(checks) {
+                if let Some(why) = check {
+                    refused.push((f, why));
                     continue;
                 }
                 let new = NewSource {
@@ -467,13 +575,20 @@ async fn edit_sources(cfg: &Config, command: SourcesCommand) -> anyhow::Result<E
                 };
                 match ed.add(&new) {
                     Ok(()) => added.push(new.id),
-                    Err(_) => skipped += 1,
+                    Err(_) => skipped += 1, // the same URL twice in the file
                 }
             }
+            for (f, why) in &refused {
+                eprintln!("skipped {:?} ({}): {why}", f.title, f.xml_url);
+            }
+            let refused = match refused.len() {
+                0 => String::new(),
+                n => format!(", {n} refused"),
+            };
             done(
                 &ed,
                 format!(
-                    "imported {} sources ({}), skipped {skipped} already present",
+                    "imported {} sources ({}), skipped {skipped} already present{refused}",
                     added.len(),
                     added.join(", ")
                 ),
@@ -483,6 +598,56 @@ async fn edit_sources(cfg: &Config, command: SourcesCommand) -> anyhow::Result<E
             unreachable!("handled in run")
         }
     }
+}
+
+/// Asks which of a page's feeds to add: a numbered prompt on a terminal; otherwise the
+/// list and a hint on stderr, and `None` (a script cannot answer, and guessing could add
+/// the comments feed).
+fn choose_feed(page: &str, links: &[FeedLink]) -> anyhow::Result<Option<FeedLink>> {
+    let describe = |l: &FeedLink| match &l.title {
+        Some(t) => format!("{}: {}", l.kind, marsad::clean::html::plain_text(t)),
+        None => l.kind.to_string(),
+    };
+    eprintln!("{page} is a web page that links to {} feeds:", links.len());
+    let interactive = std::io::stdin().is_terminal();
+    for (i, l) in links.iter().enumerate() {
+        let number = if interactive {
+            format!("{}. ", i + 1)
+        } else {
+            String::new()
+        };
+        eprintln!("  {number}{}  ({})", l.url, describe(l));
+    }
+    if !interactive {
+        eprintln!("run `marsad sources add URL` with the one you want");
+        return Ok(None);
+    }
+    // A blocking read on the runtime's thread: nothing else runs while the admin answers.
+    loop {
+        eprint!("add which one? [1-{}, Enter to cancel] ", links.len());
+        let mut line = String::new();
+        if std::io::stdin().read_line(&mut line)? == 0 || line.trim().is_empty() {
+            return Ok(None);
+        }
+        if let Ok(n) = line.trim().parse::<usize>()
+            && (1..=links.len()).contains(&n)
+        {
+            return Ok(Some(links[n - 1].clone()));
+        }
+    }
+}
+
+/// A progress bar on stderr when it is a terminal; scripts and CI get the summary alone.
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let b = indicatif::ProgressBar::new(total);
+    b.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    b
 }
 
 async fn topics_test(cfg: &Config, topic: &str, since: &str) -> anyhow::Result<ExitCode> {
@@ -523,17 +688,7 @@ async fn topics_test(cfg: &Config, topic: &str, since: &str) -> anyhow::Result<E
 async fn fetch(cfg: Config, force: bool) -> anyhow::Result<ExitCode> {
     let store = marsad::app::open_store(&cfg).await?;
     let total = cfg.sources.iter().filter(|s| s.enabled).count() as u64;
-    // A progress bar only on a terminal; scripts and CI get the summary lines alone.
-    let bar = if std::io::stderr().is_terminal() {
-        let b = indicatif::ProgressBar::new(total);
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed} {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        b
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let bar = progress_bar(total);
     let b = bar.clone();
     let (outcomes, skipped) = marsad::app::fetch_all(&cfg, &store, force, move |o| {
         b.set_message(o.source_id.clone());
@@ -541,10 +696,11 @@ async fn fetch(cfg: Config, force: bool) -> anyhow::Result<ExitCode> {
     })
     .await?;
     bar.finish_and_clear();
-    let (mut new, mut seen) = (0, 0);
+    let (mut new, mut seen, mut too_old) = (0, 0, 0);
     for o in &outcomes {
         new += o.report.new;
         seen += o.report.seen;
+        too_old += o.too_old;
     }
     for s in &skipped {
         println!("skipped {s}");
@@ -557,8 +713,16 @@ async fn fetch(cfg: Config, force: bool) -> anyhow::Result<ExitCode> {
             o.error.as_deref().unwrap_or("unknown error")
         );
     }
+    let too_old = if too_old > 0 {
+        format!(
+            ", {too_old} too old to keep (retention_days = {})",
+            cfg.storage.retention_days
+        )
+    } else {
+        String::new()
+    };
     println!(
-        "fetched {} sources: {} ok, {} failed, {} skipped; {} items seen, {} new",
+        "fetched {} sources: {} ok, {} failed, {} skipped; {} items seen, {} new{too_old}",
         outcomes.len() + skipped.len(),
         outcomes.len() - failed.len(),
         failed.len(),

@@ -90,6 +90,56 @@ pub fn process(
     })
 }
 
+/// Why a URL was not taken as a feed by [`check_feed`].
+#[derive(Debug)]
+pub enum NotAFeed {
+    /// No answer, or an error status.
+    Fetch(crate::fetch::FetchError),
+    /// An answer that is not a feed, and the feeds it links to if it is a web page.
+    Parse {
+        /// Why it is not a feed.
+        error: ParseError,
+        /// The feeds the page announces (`<link rel="alternate">`).
+        links: Vec<parse::discover::FeedLink>,
+    },
+}
+
+impl std::fmt::Display for NotAFeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotAFeed::Fetch(e) => write!(f, "{e}"),
+            NotAFeed::Parse { error, links } if links.is_empty() => match error {
+                ParseError::HtmlPage => write!(f, "{error}, and it links to no feed"),
+                _ => write!(f, "{error}"),
+            },
+            NotAFeed::Parse { error, links } => {
+                let urls: Vec<&str> = links.iter().map(|l| l.url.as_str()).collect();
+                write!(f, "{error}; it links to {}", urls.join(", "))
+            }
+        }
+    }
+}
+
+/// Fetches `url` once and parses it as a feed: how `sources add` and `sources import-opml`
+/// check a URL before writing it. A web page's feed links come back in the error.
+pub async fn check_feed(fetcher: &Fetcher, url: &url::Url) -> Result<ParsedFeed, NotAFeed> {
+    let fetched = fetcher
+        .fetch(url, &Validators::default())
+        .await
+        .map_err(NotAFeed::Fetch)?;
+    let content_type = fetched.content_type.as_deref();
+    parse::parse(
+        &fetched.body,
+        content_type,
+        None,
+        Some(fetched.final_url.as_str()),
+    )
+    .map_err(|error| NotAFeed::Parse {
+        links: parse::discover::feed_links(&fetched.body, content_type, None, &fetched.final_url),
+        error,
+    })
+}
+
 /// What one refresh did, for logs and `marsad fetch`'s summary.
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
@@ -103,8 +153,11 @@ pub struct Outcome {
     pub error: Option<String>,
     /// 304, or unchanged body: nothing parsed.
     pub unchanged: bool,
-    /// Items seen/new/updated.
+    /// Items seen/new/updated (`seen` counts the feed's items, too old ones included).
     pub report: SaveReport,
+    /// Items left out because they are older than `retention_days` (pruning would delete
+    /// them right after storing them).
+    pub too_old: u32,
     /// When it is due next.
     pub next_due: Option<DateTime<Utc>>,
 }
@@ -120,6 +173,12 @@ pub struct Ingest {
     pub matcher: Arc<Matcher>,
     /// Fetch settings (backoff caps).
     pub settings: FetchSettings,
+    /// `[storage] retention_days` (0 keeps everything): older items are not stored.
+    pub retention_days: u32,
+    /// `marsad fetch --force`: send no validators and parse an unchanged body again, so a
+    /// feed is reconsidered after a change that the server's 304 or the body hash cannot
+    /// see (a longer retention, new rules).
+    pub force: bool,
 }
 
 impl Ingest {
@@ -148,9 +207,12 @@ impl Ingest {
         let now = Utc::now();
         let state = self.store.source(&source.id).await.ok().flatten();
         let failures = state.as_ref().map_or(0, |s| s.consecutive_failures);
-        let validators = Validators {
-            etag: state.as_ref().and_then(|s| s.etag.clone()),
-            last_modified: state.as_ref().and_then(|s| s.last_modified.clone()),
+        let validators = match (self.force, &state) {
+            (false, Some(s)) => Validators {
+                etag: s.etag.clone(),
+                last_modified: s.last_modified.clone(),
+            },
+            _ => Validators::default(),
         };
         let mut outcome = Outcome {
             source_id: source.id.clone(),
@@ -193,13 +255,17 @@ impl Ingest {
         if let Some(to) = &fetched.moved_to {
             warn!(source_id = %source.id, url = %source.url, moved_to = %to, "feed moved permanently; update sources.toml");
         }
+        // The retention is part of the key: which of a body's items are kept depends on it,
+        // so after a change the same body is parsed again.
         let body_hash = format!(
-            "{:016x}-{}",
+            "{:016x}-{}-r{}",
             crate::model::stable_hash(&fetched.body),
-            fetched.body.len()
+            fetched.body.len(),
+            self.retention_days
         );
         let unchanged = fetched.not_modified
-            || state.as_ref().and_then(|s| s.body_hash.as_deref()) == Some(&body_hash);
+            || (!self.force
+                && state.as_ref().and_then(|s| s.body_hash.as_deref()) == Some(&body_hash));
         if unchanged {
             let next =
                 schedule::after_success(&source.schedule, now, fetched.fresh_for, &self.settings);
@@ -285,12 +351,12 @@ impl Ingest {
         for w in &processed.warnings {
             warn!(source_id = %source.id, url = %source.url, warning = %w, "feed needed repair");
         }
-        let report = match self
-            .store
-            .save_items(&source.id, &processed.items, now)
-            .await
-        {
-            Ok(r) => r,
+        let (items, too_old) = within_retention(processed.items, self.retention_days, now);
+        let report = match self.store.save_items(&source.id, &items, now).await {
+            Ok(r) => SaveReport {
+                seen: r.seen + too_old,
+                ..r
+            },
             Err(e) => {
                 // Not saved: the validators and body hash are not recorded either, so the
                 // next attempt fetches and stores the same items again.
@@ -313,10 +379,11 @@ impl Ingest {
             (a, b) => a.or(b),
         };
         let next = schedule::after_success(&source.schedule, now, hint, &self.settings);
-        info!(source_id = %source.id, seen = report.seen, new = report.new, updated = report.updated, next_due = %next, "fetched");
+        info!(source_id = %source.id, seen = report.seen, new = report.new, updated = report.updated, too_old, retention_days = self.retention_days, next_due = %next, "fetched");
         outcome.ok = true;
         outcome.status = Some(fetched.status);
         outcome.report = report;
+        outcome.too_old = too_old;
         outcome.next_due = Some(next);
         let rec = FetchRecord {
             attempted: now,
@@ -329,6 +396,7 @@ impl Ingest {
             body_hash: Some(body_hash),
             items_seen: Some(report.seen),
             items_new: Some(report.new),
+            items_too_old: Some(too_old),
             permanent_redirect: fetched.moved_to.map(|u| u.to_string()),
             feed_title: processed.feed.title,
             feed_link: processed.feed.link,
@@ -343,6 +411,28 @@ impl Ingest {
             warn!(source_id = %id, error = %e, "could not record fetch state");
         }
     }
+}
+
+/// Leaves out items older than `retention_days` (0 keeps all) and counts them: stored, they
+/// would be deleted by the next prune and, the feed unchanged, never come back. "Older" is
+/// judged on the date the store sorts and prunes by (publication, clamped to `now`; no
+/// date counts as `now`).
+fn within_retention(
+    items: Vec<crate::store::NewItem>,
+    retention_days: u32,
+    now: DateTime<Utc>,
+) -> (Vec<crate::store::NewItem>, u32) {
+    if retention_days == 0 {
+        return (items, 0);
+    }
+    let cutoff = now - chrono::Duration::days(i64::from(retention_days));
+    let before = items.len();
+    let kept: Vec<_> = items
+        .into_iter()
+        .filter(|i| i.entry.published.map_or(now, |p| p.min(now)) >= cutoff)
+        .collect();
+    let too_old = (before - kept.len()) as u32;
+    (kept, too_old)
 }
 
 fn cpu_slots() -> &'static tokio::sync::Semaphore {

@@ -149,7 +149,13 @@ fn opml_import_flattens_folders_and_skips_duplicates() {
     .unwrap();
     let (code, stdout, stderr) = out(&marsad(
         &main,
-        &["sources", "import-opml", opml.to_str().unwrap()],
+        // Unchecked: these are real sites' feeds, and tests never reach the internet.
+        &[
+            "sources",
+            "import-opml",
+            "--no-check",
+            opml.to_str().unwrap(),
+        ],
     ));
     assert_eq!((code, stderr.as_str()), (0, ""));
     assert_eq!(

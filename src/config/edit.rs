@@ -203,13 +203,28 @@ pub struct OpmlFeed {
     pub xml_url: String,
 }
 
-/// Every outline with an `xmlUrl`, at any depth (folders are flattened).
+/// Every outline with an `xmlUrl`, at any depth (folders are flattened), as written: the
+/// caller checks each URL. A document whose root element is not `<opml>` (an RSS feed or
+/// a web page given by mistake) is refused rather than read as an OPML without outlines.
 pub fn parse_opml(text: &str) -> Result<Vec<OpmlFeed>, String> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(text);
     let mut out = Vec::new();
+    let mut root_seen = false;
     loop {
-        match reader.read_event() {
+        let event = reader.read_event();
+        if let Ok(Event::Start(e) | Event::Empty(e)) = &event
+            && !root_seen
+        {
+            root_seen = true;
+            let name = e.local_name().as_ref().to_string();
+            if !name.eq_ignore_ascii_case("opml") {
+                return Err(format!(
+                    "not an OPML file: its root element is <{name}>, not <opml>"
+                ));
+            }
+        }
+        match event {
             Ok(Event::Start(e)) | Ok(Event::Empty(e)) if e.local_name().as_ref() == "outline" => {
                 let mut title = None;
                 let mut text_attr = None;
@@ -234,6 +249,9 @@ pub fn parse_opml(text: &str) -> Result<Vec<OpmlFeed>, String> {
                         xml_url: u.trim().to_string(),
                     });
                 }
+            }
+            Ok(Event::Eof) if !root_seen => {
+                return Err("not an OPML file: it has no root element".into());
             }
             Ok(Event::Eof) => return Ok(out),
             Ok(_) => {}

@@ -8,6 +8,7 @@
 //! What comes out ([`Config`]) is typed and already checked: durations are parsed, cron
 //! expressions compiled, URLs parsed, ids unique. Other modules never see raw TOML.
 
+mod crontab;
 mod duration;
 pub mod edit;
 mod raw;
@@ -20,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use crontab::{parse_cron, parse_cron_at};
 pub use duration::{format_duration, parse_duration};
 
 /// The shipped default config, embedded so `marsad serve` works from any directory.
@@ -196,7 +198,7 @@ pub fn default_user_agent() -> String {
 pub enum Schedule {
     /// Every so often.
     Every(Duration),
-    /// On a cron expression (6 or 7 fields; 5-field lines get `0 ` seconds prepended).
+    /// On a cron expression (see [`parse_cron`]: crontab lines, 6-7 fields, `@hourly`…).
     Cron(Box<cron::Schedule>),
 }
 
@@ -541,6 +543,7 @@ fn validate_sources(
     errors: &mut Vec<ConfigError>,
 ) -> Vec<SourceSpec> {
     let mut seen = HashSet::new();
+    let mut urls = std::collections::HashMap::new();
     let mut out = Vec::new();
     for s in file.sources {
         let mut ok = true;
@@ -548,20 +551,32 @@ fn validate_sources(
             errors.push(error_at(path, text, span.start, message));
         };
         let id = s.id.get_ref().clone();
-        if !is_slug(&id) {
-            err(
-                s.id.span(),
-                format!(
-                    "id {id:?} must be a slug: lowercase a-z, 0-9 and '-', not starting with '-'"
-                ),
-            );
+        if let Err(e) = check_source_id(&id) {
+            err(s.id.span(), format!("id {id:?} {e}"));
             ok = false;
         } else if !seen.insert(id.clone()) {
             err(s.id.span(), format!("duplicate source id {id:?}"));
             ok = false;
         }
         let url = match url::Url::parse(s.url.get_ref()) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") => Some(u),
+            Ok(u) if matches!(u.scheme(), "http" | "https") => {
+                // Two sources polling one feed store every item twice; compared as
+                // `sources add` compares (without scheme, `www.`, trailing slash, tracking).
+                match urls.entry(crate::clean::url::canonical(&u)) {
+                    std::collections::hash_map::Entry::Occupied(first) => err(
+                        s.url.span(),
+                        format!(
+                            "url {:?} is already polled by source {:?}",
+                            s.url.get_ref(),
+                            first.get()
+                        ),
+                    ),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(id.clone());
+                    }
+                }
+                Some(u)
+            }
             Ok(u) => {
                 err(
                     s.url.span(),
@@ -583,7 +598,7 @@ fn validate_sources(
                 None
             }
             (Some(i), None) => match parse_duration(i.get_ref()) {
-                Ok(d) if d >= Duration::from_secs(60) => Some(Schedule::Every(d)),
+                Ok(d) if d >= MIN_INTERVAL => Some(Schedule::Every(d)),
                 Ok(_) => {
                     err(i.span(), "interval must be at least 1m".into());
                     None
@@ -781,19 +796,24 @@ fn check_cycles(topics: &[TopicSpec], path: &Path, errors: &mut Vec<ConfigError>
     }
 }
 
-/// Parses a cron expression; a classic 5-field crontab line gets `0 ` (seconds) prepended.
-pub fn parse_cron(expr: &str) -> Result<cron::Schedule, String> {
-    let fields = expr.split_whitespace().count();
-    let full = if fields == 5 {
-        format!("0 {expr}")
+/// The shortest polling interval (and the floor of cron schedules).
+pub const MIN_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Checks a source id as `sources.toml` requires it (for `sources add --id`).
+pub fn check_source_id(id: &str) -> Result<(), String> {
+    if is_slug(id) {
+        Ok(())
     } else {
-        expr.to_string()
-    };
-    cron::Schedule::from_str(&full).map_err(|e| {
-        format!(
-            "{e} in {expr:?} (5 fields \"min hour day month weekday\", or 6-7 with seconds first)"
-        )
-    })
+        Err("must be a slug: lowercase a-z, 0-9 and '-', not starting with '-'".into())
+    }
+}
+
+/// Checks a source's `interval` as `sources.toml` requires it (for `sources add --interval`).
+pub fn check_interval(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        d if d >= MIN_INTERVAL => Ok(d),
+        _ => Err("interval must be at least 1m".into()),
+    }
 }
 
 fn is_slug(s: &str) -> bool {
@@ -850,7 +870,7 @@ fn did_you_mean(message: &str) -> Option<String> {
 
 /// Levenshtein distance; the candidate lists are a dozen short keys, so the plain
 /// O(n·m) version is all this needs.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

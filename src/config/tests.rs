@@ -191,3 +191,79 @@ fn server_limits_and_busy_timeout_have_defaults_and_can_be_set() {
     );
     assert_eq!(text[2], "5:19: max_connections must be at least 1");
 }
+
+fn source_with(line: &str) -> String {
+    format!("[[sources]]\nid = \"a\"\nname = \"A\"\nurl = \"http://x/f\"\n{line}\n")
+}
+
+/// The next firing of source `a`'s schedule after Wednesday 2 December 2026, 10:00 UTC.
+fn next_after_wednesday(line: &str) -> String {
+    let (_dir, main) = setup(&source_with(line), TOPIC);
+    let c = load(&main).unwrap_or_else(|e| panic!("{line}: {e}"));
+    let now = chrono::DateTime::parse_from_rfc3339("2026-12-02T10:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    crate::fetch::schedule::next_regular(&c.sources[0].schedule, now)
+        .format("%a %H:%M")
+        .to_string()
+}
+
+#[test]
+fn crontab_weekdays_mean_what_they_mean_in_crontab() {
+    for (dow, day) in [
+        ("0", "Sun"),
+        ("1", "Mon"),
+        ("2", "Tue"),
+        ("3", "Wed"),
+        ("4", "Thu"),
+        ("5", "Fri"),
+        ("6", "Sat"),
+        ("7", "Sun"),
+        ("mon", "Mon"),
+        ("SAT", "Sat"),
+        ("MON-FRI", "Thu"),
+    ] {
+        assert_eq!(
+            next_after_wednesday(&format!("cron = \"0 9 * * {dow}\"")),
+            format!("{day} 09:00"),
+            "weekday {dow}"
+        );
+    }
+}
+
+#[test]
+fn cron_schedules_faster_than_a_minute_or_never_firing_are_refused_with_positions() {
+    let (_dir, main) = setup(
+        &format!(
+            "{}\n{}\n{}",
+            source_with("cron = \"* * * * * *\""),
+            source_with("cron = \"0 0 30 2 *\"")
+                .replace("\"a\"", "\"b\"")
+                .replace("x/f", "x/b"),
+            source_with("cron = \"0 9 * * 8\"")
+                .replace("\"a\"", "\"c\"")
+                .replace("x/f", "x/c"),
+        ),
+        TOPIC,
+    );
+    let text: Vec<String> = load(&main)
+        .unwrap_err()
+        .0
+        .iter()
+        .map(|e| format!("{}:{}: {}", e.line, e.col, e.message))
+        .collect();
+    assert_eq!(
+        text,
+        vec![
+            "5:8: cron: \"* * * * * *\" fires more than once a minute; the shortest schedule is one minute (give the seconds field one value, e.g. \"0\")",
+            "11:8: cron: \"0 0 30 2 *\" never fires (no such date from now on)",
+            "17:8: cron: day-of-week field \"8\" in \"0 9 * * 8\": 8 is not a weekday (0-7 with 0 and 7 Sunday, or sun..sat)",
+        ]
+    );
+}
+
+#[test]
+fn cron_macros_are_accepted() {
+    assert_eq!(next_after_wednesday("cron = \"@hourly\""), "Wed 11:00");
+    assert_eq!(next_after_wednesday("cron = \"@weekly\""), "Sun 00:00");
+}

@@ -74,6 +74,26 @@ pub fn jitter(source_id: &str, schedule: &Schedule) -> Duration {
     Duration::from_millis(h % span.as_millis() as u64)
 }
 
+/// When a source is first due after the scheduler starts: its stored `next_due` while that
+/// is ahead; else now, spread by [`jitter`] at start-up (`spread`) for a source with a fetch
+/// history. A source never fetched is due at once: waiting gives a new admin an empty page
+/// for minutes, and the concurrency and per-host limits already keep a first start from
+/// firing every source in the same instant.
+pub fn first_due(
+    source_id: &str,
+    schedule: &Schedule,
+    next_due: Option<DateTime<Utc>>,
+    fetched_before: bool,
+    spread: bool,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
+    match next_due {
+        Some(d) if d > now => d,
+        _ if spread && fetched_before => now + to_chrono(jitter(source_id, schedule)),
+        _ => now,
+    }
+}
+
 fn to_chrono(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::days(365))
 }
@@ -134,6 +154,23 @@ mod tests {
     fn cron_schedules_give_the_next_slot() {
         let c = Schedule::Cron(Box::new(crate::config::parse_cron("*/20 * * * *").unwrap()));
         assert_eq!(next_regular(&c, t0()), t0() + chrono::Duration::minutes(20));
+    }
+
+    #[test]
+    fn never_fetched_sources_start_at_once_and_others_are_spread() {
+        let (s, now) = (every(15), t0());
+        let later = now + chrono::Duration::minutes(7);
+        let jittered = now + to_chrono(jitter("a", &s));
+        assert!(jittered > now);
+        // Never fetched: now, at start-up or after a reload.
+        assert_eq!(first_due("a", &s, None, false, true, now), now);
+        assert_eq!(first_due("a", &s, None, false, false, now), now);
+        // Fetched before and overdue: spread at start-up, at once after a reload.
+        assert_eq!(first_due("a", &s, None, true, true, now), jittered);
+        assert_eq!(first_due("a", &s, Some(now), true, true, now), jittered);
+        assert_eq!(first_due("a", &s, None, true, false, now), now);
+        // Not due yet: the stored time.
+        assert_eq!(first_due("a", &s, Some(later), true, true, now), later);
     }
 
     #[test]

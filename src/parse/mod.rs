@@ -24,6 +24,7 @@
 //! repair pass removes it, and feed-rs (quick-xml) does not expand entities anyway.
 
 mod charset;
+pub mod discover;
 mod repair;
 mod salvage;
 

@@ -239,6 +239,9 @@ pub fn parse_query(
             }
             "source" => {
                 for s in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                    if !cfg.sources.iter().any(|x| x.id == s) {
+                        return Err(ServerError::BadRequest(format!("unknown source {s:?}")));
+                    }
                     q.sources.push(s.to_string());
                     if let Some(e) = too_many(&q) {
                         return Err(e);
@@ -291,11 +294,41 @@ pub fn parse_query(
                     })?);
                 continue;
             }
-            _ => continue, // unknown parameters (tracking tags readers add) are ignored
+            // Tracking tags link sharers append; refusing them would break shared links.
+            _ if k.starts_with("utm_") => continue,
+            _ => return Err(unknown_parameter(&k)),
         }
         kept.push((k, v));
     }
     Ok((q, kept))
+}
+
+/// The parameters [`parse_query`] knows.
+const QUERY_PARAMETERS: [&str; 8] = [
+    "topic",
+    "all_topics",
+    "source",
+    "since",
+    "before",
+    "limit",
+    "dedup",
+    "q",
+];
+
+/// A misspelt parameter (`lmit=5`) ignored would answer with the defaults as if obeyed.
+fn unknown_parameter(name: &str) -> ServerError {
+    let closest = QUERY_PARAMETERS
+        .iter()
+        .map(|p| (crate::config::edit_distance(name, p), *p))
+        .min()
+        .filter(|(d, _)| name.len() > 2 && *d <= 1.max(name.len() / 3));
+    ServerError::BadRequest(match closest {
+        Some((_, p)) => format!("unknown parameter {name:?}; did you mean {p:?}?"),
+        None => format!(
+            "unknown parameter {name:?} (known: {})",
+            QUERY_PARAMETERS.join(", ")
+        ),
+    })
 }
 
 /// `since`: RFC 3339, or a duration back from now ("24h", "7d").

@@ -50,6 +50,18 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// The database file or its folder cannot be written by this process. Checked before
+    /// SQLite opens the file: for either, SQLite says only "(code: 14) unable to open
+    /// database file".
+    #[error("{what} ({why}){hint}")]
+    NotWritable {
+        /// "the folder X is not writable by this user", "the file is not writable …".
+        what: String,
+        /// The system's reason, in words ("permission denied").
+        why: String,
+        /// What marsad needs there.
+        hint: &'static str,
+    },
     /// A migration failed.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -130,6 +142,7 @@ impl Store {
                 source,
             })?;
         }
+        check_writable(path)?;
         let opts = SqliteConnectOptions::from_str("sqlite://")?
             .filename(path)
             .create_if_missing(true)
@@ -378,6 +391,48 @@ impl StoreError {
                 .is_some_and(|c| matches!(c & 0xff, 5 | 6)),
             _ => false,
         }
+    }
+}
+
+/// Checks that the database file (when it exists) and its folder are writable: SQLite
+/// writes the file and creates `-wal` and `-shm` files beside it.
+fn check_writable(path: &Path) -> Result<(), StoreError> {
+    fn why(e: &std::io::Error) -> String {
+        match e.kind() {
+            std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+            std::io::ErrorKind::ReadOnlyFilesystem => "read-only file system".into(),
+            _ => e.to_string(),
+        }
+    }
+    if path.exists()
+        && let Err(e) = std::fs::OpenOptions::new().write(true).open(path)
+    {
+        return Err(StoreError::NotWritable {
+            what: "the file is not writable by this user".into(),
+            why: why(&e),
+            hint: "",
+        });
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let probe = dir.join(format!(".marsad-write-test-{}", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::NotWritable {
+            what: format!("the folder {} is not writable by this user", dir.display()),
+            why: why(&e),
+            hint: "; marsad creates the database and its -wal and -shm files there",
+        }),
     }
 }
 

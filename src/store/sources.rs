@@ -50,6 +50,8 @@ pub struct SourceState {
     pub items_seen: Option<u32>,
     /// Items new in the last fetch.
     pub items_new: Option<u32>,
+    /// Items of the last fetch left out as older than `retention_days`.
+    pub items_too_old: Option<u32>,
     /// Where a permanent redirect (301/308) points; the config is not rewritten.
     pub permanent_redirect: Option<String>,
     /// The feed's own title.
@@ -85,6 +87,8 @@ pub struct FetchRecord {
     pub items_seen: Option<u32>,
     /// Items new.
     pub items_new: Option<u32>,
+    /// Items left out as older than `retention_days`.
+    pub items_too_old: Option<u32>,
     /// Permanent redirect target seen in this fetch.
     pub permanent_redirect: Option<String>,
     /// Feed title.
@@ -102,8 +106,65 @@ fn ts(v: Option<i64>) -> Option<DateTime<Utc>> {
 impl Store {
     /// Makes the `sources` table match the config: inserts new ones, updates names and URLs,
     /// marks sources no longer configured as retired (their items stay).
+    ///
+    /// A retired source's id given to another feed (another URL) would show the old feed's
+    /// items under the new one: the retired source and its items move to a new id first
+    /// (`{id}~retired`, then `{id}~retired-2`, …), so the new source starts clean and the old
+    /// items stay apart until retention removes them. The same URL back under its id is the
+    /// same source, and keeps its items.
     pub async fn sync_sources(&self, sources: &[SourceRow]) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
+        let retired: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, url FROM sources WHERE retired = 1")
+                .fetch_all(&mut *tx)
+                .await?;
+        let mut archived = false;
+        for s in sources {
+            let Some((_, old_url)) = retired
+                .iter()
+                .find(|(id, url)| *id == s.id && *url != s.url)
+            else {
+                continue;
+            };
+            let mut n = 1;
+            let new_id = loop {
+                let candidate = match n {
+                    1 => format!("{}~retired", s.id),
+                    _ => format!("{}~retired-{n}", s.id),
+                };
+                let taken: Option<i64> = sqlx::query_scalar("SELECT 1 FROM sources WHERE id = ?")
+                    .bind(&candidate)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if taken.is_none() {
+                    break candidate;
+                }
+                n += 1;
+            };
+            sqlx::query(
+                "INSERT INTO sources (id, name, url, retired, last_attempt, last_success, feed_title, feed_link)
+                 SELECT ?, name, url, 1, last_attempt, last_success, feed_title, feed_link FROM sources WHERE id = ?",
+            )
+            .bind(&new_id)
+            .bind(&s.id)
+            .execute(&mut *tx)
+            .await?;
+            let moved = sqlx::query("UPDATE items SET source_id = ? WHERE source_id = ?")
+                .bind(&new_id)
+                .bind(&s.id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            sqlx::query("DELETE FROM sources WHERE id = ?")
+                .bind(&s.id)
+                .execute(&mut *tx)
+                .await?;
+            tracing::warn!(
+                source_id = %s.id, url = %s.url, old_url = %old_url, retired_as = %new_id, items = moved,
+                "the id of a removed source now names another feed: the new source starts clean, the old one's items stay under the retired id"
+            );
+            archived = true;
+        }
         sqlx::query("UPDATE sources SET retired = 1")
             .execute(&mut *tx)
             .await?;
@@ -124,6 +185,11 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        if archived {
+            self.changed();
+            // The story index holds sources by id: reload it with the moved items.
+            *self.stories.lock().await = None;
+        }
         Ok(())
     }
 
@@ -178,6 +244,7 @@ impl Store {
                body_hash = COALESCE(?, body_hash),
                items_seen = COALESCE(?, items_seen),
                items_new = COALESCE(?, items_new),
+               items_too_old = COALESCE(?, items_too_old),
                permanent_redirect = ?,
                feed_title = COALESCE(?, feed_title),
                feed_link = COALESCE(?, feed_link),
@@ -196,6 +263,7 @@ impl Store {
         .bind(&r.body_hash)
         .bind(r.items_seen.map(i64::from))
         .bind(r.items_new.map(i64::from))
+        .bind(r.items_too_old.map(i64::from))
         .bind(&r.permanent_redirect)
         .bind(&r.feed_title)
         .bind(&r.feed_link)
@@ -226,6 +294,9 @@ fn row_to_state(r: &sqlx::sqlite::SqliteRow) -> Result<SourceState, StoreError> 
         body_hash: r.try_get("body_hash")?,
         items_seen: r.try_get::<Option<i64>, _>("items_seen")?.map(|v| v as u32),
         items_new: r.try_get::<Option<i64>, _>("items_new")?.map(|v| v as u32),
+        items_too_old: r
+            .try_get::<Option<i64>, _>("items_too_old")?
+            .map(|v| v as u32),
         permanent_redirect: r.try_get("permanent_redirect")?,
         feed_title: r.try_get("feed_title")?,
         feed_link: r.try_get("feed_link")?,
