@@ -405,6 +405,25 @@ async fn fetch_and_config_errors_reach_only_the_admin_view() {
     assert_eq!(v["sources_failing"][0]["id"], "broken");
     assert_eq!(v["sources_failing"][0]["error"], "HTTP 404");
 
+    // The sources' API leaves the errors out without the token.
+    let broken = |body: &str| {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == "broken")
+            .unwrap()["error"]
+            .clone()
+    };
+    assert_eq!(
+        broken(&s.get("/api/sources").await.body),
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        broken(&s.get_with("/api/sources", Some(&bearer)).await.body),
+        "HTTP 404"
+    );
+
     // Without a token in the config there is no admin view; /api/status stays open.
     let open = site(None).await;
     assert_eq!(
@@ -414,6 +433,7 @@ async fn fetch_and_config_errors_reach_only_the_admin_view() {
         404
     );
     assert_eq!(open.get("/api/status").await.status, 200);
+    assert_eq!(broken(&open.get("/api/sources").await.body), "HTTP 404");
 }
 
 #[tokio::test]

@@ -617,8 +617,22 @@ async fn api_status(
     .into_response()
 }
 
-async fn api_sources(State(st): State<AppState>) -> Result<Response, ServerError> {
-    Ok(axum::Json(st.store.sources().await?).into_response())
+/// With `admin_token` set, the fetch errors and parser warnings are left out unless the
+/// request carries the token: they are admin messages (see `/admin`).
+async fn api_sources(
+    State(st): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ServerError> {
+    let cfg = st.config();
+    let mut sources = st.store.sources().await?;
+    if pages::admin_access(&cfg, raw.as_deref(), &headers) == Some(false) {
+        for s in &mut sources {
+            s.error = None;
+            s.warnings = None;
+        }
+    }
+    Ok(axum::Json(sources).into_response())
 }
 
 async fn api_items(
