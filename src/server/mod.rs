@@ -43,6 +43,8 @@ pub struct AppState {
     pub cache: FeedCache,
     /// Open connections.
     pub connections: Arc<Connections>,
+    /// The tagger of the config in force, for the item pages' explanations.
+    matcher: Arc<pages::MatcherCache>,
 }
 
 impl AppState {
@@ -54,6 +56,7 @@ impl AppState {
             notice: Arc::new(RwLock::new(None)),
             cache: FeedCache::default(),
             connections: Arc::default(),
+            matcher: Arc::default(),
         }
     }
 

@@ -5,6 +5,8 @@
 //! with and without that path ([`strip_base`]), so marsad works behind a proxy that passes
 //! `/marsad/…` on as is and behind one that strips it.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -29,7 +31,7 @@ pub fn base_path(base_url: &str) -> String {
 /// Takes the path of `base_url` off a request's path before routing, so `/marsad/topics/x`
 /// is `/topics/x`. Requests without it are routed as they are (a proxy that strips it).
 pub async fn strip_base(
-    State(base): State<std::sync::Arc<str>>,
+    State(base): State<Arc<str>>,
     mut req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
@@ -330,11 +332,11 @@ pub async fn item(
     item_page(&st, &cfg, &id).await.map_err(page_error(&cfg))
 }
 
-async fn item_page(st: &AppState, cfg: &Config, id: &str) -> Result<Response, Failure> {
+async fn item_page(st: &AppState, cfg: &Arc<Config>, id: &str) -> Result<Response, Failure> {
     let not_found = || ServerError::NotFound(format!("no such item: {id}"));
     let id: i64 = id.parse().map_err(|_| not_found())?;
     let item = st.store.item(id).await?.ok_or_else(not_found)?;
-    let matcher = crate::tag::Matcher::compile(&cfg.topics);
+    let matcher = st.matcher.get(cfg);
     let explanations: Vec<html::Explanation> = matcher
         .evaluate(&item.title, &item.text)
         .into_iter()
@@ -363,6 +365,28 @@ async fn item_page(st: &AppState, cfg: &Config, id: &str) -> Result<Response, Fa
         now: Utc::now(),
     });
     Ok(([(header::CONTENT_TYPE, HTML)], body).into_response())
+}
+
+/// The compiled topic rules of one config, kept until the config is replaced: compiling
+/// the shipped rules takes milliseconds, too much to repeat for every item page.
+#[derive(Default)]
+pub struct MatcherCache(std::sync::Mutex<Option<(Arc<Config>, Arc<crate::tag::Matcher>)>>);
+
+impl MatcherCache {
+    /// The matcher of `cfg`, compiled on first use. The cache holds `cfg` itself, so a
+    /// pointer comparison cannot mistake a new config for a freed one. A `std` lock: no
+    /// `.await` while it is held.
+    fn get(&self, cfg: &Arc<Config>) -> Arc<crate::tag::Matcher> {
+        let mut slot = self.0.lock().expect("matcher cache poisoned");
+        match &*slot {
+            Some((c, m)) if Arc::ptr_eq(c, cfg) => m.clone(),
+            _ => {
+                let m = Arc::new(crate::tag::Matcher::compile(&cfg.topics));
+                *slot = Some((cfg.clone(), m.clone()));
+                m
+            }
+        }
+    }
 }
 
 /// Whether a request carries the admin token (`Authorization: Bearer …` or `?token=…`).
@@ -488,6 +512,19 @@ mod tests {
             base_path("http://127.0.0.1:8080/مرصد"),
             "/%D9%85%D8%B1%D8%B5%D8%AF"
         );
+    }
+
+    #[test]
+    fn the_matcher_is_compiled_once_per_config() {
+        let cache = MatcherCache::default();
+        let a = Arc::new(crate::config::load_embedded().unwrap());
+        let first = cache.get(&a);
+        assert!(Arc::ptr_eq(&first, &cache.get(&a)));
+        // A reload makes a new config, even with the same rules.
+        let b = Arc::new((*a).clone());
+        let second = cache.get(&b);
+        assert!(!Arc::ptr_eq(&first, &second));
+        assert!(Arc::ptr_eq(&second, &cache.get(&b)));
     }
 
     #[test]
