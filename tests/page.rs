@@ -394,6 +394,11 @@ async fn fetch_and_config_errors_reach_only_the_admin_view() {
     assert!(a.body.contains("<tr><td><a href=\"/marsad/sources/broken\"><bdi>مصدر معطل</bdi></a></td><td>لم ينجح بعد</td><td>١</td><td dir=\"ltr\" lang=\"en\">HTTP 404</td></tr>"), "{}", a.body);
     let a = s.get(&format!("/marsad/admin?token={TOKEN}")).await;
     assert_eq!(a.status, 200);
+    // The scheme's name is case-insensitive (RFC 9110).
+    let a = s
+        .get_with("/marsad/admin", Some(&format!("bearer {TOKEN}")))
+        .await;
+    assert_eq!(a.status, 200);
     let status = s.get_with("/api/status", Some(&bearer)).await;
     assert_eq!(status.status, 200);
     let v: serde_json::Value = serde_json::from_str(&status.body).unwrap();
@@ -522,6 +527,8 @@ async fn each_topic_chip_links_to_its_explanation_in_arabic() {
     )), "{home}");
     let page = s.page(&format!("/marsad/items/{id}")).await;
     assert!(page.contains("<section id=\"why-libya\">\n<h2><a href=\"/marsad/topics/libya\"><bdi>ليبيا</bdi></a>: موسوم</h2>"), "{page}");
+    // A composite topic (defined by others' tags) has no threshold of its own.
+    assert!(page.contains("<section id=\"why-libya-oil\">\n<h2><a href=\"/marsad/topics/libya-oil\"><bdi>النفط الليبي</bdi></a>: غير موسوم</h2>\n<p>موضوع مركّب: يُقرَّر من وسوم مواضيع أخرى، وهذه مطابقاتها.</p>"), "{page}");
     // The same evaluation `marsad explain` prints: every match, in the page's words.
     let item = s.store.item(id).await.unwrap().unwrap();
     let evals = marsad::tag::Matcher::compile(&s.config.topics).evaluate(&item.title, &item.text);
@@ -529,6 +536,20 @@ async fn each_topic_chip_links_to_its_explanation_in_arabic() {
     assert!(libya.tagged && !libya.matches.is_empty());
     let section = &page[page.find("<section id=\"why-libya\">").unwrap()..];
     let section = &section[..section.find("</section>").unwrap()];
+    let min = s
+        .config
+        .topics
+        .iter()
+        .find(|t| t.slug == "libya")
+        .unwrap()
+        .min_score;
+    assert!(libya.score.fract() == 0.0 && min.fract() == 0.0);
+    let scores = format!(
+        "<p>النقاط: {}، والحد الأدنى للوسم: {}.</p>",
+        arabic(libya.score as i64),
+        arabic(min as i64)
+    );
+    assert!(section.contains(&scores), "{scores}\n{section}");
     let rows = section.matches("<tr><td>").count();
     assert_eq!(rows, libya.matches.len(), "{section}");
     for m in &libya.matches {

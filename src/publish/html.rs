@@ -461,8 +461,9 @@ pub struct Explanation {
     pub tagged: bool,
     /// Score reached.
     pub score: f64,
-    /// Score the topic needs.
-    pub min_score: f64,
+    /// Score the topic needs; `None` for a composite topic, which is decided from other
+    /// topics' tags (its matches are theirs).
+    pub min_score: Option<f64>,
     /// The exclude term that vetoed the topic, if any.
     pub vetoed_by: Option<String>,
     /// Matches, counted and suppressed.
@@ -532,10 +533,14 @@ pub fn item_page(p: &ItemPage<'_>) -> String {
             (None, true) => h.markup("موسوم"),
             (None, false) => h.markup("غير موسوم"),
         };
-        h.markup("</h2>\n<p>النقاط: ")
-            .text(&score(e.score))
-            .markup("، والحد الأدنى للوسم: ")
-            .text(&score(e.min_score));
+        match e.min_score {
+            Some(min) => h
+                .markup("</h2>\n<p>النقاط: ")
+                .text(&score(e.score))
+                .markup("، والحد الأدنى للوسم: ")
+                .text(&score(min)),
+            None => h.markup("</h2>\n<p>موضوع مركّب: يُقرَّر من وسوم مواضيع أخرى، وهذه مطابقاتها"),
+        };
         if let Some(v) = &e.vetoed_by {
             h.markup("؛ كلمة الاستبعاد «<bdi>")
                 .text(v)

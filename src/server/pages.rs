@@ -346,7 +346,8 @@ async fn item_page(st: &AppState, cfg: &Arc<Config>, id: &str) -> Result<Respons
                 .topics
                 .iter()
                 .find(|t| t.slug == e.slug)
-                .map_or(0.0, |t| t.min_score),
+                .filter(|t| !t.is_composite())
+                .map(|t| t.min_score),
             slug: e.slug,
             tagged: e.tagged,
             score: e.score,
@@ -396,8 +397,9 @@ pub fn admin_access(cfg: &Config, raw: Option<&str>, headers: &HeaderMap) -> Opt
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_string());
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim().to_string());
     let given = bearer.or_else(|| {
         url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
             .find(|(k, _)| k == "token")
