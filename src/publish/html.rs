@@ -703,6 +703,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_taggers_reasons_are_translated_and_unknown_ones_kept() {
+        assert_eq!(
+            suppressed_reason("context word within 8 words"),
+            "كلمة سياق في حدود ٨ كلمات"
+        );
+        assert_eq!(
+            suppressed_reason("no context word within 12 words"),
+            "لا كلمة سياق في حدود ١٢ كلمة"
+        );
+        assert_eq!(
+            suppressed_reason("no context word within 1 words"),
+            "لا كلمة سياق في حدود كلمة"
+        );
+        assert_eq!(suppressed_reason("vetoed"), "vetoed");
+    }
+
+    #[test]
+    fn scores_are_written_with_arabic_digits_and_decimal_separator() {
+        assert_eq!(score(3.0), "٣");
+        assert_eq!(score(4.5), "٤٫٥");
+        assert_eq!(score(0.333), "٠٫٣٣");
+    }
+
+    #[test]
     fn escaping_covers_markup_and_quotes() {
         assert_eq!(
             escape("<script>\"x\" & 'y'"),
