@@ -45,7 +45,7 @@ retention_days = 0
 [fetch]
 interval = "1d"
 TOML
-sleep 0.5
+for _ in $(seq 100); do curl -sf http://127.0.0.1:18090/feed.xml > /dev/null && break; sleep 0.1; done
 RUST_LOG=error target/debug/marsad --config "$dir/marsad.toml" fetch || true  # "broken" fails
 RUST_LOG=error target/debug/marsad --config "$dir/marsad.toml" serve &
 marsad=$!
