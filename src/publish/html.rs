@@ -1,8 +1,11 @@
-//! The HTML page: Arabic, right-to-left, system fonts, no JavaScript.
+//! The HTML pages: the lists ([`page`]), an item's explanation ([`item_page`]), the admin
+//! view ([`admin_page`]) and errors ([`error_page`]). Arabic, right-to-left, system fonts,
+//! no JavaScript (dates are made relative here, see `dates`).
 //!
 //! Every value from a feed or a request goes through [`escape`] before it is written; item
 //! bodies are not shown here (only titles, sources and summaries), so no fetched markup
-//! reaches the page.
+//! reaches the page. Every link starts with the path of `base_url` (the renderers' `base`),
+//! so the pages work behind a sub-path; names that mix scripts sit in `<bdi>`.
 
 use chrono::{DateTime, Utc};
 
