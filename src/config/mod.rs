@@ -112,7 +112,13 @@ pub struct ServerSettings {
     pub write_timeout: Duration,
     /// Connections served at once; further ones wait in the listen backlog until one ends.
     pub max_connections: usize,
+    /// The secret that opens `/admin` and `/api/status` (fetch and config errors, which name
+    /// file paths). `None`, the default, keeps `/admin` closed.
+    pub admin_token: Option<String>,
 }
+
+/// Shortest `admin_token` accepted.
+pub const MIN_ADMIN_TOKEN_CHARS: usize = 16;
 
 impl ServerSettings {
     /// Default `header_timeout`.
@@ -392,6 +398,22 @@ fn load_from(origin: Origin<'_>) -> Result<Config, ConfigErrors> {
             format!("base_url: {e}"),
         );
     }
+    // A short token is guessable; an empty one would open the admin view to everyone.
+    let admin_token = main
+        .server
+        .admin_token
+        .as_ref()
+        .map(|t| t.get_ref().clone());
+    if let (Some(t), Some(spanned)) = (&admin_token, &main.server.admin_token)
+        && t.chars().count() < MIN_ADMIN_TOKEN_CHARS
+    {
+        at(
+            &main_path,
+            &main_text,
+            spanned.span(),
+            format!("admin_token: at least {MIN_ADMIN_TOKEN_CHARS} characters"),
+        );
+    }
     let mut header_timeout = ServerSettings::HEADER_TIMEOUT;
     let mut write_timeout = ServerSettings::WRITE_TIMEOUT;
     let mut busy_timeout = StorageSettings::BUSY_TIMEOUT;
@@ -522,6 +544,7 @@ fn load_from(origin: Origin<'_>) -> Result<Config, ConfigErrors> {
             header_timeout,
             write_timeout,
             max_connections,
+            admin_token,
         },
         storage: StorageSettings {
             database,

@@ -41,6 +41,8 @@ pub(super) struct Server {
     pub write_timeout: Option<Spanned<String>>,
     #[serde(default)]
     pub max_connections: Option<Spanned<usize>>,
+    #[serde(default)]
+    pub admin_token: Option<Spanned<String>>,
 }
 
 impl Default for Server {
@@ -51,6 +53,7 @@ impl Default for Server {
             header_timeout: None,
             write_timeout: None,
             max_connections: None,
+            admin_token: None,
         }
     }
 }

@@ -267,3 +267,36 @@ fn cron_macros_are_accepted() {
     assert_eq!(next_after_wednesday("cron = \"@hourly\""), "Wed 11:00");
     assert_eq!(next_after_wednesday("cron = \"@weekly\""), "Sun 00:00");
 }
+
+#[test]
+fn admin_token_is_off_by_default_and_must_not_be_guessable() {
+    let (dir, main) = setup(
+        "[[sources]]\nid = \"a\"\nname = \"A\"\nurl = \"http://x/f\"\n",
+        TOPIC,
+    );
+    assert_eq!(load(&main).unwrap().server.admin_token, None);
+    let with = |token: &str| {
+        write(
+            dir.path(),
+            "marsad.toml",
+            &format!(
+                "[server]\nlisten = \"127.0.0.1:1\"\nbase_url = \"http://x\"\nadmin_token = \"{token}\"\n"
+            ),
+        );
+        load(&main)
+    };
+    assert_eq!(
+        with("0123456789abcdef")
+            .unwrap()
+            .server
+            .admin_token
+            .as_deref(),
+        Some("0123456789abcdef")
+    );
+    let e = with("secret").unwrap_err();
+    let text: Vec<String> =
+        e.0.iter()
+            .map(|e| format!("{}:{}: {}", e.line, e.col, e.message))
+            .collect();
+    assert_eq!(text, ["4:15: admin_token: at least 16 characters"]);
+}

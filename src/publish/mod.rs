@@ -3,6 +3,7 @@
 //! No I/O and no database: the server passes items and a [`FeedInfo`]. Every string that
 //! reaches XML passes [`xml_safe`], so no character invalid in XML 1.0 is ever written.
 
+pub mod dates;
 pub mod html;
 
 use std::collections::BTreeMap;

@@ -7,6 +7,7 @@
 mod cache;
 mod conn;
 mod error;
+mod pages;
 
 use std::future::Future;
 use std::sync::{Arc, RwLock};
@@ -25,8 +26,7 @@ pub use error::ServerError;
 use cache::{Cached, FeedCache};
 
 use crate::config::{Config, TopicSpec};
-use crate::model::StoredItem;
-use crate::publish::{self, FeedInfo, Outline, html};
+use crate::publish::{self, FeedInfo, Outline};
 use crate::store::{ItemQuery, Store};
 
 /// Shared state of the handlers.
@@ -43,6 +43,8 @@ pub struct AppState {
     pub cache: FeedCache,
     /// Open connections.
     pub connections: Arc<Connections>,
+    /// The tagger of the config in force, for the item pages' explanations.
+    matcher: Arc<pages::MatcherCache>,
 }
 
 impl AppState {
@@ -54,6 +56,7 @@ impl AppState {
             notice: Arc::new(RwLock::new(None)),
             cache: FeedCache::default(),
             connections: Arc::default(),
+            matcher: Arc::default(),
         }
     }
 
@@ -64,11 +67,14 @@ impl AppState {
 
 /// The router with every route.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(index))
-        .route("/topics/{slug}", get(topic_page))
+    let base: Arc<str> = pages::base_path(&state.config().server.base_url).into();
+    let routes = Router::new()
+        .route("/", get(pages::index))
+        .route("/topics/{slug}", get(pages::topic))
         .route("/feeds/{file}", get(topic_feed))
-        .route("/sources/{file}", get(source_feed))
+        .route("/sources/{file}", get(pages::source))
+        .route("/items/{id}", get(pages::item))
+        .route("/admin", get(pages::admin))
         .route("/opml", get(topics_opml))
         .route("/sources.opml", get(sources_opml))
         .route("/healthz", get(|| async { "ok\n" }))
@@ -93,7 +99,17 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ServerError::NotFound("not found".into()) })
         .route_layer(axum::middleware::from_fn(count_requests))
         .layer(axum::middleware::from_fn(security_headers))
-        .with_state(state)
+        .with_state(state);
+    if base.is_empty() {
+        return routes;
+    }
+    // Outside the routes' router, so the path is rewritten before it is routed.
+    Router::new()
+        .fallback_service(routes)
+        .layer(axum::middleware::from_fn_with_state(
+            base,
+            pages::strip_base,
+        ))
 }
 
 /// `Content-Security-Policy` of every response. The page has no script, no image and no
@@ -373,6 +389,7 @@ async fn topic_feed(
         )
     };
     let path = format!("/feeds/{file}");
+    let title = pages::search_title(title, &kept);
     render_feed(
         &st,
         &cfg,
@@ -406,7 +423,7 @@ async fn source_feed(
     // A source's own feed shows all its items: de-duplication is across sources.
     q.dedup = false;
     let path = format!("/sources/{file}");
-    let title = format!("مرصد: {name}");
+    let title = pages::search_title(format!("مرصد: {name}"), &kept);
     render_feed(
         &st,
         &cfg,
@@ -516,78 +533,6 @@ fn find_topic<'a>(cfg: &'a Config, slug: &str) -> Result<&'a TopicSpec, ServerEr
         .ok_or_else(|| ServerError::NotFound(format!("no such topic: {slug}")))
 }
 
-async fn index(
-    State(st): State<AppState>,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, ServerError> {
-    render_page(&st, None, raw).await
-}
-
-async fn topic_page(
-    State(st): State<AppState>,
-    Path(slug): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, ServerError> {
-    render_page(&st, Some(slug), raw).await
-}
-
-async fn render_page(
-    st: &AppState,
-    topic: Option<String>,
-    raw: Option<String>,
-) -> Result<Response, ServerError> {
-    let cfg = st.config();
-    let heading = match &topic {
-        Some(slug) => format!("مرصد: {}", find_topic(&cfg, slug)?.name),
-        None => "مرصد — متابعة الأخبار العربية".to_string(),
-    };
-    let (mut q, _) = parse_query(raw.as_deref(), &cfg)?;
-    let search: Option<String> = raw.as_deref().and_then(|r| {
-        url::form_urlencoded::parse(r.as_bytes())
-            .find(|(k, _)| k == "q")
-            .map(|(_, v)| v.into_owned())
-    });
-    if let Some(t) = &topic {
-        q.topics.push(t.clone());
-    }
-    q.limit = q.limit.min(100);
-    let items: Vec<StoredItem> = st.store.items(&q).await?;
-    let counts = st.store.topic_counts().await?;
-    let topics: Vec<html::TopicLink> = cfg
-        .topics
-        .iter()
-        .map(|t| html::TopicLink {
-            slug: t.slug.clone(),
-            name: t.name.clone(),
-            count: counts.get(&t.slug).copied().unwrap_or(0),
-        })
-        .collect();
-    let sources: Vec<html::SourceLink> = st
-        .store
-        .sources()
-        .await?
-        .into_iter()
-        .filter(|s| !s.retired)
-        .map(|s| html::SourceLink {
-            id: s.id,
-            name: s.name,
-            count: s.item_count,
-            error: s.error,
-        })
-        .collect();
-    let notice = st.notice.read().expect("notice lock").clone();
-    let body = html::page(&html::Page {
-        heading,
-        topic: topic.as_deref(),
-        query: search.as_deref(),
-        topics: &topics,
-        sources: &sources,
-        items: &items,
-        notice: notice.as_deref(),
-    });
-    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response())
-}
-
 async fn topics_opml(State(st): State<AppState>) -> Response {
     let cfg = st.config();
     let base = &cfg.server.base_url;
@@ -645,9 +590,34 @@ async fn readyz(State(st): State<AppState>) -> Response {
     (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
 }
 
-async fn api_status(State(st): State<AppState>) -> Response {
+/// Open to all unless `admin_token` is set: then only with the token, because it names
+/// the config's files and the sources' errors.
+async fn api_status(
+    State(st): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
     let cfg = st.config();
+    let access = pages::admin_access(&cfg, raw.as_deref(), &headers);
+    if let Some(refused) = pages::admin_refusal(&cfg, access.or(Some(true))) {
+        return refused;
+    }
     let error = st.notice.read().expect("notice lock").clone();
+    // `null` when the database cannot say.
+    let failing: Option<Vec<serde_json::Value>> = st.store.sources().await.ok().map(|sources| {
+        sources
+            .into_iter()
+            .filter(|s| !s.retired && s.error.is_some())
+            .map(|s| {
+                serde_json::json!({
+                    "id": s.id,
+                    "error": s.error,
+                    "consecutive_failures": s.consecutive_failures,
+                    "last_success": s.last_success.map(crate::publish::rfc3339),
+                })
+            })
+            .collect()
+    });
     let failures = st.store.write_failures();
     axum::Json(serde_json::json!({
         "version": env!("CARGO_PKG_VERSION"),
@@ -674,6 +644,7 @@ async fn api_status(State(st): State<AppState>) -> Response {
                 }))
                 .collect::<Vec<_>>(),
         },
+        "sources_failing": failing,
         "http": {
             "open_connections": st.connections.open(),
             "max_connections": cfg.server.max_connections,
@@ -682,8 +653,22 @@ async fn api_status(State(st): State<AppState>) -> Response {
     .into_response()
 }
 
-async fn api_sources(State(st): State<AppState>) -> Result<Response, ServerError> {
-    Ok(axum::Json(st.store.sources().await?).into_response())
+/// With `admin_token` set, the fetch errors and parser warnings are left out unless the
+/// request carries the token: they are admin messages (see `/admin`).
+async fn api_sources(
+    State(st): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ServerError> {
+    let cfg = st.config();
+    let mut sources = st.store.sources().await?;
+    if pages::admin_access(&cfg, raw.as_deref(), &headers) == Some(false) {
+        for s in &mut sources {
+            s.error = None;
+            s.warnings = None;
+        }
+    }
+    Ok(axum::Json(sources).into_response())
 }
 
 async fn api_items(

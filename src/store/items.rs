@@ -488,12 +488,7 @@ impl Store {
                 .push_bind(id)
                 .push("))");
         }
-        if q.dedup {
-            // The earliest item of its story among those the same filters select.
-            b.push(" AND NOT EXISTS (SELECT 1 FROM items j WHERE j.story_id = i.story_id AND (j.sort_ts < i.sort_ts OR (j.sort_ts = i.sort_ts AND j.id < i.id))");
-            push_filters(&mut b, q, "j");
-            b.push(")");
-        }
+        push_dedup(&mut b, q);
         b.push(" ORDER BY i.sort_ts DESC, i.id DESC LIMIT ")
             .push_bind(i64::from(q.limit));
         let rows = b.build().fetch_all(&self.pool).await?;
@@ -503,6 +498,16 @@ impl Store {
             self.attach_also(&mut items).await?;
         }
         Ok(items)
+    }
+
+    /// How many items a query selects in all: its filters and `dedup`, without its paging
+    /// cursor and limit (the page says how many a search found, not how many it shows).
+    pub async fn count_items(&self, q: &ItemQuery) -> Result<i64, StoreError> {
+        let mut b: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT COUNT(*) FROM items i WHERE 1=1");
+        push_filters(&mut b, q, "i");
+        push_dedup(&mut b, q);
+        Ok(b.build_query_scalar().fetch_one(&self.pool).await?)
     }
 
     /// One item by id, with tags and the other sources of its story.
@@ -645,6 +650,15 @@ impl Store {
 }
 
 const SELECT_ITEMS: &str = "SELECT i.*, s.name AS source_name, s.url AS source_url FROM items i JOIN sources s ON s.id = i.source_id";
+
+/// With `dedup`: only the earliest item of its story among those the same filters select.
+fn push_dedup(b: &mut QueryBuilder<Sqlite>, q: &ItemQuery) {
+    if q.dedup {
+        b.push(" AND NOT EXISTS (SELECT 1 FROM items j WHERE j.story_id = i.story_id AND (j.sort_ts < i.sort_ts OR (j.sort_ts = i.sort_ts AND j.id < i.id))");
+        push_filters(b, q, "j");
+        b.push(")");
+    }
+}
 
 fn push_filters(b: &mut QueryBuilder<Sqlite>, q: &ItemQuery, alias: &str) {
     if !q.topics.is_empty() {

@@ -460,3 +460,88 @@ async fn fingerprints_of_another_version_are_recomputed_at_open() {
     let seven_nine = fingerprint::from_parts(7, 9);
     assert_eq!(stored(&s).await, [seven_nine, seven_nine]);
 }
+
+#[tokio::test]
+async fn undated_and_future_dated_items_are_placed_when_first_seen_and_stay_there() {
+    let (_d, s) = store().await;
+    let first = t("2026-11-29T09:00:00Z");
+    let item = |guid: &str, published: Option<&str>, text: &str| {
+        let mut e = entry(guid, guid, text, &format!("a/{guid}"));
+        e.published = published.map(t);
+        // Distinct texts keep the items apart as stories.
+        e.fingerprint = 0;
+        NewItem {
+            entry: e,
+            tags: vec![tag("libya")],
+        }
+    };
+    let batch = vec![
+        item("undated", None, "أ"),
+        item("future", Some("2027-11-29T09:00:00Z"), "ب"),
+        item("past", Some("2026-11-29T08:00:00Z"), "ج"),
+    ];
+    s.save_items("a", &batch, first).await.unwrap();
+    // Two hours later the same feed comes back with a newer item: the undated and the
+    // future-dated items keep their place below it instead of rising to the top again.
+    let later = t("2026-11-29T11:00:00Z");
+    let mut again = batch.clone();
+    again.push(item("newer", Some("2026-11-29T10:30:00Z"), "د"));
+    s.save_items("a", &again, later).await.unwrap();
+    let placed: Vec<(String, i64)> = s
+        .items(&ItemQuery::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.guid.clone(), i.sort_ts))
+        .collect();
+    let at = |s: &str| t(s).timestamp();
+    assert_eq!(
+        placed,
+        vec![
+            ("newer".to_string(), at("2026-11-29T10:30:00Z")),
+            ("future".to_string(), first.timestamp()),
+            ("undated".to_string(), first.timestamp()),
+            ("past".to_string(), at("2026-11-29T08:00:00Z")),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn count_items_counts_what_a_query_selects_beyond_its_page() {
+    let (_d, s) = store().await;
+    let now = t("2026-11-29T09:00:00Z");
+    let items: Vec<NewItem> = (0..5)
+        .map(|i| {
+            let mut e = entry(&i.to_string(), "ليبيا", TEXT1, &format!("a/{i}"));
+            e.published = Some(now - chrono::Duration::minutes(i));
+            NewItem {
+                entry: e,
+                tags: vec![tag("libya")],
+            }
+        })
+        .collect();
+    s.save_items("a", &items, now).await.unwrap();
+    // The same story again from the other source: one more item, not one more story.
+    s.save_items(
+        "b",
+        &[NewItem {
+            entry: entry("x", "ليبيا", TEXT1, "b/x"),
+            tags: vec![tag("libya")],
+        }],
+        now,
+    )
+    .await
+    .unwrap();
+    let mut q = ItemQuery {
+        limit: 2,
+        search: crate::clean::arabic::search_query("حفتر"),
+        ..ItemQuery::default()
+    };
+    assert_eq!(s.items(&q).await.unwrap().len(), 2);
+    q.dedup = false;
+    assert_eq!(s.count_items(&q).await.unwrap(), 6);
+    q.dedup = true;
+    assert_eq!(s.count_items(&q).await.unwrap(), 5);
+    q.search = crate::clean::arabic::search_query("زرافة");
+    assert_eq!(s.count_items(&q).await.unwrap(), 0);
+}
