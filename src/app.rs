@@ -107,6 +107,7 @@ async fn prepare_ingest(config: &Config, store: &Store) -> anyhow::Result<Ingest
         fetcher: Fetcher::new(&config.fetch)?,
         matcher,
         settings: config.fetch.clone(),
+        pages: crate::fetch::HostLimits::new(config.fetch.page_concurrency, config.fetch.per_host),
     })
 }
 
