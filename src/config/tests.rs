@@ -191,3 +191,44 @@ fn server_limits_and_busy_timeout_have_defaults_and_can_be_set() {
     );
     assert_eq!(text[2], "5:19: max_connections must be at least 1");
 }
+
+#[test]
+fn article_selectors_are_compiled_and_a_bad_one_has_its_position() {
+    let (_dir, main) = setup(
+        "[[sources]]\nid = \"a\"\nname = \"A\"\nurl = \"http://x/f\"\nfull_text = true\ncontent_selector = \".entry-content\"\nremove_selectors = [\".share\", \"div.related > ul\"]\n",
+        TOPIC,
+    );
+    let c = load(&main).unwrap();
+    let s = &c.sources[0];
+    assert!(s.full_text);
+    assert_eq!(
+        s.article.content.as_ref().map(|c| c.css()),
+        Some(".entry-content")
+    );
+    let remove: Vec<&str> = s.article.remove.iter().map(|r| r.css()).collect();
+    assert_eq!(remove, [".share", "div.related > ul"]);
+
+    let (_dir, main) = setup(
+        "[[sources]]\nid = \"a\"\nname = \"الجزيرة\"\nurl = \"http://x/f\"\nfull_text = true\ncontent_selector = \"div[\"\nremove_selectors = [\".ok\", \"p::\"]\n",
+        TOPIC,
+    );
+    let err = load(&main).unwrap_err();
+    let got: Vec<(usize, usize, bool)> = err
+        .0
+        .iter()
+        .map(|e| (e.line, e.col, e.message.contains("invalid CSS selector")))
+        .collect();
+    assert_eq!(got, [(6, 20, true), (7, 28, true)], "{err}");
+    assert!(
+        err.0[0]
+            .message
+            .starts_with("content_selector: invalid CSS selector \"div[\""),
+        "{err}"
+    );
+    assert!(
+        err.0[1]
+            .message
+            .starts_with("remove_selectors: invalid CSS selector \"p::\""),
+        "{err}"
+    );
+}
