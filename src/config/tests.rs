@@ -232,3 +232,19 @@ fn article_selectors_are_compiled_and_a_bad_one_has_its_position() {
         "{err}"
     );
 }
+
+#[test]
+fn the_shipped_full_text_rules_compile() {
+    let c = load_embedded().unwrap();
+    let f24 = c.sources.iter().find(|s| s.id == "france24-ar").unwrap();
+    assert!(f24.full_text);
+    assert_eq!(
+        f24.article.content.as_ref().map(|c| c.css()),
+        Some(".t-content__body")
+    );
+    // Unverified outlets stay off.
+    for id in ["aljazeera", "bbc-arabic", "dw-arabic", "skynews-arabia"] {
+        let s = c.sources.iter().find(|s| s.id == id).unwrap();
+        assert!(!s.full_text, "{id}");
+    }
+}
