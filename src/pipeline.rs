@@ -14,7 +14,7 @@ use tracing::{info, warn};
 use crate::clean::{self, Context};
 use crate::config::{FetchSettings, SourceSpec};
 use crate::fetch::{Fetcher, Validators, schedule};
-use crate::model::{CleanEntry, ParsedFeed};
+use crate::model::{CleanEntry, ParsedFeed, TopicTag};
 use crate::parse::{self, ParseError};
 use crate::store::{FetchRecord, NewItem, PageRecord, SaveReport, Store};
 use crate::tag::Matcher;
@@ -278,7 +278,21 @@ impl Ingest {
         };
         let mut processed = processed;
         let (pages, unchanged_items) = if source.full_text {
-            self.full_text(source, &mut processed.items, now).await
+            match self.full_text(source, &mut processed.items, now).await {
+                Ok(r) => r,
+                Err(e) => {
+                    // Saving the feed's bodies now could overwrite stored articles: fail
+                    // the refresh instead (nothing is recorded, so it is all done again).
+                    let rec = fail(
+                        &mut outcome,
+                        Some(fetched.status),
+                        format!("could not read article page states: {e}"),
+                        None,
+                    );
+                    self.record(&source.id, &rec).await;
+                    return outcome;
+                }
+            }
         } else {
             (Vec::new(), 0)
         };
@@ -358,23 +372,16 @@ impl Ingest {
     /// version), take the article out, clean it like feed content, and re-tag the item
     /// with it. Items whose feed version already had its page handled are taken out of
     /// `items` (their stored body, from the page or not, stays; their count is returned).
-    /// Returns the page records to store once the items are saved.
+    /// Returns the page records to store once the items are saved; fails only when the
+    /// stored page states cannot be read.
     async fn full_text(
         &self,
         source: &SourceSpec,
         items: &mut Vec<NewItem>,
         now: DateTime<Utc>,
-    ) -> (Vec<PageRecord>, u32) {
+    ) -> Result<(Vec<PageRecord>, u32), crate::store::StoreError> {
         let guids: Vec<&str> = items.iter().map(|i| i.entry.guid.as_str()).collect();
-        let states = match self.store.page_states(&source.id, &guids).await {
-            Ok(s) => s,
-            Err(e) => {
-                // Without the states every page would be fetched again: keep the feed's
-                // bodies this time rather than risk that.
-                warn!(source_id = %source.id, error = %e, "cannot read article page states; items keep the feed's body this time");
-                return (Vec::new(), 0);
-            }
-        };
+        let states = self.store.page_states(&source.id, &guids).await?;
         let before = items.len();
         let hashes: Vec<String> = items.iter().map(|i| feed_hash(&i.entry)).collect();
         let keep: Vec<bool> = hashes
@@ -399,7 +406,16 @@ impl Ingest {
         });
         let unchanged = (before - items.len()) as u32;
 
-        // Fetch: every page at once, within the page limits.
+        // Per page: fetch, then extract, clean and tag on the blocking pool. A page's permit
+        // is held until its body is dropped, so at most `page_concurrency` bodies (each at
+        // most `max_body_bytes`) are in memory at once, however many items a feed has.
+        let (encoding, rules) = (source.encoding, Arc::new(source.article.clone()));
+        let max_body = self.settings.max_body_bytes;
+        type Done = (Option<(CleanEntry, Vec<TopicTag>)>, Page);
+        let mut done: Vec<Done> = items
+            .iter()
+            .map(|_| (None, Page::skipped("the item has no web link")))
+            .collect();
         let mut set = tokio::task::JoinSet::new();
         for (i, item) in items.iter().enumerate() {
             let Some(url) = item
@@ -428,63 +444,46 @@ impl Ingest {
                 }
                 _ => (Validators::default(), None),
             };
-            let (fetcher, limits) = (self.fetcher.clone(), self.pages.clone());
+            done[i] = (None, Page::skipped("the page's task failed"));
+            let (fetcher, limits, matcher, rules, entry) = (
+                self.fetcher.clone(),
+                self.pages.clone(),
+                self.matcher.clone(),
+                rules.clone(),
+                item.entry.clone(),
+            );
             set.spawn(async move {
                 let _permit = limits.acquire(&url).await;
                 let result = fetcher.fetch_page(&url, &validators).await;
-                (i, url, result, stored)
-            });
-        }
-        let mut fetched = Vec::new();
-        while let Some(r) = set.join_next().await {
-            match r {
-                Ok(r) => fetched.push(r),
-                Err(e) => warn!(source_id = %source.id, error = %e, "article page task failed"),
-            }
-        }
-        fetched.sort_by_key(|r| r.0);
-
-        // Extract, clean, tag: CPU work, on the blocking pool in one job.
-        let cpu = cpu_slots().acquire().await.expect("never closed");
-        let matcher = self.matcher.clone();
-        let (encoding, rules) = (source.encoding, source.article.clone());
-        let max_body = self.settings.max_body_bytes;
-        let entries: Vec<CleanEntry> = items.iter().map(|i| i.entry.clone()).collect();
-        let done = tokio::task::spawn_blocking(move || {
-            let mut by_index: Vec<Option<PageFetch>> = entries.iter().map(|_| None).collect();
-            for (i, url, result, stored) in fetched {
-                by_index[i] = Some(PageFetch {
+                let page = PageFetch {
                     url,
                     result,
                     stored,
-                });
-            }
-            entries
-                .iter()
-                .zip(by_index)
-                .map(|(entry, page)| {
-                    let page = match page {
-                        Some(p) => p,
-                        None => return (None, Page::skipped("the item has no web link")),
-                    };
-                    let p = article_for(entry, page, encoding, &rules, max_body);
+                };
+                let cpu = cpu_slots().acquire().await.expect("never closed");
+                let job = tokio::task::spawn_blocking(move || {
+                    let p = article_for(&entry, page, encoding, &rules, max_body);
                     let tags = p
                         .entry
                         .as_ref()
                         .map(|e| matcher.tag_normalized(&e.norm_title, &e.norm_text));
                     (p.entry.clone().zip(tags), p)
                 })
-                .collect::<Vec<_>>()
-        })
-        .await;
-        drop(cpu);
-        let done = match done {
-            Ok(d) => d,
-            Err(e) => {
-                warn!(source_id = %source.id, error = %e, "article extraction panicked; items keep the feed's body");
-                return (Vec::new(), unchanged);
+                .await;
+                drop(cpu);
+                (i, job)
+            });
+        }
+        while let Some(r) = set.join_next().await {
+            match r {
+                Ok((i, Ok(d))) => done[i] = d,
+                Ok((i, Err(e))) => {
+                    warn!(source_id = %source.id, error = %e, "article extraction panicked; the feed's body is kept");
+                    done[i] = (None, Page::skipped("article extraction panicked"));
+                }
+                Err(e) => warn!(source_id = %source.id, error = %e, "article page task failed"),
             }
-        };
+        }
         let mut records = Vec::with_capacity(done.len());
         for ((item, hash), (replacement, page)) in items.iter_mut().zip(hashes_kept).zip(done) {
             if let Some((entry, tags)) = replacement {
@@ -505,7 +504,7 @@ impl Ingest {
                 fetched_at: now.timestamp(),
             });
         }
-        (records, unchanged)
+        Ok((records, unchanged))
     }
 
     async fn record(&self, id: &str, rec: &FetchRecord) {

@@ -400,3 +400,82 @@ async fn summary_only_items_get_their_articles_once() {
     assert_eq!(news.len(), 5);
     golden("sidebar.txt", &news["water"].text);
 }
+
+/// `marsad inspect FEED --full-text`: per item, the extracted text and the rule that found
+/// it, with the configured source's rules, or with a selector given to try.
+#[tokio::test]
+async fn inspect_shows_the_article_and_its_rule() {
+    let s = setup().await;
+    let run = |args: Vec<String>| {
+        tokio::task::spawn_blocking(move || {
+            let o = std::process::Command::new(env!("CARGO_BIN_EXE_marsad"))
+                .args(&args)
+                .env("NO_PROXY", "127.0.0.1")
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+        })
+    };
+    let main = s.config.main_path.to_str().unwrap().to_string();
+    let feed = s.server.url("/news.xml");
+    let doc = run(vec![
+        "--config".into(),
+        main.clone(),
+        "inspect".into(),
+        feed.clone(),
+        "--json".into(),
+        "--full-text".into(),
+    ])
+    .await
+    .unwrap();
+    let by_guid = |doc: &serde_json::Value, guid: &str| {
+        doc["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["guid"] == guid)
+            .unwrap()["full_text"]
+            .clone()
+    };
+    let water = by_guid(&doc, "water");
+    assert_eq!(water["body_from"], "page");
+    assert_eq!(water["rule"], "readability");
+    let want = std::fs::read_to_string(fixture("sidebar.txt")).unwrap();
+    assert_eq!(water["text"].as_str().unwrap(), want.trim_end());
+    let gone = by_guid(&doc, "gone");
+    assert_eq!(gone["body_from"], "feed");
+    assert_eq!(gone["reason"], "page fetch failed: HTTP 404");
+
+    // Trying a selector: the body alone, without the date line and caption readability kept.
+    let doc = run(vec![
+        "--config".into(),
+        main,
+        "inspect".into(),
+        feed,
+        "--json".into(),
+        "--full-text".into(),
+        "--selector".into(),
+        ".wysiwyg--all-content".into(),
+    ])
+    .await
+    .unwrap();
+    let water = by_guid(&doc, "water");
+    assert_eq!(water["rule"], "content_selector \".wysiwyg--all-content\"");
+    let text = water["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("بدأ وزير الخارجية اليوم جولة إقليمية"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("3/12/2026") && !text.contains("اقرأ"),
+        "{text}"
+    );
+    assert!(text.ends_with("لسد حاجات السكان المتزايدة."), "{text}");
+    let ports = by_guid(&doc, "ports");
+    assert_eq!(ports["body_from"], "feed");
+    assert_eq!(
+        ports["reason"],
+        "content_selector \".wysiwyg--all-content\" matched nothing"
+    );
+}
