@@ -672,8 +672,7 @@ async fn inspect(
             .zip(&pages)
             .map(|(it, page)| {
                 let e = &it.entry;
-                json!({
-                    "full_text": page_json(page),
+                let mut entry = json!({
                     "guid": e.guid,
                     "url": e.url,
                     "title": e.title,
@@ -688,7 +687,12 @@ async fn inspect(
                     "source_credit": e.source_credit,
                     "fingerprint": format!("{:032x}", e.fingerprint),
                     "topics": it.tags,
-                })
+                });
+                // Only with --full-text, so the documented shape stays as it was without.
+                if let Some(p) = page_json(page) {
+                    entry["full_text"] = p;
+                }
+                entry
             })
             .collect();
         let doc = json!({
