@@ -479,3 +479,63 @@ async fn inspect_shows_the_article_and_its_rule() {
         "content_selector \".wysiwyg--all-content\" matched nothing"
     );
 }
+
+/// Story grouping sees the article: two outlets' items with different one-line summaries
+/// link to the same article text; with full text they are one story, without it two.
+#[tokio::test]
+async fn the_same_article_from_two_outlets_is_one_story() {
+    let item = |guid: &str, path: &str, summary: &str, base: &str| {
+        feed(base, &[(guid, "الموانئ تستعيد نشاطها", path, summary)])
+    };
+    let base: Arc<std::sync::Mutex<String>> = Arc::default();
+    let feed_handler = |guid: &'static str, path: &'static str, summary: &'static str| {
+        let b = base.clone();
+        let h: Handler = Arc::new(move |_, _| {
+            let body = item(guid, path, summary, &b.lock().unwrap());
+            Response::builder()
+                .header("content-type", "application/rss+xml")
+                .body(axum::body::Body::from(body))
+                .unwrap()
+        });
+        h
+    };
+    let server = FeedServer::start(vec![
+        (
+            "/x.xml",
+            feed_handler("x1", "/x/1", "تقرير جديد عن حركة السفن."),
+        ),
+        (
+            "/y.xml",
+            feed_handler("y1", "/y/1", "الهيئة تتوقع نموا في العام المقبل."),
+        ),
+        ("/x/1", page("nested.html", "text/html")),
+        ("/y/1", page("nested.html", "text/html")),
+    ])
+    .await;
+    *base.lock().unwrap() = server.url("");
+    for full_text in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let main = common::write_config(dir.path(), &[], "");
+        let sources: String = ["x", "y"]
+            .iter()
+            .map(|id| {
+                format!(
+                    "[[sources]]\nid = \"{id}\"\nname = \"{id}\"\nurl = \"{}\"\nfull_text = {full_text}\n\n",
+                    server.url(&format!("/{id}.xml"))
+                )
+            })
+            .collect();
+        std::fs::write(dir.path().join("sources.toml"), sources).unwrap();
+        let config = marsad::config::load(&main).unwrap();
+        let store = marsad::app::open_store(&config).await.unwrap();
+        marsad::app::fetch_all(&config, &store, true, |_| {})
+            .await
+            .unwrap();
+        let (x, y) = (items_of(&store, "x").await, items_of(&store, "y").await);
+        assert_eq!(
+            x["x1"].story_id == y["y1"].story_id,
+            full_text,
+            "full_text = {full_text}"
+        );
+    }
+}
