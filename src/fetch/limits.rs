@@ -54,3 +54,31 @@ impl HostLimits {
         Permit { _host, _global }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    async fn waits(l: &HostLimits, url: &str) -> bool {
+        let url = Url::parse(url).unwrap();
+        tokio::time::timeout(Duration::from_millis(50), l.acquire(&url))
+            .await
+            .is_err()
+    }
+
+    #[tokio::test]
+    async fn a_host_gets_per_host_slots_and_all_hosts_the_global_ones() {
+        let l = HostLimits::new(2, 1);
+        let a = l.acquire(&Url::parse("http://a.test/1").unwrap()).await;
+        assert!(
+            waits(&l, "http://a.test/2").await,
+            "second page of a host waits"
+        );
+        let b = l.acquire(&Url::parse("http://b.test/1").unwrap()).await;
+        assert!(waits(&l, "http://c.test/1").await, "global limit reached");
+        drop(a);
+        assert!(!waits(&l, "http://a.test/2").await, "a slot came back");
+        drop(b);
+    }
+}
