@@ -109,6 +109,7 @@ async fn prepare_ingest(config: &Config, store: &Store) -> anyhow::Result<Ingest
         settings: config.fetch.clone(),
         retention_days: config.storage.retention_days,
         force: false,
+        pages: crate::fetch::HostLimits::new(config.fetch.page_concurrency, config.fetch.per_host),
     })
 }
 

@@ -62,6 +62,16 @@ enum Command {
         /// Print one JSON document
         #[arg(long)]
         json: bool,
+        /// Also fetch each item's page and show the article extracted from it, with the
+        /// rule that found it (the source's rules when the URL is a configured feed)
+        #[arg(long)]
+        full_text: bool,
+        /// With --full-text: try this content_selector instead of the source's
+        #[arg(long, requires = "full_text")]
+        selector: Option<String>,
+        /// With --full-text: a remove_selectors entry to try (repeatable)
+        #[arg(long, requires = "full_text")]
+        remove: Vec<String>,
     },
     /// Validate the config files
     Check,
@@ -257,7 +267,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Fetch { force } => fetch(cfg, force).await,
-        Command::Inspect { path_or_url, json } => inspect(&cfg, &path_or_url, json).await,
+        Command::Inspect {
+            path_or_url,
+            json,
+            full_text,
+            selector,
+            remove,
+        } => {
+            let try_rules = full_text.then_some((selector, remove));
+            inspect(&cfg, &path_or_url, json, try_rules).await
+        }
         Command::Sources {
             command: SourcesCommand::ExportOpml,
         } => {
@@ -734,7 +753,12 @@ async fn fetch(cfg: Config, force: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn inspect(cfg: &Config, target: &str, as_json: bool) -> anyhow::Result<ExitCode> {
+async fn inspect(
+    cfg: &Config,
+    target: &str,
+    as_json: bool,
+    full_text: Option<(Option<String>, Vec<String>)>,
+) -> anyhow::Result<ExitCode> {
     let (body, content_type, base) =
         if target.starts_with("http://") || target.starts_with("https://") {
             let url = url::Url::parse(target).context("bad URL")?;
@@ -762,13 +786,57 @@ async fn inspect(cfg: &Config, target: &str, as_json: bool) -> anyhow::Result<Ex
             return Ok(ExitCode::FAILURE);
         }
     };
+    let source = cfg.sources.iter().find(|s| s.url.as_str() == target);
+    let mut pages: Vec<Option<pipeline::Page>> = processed.items.iter().map(|_| None).collect();
+    if let Some((selector, remove)) = full_text {
+        let mut rules = source.map(|s| s.article.clone()).unwrap_or_default();
+        if let Some(css) = selector {
+            rules.content = Some(
+                marsad::clean::article::Selector::parse(&css)
+                    .map_err(|e| anyhow::anyhow!("--selector: {e}"))?,
+            );
+        }
+        for css in remove {
+            rules.remove.push(
+                marsad::clean::article::Selector::parse(&css)
+                    .map_err(|e| anyhow::anyhow!("--remove: {e}"))?,
+            );
+        }
+        let fetcher = marsad::fetch::Fetcher::new(&cfg.fetch)?;
+        // One page at a time: an admin trying rules, not a crawl.
+        for (slot, it) in pages.iter_mut().zip(&processed.items) {
+            *slot = Some(
+                pipeline::inspect_page(
+                    &fetcher,
+                    &it.entry,
+                    source.and_then(|s| s.encoding),
+                    &rules,
+                    cfg.fetch.max_body_bytes,
+                )
+                .await,
+            );
+        }
+    }
+    let page_json = |p: &Option<pipeline::Page>| {
+        p.as_ref().map(|p| {
+            json!({
+                "body_from": if p.entry.is_some() { "page" } else { "feed" },
+                "page_url": p.url,
+                "rule": p.rule,
+                "reason": p.reason,
+                "text": p.entry.as_ref().map(|e| &e.text),
+                "content_html": p.entry.as_ref().map(|e| &e.content_html),
+            })
+        })
+    };
     if as_json {
         let entries: Vec<_> = processed
             .items
             .iter()
-            .map(|it| {
+            .zip(&pages)
+            .map(|(it, page)| {
                 let e = &it.entry;
-                json!({
+                let mut entry = json!({
                     "guid": e.guid,
                     "url": e.url,
                     "title": e.title,
@@ -783,7 +851,12 @@ async fn inspect(cfg: &Config, target: &str, as_json: bool) -> anyhow::Result<Ex
                     "source_credit": e.source_credit,
                     "fingerprint": format!("{:032x}", e.fingerprint),
                     "topics": it.tags,
-                })
+                });
+                // Only with --full-text, so the documented shape stays as it was without.
+                if let Some(p) = page_json(page) {
+                    entry["full_text"] = p;
+                }
+                entry
             })
             .collect();
         let doc = json!({
@@ -807,7 +880,7 @@ async fn inspect(cfg: &Config, target: &str, as_json: bool) -> anyhow::Result<Ex
         for w in &processed.warnings {
             println!("warning: {w}");
         }
-        for it in &processed.items {
+        for (it, page) in processed.items.iter().zip(&pages) {
             let tags: Vec<String> = it
                 .tags
                 .iter()
@@ -823,6 +896,36 @@ async fn inspect(cfg: &Config, target: &str, as_json: bool) -> anyhow::Result<Ex
                     tags.join(", ")
                 }
             );
+            match page {
+                None => {}
+                Some(pipeline::Page {
+                    entry: Some(e),
+                    rule,
+                    url,
+                    ..
+                }) => {
+                    let tags: Vec<String> = matcher
+                        .tag_normalized(&e.norm_title, &e.norm_text)
+                        .iter()
+                        .map(|t| format!("{} ({})", t.slug, t.score))
+                        .collect();
+                    println!(
+                        "  body from the page {} by {}\n  topics with it: {}\n  ---\n{}\n  ---",
+                        url.as_deref().unwrap_or("-"),
+                        rule.as_deref().unwrap_or("-"),
+                        if tags.is_empty() {
+                            "-".into()
+                        } else {
+                            tags.join(", ")
+                        },
+                        e.text
+                    );
+                }
+                Some(p) => println!(
+                    "  body from the feed: {}",
+                    p.reason.as_deref().unwrap_or("-")
+                ),
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -47,7 +47,7 @@ fn config_errors_print_file_line_col_and_exit_non_zero() {
     assert_eq!(
         stderr(&o),
         format!(
-            "{}:5:1: unknown field `intervl`, expected one of `id`, `name`, `url`, `interval`, `cron`, `enabled`, `language`, `encoding`; did you mean `interval`?\n",
+            "{}:5:1: unknown field `intervl`, expected one of `id`, `name`, `url`, `interval`, `cron`, `enabled`, `language`, `encoding`, `full_text`, `content_selector`, `remove_selectors`; did you mean `interval`?\n",
             sources.display()
         )
     );

@@ -5,6 +5,7 @@
 //! matching ([`arabic`]) and story fingerprints ([`fingerprint`]). Pure functions: no I/O,
 //! no knowledge of feeds, the database or topics.
 
+pub mod article;
 pub mod blocks;
 pub mod html;
 

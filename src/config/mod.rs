@@ -172,6 +172,9 @@ pub struct FetchSettings {
     pub max_interval: Duration,
     /// `User-Agent` header.
     pub user_agent: String,
+    /// Article pages (`full_text` sources) fetched at once, over all hosts; apart from
+    /// `concurrency` so that pages never hold up feeds. Per host, `per_host` applies.
+    pub page_concurrency: usize,
 }
 
 impl Default for FetchSettings {
@@ -187,6 +190,7 @@ impl Default for FetchSettings {
             max_backoff: Duration::from_secs(6 * 3600),
             max_interval: Duration::from_secs(24 * 3600),
             user_agent: default_user_agent(),
+            page_concurrency: 4,
         }
     }
 }
@@ -223,8 +227,12 @@ pub struct SourceSpec {
     pub enabled: bool,
     /// Default language of its items.
     pub language: String,
-    /// Charset override for sites that lie about theirs.
+    /// Charset override for sites that lie about theirs (feed and article pages).
     pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// Fetch each item's page and publish the article from it (`full_text = true`).
+    pub full_text: bool,
+    /// Where the article is on its page (`content_selector`, `remove_selectors`).
+    pub article: crate::clean::article::Rules,
 }
 
 /// One `[[topics]]` entry.
@@ -505,6 +513,17 @@ fn load_from(origin: Origin<'_>) -> Result<Config, ConfigErrors> {
     if let Some(ua) = &f.user_agent {
         fetch.user_agent = ua.clone();
     }
+    if let Some(n) = &f.page_concurrency {
+        if *n.get_ref() == 0 {
+            at(
+                &main_path,
+                &main_text,
+                n.span(),
+                "page_concurrency must be at least 1".into(),
+            );
+        }
+        fetch.page_concurrency = (*n.get_ref()).max(1);
+    }
 
     let sources_path = dir.join(main.sources_file.get_ref());
     let topics_path = dir.join(main.topics_file.get_ref());
@@ -657,6 +676,37 @@ fn validate_sources(
                 }
             },
         };
+        // Selectors are compiled here, once: a typo is reported by `marsad check` with its
+        // position, never discovered at the first article.
+        let mut selector =
+            |css: &toml::Spanned<String>, what: &str| match crate::clean::article::Selector::parse(
+                css.get_ref(),
+            ) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    errors.push(error_at(
+                        path,
+                        text,
+                        css.span().start,
+                        format!("{what}: {e}"),
+                    ));
+                    None
+                }
+            };
+        let content = s
+            .content_selector
+            .as_ref()
+            .and_then(|c| selector(c, "content_selector"));
+        let remove: Vec<_> = s
+            .remove_selectors
+            .iter()
+            .filter_map(|c| selector(c, "remove_selectors"))
+            .collect();
+        if s.content_selector.is_some() && content.is_none()
+            || remove.len() < s.remove_selectors.len()
+        {
+            ok = false;
+        }
         if let (true, Some(url), Some(schedule)) = (ok, url, schedule) {
             out.push(SourceSpec {
                 id,
@@ -666,6 +716,8 @@ fn validate_sources(
                 enabled: s.enabled,
                 language: s.language,
                 encoding,
+                full_text: s.full_text,
+                article: crate::clean::article::Rules { content, remove },
             });
         }
     }

@@ -101,6 +101,7 @@ pub(super) struct Fetch {
     pub per_host: Option<Spanned<usize>>,
     pub max_redirects: Option<usize>,
     pub user_agent: Option<String>,
+    pub page_concurrency: Option<Spanned<usize>>,
 }
 
 #[derive(Deserialize)]
@@ -123,6 +124,11 @@ pub(super) struct Source {
     #[serde(default = "arabic")]
     pub language: String,
     pub encoding: Option<Spanned<String>>,
+    #[serde(default)]
+    pub full_text: bool,
+    pub content_selector: Option<Spanned<String>>,
+    #[serde(default)]
+    pub remove_selectors: Vec<Spanned<String>>,
 }
 
 fn yes() -> bool {

@@ -263,6 +263,47 @@ fn cron_schedules_faster_than_a_minute_or_never_firing_are_refused_with_position
 }
 
 #[test]
+fn article_selectors_are_compiled_and_a_bad_one_has_its_position() {
+    let (_dir, main) = setup(
+        "[[sources]]\nid = \"a\"\nname = \"A\"\nurl = \"http://x/f\"\nfull_text = true\ncontent_selector = \".entry-content\"\nremove_selectors = [\".share\", \"div.related > ul\"]\n",
+        TOPIC,
+    );
+    let c = load(&main).unwrap();
+    let s = &c.sources[0];
+    assert!(s.full_text);
+    assert_eq!(
+        s.article.content.as_ref().map(|c| c.css()),
+        Some(".entry-content")
+    );
+    let remove: Vec<&str> = s.article.remove.iter().map(|r| r.css()).collect();
+    assert_eq!(remove, [".share", "div.related > ul"]);
+
+    let (_dir, main) = setup(
+        "[[sources]]\nid = \"a\"\nname = \"الجزيرة\"\nurl = \"http://x/f\"\nfull_text = true\ncontent_selector = \"div[\"\nremove_selectors = [\".ok\", \"p::\"]\n",
+        TOPIC,
+    );
+    let err = load(&main).unwrap_err();
+    let got: Vec<(usize, usize, bool)> = err
+        .0
+        .iter()
+        .map(|e| (e.line, e.col, e.message.contains("invalid CSS selector")))
+        .collect();
+    assert_eq!(got, [(6, 20, true), (7, 28, true)], "{err}");
+    assert!(
+        err.0[0]
+            .message
+            .starts_with("content_selector: invalid CSS selector \"div[\""),
+        "{err}"
+    );
+    assert!(
+        err.0[1]
+            .message
+            .starts_with("remove_selectors: invalid CSS selector \"p::\""),
+        "{err}"
+    );
+}
+
+#[test]
 fn cron_macros_are_accepted() {
     assert_eq!(next_after_wednesday("cron = \"@hourly\""), "Wed 11:00");
     assert_eq!(next_after_wednesday("cron = \"@weekly\""), "Sun 00:00");
@@ -299,4 +340,20 @@ fn admin_token_is_off_by_default_and_must_not_be_guessable() {
             .map(|e| format!("{}:{}: {}", e.line, e.col, e.message))
             .collect();
     assert_eq!(text, ["4:15: admin_token: at least 16 characters"]);
+}
+
+#[test]
+fn the_shipped_full_text_rules_compile() {
+    let c = load_embedded().unwrap();
+    let f24 = c.sources.iter().find(|s| s.id == "france24-ar").unwrap();
+    assert!(f24.full_text);
+    assert_eq!(
+        f24.article.content.as_ref().map(|c| c.css()),
+        Some(".t-content__body")
+    );
+    // Unverified outlets stay off.
+    for id in ["aljazeera", "bbc-arabic", "dw-arabic", "skynews-arabia"] {
+        let s = c.sources.iter().find(|s| s.id == id).unwrap();
+        assert!(!s.full_text, "{id}");
+    }
 }

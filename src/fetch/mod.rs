@@ -4,7 +4,10 @@
 //!
 //! Scheduling (when to fetch next, backoff, jitter) is in [`schedule`], as pure functions.
 
+mod limits;
 pub mod schedule;
+
+pub use limits::HostLimits;
 
 use std::time::Duration;
 
@@ -122,15 +125,34 @@ impl Fetcher {
 
     /// Fetches `url`, conditional on `validators`.
     pub async fn fetch(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
+        self.fetch_accepting(url, validators, FEED_TYPES).await
+    }
+
+    /// Fetches an article page: as [`Fetcher::fetch`] (same limits, timeouts and body cap),
+    /// asking for HTML.
+    pub async fn fetch_page(
+        &self,
+        url: &Url,
+        validators: &Validators,
+    ) -> Result<Fetched, FetchError> {
+        self.fetch_accepting(url, validators, PAGE_TYPES).await
+    }
+
+    async fn fetch_accepting(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        accept: &'static str,
+    ) -> Result<Fetched, FetchError> {
         let mut current = url.clone();
         let mut visited = vec![current.clone()];
         let mut moved_to = None;
         let mut all_permanent = true;
         loop {
-            let mut req = self.client.get(current.clone()).header(
-                header::ACCEPT,
-                "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
-            );
+            let mut req = self
+                .client
+                .get(current.clone())
+                .header(header::ACCEPT, accept);
             if let Some(etag) = &validators.etag {
                 req = req.header(header::IF_NONE_MATCH, etag);
             }
@@ -238,6 +260,9 @@ impl Fetcher {
         }
     }
 }
+
+const FEED_TYPES: &str = "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5";
+const PAGE_TYPES: &str = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5";
 
 fn header_str(h: &HeaderMap, name: header::HeaderName) -> Option<String> {
     h.get(name)

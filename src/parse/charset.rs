@@ -25,6 +25,39 @@ pub fn decode<'a>(
     content_type: Option<&str>,
     override_encoding: Option<&'static Encoding>,
 ) -> Decoded<'a> {
+    decode_with(
+        body,
+        content_type,
+        override_encoding,
+        (declared_charset, "XML declaration"),
+    )
+}
+
+/// Converts an HTML page to UTF-8 with the same order of evidence as [`decode`], the
+/// page's `<meta charset>` (or `http-equiv` Content-Type) standing where a feed has its XML
+/// declaration.
+pub fn decode_page<'a>(
+    body: &'a [u8],
+    content_type: Option<&str>,
+    override_encoding: Option<&'static Encoding>,
+) -> Decoded<'a> {
+    decode_with(
+        body,
+        content_type,
+        override_encoding,
+        (meta_charset, "<meta charset>"),
+    )
+}
+
+/// How a document declares its own charset, and what to call that in warnings.
+type Declared = (fn(&[u8]) -> Option<&'static Encoding>, &'static str);
+
+fn decode_with<'a>(
+    body: &'a [u8],
+    content_type: Option<&str>,
+    override_encoding: Option<&'static Encoding>,
+    (declared_charset, declaration): Declared,
+) -> Decoded<'a> {
     let mut warnings = Vec::new();
     let (encoding, guessed) = if let Some(e) = override_encoding {
         (e, false)
@@ -33,7 +66,7 @@ pub fn decode<'a>(
         // a CMS template left over from a migration, worth telling the admin about.
         let header = content_type.and_then(header_charset);
         let declared = declared_charset(body);
-        for (label, what) in [(header, "HTTP charset"), (declared, "XML declaration")] {
+        for (label, what) in [(header, "HTTP charset"), (declared, declaration)] {
             if let Some(l) = label.filter(|l| *l != e) {
                 warnings.push(format!(
                     "byte order mark says {} but the {what} says {}: {} used",
@@ -188,6 +221,40 @@ fn header_charset(content_type: &str) -> Option<&'static Encoding> {
     })
 }
 
+/// The charset a page declares in a `<meta>` within its first 1024 bytes (where the HTML
+/// standard's prescan looks): `<meta charset=…>` or `<meta http-equiv=Content-Type
+/// content="…; charset=…">`. A UTF-16 label means UTF-8 there (the bytes read as ASCII).
+fn meta_charset(body: &[u8]) -> Option<&'static Encoding> {
+    let head = &body[..body.len().min(1024)];
+    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let mut rest = head.as_str();
+    while let Some(at) = rest.find("<meta") {
+        rest = &rest[at + 5..];
+        let tag = &rest[..rest.find('>').unwrap_or(rest.len())];
+        let Some(pos) = tag.find("charset") else {
+            continue;
+        };
+        let value = tag[pos + "charset".len()..].trim_start();
+        let Some(value) = value.strip_prefix('=') else {
+            continue;
+        };
+        let value = value.trim_start().trim_start_matches(['"', '\'', ' ']);
+        let end = value
+            .find(|c: char| matches!(c, '"' | '\'' | ';' | '/') || c.is_whitespace())
+            .unwrap_or(value.len());
+        if let Some(e) = Encoding::for_label(&value.as_bytes()[..end]) {
+            return Some(
+                if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE {
+                    UTF_8
+                } else {
+                    e
+                },
+            );
+        }
+    }
+    None
+}
+
 /// The `encoding` of an `<?xml …?>` declaration at the start of the body.
 fn declared_charset(body: &[u8]) -> Option<&'static Encoding> {
     let head = &body[..body.len().min(256)];
@@ -219,6 +286,40 @@ mod tests {
 
     fn cp1256(s: &str) -> Vec<u8> {
         WINDOWS_1256.encode(s).0.into_owned()
+    }
+
+    #[test]
+    fn pages_declare_their_charset_in_meta() {
+        let page = cp1256("<html><head><meta charset=\"windows-1256\"><title>ليبيا</title>");
+        let d = decode_page(&page, Some("text/html"), None);
+        assert_eq!(
+            (d.text.as_ref(), d.encoding, d.warning),
+            (
+                "<html><head><meta charset=\"windows-1256\"><title>ليبيا</title>",
+                WINDOWS_1256,
+                None
+            )
+        );
+        let page = encoding_rs::ISO_8859_6.encode("<META HTTP-EQUIV='Content-Type' CONTENT='text/html; charset=iso-8859-6'><p>بنغازي</p>").0.into_owned();
+        assert_eq!(
+            decode_page(&page, None, None).text,
+            "<META HTTP-EQUIV='Content-Type' CONTENT='text/html; charset=iso-8859-6'><p>بنغازي</p>"
+        );
+        // The header wins over the meta, the override over both.
+        let page = cp1256("<meta charset=utf-8><p>حفتر</p>");
+        assert_eq!(
+            decode_page(&page, Some("text/html; charset=windows-1256"), None).text,
+            "<meta charset=utf-8><p>حفتر</p>"
+        );
+        assert_eq!(
+            decode_page(&page, Some("text/html; charset=utf-8"), Some(WINDOWS_1256)).text,
+            "<meta charset=utf-8><p>حفتر</p>"
+        );
+        assert_eq!(meta_charset(b"<meta charset=\"utf-16\">"), Some(UTF_8));
+        assert_eq!(
+            meta_charset(b"<meta name=x content=y><meta charset=bogus>"),
+            None
+        );
     }
 
     #[test]

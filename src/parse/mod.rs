@@ -35,7 +35,7 @@ use encoding_rs::Encoding;
 use feed_rs::model::{Entry, Feed, FeedType};
 
 use crate::model::{ParsedEntry, ParsedFeed};
-pub use charset::decode;
+pub use charset::{decode, decode_page};
 pub use repair::repair;
 
 /// At most this many items are kept from one feed (the first ones: feeds list newest

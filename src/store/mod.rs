@@ -15,6 +15,7 @@
 //! of write succeeds again; `/readyz` and `/api/status` report it.
 
 mod items;
+mod pages;
 mod sources;
 
 use std::collections::BTreeMap;
@@ -32,6 +33,7 @@ use sqlx::sqlite::{
 };
 
 pub use items::{ItemQuery, NewItem, SaveReport};
+pub use pages::{PageRecord, PageState};
 pub use sources::{FetchRecord, SourceRow, SourceState};
 
 /// How often a fetch-path write is tried when the database is locked (SQLITE_BUSY after
