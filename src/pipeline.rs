@@ -54,7 +54,8 @@ pub fn process(
     default_language: &str,
     matcher: &Matcher,
 ) -> Result<Processed, ParseError> {
-    let parsed: ParsedFeed = parse::parse(body, content_type, encoding, base)?;
+    let parsed: ParsedFeed =
+        parse::parse_with_language(body, content_type, encoding, base, Some(default_language))?;
     let base_url = parsed
         .link
         .as_deref()

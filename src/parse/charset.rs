@@ -25,6 +25,25 @@ pub fn decode<'a>(
     content_type: Option<&str>,
     override_encoding: Option<&'static Encoding>,
 ) -> Decoded<'a> {
+    decode_with_hints(body, content_type, override_encoding, Hints::default())
+}
+
+/// What the body's own bytes do not say, for guessing an undeclared charset.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Hints<'h> {
+    /// The URL the body came from (its country-code domain).
+    pub url: Option<&'h str>,
+    /// The source's language, as configured.
+    pub language: Option<&'h str>,
+}
+
+/// [`decode`], with hints for a body that declares no charset.
+pub fn decode_with_hints<'a>(
+    body: &'a [u8],
+    content_type: Option<&str>,
+    override_encoding: Option<&'static Encoding>,
+    hints: Hints<'_>,
+) -> Decoded<'a> {
     let mut warnings = Vec::new();
     let (encoding, guessed) = if let Some(e) = override_encoding {
         (e, false)
@@ -51,7 +70,7 @@ pub fn decode<'a>(
     } else if std::str::from_utf8(body).is_ok() || mostly_utf8(body) {
         (UTF_8, false)
     } else {
-        (WINDOWS_1256, true)
+        (guess(body, hints), true)
     };
     let text = if encoding == UTF_8 {
         let (text, legacy, replaced) = decode_mixed(body);
@@ -72,8 +91,10 @@ pub fn decode<'a>(
         // browsers do.
         let (text, had_errors) = encoding.decode_with_bom_removal(body);
         if guessed {
-            warnings
-                .push("no charset given and not valid UTF-8: decoded as windows-1256".to_string());
+            warnings.push(format!(
+                "no charset given and not valid UTF-8: guessed {} from the bytes",
+                encoding.name()
+            ));
         } else if had_errors {
             warnings.push(format!(
                 "{} byte sequence(s) invalid in {} were replaced",
@@ -136,6 +157,75 @@ fn decode_mixed(body: &[u8]) -> (Cow<'_, str>, usize, usize) {
         }
     }
     (Cow::Owned(out), legacy, replaced)
+}
+
+/// Guesses the charset of undeclared, non-UTF-8 bytes with chardetng (Firefox's
+/// detector), which scores each legacy encoding by how its letters combine: Latin-1
+/// Portuguese and windows-1256 Arabic use the same byte range, so no fixed fallback reads
+/// both. Its prior is a top-level domain: the one of the language the document declares
+/// (`<language>`, `xml:lang`, read from the ASCII bytes), else the URL's country domain,
+/// else the one of the source's configured language.
+fn guess(body: &[u8], hints: Hints<'_>) -> &'static Encoding {
+    let mut detector = chardetng::EncodingDetector::new();
+    detector.feed(body, true);
+    let declared = declared_language(body);
+    let url_tld = hints
+        .url
+        .and_then(|u| url::Url::parse(u).ok())
+        .and_then(|u| {
+            let host = u.host_str()?.to_ascii_lowercase();
+            let tld = host.rsplit('.').next()?.to_string();
+            (tld.len() == 2 && tld.bytes().all(|b| b.is_ascii_lowercase())).then_some(tld)
+        });
+    let tld: Option<Vec<u8>> = declared
+        .as_deref()
+        .and_then(language_tld)
+        .map(<[u8]>::to_vec)
+        .or(url_tld.map(String::into_bytes))
+        .or_else(|| hints.language.and_then(language_tld).map(<[u8]>::to_vec));
+    detector.guess(tld.as_deref(), false)
+}
+
+/// A country domain chardetng associates with the script of language `lang` (its hint is
+/// a domain, not a language); `None` for languages it guesses best without one.
+fn language_tld(lang: &str) -> Option<&'static [u8]> {
+    let primary = lang.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+    Some(match primary.as_str() {
+        "ar" => b"eg",
+        "fa" => b"ir",
+        "ur" => b"pk",
+        "he" => b"il",
+        "el" => b"gr",
+        "ru" | "uk" | "bg" | "sr" => b"ru",
+        "tr" | "az" => b"tr",
+        "pt" => b"pt",
+        "es" => b"es",
+        "fr" => b"fr",
+        "de" => b"de",
+        "it" => b"it",
+        _ => return None,
+    })
+}
+
+/// The language a feed declares in its first bytes (`<language>`, `<dc:language>`,
+/// `xml:lang`), read as ASCII before the charset is known.
+fn declared_language(body: &[u8]) -> Option<String> {
+    let head = &body[..body.len().min(4096)];
+    let find = |needle: &[u8]| head.windows(needle.len()).position(|w| w == needle);
+    let value = |from: usize, stop: &[u8]| -> Option<String> {
+        let rest = &head[from..];
+        let end = rest.iter().position(|b| stop.contains(b))?;
+        let v = std::str::from_utf8(&rest[..end]).ok()?.trim();
+        (!v.is_empty() && v.len() < 20).then(|| v.to_string())
+    };
+    if let Some(p) = find(b"<language>") {
+        return value(p + 10, b"<");
+    }
+    if let Some(p) = find(b"<dc:language>") {
+        return value(p + 13, b"<");
+    }
+    let p = find(b"xml:lang=")?;
+    value(p + 10, b"\"'")
 }
 
 /// Arabic letters, harakat, tatweel, Arabic punctuation and the typographic marks Arabic

@@ -24,6 +24,7 @@
 //! repair pass removes it, and feed-rs (quick-xml) does not expand entities anyway.
 
 mod charset;
+mod dialect;
 mod repair;
 mod salvage;
 
@@ -73,8 +74,24 @@ pub fn parse(
     override_encoding: Option<&'static Encoding>,
     base: Option<&str>,
 ) -> Result<ParsedFeed, ParseError> {
+    parse_with_language(body, content_type, override_encoding, base, None)
+}
+
+/// [`parse`], with the source's configured language: a hint for guessing the charset of a
+/// body that declares none.
+pub fn parse_with_language(
+    body: &[u8],
+    content_type: Option<&str>,
+    override_encoding: Option<&'static Encoding>,
+    base: Option<&str>,
+    language: Option<&str>,
+) -> Result<ParsedFeed, ParseError> {
     let mut warnings = Vec::new();
-    let decoded = charset::decode(body, content_type, override_encoding);
+    let hints = charset::Hints {
+        url: base,
+        language,
+    };
+    let decoded = charset::decode_with_hints(body, content_type, override_encoding, hints);
     if let Some(w) = decoded.warning {
         warnings.push(w);
     }
@@ -88,13 +105,21 @@ pub fn parse(
         return Err(ParseError::HtmlPage);
     }
     let json = trimmed.starts_with('{');
+    let mut notes = dialect::Notes::default();
     let text: std::borrow::Cow<'_, str> = if json {
         text
     } else {
         let (fixed, fixes) = repair(&text);
         drop(text);
         warnings.extend(fixes.warning());
-        fixed.into()
+        let (normalized, n) = dialect::normalize(&fixed, base);
+        notes = n;
+        warnings.extend(notes.warnings());
+        let rewritten = match normalized {
+            std::borrow::Cow::Owned(s) => Some(s),
+            std::borrow::Cow::Borrowed(_) => None,
+        };
+        rewritten.unwrap_or(fixed).into()
     };
     // A feed with more items than the cap is cut before feed-rs builds them all.
     let (declared_items, cut) = if json {
@@ -139,7 +164,15 @@ pub fn parse(
             }
         }
     };
-    let mut parsed = convert(feed, &text, warnings);
+    let mut parsed = convert(feed, &text, warnings, &notes);
+    if parsed.entries.is_empty() {
+        let n = salvage::count_items(&text);
+        parsed.warnings.push(if n == 0 {
+            "the feed lists no items".to_string()
+        } else {
+            format!("{n} item element(s) in the document, none could be read")
+        });
+    }
     drop(text);
     bound(&mut parsed, total.max(declared_items));
     Ok(parsed)
@@ -195,11 +228,12 @@ fn bound(feed: &mut ParsedFeed, total: usize) {
     }
 }
 
-fn convert(feed: Feed, text: &str, warnings: Vec<String>) -> ParsedFeed {
+fn convert(feed: Feed, text: &str, warnings: Vec<String>, notes: &dialect::Notes) -> ParsedFeed {
     let format = match feed.feed_type {
         FeedType::Atom => "atom",
         FeedType::JSON => "json",
         FeedType::RSS0 => "rss0",
+        FeedType::RSS1 if notes.rss090 => "rss0",
         FeedType::RSS1 => "rss1",
         FeedType::RSS2 => "rss2",
     }
@@ -211,34 +245,125 @@ fn convert(feed: Feed, text: &str, warnings: Vec<String>) -> ParsedFeed {
         .or_else(|| first_element_text(text, &["language", "dc:language"]))
         .map(|l| l.trim().to_ascii_lowercase())
         .filter(|l| !l.is_empty());
-    let link = feed
-        .links
-        .iter()
-        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
-        .map(|l| l.href.clone());
-    ParsedFeed {
+    let link = preferred_link(&feed.links);
+    let mut entries: Vec<ParsedEntry> = feed.entries.into_iter().map(convert_entry).collect();
+    // The extras are per item in document order; when the salvage dropped items the two
+    // lists no longer match, and the extras are left out rather than given to wrong items.
+    if entries.len() == notes.items.len() {
+        for (e, x) in entries.iter_mut().zip(&notes.items) {
+            if e.base.is_none() {
+                e.base.clone_from(&x.base);
+            }
+            e.source.clone_from(&x.source);
+        }
+    }
+    let mut parsed = ParsedFeed {
         title: feed.title.map(|t| t.content),
         link,
         language,
         format,
         ttl: feed.ttl,
-        entries: feed.entries.into_iter().map(convert_entry).collect(),
+        entries,
         warnings,
+    };
+    keep_linkless(&mut parsed);
+    parsed
+}
+
+/// The `alternate` link (Atom's default relation), else the first one: a `self`, `related`
+/// or `enclosure` link is not the article.
+fn preferred_link(links: &[feed_rs::model::Link]) -> Option<String> {
+    links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .or(links.iter().find(|l| {
+            !matches!(
+                l.rel.as_deref(),
+                Some("self" | "enclosure" | "replies" | "edit" | "hub")
+            )
+        }))
+        .or(links.first())
+        .map(|l| l.href.clone())
+}
+
+/// Items without a link are kept, as feedparser and readers keep them: the item's id is
+/// its link when it is a web URL (RSS 2.0 `guid` is a permalink by default, an Atom `id` is
+/// often the entry's URL); else it is published without a link, keyed by its guid (as any
+/// RSS item may be, without a warning) or, when it has none, by a hash of its content (title, date, summary, body), which is stable
+/// across fetches where feed-rs would give a random id. An item with nothing at all (no
+/// title, body, link or id) is dropped. One warning per kind, with counts.
+fn keep_linkless(feed: &mut ParsedFeed) {
+    let (mut from_id, mut by_content) = (0, 0);
+    let before = feed.entries.len();
+    feed.entries.retain_mut(|e| {
+        if e.link.as_deref().is_some_and(|l| !l.trim().is_empty()) {
+            return true;
+        }
+        e.link = None;
+        let blank = |s: &Option<String>| s.as_deref().is_none_or(|s| s.trim().is_empty());
+        if let Some(g) = e.guid.as_deref() {
+            // An item keyed by its own guid is an ordinary RSS item (every element of an
+            // item is optional): no warning.
+            if dialect::is_web_url(g.trim()) {
+                e.link = Some(g.trim().to_string());
+                from_id += 1;
+            }
+            return true;
+        }
+        if blank(&e.title) && blank(&e.summary) && blank(&e.content) {
+            return false;
+        }
+        let key = [&e.title, &e.summary, &e.content]
+            .iter()
+            .map(|s| s.as_deref().unwrap_or(""))
+            .chain([e
+                .published
+                .map(|d| d.timestamp().to_string())
+                .unwrap_or_default()
+                .as_str()])
+            .collect::<Vec<_>>()
+            .join("\n");
+        e.guid = Some(format!(
+            "marsad:content:{:032x}",
+            crate::model::stable_hash128(key.as_bytes())
+        ));
+        by_content += 1;
+        true
+    });
+    let empty = before - feed.entries.len();
+    for (n, what) in [
+        (from_id, "item(s) without link use their id as link"),
+        (by_content, "item(s) without link kept, keyed by content"),
+        (empty, "empty item(s) (no title, body, link or id) dropped"),
+    ] {
+        if n > 0 {
+            feed.warnings.push(format!("{n} {what}"));
+        }
     }
 }
 
-fn convert_entry(e: Entry) -> ParsedEntry {
+/// A person's name as feeds write it: `Name`, `Name (email)`, `email (Name)` (RSS 2.0
+/// `author`), `Name <email>`; the email when there is no name.
+fn person_name(p: &feed_rs::model::Person) -> Option<String> {
+    let strip = |s: &str| {
+        s.trim()
+            .trim_start_matches(['(', '<', '['])
+            .trim_end_matches([')', '>', ']'])
+            .trim()
+            .to_string()
+    };
+    p.name
+        .as_deref()
+        .map(strip)
+        .filter(|n| !n.is_empty() && !n.contains('@'))
+        .or_else(|| p.email.as_deref().map(strip).filter(|e| !e.is_empty()))
+}
+
+fn convert_entry(mut e: Entry) -> ParsedEntry {
+    e.links.retain(|l| l.href != dialect::NO_LINK);
     let guid = Some(e.id).filter(|id| id != NO_ID && !id.trim().is_empty());
-    let link = e
-        .links
-        .iter()
-        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
-        .or(e.links.first())
-        .map(|l| l.href.clone());
-    let author = e
-        .authors
-        .iter()
-        .find_map(|p| p.name.clone().or_else(|| p.email.clone()));
+    let link = preferred_link(&e.links);
+    let author = e.authors.iter().find_map(person_name);
     let content = e.content.and_then(|c| c.body);
     let summary = e.summary.map(|s| s.content);
     let published: Option<DateTime<Utc>> = e.published.or(e.updated);
@@ -256,6 +381,7 @@ fn convert_entry(e: Entry) -> ParsedEntry {
         content,
         language: e.language,
         base: e.base,
+        source: None,
     }
 }
 
