@@ -1,24 +1,30 @@
-//! Bytes → [`ParsedFeed`]: charset decided here, feed-rs inside, a repair pass before it
-//! and a lenient salvage after it for the malformed feeds real sites send.
+//! Bytes → [`ParsedFeed`]: charset decided here, feed-rs inside, a repair pass and a
+//! dialect normalization before it and a lenient salvage after it, for the malformed and
+//! old-fashioned feeds real sites send.
 //!
 //! Charset order: per-source override, then BOM, then the HTTP `Content-Type` charset, then
 //! the XML declaration, then UTF-8 when the bytes are valid UTF-8 (or mostly: see
-//! [`charset`]), else windows-1256 (the most common legacy Arabic charset). The text is
-//! converted to UTF-8 with encoding_rs and the XML declaration's `encoding` is removed (by
-//! the repair pass), because feed-rs would otherwise decode the already-converted text a
-//! second time and garble it silently.
+//! [`charset`]), else a guess by chardetng from the bytes, hinted by the declared
+//! language, the URL's country domain and the source's language. The text is converted to
+//! UTF-8 with encoding_rs and the XML declaration's `encoding` is removed (by the repair
+//! pass), because feed-rs would otherwise decode the already-converted text a second time
+//! and garble it silently.
 //!
-//! Then, for XML, three steps, each recording a warning when it had work to do:
+//! Then, for XML, four steps, each recording a warning when it had work to do:
 //! 1. [`repair`] (always; a well-formed feed passes unchanged): text before the XML, a
 //!    DOCTYPE and its entities, bare `&`, HTML entities, stray `<`, control characters;
-//! 2. feed-rs, strict;
-//! 3. when feed-rs still rejects the document: [`salvage`], which keeps every complete
+//! 2. [`dialect`] (always; a feed in a form feed-rs reads passes unchanged): RSS versions
+//!    and namespaces feed-rs does not know, Atom 0.3, base64 and MIME-typed Atom text,
+//!    empty text elements, links and authors given in other forms;
+//! 3. feed-rs, strict;
+//! 4. when feed-rs still rejects the document: [`salvage`], which keeps every complete
 //!    item (a truncated body, an unclosed `<item>`, one entry feed-rs refuses). A JSON
-//!    Feed skips step 1 and gets its own salvage (item by item).
+//!    Feed skips steps 1–2 and gets its own salvage (item by item).
 //!
-//! Last, [`bound`] caps what one feed can make marsad store and process: items per feed,
-//! title length, body size; and drops repeated guids. Memory stays a small multiple of
-//! the body, which the fetcher caps (`max_body_bytes`).
+//! After feed-rs, items without a link are kept (see `keep_linkless`), and a feed that
+//! gives no item says why in a warning. Last, [`bound`] caps what one feed can make marsad
+//! store and process: items per feed, title length, body size; and drops repeated guids.
+//! Memory stays a small multiple of the body, which the fetcher caps (`max_body_bytes`).
 //!
 //! DTD entities are never expanded and nothing is read or fetched for a DOCTYPE: the
 //! repair pass removes it, and feed-rs (quick-xml) does not expand entities anyway.
@@ -63,7 +69,8 @@ pub enum ParseError {
     Invalid(String),
 }
 
-/// Sentinel id given to entries without guid/link: replaced by a stable key in cleaning.
+/// Sentinel id given to entries without guid: feed-rs would make up a random one. Such an
+/// entry gets its link or a content key (`keep_linkless`) instead.
 const NO_ID: &str = "\u{0}marsad-no-id";
 
 /// Parses a feed body. `content_type` is the HTTP header value, `override_encoding` the
