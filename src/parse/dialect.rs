@@ -504,11 +504,10 @@ pub fn normalize<'a>(text: &'a str, base: Option<&str>) -> (Cow<'a, str>, Notes)
                 let parent = stack.last().map(|(n, _)| *n);
                 let depth = stack.len();
                 // The base in scope here: this element's, resolved against the one around.
-                let outer_base = stack.iter().rev().find_map(|(_, b)| b.clone());
+                let outer_base = || stack.iter().rev().find_map(|(_, b)| b.as_ref());
                 let own_base = attr(&attrs, "xml:base").and_then(|b| {
                     let b = unescape(b.trim());
-                    outer_base
-                        .as_ref()
+                    outer_base()
                         .or(doc_base.as_ref())
                         .map_or_else(|| url::Url::parse(&b).ok(), |o| o.join(&b).ok())
                 });
@@ -611,10 +610,7 @@ pub fn normalize<'a>(text: &'a str, base: Option<&str>) -> (Cow<'a, str>, Notes)
                         .map(str::trim)
                         .filter(|a| is_web_url(a));
                     notes.items.push(ItemExtra {
-                        base: own_base
-                            .as_ref()
-                            .or(outer_base.as_ref())
-                            .map(|u| u.to_string()),
+                        base: own_base.as_ref().or(outer_base()).map(|u| u.to_string()),
                         source: None,
                     });
                     if empty {
