@@ -163,8 +163,10 @@ fn decode_mixed(body: &[u8]) -> (Cow<'_, str>, usize, usize) {
 /// detector), which scores each legacy encoding by how its letters combine: Latin-1
 /// Portuguese and windows-1256 Arabic use the same byte range, so no fixed fallback reads
 /// both. Its prior is a top-level domain: the one of the language the document declares
-/// (`<language>`, `xml:lang`, read from the ASCII bytes), else the URL's country domain,
-/// else the one of the source's configured language.
+/// (`<language>`, `xml:lang`, read from the ASCII bytes), else the URL's country domain.
+/// The source's configured language is weaker evidence (it is marsad's default for every
+/// source the admin did not set): it is used only when the bytes alone leave chardetng
+/// unsure, since as a prior it turns KOI8-R or EUC-KR into windows-1256.
 fn guess(body: &[u8], hints: Hints<'_>) -> &'static Encoding {
     let mut detector = chardetng::EncodingDetector::new();
     detector.feed(body, true);
@@ -177,13 +179,21 @@ fn guess(body: &[u8], hints: Hints<'_>) -> &'static Encoding {
             let tld = host.rsplit('.').next()?.to_string();
             (tld.len() == 2 && tld.bytes().all(|b| b.is_ascii_lowercase())).then_some(tld)
         });
-    let tld: Option<Vec<u8>> = declared
+    let strong: Option<Vec<u8>> = declared
         .as_deref()
         .and_then(language_tld)
         .map(<[u8]>::to_vec)
-        .or(url_tld.map(String::into_bytes))
-        .or_else(|| hints.language.and_then(language_tld).map(<[u8]>::to_vec));
-    detector.guess(tld.as_deref(), false)
+        .or(url_tld.map(String::into_bytes));
+    if let Some(tld) = strong {
+        return detector.guess(Some(&tld), false);
+    }
+    match detector.guess_assess(None, false) {
+        (e, true) => e,
+        (e, false) => hints
+            .language
+            .and_then(language_tld)
+            .map_or(e, |tld| detector.guess(Some(tld), false)),
+    }
 }
 
 /// A country domain chardetng associates with the script of language `lang` (its hint is

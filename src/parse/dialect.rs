@@ -466,7 +466,22 @@ pub fn normalize<'a>(text: &'a str, base: Option<&str>) -> (Cow<'a, str>, Notes)
                         continue;
                     }
                     let v = a.value.trim();
-                    let to = if v == ATOM03_NS {
+                    // A `<feed>` root in a namespace of its own (Atom drafts published
+                    // under other URIs, as feedparser reads them): Atom, and Atom 0.3's
+                    // dialect when it says `version="0.3"`.
+                    let other_atom = root.is_none()
+                        && name == "feed"
+                        && a.name == "xmlns"
+                        && v != ATOM_NS
+                        && v != ATOM03_NS;
+                    let to = if other_atom {
+                        if attr(&attrs, "version").is_some_and(|v| v.trim().starts_with("0.")) {
+                            notes.atom03 = true;
+                        } else {
+                            notes.ns_aliases += 1;
+                        }
+                        ATOM_NS
+                    } else if v == ATOM03_NS {
                         notes.atom03 = true;
                         ATOM_NS
                     } else if v == RSS090_NS {
@@ -763,7 +778,9 @@ fn atom_text(
     // RFC 4287 §4.1.3.3: a content type that is neither text nor XML is base64.
     let base64 = match (&mode, &ty) {
         (Some(m), _) => m == "base64",
-        (None, Some(t)) => name == "content" && !textual(t) && !atom03,
+        // feedparser decodes a text construct so typed too, though RFC 4287 allows only
+        // text, html and xhtml there.
+        (None, Some(t)) => !textual(t) && !atom03,
         (None, None) => false,
     };
     if base64 {

@@ -264,8 +264,13 @@ fn convert(feed: Feed, text: &str, warnings: Vec<String>, notes: &dialect::Notes
             e.source.clone_from(&x.source);
         }
     }
+    // feed-rs reads no channel-level dc:title (RSS 1.0 modules, some RSS 2.0 feeds).
+    let title = feed
+        .title
+        .map(|t| t.content)
+        .or_else(|| element_text(text, "dc:title"));
     let mut parsed = ParsedFeed {
-        title: feed.title.map(|t| t.content),
+        title,
         link,
         language,
         format,
@@ -390,6 +395,24 @@ fn convert_entry(mut e: Entry) -> ParsedEntry {
         base: e.base,
         source: None,
     }
+}
+
+/// Text of the first `<name>…</name>` before the first item, entities and CDATA decoded
+/// (a feed-level element feed-rs drops).
+fn element_text(text: &str, name: &str) -> Option<String> {
+    let head = &text[..text.find("<item").unwrap_or(text.len())];
+    let open = format!("<{name}>");
+    let start = head.find(&open)? + open.len();
+    let end = start + head[start..].find(&format!("</{name}>"))?;
+    let raw = head[start..end].trim();
+    let v = match raw
+        .strip_prefix("<![CDATA[")
+        .and_then(|r| r.strip_suffix("]]>"))
+    {
+        Some(cdata) => cdata.to_string(),
+        None => quick_xml::escape::unescape(raw).ok()?.into_owned(),
+    };
+    Some(v).filter(|v| !v.trim().is_empty())
 }
 
 /// Text of the first `<name>…</name>` in the document, for the few fields feed-rs drops.

@@ -425,3 +425,40 @@ fn undeclared_latin_1_is_guessed_from_the_bytes_and_an_override_still_wins() {
     let f = parse(&body, None, Some(encoding_rs::WINDOWS_1256), None).unwrap();
     assert_eq!(f.title.as_deref(), Some("عltimas Notيcias"));
 }
+
+#[test]
+fn a_source_language_does_not_turn_cyrillic_or_korean_bytes_into_arabic() {
+    // Undeclared KOI8-R and EUC-KR: the bytes are clear, so the configured language (marsad's
+    // default "ar") is not used as chardetng's prior.
+    for (enc, title) in [
+        (encoding_rs::KOI8_R, "Как пережить новогоднюю ночь"),
+        (encoding_rs::EUC_KR, "한글 닉네임 표시하기"),
+    ] {
+        let xml = format!(
+            "<rss version=\"2.0\"><channel><title>T</title><item><title>{title}</title><link>https://x.example/1</link></item></channel></rss>"
+        );
+        let body = enc.encode(&xml).0.into_owned();
+        let f = parse_with_language(&body, None, None, None, Some("ar")).unwrap();
+        assert_eq!(f.entries[0].title.as_deref(), Some(title), "{}", enc.name());
+    }
+}
+
+#[test]
+fn atom_drafts_in_other_namespaces_base64_titles_and_dc_titles_are_read() {
+    // Atom drafts were published under several URIs; feedparser reads a <feed> root in any.
+    let f = one(
+        "<feed version=\"0.3\" xmlns=\"http://purl.org/echo/\"><title>Echo</title><entry><title>E</title><issued>2004-01-01T00:00:00Z</issued><link rel=\"alternate\" href=\"https://e.example/1\"/></entry></feed>",
+    );
+    assert_eq!((f.title.as_deref(), f.entries.len()), (Some("Echo"), 1));
+    assert_eq!(f.warnings, ["Atom 0.3 read as Atom 1.0"]);
+    // A text construct typed with a media type that is not text is base64.
+    let f = one(
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>A</title><entry><title type=\"application/octet-stream\">\n RXhhbXBsZSA8Yj5BdG9tPC9iPg==\n</title><id>urn:1</id><link href=\"https://a.example/1\"/></entry></feed>",
+    );
+    assert_eq!(f.entries[0].title.as_deref(), Some("Example <b>Atom</b>"));
+    // A channel titled only by Dublin Core.
+    let f = one(
+        "<rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel><dc:title>DC &amp; co</dc:title><item><title>x</title><link>https://d.example/1</link></item></channel></rss>",
+    );
+    assert_eq!(f.title.as_deref(), Some("DC & co"));
+}
