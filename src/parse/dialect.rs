@@ -95,6 +95,8 @@ pub struct Notes {
     pub rss2_ns: bool,
     /// Atom 0.3 read as Atom 1.0.
     pub atom03: bool,
+    /// RSS elements without `<channel>` given one.
+    pub channel_added: bool,
     /// Other namespace spellings mapped.
     pub ns_aliases: usize,
     /// Base64 text decoded.
@@ -144,6 +146,9 @@ impl Notes {
         }
         if self.atom03 {
             w.push("Atom 0.3 read as Atom 1.0".to_string());
+        }
+        if self.channel_added {
+            w.push("RSS without a <channel> element read as if in one".to_string());
         }
         for (n, what) in [
             (self.ns_aliases, "namespace spelling(s) mapped"),
@@ -449,6 +454,8 @@ pub fn normalize<'a>(text: &'a str, base: Option<&str>) -> (Cow<'a, str>, Notes)
     let mut root: Option<&str> = None;
     let (mut atom, mut rss, mut rdf) = (false, false, false);
     let mut item: Option<Item<'_>> = None;
+    let mut channel_seen = false;
+    let has_channel = text.contains("<channel");
     let mut pos = 0;
     while let Ok(Some((start, end, m))) = next_markup(text, pos) {
         pos = end;
@@ -515,6 +522,15 @@ pub fn normalize<'a>(text: &'a str, base: Option<&str>) -> (Cow<'a, str>, Notes)
                             add.push(("version", rss_version(v).to_string()));
                         }
                     }
+                }
+                // RSS 0.9x/2.0 items straight under `<rss>`, without `<channel>`: feed-rs
+                // finds no channel and refuses the document; feedparser reads it.
+                if stack.len() == 1 && root == Some("rss") && !channel_seen && !has_channel {
+                    ed.replace(start..start, "<channel>");
+                    notes.channel_added = true;
+                }
+                if stack.len() == 1 {
+                    channel_seen = true;
                 }
                 let parent = stack.last().map(|(n, _)| *n);
                 let depth = stack.len();
@@ -679,6 +695,9 @@ pub fn normalize<'a>(text: &'a str, base: Option<&str>) -> (Cow<'a, str>, Notes)
                 let Some(k) = stack.iter().rposition(|(n, _)| *n == name) else {
                     continue;
                 };
+                if k == 0 && notes.channel_added {
+                    ed.replace(start..start, "</channel>");
+                }
                 stack.truncate(k);
                 if let Some(it) = item.as_ref().filter(|it| it.depth == k) {
                     let mut add = String::new();

@@ -462,3 +462,18 @@ fn atom_drafts_in_other_namespaces_base64_titles_and_dc_titles_are_read() {
     );
     assert_eq!(f.title.as_deref(), Some("DC & co"));
 }
+
+#[test]
+fn rss_items_without_a_channel_are_read() {
+    let (format, title, entries, warnings) = summary(
+        "<rss version=\"0.91\">\n<title>No channel</title>\n<item><title>I</title><link>https://n.example/1</link></item>\n</rss>",
+    );
+    assert_eq!(
+        (format.as_str(), title, entries.len()),
+        ("rss0", s("No channel"), 1)
+    );
+    assert_eq!(
+        warnings,
+        ["RSS without a <channel> element read as if in one"]
+    );
+}
