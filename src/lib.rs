@@ -11,7 +11,8 @@
 //!
 //! - [`config`]: TOML → typed, validated config; errors as `file:line:col: message`.
 //! - [`fetch`]: HTTP requests with limits, conditional GET; schedules as pure functions.
-//! - [`parse`]: bytes → [`model::ParsedFeed`] (charset detection, feed-rs, repair pass).
+//! - [`parse`]: bytes → [`model::ParsedFeed`] (charset detection, repair and dialect passes,
+//!   feed-rs, salvage).
 //! - [`clean`]: sanitize HTML, drop boilerplate, normalize text, fingerprint stories.
 //! - [`tag`]: topic rules → one compiled matcher; pure, no I/O.
 //! - [`store`]: the only module that speaks SQL (SQLite via sqlx, `migrations/`).
