@@ -223,7 +223,7 @@ fn declared_language(body: &[u8]) -> Option<String> {
     let head = &body[..body.len().min(4096)];
     let find = |needle: &[u8]| head.windows(needle.len()).position(|w| w == needle);
     let value = |from: usize, stop: &[u8]| -> Option<String> {
-        let rest = &head[from..];
+        let rest = head.get(from..)?;
         let end = rest.iter().position(|b| stop.contains(b))?;
         let v = std::str::from_utf8(&rest[..end]).ok()?.trim();
         (!v.is_empty() && v.len() < 20).then(|| v.to_string())

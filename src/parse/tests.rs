@@ -477,3 +477,15 @@ fn rss_items_without_a_channel_are_read() {
         ["RSS without a <channel> element read as if in one"]
     );
 }
+
+#[test]
+fn a_body_ending_inside_a_language_attribute_is_no_panic() {
+    // Not UTF-8 and undeclared, so the language is read to guess the charset.
+    for body in [
+        &b"\xe9\xe9<rss xml:lang="[..],
+        b"\xe9<rss xml:lang=\"",
+        b"\xe9<language>",
+    ] {
+        let _ = parse(body, None, None, None);
+    }
+}
