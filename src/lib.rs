@@ -11,11 +11,12 @@
 //!
 //! - [`config`]: TOML → typed, validated config; errors as `file:line:col: message`.
 //! - [`fetch`]: HTTP requests with limits, conditional GET; schedules as pure functions.
-//! - [`parse`]: bytes → [`model::ParsedFeed`] (charset detection, feed-rs, repair pass);
-//!   the feeds a web page links to (`parse::discover`).
+//! - [`parse`]: bytes → [`model::ParsedFeed`] (charset detection, repair and dialect passes,
+//!   feed-rs, salvage); the feeds a web page links to (`parse::discover`).
 //! - [`text`]: Arabic and display text (normalization, stems, direction, summary, URL
 //!   canonical form): a leaf that every stage may use.
-//! - [`clean`]: HTML only: one sanitizer path (ammonia), boilerplate removal.
+//! - [`clean`]: HTML only: one sanitizer path (ammonia), boilerplate removal, article
+//!   extraction.
 //! - [`story`]: story fingerprints; pure.
 //! - [`tag`]: topic rules → one compiled matcher; pure, no I/O.
 //! - [`store`]: the only module that speaks SQL (SQLite via sqlx, `migrations/`).

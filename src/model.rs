@@ -66,6 +66,8 @@ pub struct ParsedEntry {
     pub language: Option<String>,
     /// `xml:base` or equivalent base URL for relative links.
     pub base: Option<String>,
+    /// RSS `<source>`: the title of the feed the item was taken from.
+    pub source: Option<String>,
 }
 
 /// An entry after cleaning: what readers are shown, plus the keys used for matching.

@@ -54,7 +54,8 @@ pub fn process(
     default_language: &str,
     matcher: &Matcher,
 ) -> Result<Processed, ParseError> {
-    let parsed: ParsedFeed = parse::parse(body, content_type, encoding, base)?;
+    let parsed: ParsedFeed =
+        parse::parse_with_language(body, content_type, encoding, base, Some(default_language))?;
     let base_url = parsed
         .link
         .as_deref()
@@ -718,7 +719,16 @@ fn article_for(
         out.reason = Some(format!("page larger than the limit of {max_body} bytes"));
         return out;
     }
-    let html = crate::parse::decode_page(&fetched.body, fetched.content_type.as_deref(), encoding);
+    let hints = crate::parse::Hints {
+        url: Some(fetched.final_url.as_str()),
+        language: None,
+    };
+    let html = crate::parse::decode_page(
+        &fetched.body,
+        fetched.content_type.as_deref(),
+        encoding,
+        hints,
+    );
     match crate::clean::article::extract(&html.text, Some(&fetched.final_url), rules) {
         Ok(x) => {
             out.rule = Some(x.rule);

@@ -340,7 +340,7 @@ async fn windows_1256_feeds_become_correct_utf8_with_or_without_a_header_charset
     let c = e.store.source("c").await.unwrap().unwrap();
     assert_eq!(
         c.warnings.as_deref(),
-        Some("no charset given and not valid UTF-8: decoded as windows-1256")
+        Some("no charset given and not valid UTF-8: guessed windows-1256 from the bytes")
     );
     assert_eq!(c.feed_title.as_deref(), Some("بوابة الوسط"));
 }

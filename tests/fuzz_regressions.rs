@@ -51,7 +51,7 @@ fn replay(target: &str, check: fn(&[u8])) -> usize {
 
 #[test]
 fn ingest_inputs_render_well_formed_feeds() {
-    assert_eq!(replay("ingest", checks::ingest), 8);
+    assert_eq!(replay("ingest", checks::ingest), 21);
 }
 
 #[test]

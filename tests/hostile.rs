@@ -259,6 +259,33 @@ fn every_cut_of_a_feed_keeps_exactly_the_items_complete_before_it() {
     }
 }
 
+/// Every cut of each ingest seed (the dialect documents among them: Atom 0.3, RSS 0.90,
+/// base64 text, items without link, no channel): no panic, and every item kept from a cut
+/// document is one the whole document has.
+#[test]
+fn no_prefix_of_a_dialect_seed_makes_the_parser_panic() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/ingest");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let body = std::fs::read(&path).unwrap();
+        let whole: Vec<Option<String>> = parse(&body, None, None, Some("https://s.example/f"))
+            .map(|f| f.entries.into_iter().map(|e| e.title).collect())
+            .unwrap_or_default();
+        for cut in 0..body.len() {
+            if let Ok(f) = parse(&body[..cut], None, None, Some("https://s.example/f")) {
+                for e in f.entries {
+                    assert!(
+                        whole.contains(&e.title) || e.title.is_none(),
+                        "{}: cut at {cut} gave {:?}",
+                        path.display(),
+                        e.title
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// Every fixture cut at every 7th byte (not always a character boundary): no panic.
 #[test]
 fn no_fixture_prefix_makes_the_parser_panic() {
@@ -638,5 +665,51 @@ fn an_item_nested_100000_deep_drops_only_itself() {
         [
             "not a well-formed feed (unable to parse XML: Parser error: document nests elements deeper than the supported limit of 65535): 1 complete item(s) recovered one by one, 1 item(s) that could not be parsed dropped"
         ]
+    );
+}
+
+/// The forms of issue 18 end to end: served on 127.0.0.1, fetched, stored; the repairs and
+/// fallbacks are in the source's warnings (what `/api/sources` and the fetch log show).
+#[tokio::test]
+async fn old_dialects_and_items_without_link_are_stored_with_their_warnings() {
+    let atom03 = "<?xml version=\"1.0\"?>\n<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><title>قديم</title><link rel=\"alternate\" type=\"text/html\" href=\"https://old.example/\"/><modified>2026-11-29T08:00:00Z</modified>\
+<entry><title>خبر أول</title><link rel=\"alternate\" type=\"text/html\" href=\"https://old.example/1\"/><id>tag:old.example,2026:1</id><issued>2026-11-29T08:00:00Z</issued><content type=\"text/html\" mode=\"escaped\">&lt;p&gt;نص أول.&lt;/p&gt;</content></entry>\
+<entry><title>خبر ثان</title><link rel=\"alternate\" type=\"text/html\" href=\"https://old.example/2\"/><id>tag:old.example,2026:2</id><issued>2026-11-29T09:00:00Z</issued><content type=\"text/html\" mode=\"base64\">PHA+2YbYtSDYq9in2YYuPC9wPg==</content></entry></feed>";
+    let rdf = "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://purl.org/rss/1.0/\"><channel rdf:about=\"https://r.example/\"><title>R</title><link>https://r.example/</link></channel>\
+<item rdf:about=\"https://r.example/a\"><title>بعنوان</title><description>نص أ.</description></item>\
+<item rdf:about=\"urn:r:b\"><title>بلا رابط</title><description>نص ب.</description></item></rdf:RDF>";
+    let (e, _s, o) = ingest(vec![("/old", atom03.into()), ("/rdf", rdf.into())], "").await;
+    assert!(o.iter().all(|o| o.ok), "{o:?}");
+    let old = stored(&e, "old").await;
+    let got: Vec<_> = old
+        .iter()
+        .map(|i| (i.url.as_deref(), i.title.as_str(), i.text.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Some("https://old.example/1"), "خبر أول", "نص أول."),
+            (Some("https://old.example/2"), "خبر ثان", "نص ثان.")
+        ]
+    );
+    assert_eq!(
+        warnings(&e, "old").await.as_deref(),
+        Some("Atom 0.3 read as Atom 1.0; 1 base64 text(s) decoded")
+    );
+    let rdf_items = stored(&e, "rdf").await;
+    let got: Vec<_> = rdf_items
+        .iter()
+        .map(|i| (i.url.as_deref(), i.title.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [(Some("https://r.example/a"), "بعنوان"), (None, "بلا رابط")]
+    );
+    assert!(rdf_items[1].guid.starts_with("marsad:content:"));
+    assert_eq!(
+        warnings(&e, "rdf").await.as_deref(),
+        Some(
+            "1 RSS 1.0 item(s) without link use their rdf:about as link; 1 item(s) without link kept, keyed by content"
+        )
     );
 }

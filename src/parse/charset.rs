@@ -25,11 +25,31 @@ pub fn decode<'a>(
     content_type: Option<&str>,
     override_encoding: Option<&'static Encoding>,
 ) -> Decoded<'a> {
+    decode_with_hints(body, content_type, override_encoding, Hints::default())
+}
+
+/// What the body's own bytes do not say, for guessing an undeclared charset.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Hints<'h> {
+    /// The URL the body came from (its country-code domain).
+    pub url: Option<&'h str>,
+    /// The source's language, as configured.
+    pub language: Option<&'h str>,
+}
+
+/// [`decode`], with hints for a body that declares no charset.
+pub fn decode_with_hints<'a>(
+    body: &'a [u8],
+    content_type: Option<&str>,
+    override_encoding: Option<&'static Encoding>,
+    hints: Hints<'_>,
+) -> Decoded<'a> {
     decode_with(
         body,
         content_type,
         override_encoding,
         (declared_charset, "XML declaration"),
+        hints,
     )
 }
 
@@ -40,12 +60,14 @@ pub fn decode_page<'a>(
     body: &'a [u8],
     content_type: Option<&str>,
     override_encoding: Option<&'static Encoding>,
+    hints: Hints<'_>,
 ) -> Decoded<'a> {
     decode_with(
         body,
         content_type,
         override_encoding,
         (meta_charset, "<meta charset>"),
+        hints,
     )
 }
 
@@ -57,6 +79,7 @@ fn decode_with<'a>(
     content_type: Option<&str>,
     override_encoding: Option<&'static Encoding>,
     (declared_charset, declaration): Declared,
+    hints: Hints<'_>,
 ) -> Decoded<'a> {
     let mut warnings = Vec::new();
     let (encoding, guessed) = if let Some(e) = override_encoding {
@@ -84,7 +107,7 @@ fn decode_with<'a>(
     } else if std::str::from_utf8(body).is_ok() || mostly_utf8(body) {
         (UTF_8, false)
     } else {
-        (WINDOWS_1256, true)
+        (guess(body, hints), true)
     };
     let text = if encoding == UTF_8 {
         let (text, legacy, replaced) = decode_mixed(body);
@@ -105,8 +128,10 @@ fn decode_with<'a>(
         // browsers do.
         let (text, had_errors) = encoding.decode_with_bom_removal(body);
         if guessed {
-            warnings
-                .push("no charset given and not valid UTF-8: decoded as windows-1256".to_string());
+            warnings.push(format!(
+                "no charset given and not valid UTF-8: guessed {} from the bytes",
+                encoding.name()
+            ));
         } else if had_errors {
             warnings.push(format!(
                 "{} byte sequence(s) invalid in {} were replaced",
@@ -169,6 +194,85 @@ fn decode_mixed(body: &[u8]) -> (Cow<'_, str>, usize, usize) {
         }
     }
     (Cow::Owned(out), legacy, replaced)
+}
+
+/// Guesses the charset of undeclared, non-UTF-8 bytes with chardetng (Firefox's
+/// detector), which scores each legacy encoding by how its letters combine: Latin-1
+/// Portuguese and windows-1256 Arabic use the same byte range, so no fixed fallback reads
+/// both. Its prior is a top-level domain: the one of the language the document declares
+/// (`<language>`, `xml:lang`, read from the ASCII bytes), else the URL's country domain.
+/// The source's configured language is weaker evidence (it is marsad's default for every
+/// source the admin did not set): it is used only when the bytes alone leave chardetng
+/// unsure, since as a prior it turns KOI8-R or EUC-KR into windows-1256.
+fn guess(body: &[u8], hints: Hints<'_>) -> &'static Encoding {
+    let mut detector = chardetng::EncodingDetector::new();
+    detector.feed(body, true);
+    let declared = declared_language(body);
+    let url_tld = hints
+        .url
+        .and_then(|u| url::Url::parse(u).ok())
+        .and_then(|u| {
+            let host = u.host_str()?.to_ascii_lowercase();
+            let tld = host.rsplit('.').next()?.to_string();
+            (tld.len() == 2 && tld.bytes().all(|b| b.is_ascii_lowercase())).then_some(tld)
+        });
+    let strong: Option<Vec<u8>> = declared
+        .as_deref()
+        .and_then(language_tld)
+        .map(<[u8]>::to_vec)
+        .or(url_tld.map(String::into_bytes));
+    if let Some(tld) = strong {
+        return detector.guess(Some(&tld), false);
+    }
+    match detector.guess_assess(None, false) {
+        (e, true) => e,
+        (e, false) => hints
+            .language
+            .and_then(language_tld)
+            .map_or(e, |tld| detector.guess(Some(tld), false)),
+    }
+}
+
+/// A country domain chardetng associates with the script of language `lang` (its hint is
+/// a domain, not a language); `None` for languages it guesses best without one.
+fn language_tld(lang: &str) -> Option<&'static [u8]> {
+    let primary = lang.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+    Some(match primary.as_str() {
+        "ar" => b"eg",
+        "fa" => b"ir",
+        "ur" => b"pk",
+        "he" => b"il",
+        "el" => b"gr",
+        "ru" | "uk" | "bg" | "sr" => b"ru",
+        "tr" | "az" => b"tr",
+        "pt" => b"pt",
+        "es" => b"es",
+        "fr" => b"fr",
+        "de" => b"de",
+        "it" => b"it",
+        _ => return None,
+    })
+}
+
+/// The language a feed declares in its first bytes (`<language>`, `<dc:language>`,
+/// `xml:lang`), read as ASCII before the charset is known.
+fn declared_language(body: &[u8]) -> Option<String> {
+    let head = &body[..body.len().min(4096)];
+    let find = |needle: &[u8]| head.windows(needle.len()).position(|w| w == needle);
+    let value = |from: usize, stop: &[u8]| -> Option<String> {
+        let rest = head.get(from..)?;
+        let end = rest.iter().position(|b| stop.contains(b))?;
+        let v = std::str::from_utf8(&rest[..end]).ok()?.trim();
+        (!v.is_empty() && v.len() < 20).then(|| v.to_string())
+    };
+    if let Some(p) = find(b"<language>") {
+        return value(p + 10, b"<");
+    }
+    if let Some(p) = find(b"<dc:language>") {
+        return value(p + 13, b"<");
+    }
+    let p = find(b"xml:lang=")?;
+    value(p + 10, b"\"'")
 }
 
 /// Arabic letters, harakat, tatweel, Arabic punctuation and the typographic marks Arabic
@@ -291,7 +395,7 @@ mod tests {
     #[test]
     fn pages_declare_their_charset_in_meta() {
         let page = cp1256("<html><head><meta charset=\"windows-1256\"><title>ليبيا</title>");
-        let d = decode_page(&page, Some("text/html"), None);
+        let d = decode_page(&page, Some("text/html"), None, Hints::default());
         assert_eq!(
             (d.text.as_ref(), d.encoding, d.warning),
             (
@@ -302,17 +406,29 @@ mod tests {
         );
         let page = encoding_rs::ISO_8859_6.encode("<META HTTP-EQUIV='Content-Type' CONTENT='text/html; charset=iso-8859-6'><p>بنغازي</p>").0.into_owned();
         assert_eq!(
-            decode_page(&page, None, None).text,
+            decode_page(&page, None, None, Hints::default()).text,
             "<META HTTP-EQUIV='Content-Type' CONTENT='text/html; charset=iso-8859-6'><p>بنغازي</p>"
         );
         // The header wins over the meta, the override over both.
         let page = cp1256("<meta charset=utf-8><p>حفتر</p>");
         assert_eq!(
-            decode_page(&page, Some("text/html; charset=windows-1256"), None).text,
+            decode_page(
+                &page,
+                Some("text/html; charset=windows-1256"),
+                None,
+                Hints::default()
+            )
+            .text,
             "<meta charset=utf-8><p>حفتر</p>"
         );
         assert_eq!(
-            decode_page(&page, Some("text/html; charset=utf-8"), Some(WINDOWS_1256)).text,
+            decode_page(
+                &page,
+                Some("text/html; charset=utf-8"),
+                Some(WINDOWS_1256),
+                Hints::default()
+            )
+            .text,
             "<meta charset=utf-8><p>حفتر</p>"
         );
         assert_eq!(meta_charset(b"<meta charset=\"utf-16\">"), Some(UTF_8));

@@ -1,29 +1,36 @@
-//! Bytes → [`ParsedFeed`]: charset decided here, feed-rs inside, a repair pass before it
-//! and a lenient salvage after it for the malformed feeds real sites send.
+//! Bytes → [`ParsedFeed`]: charset decided here, feed-rs inside, a repair pass and a
+//! dialect normalization before it and a lenient salvage after it, for the malformed and
+//! old-fashioned feeds real sites send.
 //!
 //! Charset order: per-source override, then BOM, then the HTTP `Content-Type` charset, then
 //! the XML declaration, then UTF-8 when the bytes are valid UTF-8 (or mostly: see
-//! [`charset`]), else windows-1256 (the most common legacy Arabic charset). The text is
-//! converted to UTF-8 with encoding_rs and the XML declaration's `encoding` is removed (by
-//! the repair pass), because feed-rs would otherwise decode the already-converted text a
-//! second time and garble it silently.
+//! [`charset`]), else a guess by chardetng from the bytes, hinted by the declared
+//! language, the URL's country domain and the source's language. The text is converted to
+//! UTF-8 with encoding_rs and the XML declaration's `encoding` is removed (by the repair
+//! pass), because feed-rs would otherwise decode the already-converted text a second time
+//! and garble it silently.
 //!
-//! Then, for XML, three steps, each recording a warning when it had work to do:
+//! Then, for XML, four steps, each recording a warning when it had work to do:
 //! 1. [`repair`] (always; a well-formed feed passes unchanged): text before the XML, a
 //!    DOCTYPE and its entities, bare `&`, HTML entities, stray `<`, control characters;
-//! 2. feed-rs, strict;
-//! 3. when feed-rs still rejects the document: [`salvage`], which keeps every complete
+//! 2. [`dialect`] (always; a feed in a form feed-rs reads passes unchanged): RSS versions
+//!    and namespaces feed-rs does not know, Atom 0.3, base64 and MIME-typed Atom text,
+//!    empty text elements, links and authors given in other forms;
+//! 3. feed-rs, strict;
+//! 4. when feed-rs still rejects the document: [`salvage`], which keeps every complete
 //!    item (a truncated body, an unclosed `<item>`, one entry feed-rs refuses). A JSON
-//!    Feed skips step 1 and gets its own salvage (item by item).
+//!    Feed skips steps 1–2 and gets its own salvage (item by item).
 //!
-//! Last, [`bound`] caps what one feed can make marsad store and process: items per feed,
-//! title length, body size; and drops repeated guids. Memory stays a small multiple of
-//! the body, which the fetcher caps (`max_body_bytes`).
+//! After feed-rs, items without a link are kept (see `keep_linkless`), and a feed that
+//! gives no item says why in a warning. Last, [`bound`] caps what one feed can make marsad
+//! store and process: items per feed, title length, body size; and drops repeated guids.
+//! Memory stays a small multiple of the body, which the fetcher caps (`max_body_bytes`).
 //!
 //! DTD entities are never expanded and nothing is read or fetched for a DOCTYPE: the
 //! repair pass removes it, and feed-rs (quick-xml) does not expand entities anyway.
 
 mod charset;
+mod dialect;
 pub mod discover;
 mod repair;
 mod salvage;
@@ -35,7 +42,7 @@ use encoding_rs::Encoding;
 use feed_rs::model::{Entry, Feed, FeedType};
 
 use crate::model::{ParsedEntry, ParsedFeed};
-pub use charset::{decode, decode_page};
+pub use charset::{Hints, decode, decode_page};
 pub use repair::repair;
 
 /// At most this many items are kept from one feed (the first ones: feeds list newest
@@ -63,7 +70,8 @@ pub enum ParseError {
     Invalid(String),
 }
 
-/// Sentinel id given to entries without guid/link: replaced by a stable key in cleaning.
+/// Sentinel id given to entries without guid: feed-rs would make up a random one. Such an
+/// entry gets its link or a content key (`keep_linkless`) instead.
 const NO_ID: &str = "\u{0}marsad-no-id";
 
 /// Parses a feed body. `content_type` is the HTTP header value, `override_encoding` the
@@ -74,8 +82,24 @@ pub fn parse(
     override_encoding: Option<&'static Encoding>,
     base: Option<&str>,
 ) -> Result<ParsedFeed, ParseError> {
+    parse_with_language(body, content_type, override_encoding, base, None)
+}
+
+/// [`parse`], with the source's configured language: a hint for guessing the charset of a
+/// body that declares none.
+pub fn parse_with_language(
+    body: &[u8],
+    content_type: Option<&str>,
+    override_encoding: Option<&'static Encoding>,
+    base: Option<&str>,
+    language: Option<&str>,
+) -> Result<ParsedFeed, ParseError> {
     let mut warnings = Vec::new();
-    let decoded = charset::decode(body, content_type, override_encoding);
+    let hints = charset::Hints {
+        url: base,
+        language,
+    };
+    let decoded = charset::decode_with_hints(body, content_type, override_encoding, hints);
     if let Some(w) = decoded.warning {
         warnings.push(w);
     }
@@ -89,13 +113,21 @@ pub fn parse(
         return Err(ParseError::HtmlPage);
     }
     let json = trimmed.starts_with('{');
+    let mut notes = dialect::Notes::default();
     let text: std::borrow::Cow<'_, str> = if json {
         text
     } else {
         let (fixed, fixes) = repair(&text);
         drop(text);
         warnings.extend(fixes.warning());
-        fixed.into()
+        let (normalized, n) = dialect::normalize(&fixed, base);
+        notes = n;
+        warnings.extend(notes.warnings());
+        let rewritten = match normalized {
+            std::borrow::Cow::Owned(s) => Some(s),
+            std::borrow::Cow::Borrowed(_) => None,
+        };
+        rewritten.unwrap_or(fixed).into()
     };
     // A feed with more items than the cap is cut before feed-rs builds them all.
     let (declared_items, cut) = if json {
@@ -140,7 +172,15 @@ pub fn parse(
             }
         }
     };
-    let mut parsed = convert(feed, &text, warnings);
+    let mut parsed = convert(feed, &text, warnings, &notes);
+    if parsed.entries.is_empty() {
+        let n = salvage::count_items(&text);
+        parsed.warnings.push(if n == 0 {
+            "the feed lists no items".to_string()
+        } else {
+            format!("{n} item element(s) in the document, none could be read")
+        });
+    }
     drop(text);
     bound(&mut parsed, total.max(declared_items));
     Ok(parsed)
@@ -196,11 +236,12 @@ fn bound(feed: &mut ParsedFeed, total: usize) {
     }
 }
 
-fn convert(feed: Feed, text: &str, warnings: Vec<String>) -> ParsedFeed {
+fn convert(feed: Feed, text: &str, warnings: Vec<String>, notes: &dialect::Notes) -> ParsedFeed {
     let format = match feed.feed_type {
         FeedType::Atom => "atom",
         FeedType::JSON => "json",
         FeedType::RSS0 => "rss0",
+        FeedType::RSS1 if notes.rss090 => "rss0",
         FeedType::RSS1 => "rss1",
         FeedType::RSS2 => "rss2",
     }
@@ -212,34 +253,130 @@ fn convert(feed: Feed, text: &str, warnings: Vec<String>) -> ParsedFeed {
         .or_else(|| first_element_text(text, &["language", "dc:language"]))
         .map(|l| l.trim().to_ascii_lowercase())
         .filter(|l| !l.is_empty());
-    let link = feed
-        .links
-        .iter()
-        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
-        .map(|l| l.href.clone());
-    ParsedFeed {
-        title: feed.title.map(|t| t.content),
+    let link = preferred_link(&feed.links);
+    let mut entries: Vec<ParsedEntry> = feed.entries.into_iter().map(convert_entry).collect();
+    // The extras are per item in document order; when the salvage dropped items the two
+    // lists no longer match, and the extras are left out rather than given to wrong items.
+    if entries.len() == notes.items.len() {
+        for (e, x) in entries.iter_mut().zip(&notes.items) {
+            if e.base.is_none() {
+                e.base.clone_from(&x.base);
+            }
+            e.source.clone_from(&x.source);
+        }
+    }
+    // feed-rs reads no channel-level dc:title (RSS 1.0 modules, some RSS 2.0 feeds).
+    let title = feed
+        .title
+        .map(|t| t.content)
+        .or_else(|| element_text(text, "dc:title"));
+    let mut parsed = ParsedFeed {
+        title,
         link,
         language,
         format,
         ttl: feed.ttl,
-        entries: feed.entries.into_iter().map(convert_entry).collect(),
+        entries,
         warnings,
+    };
+    keep_linkless(&mut parsed);
+    parsed
+}
+
+/// The `alternate` link (Atom's default relation), else the first one: a `self`, `related`
+/// or `enclosure` link is not the article.
+fn preferred_link(links: &[feed_rs::model::Link]) -> Option<String> {
+    links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .or(links.iter().find(|l| {
+            !matches!(
+                l.rel.as_deref(),
+                Some("self" | "enclosure" | "replies" | "edit" | "hub")
+            )
+        }))
+        .or(links.first())
+        .map(|l| l.href.clone())
+}
+
+/// Items without a link are kept, as feedparser and readers keep them: the item's id is
+/// its link when it is a web URL (RSS 2.0 `guid` is a permalink by default, an Atom `id` is
+/// often the entry's URL); else it is published without a link, keyed by its guid (as any
+/// RSS item may be, without a warning) or, when it has none, by a hash of its content (title, date, summary, body), which is stable
+/// across fetches where feed-rs would give a random id. An item with nothing at all (no
+/// title, body, link or id) is dropped. One warning per kind, with counts.
+fn keep_linkless(feed: &mut ParsedFeed) {
+    let (mut from_id, mut by_content) = (0, 0);
+    let before = feed.entries.len();
+    feed.entries.retain_mut(|e| {
+        if e.link.as_deref().is_some_and(|l| !l.trim().is_empty()) {
+            return true;
+        }
+        e.link = None;
+        let blank = |s: &Option<String>| s.as_deref().is_none_or(|s| s.trim().is_empty());
+        if let Some(g) = e.guid.as_deref() {
+            // An item keyed by its own guid is an ordinary RSS item (every element of an
+            // item is optional): no warning.
+            if dialect::is_web_url(g.trim()) {
+                e.link = Some(g.trim().to_string());
+                from_id += 1;
+            }
+            return true;
+        }
+        if blank(&e.title) && blank(&e.summary) && blank(&e.content) {
+            return false;
+        }
+        let key = [&e.title, &e.summary, &e.content]
+            .iter()
+            .map(|s| s.as_deref().unwrap_or(""))
+            .chain([e
+                .published
+                .map(|d| d.timestamp().to_string())
+                .unwrap_or_default()
+                .as_str()])
+            .collect::<Vec<_>>()
+            .join("\n");
+        e.guid = Some(format!(
+            "marsad:content:{:032x}",
+            crate::model::stable_hash128(key.as_bytes())
+        ));
+        by_content += 1;
+        true
+    });
+    let empty = before - feed.entries.len();
+    for (n, what) in [
+        (from_id, "item(s) without link use their id as link"),
+        (by_content, "item(s) without link kept, keyed by content"),
+        (empty, "empty item(s) (no title, body, link or id) dropped"),
+    ] {
+        if n > 0 {
+            feed.warnings.push(format!("{n} {what}"));
+        }
     }
 }
 
-fn convert_entry(e: Entry) -> ParsedEntry {
+/// A person's name as feeds write it: `Name`, `Name (email)`, `email (Name)` (RSS 2.0
+/// `author`), `Name <email>`; the email when there is no name.
+fn person_name(p: &feed_rs::model::Person) -> Option<String> {
+    let strip = |s: &str| {
+        s.trim()
+            .trim_start_matches(['(', '<', '['])
+            .trim_end_matches([')', '>', ']'])
+            .trim()
+            .to_string()
+    };
+    p.name
+        .as_deref()
+        .map(strip)
+        .filter(|n| !n.is_empty() && !n.contains('@'))
+        .or_else(|| p.email.as_deref().map(strip).filter(|e| !e.is_empty()))
+}
+
+fn convert_entry(mut e: Entry) -> ParsedEntry {
+    e.links.retain(|l| l.href != dialect::NO_LINK);
     let guid = Some(e.id).filter(|id| id != NO_ID && !id.trim().is_empty());
-    let link = e
-        .links
-        .iter()
-        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
-        .or(e.links.first())
-        .map(|l| l.href.clone());
-    let author = e
-        .authors
-        .iter()
-        .find_map(|p| p.name.clone().or_else(|| p.email.clone()));
+    let link = preferred_link(&e.links);
+    let author = e.authors.iter().find_map(person_name);
     let content = e.content.and_then(|c| c.body);
     let summary = e.summary.map(|s| s.content);
     let published: Option<DateTime<Utc>> = e.published.or(e.updated);
@@ -257,7 +394,26 @@ fn convert_entry(e: Entry) -> ParsedEntry {
         content,
         language: e.language,
         base: e.base,
+        source: None,
     }
+}
+
+/// Text of the first `<name>…</name>` before the first item, entities and CDATA decoded
+/// (a feed-level element feed-rs drops).
+fn element_text(text: &str, name: &str) -> Option<String> {
+    let head = &text[..text.find("<item").unwrap_or(text.len())];
+    let open = format!("<{name}>");
+    let start = head.find(&open)? + open.len();
+    let end = start + head[start..].find(&format!("</{name}>"))?;
+    let raw = head[start..end].trim();
+    let v = match raw
+        .strip_prefix("<![CDATA[")
+        .and_then(|r| r.strip_suffix("]]>"))
+    {
+        Some(cdata) => cdata.to_string(),
+        None => quick_xml::escape::unescape(raw).ok()?.into_owned(),
+    };
+    Some(v).filter(|v| !v.trim().is_empty())
 }
 
 /// Text of the first `<name>…</name>` in the document, for the few fields feed-rs drops.

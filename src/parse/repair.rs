@@ -328,8 +328,19 @@ pub fn repair(text: &str) -> (String, Fixes) {
                     .unwrap_or(after.len().min(40));
                 let name = &after[..name_len];
                 let closed = after[name_len..].starts_with(';');
-                if closed && (XML_ENTITIES.contains(&name) || is_char_ref(name)) {
+                if closed && XML_ENTITIES.contains(&name) {
                     out.whole(&rest[..name_len + 2]);
+                    i += name_len + 2;
+                } else if closed && is_char_ref(name) {
+                    // XML spells a hexadecimal reference `&#x`; HTML (and feeds written
+                    // by hand) also `&#X`, which quick-xml refuses.
+                    match name.strip_prefix("#X") {
+                        Some(hex) => {
+                            out.whole(&format!("&#x{hex};"));
+                            out.fixes.entities += 1;
+                        }
+                        None => out.whole(&rest[..name_len + 2]),
+                    }
                     i += name_len + 2;
                 } else if let (true, Some((_, cp))) =
                     (closed, HTML_ENTITIES.iter().find(|(n, _)| *n == name))

@@ -64,7 +64,7 @@ impl Report {
 
 /// One piece of markup found by [`next_markup`].
 #[derive(Debug, PartialEq)]
-enum Markup<'a> {
+pub(super) enum Markup<'a> {
     Start {
         name: &'a str,
         empty: bool,
@@ -79,7 +79,10 @@ enum Markup<'a> {
 /// The next markup at or after `from`: (start, end, markup). `Err(())` when the document
 /// ends inside it; `Ok(None)` at the end.
 #[allow(clippy::result_unit_err)]
-fn next_markup(text: &str, from: usize) -> Result<Option<(usize, usize, Markup<'_>)>, ()> {
+pub(super) fn next_markup(
+    text: &str,
+    from: usize,
+) -> Result<Option<(usize, usize, Markup<'_>)>, ()> {
     let Some(p) = text[from..].find('<') else {
         return Ok(None);
     };
@@ -140,7 +143,7 @@ fn next_markup(text: &str, from: usize) -> Result<Option<(usize, usize, Markup<'
 /// Elements nested deeper than this inside an item make the item unusable (quick-xml
 /// refuses documents nested deeper than 65,535 anyway); it also bounds the searches of the
 /// open-element stacks, so a hostile nesting cannot make the scan quadratic.
-const MAX_DEPTH: usize = 256;
+pub(super) const MAX_DEPTH: usize = 256;
 
 /// An item element being copied.
 struct Open<'a> {
