@@ -73,7 +73,11 @@ pub fn process(
         .iter()
         .map(|e| {
             let entry = clean::clean_entry(e, &ctx);
-            let tags = matcher.tag_normalized(&entry.norm_title, &entry.norm_text);
+            let tags = matcher.tag_normalized(
+                &entry.norm_title,
+                &entry.norm_text,
+                crate::tag::lead_words(&entry.text),
+            );
             NewItem { entry, tags }
         })
         .collect();
