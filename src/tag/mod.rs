@@ -468,7 +468,13 @@ impl Matcher {
         let mut out = String::new();
         for (r, t) in raw.iter().zip(&self.topics) {
             let s = &t.spec;
-            if r.matches.is_empty() && !r.tagged && r.vetoed_by.is_none() && !s.is_composite() {
+            // A composite is worth explaining when one of its members is tagged.
+            let relevant = if s.is_composite() {
+                !r.members.is_empty() || r.tagged
+            } else {
+                !r.matches.is_empty() || r.tagged || r.vetoed_by.is_some()
+            };
+            if !relevant {
                 continue;
             }
             let verdict = match (r.vetoed_by, r.tagged) {
