@@ -28,7 +28,15 @@ struct Labeled {
 
 /// The confusion classes a negative may name, and the kinds of positives.
 const NEGATIVE_KINDS: &[&str] = &[
-    "neighbour", "homonym", "surname", "passing", "origin", "venue", "sports", "sponsor", "other",
+    "neighbour",
+    "homonym",
+    "surname",
+    "passing",
+    "origin",
+    "venue",
+    "sports",
+    "sponsor",
+    "other",
 ];
 const POSITIVE_KINDS: &[&str] = &["positive", "lead", "nisba", "unknown-names"];
 
@@ -131,12 +139,18 @@ fn every_topic_reaches_its_precision_and_recall_on_its_own_labeled_set() {
         if path.extension().is_some_and(|e| e == "jsonl") {
             let topic = path.file_stem().unwrap().to_str().unwrap().to_string();
             let items = load(&path);
-            assert!(items.iter().all(|i| i.topic == topic), "{topic}: topic field");
+            assert!(
+                items.iter().all(|i| i.topic == topic),
+                "{topic}: topic field"
+            );
             sets.insert(topic, items);
         }
     }
     for slug in &shipped_slugs {
-        assert!(sets.contains_key(slug), "no labeled set for shipped topic {slug}");
+        assert!(
+            sets.contains_key(slug),
+            "no labeled set for shipped topic {slug}"
+        );
     }
 
     println!(

@@ -995,6 +995,44 @@ pub fn term_warnings(topics: &[TopicSpec]) -> Vec<TermWarning> {
     out
 }
 
+/// Share of stored items above which `marsad check` warns that a term matches too much: a
+/// name that tags one stored item in five is either the desk's whole beat or a common word.
+pub const MAX_TERM_SHARE: f64 = 0.2;
+
+/// Fewer stored items than this say nothing about a term's share: a new desk's first fetch
+/// is a handful of items about its own beat.
+pub const MIN_ITEMS_FOR_SHARE: usize = 200;
+
+/// Terms that match more than [`MAX_TERM_SHARE`] of `total` stored items, from
+/// [`Matcher::term_item_counts`] over those items; nothing below [`MIN_ITEMS_FOR_SHARE`].
+pub fn share_warnings(
+    topics: &[TopicSpec],
+    counts: &[Vec<usize>],
+    total: usize,
+) -> Vec<TermWarning> {
+    let mut out = Vec::new();
+    if total < MIN_ITEMS_FOR_SHARE {
+        return out;
+    }
+    for (t, per_term) in topics.iter().zip(counts) {
+        for (term, &n) in t.terms.iter().zip(per_term) {
+            let share = n as f64 / total as f64;
+            if share > MAX_TERM_SHARE {
+                out.push(TermWarning {
+                    topic: t.slug.clone(),
+                    term: term.term.clone(),
+                    reason: format!(
+                        "matches {n} of {total} stored items ({:.0}%, more than {:.0}%)",
+                        share * 100.0,
+                        MAX_TERM_SHARE * 100.0
+                    ),
+                });
+            }
+        }
+    }
+    out
+}
+
 /// The index pattern and affix rule for a term.
 fn pattern_for(term: &str, exact: bool) -> Option<(String, Affix)> {
     let norm = normalize_words(term);

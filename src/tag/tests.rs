@@ -341,7 +341,24 @@ fn stop_words_and_short_terms_are_warned_about() {
         vec![TermSpec::plain("من"), TermSpec::plain("ليبيا")],
     )]);
     let items = [("خبر من ليبيا", ""), ("خبر", "من هنا"), ("خبر", "لا شيء")];
-    assert_eq!(m.term_item_counts(items), vec![vec![2, 1]]);
+    let counts = m.term_item_counts(items);
+    assert_eq!(counts, vec![vec![2, 1]]);
+    let topics = [topic(
+        "x",
+        vec![TermSpec::plain("من"), TermSpec::plain("ليبيا")],
+    )];
+    // Over a store big enough to judge: the stop word matches two thirds, ليبيا a tenth.
+    let w = share_warnings(&topics, &[vec![200, 30]], 300);
+    assert_eq!(
+        w.iter()
+            .map(|w| (w.term.as_str(), w.reason.as_str()))
+            .collect::<Vec<_>>(),
+        vec![("من", "matches 200 of 300 stored items (67%, more than 20%)")]
+    );
+    assert!(
+        share_warnings(&topics, &counts, 3).is_empty(),
+        "too few items"
+    );
 }
 
 #[test]
