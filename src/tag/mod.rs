@@ -37,7 +37,9 @@
 //!    counts. A tie keeps the topic's reading when the term lists no `sense` cues (the name
 //!    is the topic's by default) and loses it when it does (the name needs evidence).
 //! 5. Each counted match adds `weight × field weight`: title 3, the first sentence of the
-//!    text (the lead, at most [`LEAD_MAX_WORDS`] words) 2, the rest of the text 1.
+//!    text (the lead, at most [`LEAD_MAX_WORDS`] words) 2, the rest of the text 1. A lead
+//!    mention joined by و to another topic's mention (an enumeration of countries) counts
+//!    as text: the lead then lists the parties of a story, not its subject.
 //! 6. A topic is tagged when its score reaches `min_score`.
 //! 7. Composite topics (`all_of`, `any_of`, `none_of`) are then decided from the tags above.
 
@@ -696,12 +698,39 @@ impl Matcher {
             });
         }
 
+        // Where each topic's terms start and end in the lead, to find enumerations.
+        let mut lead_edges: Vec<Edge> = Vec::new();
+        for &(hi, _) in &mentions {
+            let h = &hits[hi];
+            if h.field == Field::Text && h.position < lead {
+                let u = use_of(h);
+                lead_edges.push(Edge {
+                    topic: u.topic,
+                    start: h.position,
+                    end: h.position + u.words - 1,
+                    and: scan.found(h).starts_with('و'),
+                });
+            }
+        }
         for (hi, suppressed) in mentions {
             let h = &hits[hi];
             let u = use_of(h);
             let field_weight = match h.field {
                 Field::Title => TITLE_WEIGHT,
-                Field::Text if h.position < lead => LEAD_WEIGHT,
+                Field::Text
+                    if h.position < lead
+                        && !enumerated(
+                            &lead_edges,
+                            &Edge {
+                                topic: u.topic,
+                                start: h.position,
+                                end: h.position + u.words - 1,
+                                and: scan.found(h).starts_with('و'),
+                            },
+                        ) =>
+                {
+                    LEAD_WEIGHT
+                }
                 Field::Text => TEXT_WEIGHT,
             };
             let points = if suppressed.is_some() {
@@ -813,6 +842,25 @@ impl Matcher {
         }
         counts
     }
+}
+
+/// A term mention in the lead, for finding enumerations.
+struct Edge {
+    topic: usize,
+    start: usize,
+    end: usize,
+    /// Its word starts with the conjunction و.
+    and: bool,
+}
+
+/// Whether a lead mention joins another topic's mention with و, as in an enumeration
+/// (مصر والسودان، تشاد ومصر وليبيا): the lead then names the parties of a story, not its
+/// subject, and the mention counts as body text. A compound (النفط الليبي) is not one.
+fn enumerated(edges: &[Edge], me: &Edge) -> bool {
+    edges.iter().any(|o| {
+        o.topic != me.topic
+            && ((o.end + 1 == me.start && me.and) || (me.end + 1 == o.start && o.and))
+    })
 }
 
 /// Why a mention did not count, in words; `word(hit)` spells the responsible word.

@@ -277,6 +277,24 @@ fn a_lead_that_states_its_subject_is_tagged_and_a_late_passing_mention_is_not() 
 }
 
 #[test]
+fn a_lead_that_enumerates_countries_names_parties_not_its_subject() {
+    let m = Matcher::compile(&[
+        libya(),
+        topic("egypt", vec![TermSpec::plain("مصر")]),
+        topic("oil", vec![TermSpec::plain("نفط")]),
+    ]);
+    let ev = m.evaluate(
+        "",
+        "فر لاجئون إلى تشاد ومصر وليبيا هربا من الحرب. وقال مسؤول",
+    );
+    assert_eq!(ev[0].score, 1.0, "وليبيا follows ومصر");
+    assert_eq!(ev[1].score, 1.0, "ومصر is followed by وليبيا");
+    // A compound is not an enumeration: both keep the lead's weight.
+    let ev = m.evaluate("", "ارتفع إنتاج النفط الليبي أمس. وقال مسؤول");
+    assert_eq!((ev[0].score, ev[2].score), (2.0, 2.0));
+}
+
+#[test]
 fn a_nisba_adjective_counts_as_the_place() {
     let m = Matcher::compile(&[topic("tunisia", vec![TermSpec::plain("تونس")])]);
     for w in [
