@@ -25,7 +25,8 @@
 //! 1. `exclude` terms veto a topic when found anywhere in the item.
 //! 2. Phrase guards: a mention inside one of the term's `not_in` phrases (سودان in
 //!    جنوب السودان), or right after one of its `not_after` words (السوداني after شياع), is
-//!    not a mention of the term at all.
+//!    not a mention of the term at all. A `not_after` word marks a surname, and counts as a
+//!    cue of the other reading for the item's remaining mentions (step 4).
 //! 3. Local context: a term with `unless_near` does not count when a context word is within
 //!    `window` words; one with `only_near` counts only when one is that near. Title and text
 //!    are read as one sequence for this.
@@ -369,7 +370,9 @@ impl Matcher {
                     unless_near: !term.unless_near.is_empty(),
                     only_near: !term.only_near.is_empty(),
                     sense: !term.sense.is_empty(),
-                    ambiguous: !(term.sense.is_empty() && term.other_sense.is_empty()),
+                    ambiguous: !(term.sense.is_empty()
+                        && term.other_sense.is_empty()
+                        && term.not_after.is_empty()),
                 });
             }
             for x in &t.exclude {
@@ -663,6 +666,16 @@ impl Matcher {
                 evidence[u.topic].push(hits[hi].global);
             }
         }
+        // A `not_after` word found before the term marks a surname (محمد شياع السوداني): the
+        // item's other mentions of the term (السوداني alone) are that person too, so each
+        // such mention is a cue of the other reading.
+        let mut surnames: FxHashMap<(usize, usize), Vec<usize>> = FxHashMap::default();
+        for &(hi, s) in &mentions {
+            if let Some(Suppressed::After { guard }) = s {
+                let u = use_of(&hits[hi]);
+                surnames.entry((u.topic, u.term)).or_default().push(guard);
+            }
+        }
         // One reading per ambiguous term and item. Cues are counted by the word they start
         // at, so a cue that is also one of the topic's terms (لبنان) counts once.
         let distinct = |mut at: Vec<usize>| {
@@ -686,9 +699,18 @@ impl Matcher {
                         .chain(evidence[u.topic].iter().copied())
                         .collect(),
                 );
-                let other = distinct(c.other_cues.iter().map(|&k| hits[k].global).collect());
+                let named = surnames
+                    .get(&(u.topic, u.term))
+                    .map_or(&[][..], Vec::as_slice);
+                let other = distinct(
+                    c.other_cues
+                        .iter()
+                        .chain(named)
+                        .map(|&k| hits[k].global)
+                        .collect(),
+                );
                 if other > own || (other == own && t.sense) {
-                    Some(match c.other_cues.first() {
+                    Some(match c.other_cues.first().or(named.first()) {
                         Some(&cue) => Suppressed::OtherSense { cue, own, other },
                         None => Suppressed::NoSense,
                     })

@@ -243,6 +243,19 @@ fn a_surname_after_its_first_name_and_later_alone_is_not_the_country() {
         Some("right after «شياع»")
     );
     assert!(!ev.tagged);
+    // The surname found after its first name settles the item: the title's bare السوداني
+    // is the same man, without any other cue.
+    let ev = &m.evaluate(
+        "السوداني يستقبل وفدا",
+        "استقبل محمد شياع السوداني وفدا رسميا",
+    )[0];
+    assert!(!ev.tagged);
+    assert_eq!(
+        ev.matches[0].suppressed.as_deref(),
+        Some(
+            "read in its other sense in this item: cue «شياع» (1 cues for the other sense, 0 for this topic)"
+        )
+    );
     // Later mentions of the surname alone follow the item's reading (Iraq's prime minister).
     assert!(
         m.tag(
