@@ -296,6 +296,8 @@ impl Scan<'_> {
 struct TermContext {
     /// `unless_near` / `only_near` words: (first word, last word, hit), by first word.
     near: Vec<(usize, usize, usize)>,
+    /// The most words any of them spans, less one.
+    near_longest: usize,
     own_cues: Vec<usize>,
     other_cues: Vec<usize>,
     /// `not_in` phrases: (first word, last word, hit).
@@ -311,11 +313,10 @@ impl TermContext {
     /// this is linear in the mentions rather than mentions × context words.
     fn near(&self, a: usize, a_end: usize, window: usize) -> Option<usize> {
         let last = self.near.partition_point(|&(s, _, _)| s <= a_end + window);
-        let longest = self.near.iter().map(|&(s, e, _)| e - s).max().unwrap_or(0);
         self.near[..last]
             .iter()
             .rev()
-            .take_while(|&&(s, _, _)| s + longest + window >= a)
+            .take_while(|&&(s, _, _)| s + self.near_longest + window >= a)
             .find(|&&(_, e, _)| e + window >= a)
             .map(|&(_, _, h)| h)
     }
@@ -618,6 +619,7 @@ impl Matcher {
         }
         for c in contexts.values_mut() {
             c.near.sort_unstable();
+            c.near_longest = c.near.iter().map(|&(s, e, _)| e - s).max().unwrap_or(0);
         }
 
         // Guards and local context, mention by mention.
