@@ -44,20 +44,20 @@ const POSITIVE_KINDS: &[&str] = &["positive", "lead", "nisba", "unknown-names"];
 const TARGET: f64 = 0.95;
 const GUIDE_TARGET: f64 = 0.9;
 
-/// What each topic reached on its set when the rules were last tuned (bench/README.md), a
-/// little lower to leave room for items added to the sets since: the test fails when a
-/// rule or engine change loses ground. Topics still below [`TARGET`] are printed.
+/// What each topic reached on its set when the rules were last tuned (bench/README.md),
+/// less 0.02: the test fails when a rule or engine change loses ground. Topics still below
+/// [`TARGET`] are printed.
 const FLOORS: &[(&str, f64, f64)] = &[
-    ("egypt", 0.80, 0.85),
-    ("lebanon", 0.88, 0.94),
-    ("libya", 0.86, 0.96),
-    ("libya-migration", 0.96, 0.89),
-    ("libya-oil", 0.97, 0.96),
-    ("migration", 0.95, 0.92),
-    ("oil", 0.91, 0.95),
-    ("sudan", 0.95, 0.95),
-    ("tunisia", 0.80, 0.94),
-    ("yemen", 0.79, 0.97),
+    ("egypt", 0.84, 0.87),
+    ("lebanon", 0.90, 0.97),
+    ("libya", 0.91, 0.97),
+    ("libya-migration", 0.97, 0.90),
+    ("libya-oil", 0.98, 0.97),
+    ("migration", 0.97, 0.94),
+    ("oil", 0.93, 0.96),
+    ("sudan", 0.95, 0.96),
+    ("tunisia", 0.81, 0.95),
+    ("yemen", 0.80, 0.98),
 ];
 
 /// The naive baseline: the topic's plain name as a substring of title or text.
