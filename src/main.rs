@@ -257,6 +257,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 cfg.sources.len(),
                 cfg.topics.len()
             );
+            for w in marsad::tag::term_warnings(&cfg.topics) {
+                println!("warning: topic {}: term {:?} {}", w.topic, w.term, w.reason);
+            }
+            if cfg.storage.database.exists() {
+                for w in term_share_warnings(&cfg).await? {
+                    println!("warning: topic {}: term {:?} {}", w.topic, w.term, w.reason);
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve => {
@@ -334,41 +342,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let matcher = Matcher::compile(&cfg.topics);
             println!("#{} [{}] {}", item.id, item.source_id, item.title);
-            for e in matcher.evaluate(&item.title, &item.text) {
-                if e.matches.is_empty() && !e.tagged {
-                    continue;
-                }
-                let min = cfg
-                    .topics
-                    .iter()
-                    .find(|t| t.slug == e.slug)
-                    .map_or(0.0, |t| t.min_score);
-                let verdict = match (&e.vetoed_by, e.tagged) {
-                    (Some(v), _) => format!("not tagged: vetoed by exclude term {v:?}"),
-                    (None, true) => "TAGGED".to_string(),
-                    (None, false) => "not tagged".to_string(),
-                };
-                println!(
-                    "\n{}: score {} (min {}) → {}",
-                    e.slug, e.score, min, verdict
-                );
-                for m in &e.matches {
-                    let note = m
-                        .suppressed
-                        .as_deref()
-                        .map(|s| format!("  (not counted: {s})"))
-                        .unwrap_or_default();
-                    println!(
-                        "  {:>5} pts  {:<5} word {:<4} {} ← term {}{}",
-                        m.points,
-                        format!("{:?}", m.field).to_lowercase(),
-                        m.position,
-                        m.found,
-                        m.term,
-                        note
-                    );
-                }
-            }
+            print!("{}", matcher.explain(&item.title, &item.text));
             Ok(ExitCode::SUCCESS)
         }
         Command::Topics {
@@ -669,6 +643,30 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
     b
 }
 
+/// Terms that match a large share of the items already stored (read in batches, as
+/// `retag` does); the database is opened without syncing sources, so `check` changes nothing.
+async fn term_share_warnings(cfg: &Config) -> anyhow::Result<Vec<marsad::tag::TermWarning>> {
+    let store = marsad::store::Store::open_with(&cfg.storage.database, cfg.storage.busy_timeout)
+        .await
+        .with_context(|| format!("cannot open database {}", cfg.storage.database.display()))?;
+    let matcher = Matcher::compile(&cfg.topics);
+    let (mut after, mut total) = (0, 0);
+    let mut counts: Vec<Vec<usize>> = cfg.topics.iter().map(|t| vec![0; t.terms.len()]).collect();
+    loop {
+        let batch = store.item_texts(after, 500).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.0;
+        total += batch.len();
+        let found =
+            matcher.term_item_counts(batch.iter().map(|(_, t, x)| (t.as_str(), x.as_str())));
+        for (c, f) in counts.iter_mut().flatten().zip(found.iter().flatten()) {
+            *c += f;
+        }
+    }
+    store.close().await;
+    Ok(marsad::tag::share_warnings(&cfg.topics, &counts, total))
+}
+
 async fn topics_test(cfg: &Config, topic: &str, since: &str) -> anyhow::Result<ExitCode> {
     if !cfg.topics.iter().any(|t| t.slug == topic) {
         eprintln!("no topic {topic:?} in {}", cfg.topics_path.display());
@@ -905,7 +903,11 @@ async fn inspect(
                     ..
                 }) => {
                     let tags: Vec<String> = matcher
-                        .tag_normalized(&e.norm_title, &e.norm_text)
+                        .tag_normalized(
+                            &e.norm_title,
+                            &e.norm_text,
+                            marsad::tag::lead_words(&e.text),
+                        )
                         .iter()
                         .map(|t| format!("{} ({})", t.slug, t.score))
                         .collect();

@@ -74,7 +74,11 @@ pub fn process(
         .iter()
         .map(|e| {
             let entry = clean::clean_entry(e, &ctx);
-            let tags = matcher.tag_normalized(&entry.norm_title, &entry.norm_text);
+            let tags = matcher.tag_normalized(
+                &entry.norm_title,
+                &entry.norm_text,
+                crate::tag::lead_words(&entry.text),
+            );
             NewItem { entry, tags }
         })
         .collect();
@@ -539,10 +543,13 @@ impl Ingest {
                 let cpu = cpu_slots().acquire().await.expect("never closed");
                 let job = tokio::task::spawn_blocking(move || {
                     let p = article_for(&entry, page, encoding, &rules, max_body);
-                    let tags = p
-                        .entry
-                        .as_ref()
-                        .map(|e| matcher.tag_normalized(&e.norm_title, &e.norm_text));
+                    let tags = p.entry.as_ref().map(|e| {
+                        matcher.tag_normalized(
+                            &e.norm_title,
+                            &e.norm_text,
+                            crate::tag::lead_words(&e.text),
+                        )
+                    });
                     (p.entry.clone().zip(tags), p)
                 })
                 .await;

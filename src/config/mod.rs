@@ -280,6 +280,15 @@ pub struct TermSpec {
     pub only_near: Vec<String>,
     /// Nearness window in words.
     pub window: usize,
+    /// Cues of the topic's reading of an ambiguous name, counted over the whole item.
+    pub sense: Vec<String>,
+    /// Cues of the name's other reading, counted over the whole item: when they outnumber
+    /// the topic's evidence, no mention of the term counts in that item.
+    pub other_sense: Vec<String>,
+    /// Longer phrases the term does not match inside (`سودان` in `جنوب السودان`).
+    pub not_in: Vec<String>,
+    /// Words right after which the term does not match (`السوداني` after `شياع`).
+    pub not_after: Vec<String>,
 }
 
 impl TermSpec {
@@ -292,6 +301,10 @@ impl TermSpec {
             unless_near: Vec::new(),
             only_near: Vec::new(),
             window: raw::DEFAULT_WINDOW,
+            sense: Vec::new(),
+            other_sense: Vec::new(),
+            not_in: Vec::new(),
+            not_after: Vec::new(),
         }
     }
 }
@@ -777,7 +790,11 @@ fn validate_topics(
             let spec = term.into_inner();
             let words = std::iter::once(&spec.term)
                 .chain(&spec.unless_near)
-                .chain(&spec.only_near);
+                .chain(&spec.only_near)
+                .chain(&spec.sense)
+                .chain(&spec.other_sense)
+                .chain(&spec.not_in)
+                .chain(&spec.not_after);
             let mut good = true;
             for w in words {
                 if !w.chars().any(char::is_alphanumeric) {
@@ -798,6 +815,22 @@ fn validate_topics(
                     "a term takes unless_near or only_near, not both".into(),
                 );
                 good = false;
+            }
+            let term_words = crate::clean::arabic::normalize_words(&spec.term)
+                .split(' ')
+                .count();
+            for phrase in &spec.not_in {
+                let words = crate::clean::arabic::normalize_words(phrase);
+                if words.split(' ').count() <= term_words {
+                    err(
+                        span.clone(),
+                        format!(
+                            "not_in phrase {phrase:?} must have more words than the term {:?} (use not_after for a word before it)",
+                            spec.term
+                        ),
+                    );
+                    good = false;
+                }
             }
             if spec.window == 0 {
                 err(span.clone(), "window must be at least 1 word".into());

@@ -177,7 +177,7 @@ impl<'de> Deserialize<'de> for TermSpec {
         impl<'de> Visitor<'de> for V {
             type Value = TermSpec;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a term string or a table { term = \"…\", weight, exact, unless_near, only_near, window }")
+                f.write_str("a term string or a table { term = \"…\", weight, exact, unless_near, only_near, window, sense, other_sense, not_in, not_after }")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<TermSpec, E> {
                 Ok(TermSpec::plain(v))
@@ -191,6 +191,10 @@ impl<'de> Deserialize<'de> for TermSpec {
                     unless_near: t.unless_near,
                     only_near: t.only_near,
                     window: t.window,
+                    sense: t.sense,
+                    other_sense: t.other_sense,
+                    not_in: t.not_in,
+                    not_after: t.not_after,
                 })
             }
         }
@@ -212,6 +216,14 @@ struct TermTable {
     only_near: Vec<String>,
     #[serde(default = "window")]
     window: usize,
+    #[serde(default)]
+    sense: Vec<String>,
+    #[serde(default)]
+    other_sense: Vec<String>,
+    #[serde(default)]
+    not_in: Vec<String>,
+    #[serde(default)]
+    not_after: Vec<String>,
 }
 
 fn one() -> f64 {

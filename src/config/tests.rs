@@ -133,6 +133,31 @@ fn term_tables_are_read_with_their_options() {
 }
 
 #[test]
+fn readings_and_phrase_guards_are_read_and_a_guard_must_be_longer_than_its_term() {
+    let (_dir, main) = setup(
+        "",
+        "[[topics]]\nslug = \"sudan\"\nname = \"السودان\"\nterms = [{ term = \"سودان\", not_in = [\"جنوب السودان\"], not_after = [\"شياع\"], other_sense = [\"جوبا\"], sense = [\"الخرطوم\"] }]\n",
+    );
+    let t = &load(&main).unwrap().topics[0].terms[0];
+    assert_eq!(t.not_in, ["جنوب السودان"]);
+    assert_eq!(t.not_after, ["شياع"]);
+    assert_eq!(t.other_sense, ["جوبا"]);
+    assert_eq!(t.sense, ["الخرطوم"]);
+
+    let (_dir, main) = setup(
+        "",
+        "[[topics]]\nslug = \"sudan\"\nname = \"السودان\"\nterms = [{ term = \"سودان\", not_in = [\"السوداني\"] }]\n",
+    );
+    let e = load(&main).unwrap_err();
+    assert_eq!(e.0.len(), 1);
+    assert_eq!(
+        e.0[0].message,
+        "not_in phrase \"السوداني\" must have more words than the term \"سودان\" (use not_after for a word before it)"
+    );
+    assert_eq!((e.0[0].line, e.0[0].col), (4, 10));
+}
+
+#[test]
 fn composite_topics_must_name_known_topics() {
     let (_dir, main) = setup(
         "",

@@ -6,30 +6,48 @@
 //!
 //! Text and terms go through the same normalizer ([`crate::clean::arabic::normalize_words`]):
 //! diacritics, tatweel and letter variants are folded and every run of non-letters is one
-//! space. Every term of every topic (and every context and exclude term) becomes one pattern
-//! in a single word index ([`index`]), so an item costs one pass over its words per field
-//! whatever the number of topics.
+//! space. Every term of every topic (and every cue, guard and exclude word) becomes one
+//! pattern in a single word index ([`index`]), so an item costs one pass over its words per
+//! field whatever the number of topics.
 //!
 //! A pattern hit counts only when the rest of the word around it is an allowed affix:
 //!
 //! - before it, nothing or an Arabic proclitic chain: conjunction (و ف), preposition (ب ك ل),
 //!   article (ال), e.g. و، ب، ال، وال، بال، لل، فلل، وب;
-//! - after it, nothing or a common suffix (ي ية يون يين ات ها هم ين ون ان …). A term ending in
-//!   ا ة or ي is matched on its stem, so `ليبيا` finds ليبي، الليبية، الليبيين، بليبيا;
+//! - after it, nothing or a common suffix (ي ية يون يين ات ها هم ين ون ان …), so the nisba
+//!   adjective counts as the place: `تونس` finds التونسي، التونسية، التونسيين. A term ending
+//!   in ا ة or ي is matched on its stem, so `ليبيا` finds ليبي، الليبية، الليبيين، بليبيا;
 //! - a term starting with ال also matches after ل (للمجلس) and other proclitics;
 //! - Latin terms and terms marked `exact = true` must be whole words: nothing before or after.
 //!
 //! # Precedence
 //!
 //! 1. `exclude` terms veto a topic when found anywhere in the item.
-//! 2. A term with `unless_near` does not count when a context term is within `window` words;
-//!    one with `only_near` counts only when a context term is that near. Title and text are
-//!    read as one sequence for this, so the lead paragraph explains the headline.
-//! 3. Each counted match adds `weight × field weight` (title 3, text 1).
-//! 4. A topic is tagged when its score reaches `min_score`.
-//! 5. Composite topics (`all_of`, `any_of`, `none_of`) are then decided from the tags above.
+//! 2. Phrase guards: a mention inside one of the term's `not_in` phrases (سودان in
+//!    جنوب السودان), or right after one of its `not_after` words (السوداني after شياع), is
+//!    not a mention of the term at all. A `not_after` word marks a surname, and counts as a
+//!    cue of the other reading for the item's remaining mentions (step 4).
+//! 3. Local context: a term with `unless_near` does not count when a context word is within
+//!    `window` words; one with `only_near` counts only when one is that near. Title and text
+//!    are read as one sequence for this.
+//! 4. Item-level sense: a name with two readings (طرابلس in Libya or Lebanon) is read once
+//!    per item, and every mention follows that reading. The cues of the other reading
+//!    (`other_sense`) are counted over title and body; against them count the cues of the
+//!    topic's reading (`sense`) and every counted mention of the topic's own terms that have
+//!    no senses (ليبيا، الدبيبة). More cues for the other reading: no mention of the term
+//!    counts. A tie keeps the topic's reading when the term lists no `sense` cues (the name
+//!    is the topic's by default) and loses it when it does (the name needs evidence).
+//! 5. Each counted match adds `weight × field weight`: title 3, the first sentence of the
+//!    text (the lead, at most [`LEAD_MAX_WORDS`] words) 2, the rest of the text 1. A lead
+//!    mention joined by و to another topic's mention (an enumeration of countries) counts
+//!    as text: the lead then lists the parties of a story, not its subject.
+//! 6. A topic is tagged when its score reaches `min_score`.
+//! 7. Composite topics (`all_of`, `any_of`, `none_of`) are then decided from the tags above.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use rustc_hash::FxHashMap;
 
 use crate::clean::arabic::normalize_words;
 use crate::config::TopicSpec;
@@ -43,13 +61,44 @@ pub const MAX_REPORTED_MATCHES: usize = 25;
 
 /// Points a match in the title is worth, per weight unit.
 pub const TITLE_WEIGHT: f64 = 3.0;
-/// Points a match in the body text is worth, per weight unit.
+/// Points a match in the lead (the text's first sentence) is worth, per weight unit. A news
+/// lead states its subject the way the title does ("طرابلس - أعلن…", "تشهد مدن ليبية…"), so
+/// one mention there reaches the default `min_score` of 2 alone; below the title's 3, because
+/// leads also name the other parties of a story.
+pub const LEAD_WEIGHT: f64 = 2.0;
+/// Points a match in the rest of the body text is worth, per weight unit.
 pub const TEXT_WEIGHT: f64 = 1.0;
+/// The lead ends at the first sentence end, and at this many words at the latest: Arabic
+/// copy often runs one sentence over a whole paragraph of commas.
+pub const LEAD_MAX_WORDS: usize = 40;
 
-/// Proclitic chains allowed before an Arabic term: (و|ف)? (ب|ك|ل)? (ال)?, with ل + ال
-/// written لل.
-/// Whether `prefix` is a proclitic chain, and if so whether it ends in the article.
-/// Parsed rather than looked up in a list: this runs for every candidate hit.
+/// Number of words (in matching form) of the lead of `text`: its first sentence, ended by a
+/// newline, `!`, `?`, `؟`, or a `.` followed by a space, capped at [`LEAD_MAX_WORDS`].
+pub fn lead_words(text: &str) -> usize {
+    let text = text.trim_start();
+    let mut end = text.len();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let stop = match c {
+            '\n' | '\r' | '!' | '?' | '؟' => true,
+            '.' => chars.peek().is_none_or(|(_, n)| n.is_whitespace()),
+            _ => false,
+        };
+        if stop {
+            end = i;
+            break;
+        }
+    }
+    let lead = normalize_words(&text[..end]);
+    if lead.is_empty() {
+        0
+    } else {
+        lead.split(' ').count().min(LEAD_MAX_WORDS)
+    }
+}
+
+/// Whether `prefix` is a proclitic chain, (و|ف)? (ب|ك|ل)? (ال)? with ل + ال written لل,
+/// and if so whether it ends in the article.
 fn proclitic_chain(prefix: &str) -> Option<bool> {
     let mut rest = prefix;
     if let Some(r) = rest.strip_prefix(['و', 'ف']) {
@@ -68,9 +117,9 @@ fn proclitic_chain(prefix: &str) -> Option<bool> {
     }
 }
 
-/// Suffixes allowed after a stem that keeps its last letter (طرابلس، حفتر).
+/// Suffixes allowed after a stem that keeps its last letter (طرابلس، حفتر، تونس).
 const SUFFIXES: &[&str] = &[
-    "", "ي", "يه", "يون", "يين", "يان", "ه", "ها", "هم", "هما", "ات", "ين", "ون", "ان", "يا",
+    "", "ي", "يه", "يون", "يين", "يات", "يان", "ه", "ها", "هم", "هما", "ات", "ين", "ون", "ان", "يا",
 ];
 /// Suffixes allowed after a short (≤ 3 letters) stem, where more would hit other words.
 const SHORT_SUFFIXES: &[&str] = &["", "ي", "يه", "يون", "يين"];
@@ -107,19 +156,30 @@ enum Affix {
     },
 }
 
+/// What a pattern is to one rule.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Role {
-    /// Term `term` of topic `topic`.
-    Term { topic: usize, term: usize },
-    /// Context word for term `term` of topic `topic`.
-    Context { topic: usize, term: usize },
-    /// Exclude word of topic `topic`.
-    Exclude { topic: usize },
+    /// The term itself.
+    Term,
+    /// An `unless_near` / `only_near` context word.
+    Near,
+    /// A cue of the topic's reading (`sense`).
+    OwnCue,
+    /// A cue of the other reading (`other_sense`).
+    OtherCue,
+    /// A `not_in` phrase.
+    Inside,
+    /// A `not_after` word.
+    After,
+    /// An `exclude` word of the topic (`term` unused).
+    Exclude,
 }
 
 #[derive(Debug, Clone)]
 struct Use {
     role: Role,
+    topic: usize,
+    term: usize,
     affix: Affix,
     words: usize,
 }
@@ -131,6 +191,10 @@ struct CompiledTerm {
     window: usize,
     unless_near: bool,
     only_near: bool,
+    /// Has `sense` cues: without evidence, the term is not read as the topic's.
+    sense: bool,
+    /// Has `sense` or `other_sense` cues: read once per item.
+    ambiguous: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -165,6 +229,7 @@ pub struct Evaluation {
 }
 
 struct Hit {
+    /// Index into `Matcher::uses`: (pattern, use).
     use_idx: (usize, usize),
     field: Field,
     position: usize,
@@ -175,11 +240,28 @@ struct Hit {
     found: std::ops::Range<usize>,
 }
 
-/// Why a match did not count.
-#[derive(Clone, Copy)]
+/// Why a match did not count; the `usize`s are hit indices of the word responsible.
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Suppressed {
-    Near(usize),
-    NotNear(usize),
+    Near {
+        window: usize,
+        cue: usize,
+    },
+    NotNear {
+        window: usize,
+    },
+    Inside {
+        guard: usize,
+    },
+    After {
+        guard: usize,
+    },
+    OtherSense {
+        cue: usize,
+        own: usize,
+        other: usize,
+    },
+    NoSense,
 }
 
 /// A topic's evaluation before anything is copied out: indices into the hits. Building
@@ -209,13 +291,44 @@ impl Scan<'_> {
     }
 }
 
+/// The context of one term in one item: the hits of its context words, cues and guards.
+#[derive(Default)]
+struct TermContext {
+    /// `unless_near` / `only_near` words: (first word, last word, hit), by first word.
+    near: Vec<(usize, usize, usize)>,
+    /// The most words any of them spans, less one.
+    near_longest: usize,
+    own_cues: Vec<usize>,
+    other_cues: Vec<usize>,
+    /// `not_in` phrases: (first word, last word, hit).
+    inside: Vec<(usize, usize, usize)>,
+    /// `not_after` words: (field, position of the word after it, hit).
+    after: Vec<(Field, usize, usize)>,
+}
+
+impl TermContext {
+    /// The nearest context word within `window` words of the span `a..=a_end`, if any.
+    /// `near` is sorted by first word: a binary search finds the last one that starts
+    /// early enough, and only spans that can still reach back to `a` are looked at, so
+    /// this is linear in the mentions rather than mentions × context words.
+    fn near(&self, a: usize, a_end: usize, window: usize) -> Option<usize> {
+        let last = self.near.partition_point(|&(s, _, _)| s <= a_end + window);
+        self.near[..last]
+            .iter()
+            .rev()
+            .take_while(|&&(s, _, _)| s + self.near_longest + window >= a)
+            .find(|&&(_, e, _)| e + window >= a)
+            .map(|&(_, _, h)| h)
+    }
+}
+
 impl Matcher {
     /// Compiles topics (already validated by `config`).
     pub fn compile(topics: &[TopicSpec]) -> Matcher {
         let mut pattern_ids: HashMap<String, usize> = HashMap::new();
         let mut patterns: Vec<String> = Vec::new();
         let mut uses: Vec<Vec<Use>> = Vec::new();
-        let mut add = |text: &str, exact: bool, role: Role| {
+        let mut add = |text: &str, exact: bool, role: Role, topic: usize, term: usize| {
             let Some((pattern, affix)) = pattern_for(text, exact) else {
                 return;
             };
@@ -225,15 +338,31 @@ impl Matcher {
                 uses.push(Vec::new());
                 uses.len() - 1
             });
-            uses[id].push(Use { role, affix, words });
+            uses[id].push(Use {
+                role,
+                topic,
+                term,
+                affix,
+                words,
+            });
         };
         let mut compiled = Vec::new();
         for (ti, t) in topics.iter().enumerate() {
             let mut terms = Vec::new();
             for (k, term) in t.terms.iter().enumerate() {
-                add(&term.term, term.exact, Role::Term { topic: ti, term: k });
-                for c in term.unless_near.iter().chain(&term.only_near) {
-                    add(c, false, Role::Context { topic: ti, term: k });
+                add(&term.term, term.exact, Role::Term, ti, k);
+                let lists = [
+                    (&term.unless_near, Role::Near),
+                    (&term.only_near, Role::Near),
+                    (&term.sense, Role::OwnCue),
+                    (&term.other_sense, Role::OtherCue),
+                    (&term.not_in, Role::Inside),
+                    (&term.not_after, Role::After),
+                ];
+                for (list, role) in lists {
+                    for c in list {
+                        add(c, false, role, ti, k);
+                    }
                 }
                 terms.push(CompiledTerm {
                     text: term.term.clone(),
@@ -241,17 +370,21 @@ impl Matcher {
                     window: term.window,
                     unless_near: !term.unless_near.is_empty(),
                     only_near: !term.only_near.is_empty(),
+                    sense: !term.sense.is_empty(),
+                    ambiguous: !(term.sense.is_empty()
+                        && term.other_sense.is_empty()
+                        && term.not_after.is_empty()),
                 });
             }
             for x in &t.exclude {
-                add(x, false, Role::Exclude { topic: ti });
+                add(x, false, Role::Exclude, ti, 0);
             }
             compiled.push(CompiledTopic {
                 spec: t.clone(),
                 terms,
             });
         }
-        let index = WordIndex::new(patterns.iter().map(|p| p.as_bytes()));
+        let index = WordIndex::new(patterns.iter().map(String::as_str));
         Matcher {
             index,
             uses,
@@ -269,14 +402,19 @@ impl Matcher {
     /// [`MAX_REPORTED_MATCHES`] matches (the first ones, by field and position); the score
     /// counts them all, and [`Matcher::evaluate`] (`marsad explain`) lists them all.
     pub fn tag(&self, title: &str, text: &str) -> Vec<TopicTag> {
-        self.tag_normalized(&normalize_words(title), &normalize_words(text))
+        self.tag_normalized(
+            &normalize_words(title),
+            &normalize_words(text),
+            lead_words(text),
+        )
     }
 
     /// [`Matcher::tag`] on a title and text already in matching form
     /// ([`normalize_words`]), as cleaning computes them once per item
-    /// (`CleanEntry::norm_title`, `norm_text`).
-    pub fn tag_normalized(&self, title: &str, text: &str) -> Vec<TopicTag> {
-        let (scan, raw) = self.evaluate_raw(title, text);
+    /// (`CleanEntry::norm_title`, `norm_text`), with the number of words of the text's lead
+    /// ([`lead_words`] of the text before normalizing).
+    pub fn tag_normalized(&self, title: &str, text: &str, lead: usize) -> Vec<TopicTag> {
+        let (scan, raw) = self.evaluate_raw(title, text, lead);
         let mut tags: Vec<TopicTag> = raw
             .iter()
             .enumerate()
@@ -297,8 +435,9 @@ impl Matcher {
 
     /// Every topic's evaluation for an item, in config order.
     pub fn evaluate(&self, title: &str, text: &str) -> Vec<Evaluation> {
+        let lead = lead_words(text);
         let (title, text) = (normalize_words(title), normalize_words(text));
-        let (scan, raw) = self.evaluate_raw(&title, &text);
+        let (scan, raw) = self.evaluate_raw(&title, &text, lead);
         raw.iter()
             .enumerate()
             .map(|(i, r)| Evaluation {
@@ -311,23 +450,122 @@ impl Matcher {
             .collect()
     }
 
+    /// A readable account of how every topic was decided for an item (`marsad explain`):
+    /// each mention with the text's own spelling next to its matching form, its points,
+    /// and the word that suppressed or switched it; composites with their members.
+    pub fn explain(&self, title: &str, text: &str) -> String {
+        let lead = lead_words(text);
+        let (norm_title, norm_text) = (normalize_words(title), normalize_words(text));
+        let (scan, raw) = self.evaluate_raw(&norm_title, &norm_text, lead);
+        let spellings = [raw_words(title), raw_words(text)];
+        let spelled = |h: &Hit| {
+            let (words, source) = match h.field {
+                Field::Title => (&spellings[0], title),
+                Field::Text => (&spellings[1], text),
+            };
+            let n = self.uses[h.use_idx.0][h.use_idx.1].words;
+            let first = words.get(h.position);
+            let last = words.get(h.position + n - 1).or(first);
+            match (first, last) {
+                (Some(a), Some(b)) => source[a.start..b.end.max(a.end)].to_string(),
+                _ => String::new(),
+            }
+        };
+        let mut out = String::new();
+        for (r, t) in raw.iter().zip(&self.topics) {
+            let s = &t.spec;
+            // A composite is worth explaining when one of its members is tagged.
+            let relevant = if s.is_composite() {
+                !r.members.is_empty() || r.tagged
+            } else {
+                !r.matches.is_empty() || r.tagged || r.vetoed_by.is_some()
+            };
+            if !relevant {
+                continue;
+            }
+            let verdict = match (r.vetoed_by, r.tagged) {
+                (Some(v), _) => format!(
+                    "not tagged: vetoed by exclude term «{}»",
+                    spelled(&scan.hits[v])
+                ),
+                (None, true) => "TAGGED".into(),
+                (None, false) => "not tagged".into(),
+            };
+            if s.is_composite() {
+                let mark = |list: &[String]| {
+                    list.iter()
+                        .map(|m| {
+                            let on = self
+                                .topics
+                                .iter()
+                                .position(|x| &x.spec.slug == m)
+                                .is_some_and(|j| raw[j].tagged);
+                            format!("{m} {}", if on { "✓" } else { "✗" })
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let mut parts = Vec::new();
+                for (name, list) in [
+                    ("all_of", &s.all_of),
+                    ("any_of", &s.any_of),
+                    ("none_of", &s.none_of),
+                ] {
+                    if !list.is_empty() {
+                        parts.push(format!("{name} [{}]", mark(list)));
+                    }
+                }
+                let _ = writeln!(out, "\n{}: {} → {verdict}", s.slug, parts.join(" "));
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "\n{}: score {} (min {}) → {verdict}",
+                s.slug, r.score, s.min_score
+            );
+            for &(h, points, suppressed) in &r.matches {
+                let hit = &scan.hits[h];
+                let u = &self.uses[hit.use_idx.0][hit.use_idx.1];
+                let field = match hit.field {
+                    Field::Title => "title",
+                    Field::Text if hit.position < lead => "lead",
+                    Field::Text => "text",
+                };
+                let note = suppressed
+                    .map(|why| {
+                        let word = |k: usize| spelled(&scan.hits[k]);
+                        format!("  (not counted: {})", describe(why, word))
+                    })
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "  {:>5} pts  {:<5} word {:<4} {} [{}] ← term {}{}",
+                    points,
+                    field,
+                    hit.position,
+                    spelled(hit),
+                    scan.found(hit),
+                    t.terms[u.term].text,
+                    note
+                );
+            }
+        }
+        out
+    }
+
     /// The `TagMatch`es of topic `i` (a composite: those of its tagged members).
     fn matches(&self, scan: &Scan, raw: &[RawEval], i: usize) -> Vec<TagMatch> {
         let own = raw[i].matches.iter().map(|&(h, points, suppressed)| {
             let hit = &scan.hits[h];
-            let Role::Term { topic, term } = self.uses[hit.use_idx.0][hit.use_idx.1].role else {
-                unreachable!("only term hits are recorded as matches")
-            };
+            let u = &self.uses[hit.use_idx.0][hit.use_idx.1];
             TagMatch {
-                term: self.topics[topic].terms[term].text.clone(),
+                term: self.topics[u.topic].terms[u.term].text.clone(),
                 found: scan.found(hit).to_string(),
                 field: hit.field,
                 position: hit.position,
                 points,
-                suppressed: suppressed.map(|s| match s {
-                    Suppressed::Near(w) => format!("context word within {w} words"),
-                    Suppressed::NotNear(w) => format!("no context word within {w} words"),
-                }),
+                suppressed: suppressed
+                    .map(|s| describe(s, |k| scan.found(&scan.hits[k]).to_string())),
             }
         });
         let mut out: Vec<TagMatch> = own.collect();
@@ -337,8 +575,14 @@ impl Matcher {
         out
     }
 
-    /// Scores every topic; `title` and `text` are in matching form.
-    fn evaluate_raw<'a>(&self, title: &'a str, text: &'a str) -> (Scan<'a>, Vec<RawEval>) {
+    /// Scores every topic; `title` and `text` are in matching form, the first `lead` words
+    /// of `text` its lead.
+    fn evaluate_raw<'a>(
+        &self,
+        title: &'a str,
+        text: &'a str,
+        lead: usize,
+    ) -> (Scan<'a>, Vec<RawEval>) {
         let mut scan = Scan {
             title,
             text,
@@ -347,44 +591,179 @@ impl Matcher {
         let title_words = self.scan(scan.title, Field::Title, 0, &mut scan.hits);
         self.scan(scan.text, Field::Text, title_words, &mut scan.hits);
         let hits = &scan.hits;
+        let use_of = |h: &Hit| &self.uses[h.use_idx.0][h.use_idx.1];
 
+        // Context words, cues and guards, by the term they serve.
+        let mut contexts: FxHashMap<(usize, usize), TermContext> = FxHashMap::default();
         let mut evals: Vec<RawEval> = vec![RawEval::default(); self.topics.len()];
         for (hi, h) in hits.iter().enumerate() {
-            let u = &self.uses[h.use_idx.0][h.use_idx.1];
+            let u = use_of(h);
+            let span = (h.global, h.global + u.words - 1, hi);
             match u.role {
-                Role::Exclude { topic } => {
-                    evals[topic].vetoed_by.get_or_insert(hi);
+                Role::Term => continue,
+                Role::Exclude => {
+                    evals[u.topic].vetoed_by.get_or_insert(hi);
+                    continue;
                 }
-                Role::Context { .. } => {}
-                Role::Term { topic, term } => {
-                    let t = &self.topics[topic].terms[term];
-                    let near = || {
-                        hits.iter().any(|c| {
-                            let cu = &self.uses[c.use_idx.0][c.use_idx.1];
-                            cu.role == (Role::Context { topic, term })
-                                && within(h.global, u.words, c.global, cu.words, t.window)
-                        })
-                    };
-                    let suppressed = if t.unless_near && near() {
-                        Some(Suppressed::Near(t.window))
-                    } else if t.only_near && !near() {
-                        Some(Suppressed::NotNear(t.window))
-                    } else {
-                        None
-                    };
-                    let field_weight = match h.field {
-                        Field::Title => TITLE_WEIGHT,
-                        Field::Text => TEXT_WEIGHT,
-                    };
-                    let points = if suppressed.is_some() {
-                        0.0
-                    } else {
-                        t.weight * field_weight
-                    };
-                    evals[topic].score += points;
-                    evals[topic].matches.push((hi, points, suppressed));
-                }
+                _ => {}
             }
+            let cx = contexts.entry((u.topic, u.term)).or_default();
+            match u.role {
+                Role::Near => cx.near.push(span),
+                Role::OwnCue => cx.own_cues.push(hi),
+                Role::OtherCue => cx.other_cues.push(hi),
+                Role::Inside => cx.inside.push(span),
+                Role::After => cx.after.push((h.field, h.position + u.words, hi)),
+                Role::Term | Role::Exclude => unreachable!("handled above"),
+            }
+        }
+        for c in contexts.values_mut() {
+            c.near.sort_unstable();
+            c.near_longest = c.near.iter().map(|&(s, e, _)| e - s).max().unwrap_or(0);
+        }
+
+        // Guards and local context, mention by mention.
+        let empty = TermContext::default();
+        let mut mentions: Vec<(usize, Option<Suppressed>)> = Vec::new();
+        for (hi, h) in hits.iter().enumerate() {
+            let u = use_of(h);
+            if u.role != Role::Term {
+                continue;
+            }
+            let t = &self.topics[u.topic].terms[u.term];
+            let c = contexts.get(&(u.topic, u.term)).unwrap_or(&empty);
+            let end = h.global + u.words - 1;
+            let inside = c
+                .inside
+                .iter()
+                .find(|&&(s, e, _)| s <= h.global && end <= e)
+                .map(|&(_, _, g)| Suppressed::Inside { guard: g });
+            let after = || {
+                c.after
+                    .iter()
+                    .find(|&&(f, p, _)| f == h.field && p == h.position)
+                    .map(|&(_, _, g)| Suppressed::After { guard: g })
+            };
+            let near = || c.near(h.global, end, t.window);
+            let suppressed = inside.or_else(after).or_else(|| {
+                if t.unless_near {
+                    near().map(|cue| Suppressed::Near {
+                        window: t.window,
+                        cue,
+                    })
+                } else if t.only_near && near().is_none() {
+                    Some(Suppressed::NotNear { window: t.window })
+                } else {
+                    None
+                }
+            });
+            mentions.push((hi, suppressed));
+        }
+
+        // The topic's own evidence: where its terms that have one reading were counted.
+        let mut evidence: Vec<Vec<usize>> = vec![Vec::new(); self.topics.len()];
+        for &(hi, s) in &mentions {
+            let u = use_of(&hits[hi]);
+            if s.is_none() && !self.topics[u.topic].terms[u.term].ambiguous {
+                evidence[u.topic].push(hits[hi].global);
+            }
+        }
+        // A `not_after` word found before the term marks a surname (محمد شياع السوداني): the
+        // item's other mentions of the term (السوداني alone) are that person too, so each
+        // such mention is a cue of the other reading.
+        let mut surnames: FxHashMap<(usize, usize), Vec<usize>> = FxHashMap::default();
+        for &(hi, s) in &mentions {
+            if let Some(Suppressed::After { guard }) = s {
+                let u = use_of(&hits[hi]);
+                surnames.entry((u.topic, u.term)).or_default().push(guard);
+            }
+        }
+        // One reading per ambiguous term and item. Cues are counted by the word they start
+        // at, so a cue that is also one of the topic's terms (لبنان) counts once.
+        let distinct = |mut at: Vec<usize>| {
+            at.sort_unstable();
+            at.dedup();
+            at.len()
+        };
+        let mut readings: FxHashMap<(usize, usize), Option<Suppressed>> = FxHashMap::default();
+        for (hi, s) in &mut mentions {
+            let u = use_of(&hits[*hi]);
+            let t = &self.topics[u.topic].terms[u.term];
+            if s.is_some() || !t.ambiguous {
+                continue;
+            }
+            *s = *readings.entry((u.topic, u.term)).or_insert_with(|| {
+                let c = contexts.get(&(u.topic, u.term)).unwrap_or(&empty);
+                let own = distinct(
+                    c.own_cues
+                        .iter()
+                        .map(|&k| hits[k].global)
+                        .chain(evidence[u.topic].iter().copied())
+                        .collect(),
+                );
+                let named = surnames
+                    .get(&(u.topic, u.term))
+                    .map_or(&[][..], Vec::as_slice);
+                let other = distinct(
+                    c.other_cues
+                        .iter()
+                        .chain(named)
+                        .map(|&k| hits[k].global)
+                        .collect(),
+                );
+                if other > own || (other == own && t.sense) {
+                    Some(match c.other_cues.first().or(named.first()) {
+                        Some(&cue) => Suppressed::OtherSense { cue, own, other },
+                        None => Suppressed::NoSense,
+                    })
+                } else {
+                    None
+                }
+            });
+        }
+
+        // Where each topic's terms start and end in the lead, to find enumerations.
+        let mut lead_edges: Vec<Edge> = Vec::new();
+        for &(hi, _) in &mentions {
+            let h = &hits[hi];
+            if h.field == Field::Text && h.position < lead {
+                let u = use_of(h);
+                lead_edges.push(Edge {
+                    topic: u.topic,
+                    start: h.position,
+                    end: h.position + u.words - 1,
+                    and: scan.found(h).starts_with('و'),
+                });
+            }
+        }
+        for (hi, suppressed) in mentions {
+            let h = &hits[hi];
+            let u = use_of(h);
+            let field_weight = match h.field {
+                Field::Title => TITLE_WEIGHT,
+                Field::Text
+                    if h.position < lead
+                        && !enumerated(
+                            &lead_edges,
+                            &Edge {
+                                topic: u.topic,
+                                start: h.position,
+                                end: h.position + u.words - 1,
+                                and: scan.found(h).starts_with('و'),
+                            },
+                        ) =>
+                {
+                    LEAD_WEIGHT
+                }
+                Field::Text => TEXT_WEIGHT,
+            };
+            let points = if suppressed.is_some() {
+                0.0
+            } else {
+                self.topics[u.topic].terms[u.term].weight * field_weight
+            };
+            evals[u.topic].score += points;
+            evals[u.topic].matches.push((hi, points, suppressed));
         }
         for (e, t) in evals.iter_mut().zip(&self.topics) {
             e.score = (e.score * 1000.0).round() / 1000.0;
@@ -443,7 +822,7 @@ impl Matcher {
             let prefix = &text[f.words.0..f.at.0];
             let suffix = &text[f.at.1..f.words.1];
             for (k, u) in self.uses[f.pattern].iter().enumerate() {
-                if self.accepts(&u.affix, prefix, suffix) {
+                if accepts(&u.affix, prefix, suffix) {
                     hits.push(Hit {
                         use_idx: (f.pattern, k),
                         field,
@@ -457,48 +836,273 @@ impl Matcher {
         words
     }
 
-    fn accepts(&self, affix: &Affix, prefix: &str, suffix: &str) -> bool {
-        match affix {
-            Affix::Exact => prefix.is_empty() && suffix.is_empty(),
-            Affix::Arabic {
-                article,
-                stripped,
-                bare,
-                short,
-            } => {
-                // When the term's own ال was taken off the pattern, the word must carry an
-                // article, alone or after proclitics (ال، وال، بال، لل، فلل…).
-                let prefix_ok = match proclitic_chain(prefix) {
-                    Some(has_article) => has_article || !*article,
-                    None => false,
-                };
-                if !prefix_ok {
-                    return false;
+    /// How often each term matches in `items` (title, text): for each topic in config order,
+    /// for each of its terms, the number of items with at least one counted or suppressed
+    /// mention. `marsad check` warns on terms that match a large share of stored items.
+    pub fn term_item_counts<'a>(
+        &self,
+        items: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Vec<Vec<usize>> {
+        let mut counts: Vec<Vec<usize>> =
+            self.topics.iter().map(|t| vec![0; t.terms.len()]).collect();
+        let mut seen: Vec<(usize, usize)> = Vec::new();
+        for (title, text) in items {
+            let (title, text) = (normalize_words(title), normalize_words(text));
+            let mut scan = Scan {
+                title: &title,
+                text: &text,
+                hits: Vec::new(),
+            };
+            let n = self.scan(scan.title, Field::Title, 0, &mut scan.hits);
+            self.scan(scan.text, Field::Text, n, &mut scan.hits);
+            seen.clear();
+            for h in &scan.hits {
+                let u = &self.uses[h.use_idx.0][h.use_idx.1];
+                if u.role == Role::Term && !seen.contains(&(u.topic, u.term)) {
+                    seen.push((u.topic, u.term));
+                    counts[u.topic][u.term] += 1;
                 }
-                match stripped {
-                    Some(last) => {
-                        suffix.strip_prefix(*last).is_some_and(str::is_empty)
-                            || STRIPPED_SUFFIXES.contains(&suffix)
-                            || (*bare && suffix.is_empty())
-                    }
-                    None if *short => SHORT_SUFFIXES.contains(&suffix),
-                    None => SUFFIXES.contains(&suffix),
+            }
+        }
+        counts
+    }
+}
+
+/// A term mention in the lead, for finding enumerations.
+struct Edge {
+    topic: usize,
+    start: usize,
+    end: usize,
+    /// Its word starts with the conjunction و.
+    and: bool,
+}
+
+/// Whether a lead mention joins another topic's mention with و, as in an enumeration
+/// (مصر والسودان، تشاد ومصر وليبيا): the lead then names the parties of a story, not its
+/// subject, and the mention counts as body text. A compound (النفط الليبي) is not one.
+fn enumerated(edges: &[Edge], me: &Edge) -> bool {
+    edges.iter().any(|o| {
+        o.topic != me.topic
+            && ((o.end + 1 == me.start && me.and) || (me.end + 1 == o.start && o.and))
+    })
+}
+
+/// Why a mention did not count, in words; `word(hit)` spells the responsible word.
+fn describe(why: Suppressed, word: impl Fn(usize) -> String) -> String {
+    match why {
+        Suppressed::Near { window, cue } => {
+            format!("context word «{}» within {window} words", word(cue))
+        }
+        Suppressed::NotNear { window } => format!("no context word within {window} words"),
+        Suppressed::Inside { guard } => format!("inside the phrase «{}»", word(guard)),
+        Suppressed::After { guard } => format!("right after «{}»", word(guard)),
+        Suppressed::OtherSense { cue, own, other } => format!(
+            "read in its other sense in this item: cue «{}» ({other} cues for the other sense, {own} for this topic)",
+            word(cue)
+        ),
+        Suppressed::NoSense => "no cue of this topic's sense in the item".into(),
+    }
+}
+
+fn accepts(affix: &Affix, prefix: &str, suffix: &str) -> bool {
+    match affix {
+        Affix::Exact => prefix.is_empty() && suffix.is_empty(),
+        Affix::Arabic {
+            article,
+            stripped,
+            bare,
+            short,
+        } => {
+            // When the term's own ال was taken off the pattern, the word must carry an
+            // article, alone or after proclitics (ال، وال، بال، لل، فلل…).
+            let prefix_ok = match proclitic_chain(prefix) {
+                Some(has_article) => has_article || !*article,
+                None => false,
+            };
+            if !prefix_ok {
+                return false;
+            }
+            match stripped {
+                Some(last) => {
+                    suffix.strip_prefix(*last).is_some_and(str::is_empty)
+                        || STRIPPED_SUFFIXES.contains(&suffix)
+                        || (*bare && suffix.is_empty())
                 }
+                None if *short => SHORT_SUFFIXES.contains(&suffix),
+                None => SUFFIXES.contains(&suffix),
             }
         }
     }
 }
 
-/// True when two word spans are at most `window` words apart.
-fn within(a: usize, a_len: usize, b: usize, b_len: usize, window: usize) -> bool {
-    let a_end = a + a_len.saturating_sub(1);
-    let b_end = b + b_len.saturating_sub(1);
-    let gap = if b > a_end {
-        b - a_end
-    } else {
-        a.saturating_sub(b_end)
-    };
-    gap <= window
+/// The byte range in `raw` of each word of `normalize_words(raw)`, for showing the text's
+/// own spelling. Whitespace-separated tokens normalize independently; a token that
+/// normalizes to several words (`طرابلس،الشمال`) gives its whole range to each.
+fn raw_words(raw: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for token in raw.split_whitespace() {
+        let start = at + raw[at..].find(token).unwrap_or(0);
+        at = start + token.len();
+        let norm = normalize_words(token);
+        if norm.is_empty() {
+            continue;
+        }
+        // Trim punctuation around a one-word token, so the spelling shows the word alone.
+        let trimmed = token.trim_matches(|c: char| !c.is_alphanumeric());
+        let range = if norm.split(' ').count() == 1 && !trimmed.is_empty() {
+            let s = start + token.find(trimmed).unwrap_or(0);
+            s..s + trimmed.len()
+        } else {
+            start..at
+        };
+        for _ in norm.split(' ') {
+            out.push(range.clone());
+        }
+    }
+    out
+}
+
+/// Reasons `marsad check` gives for a term that will tag far more than its topic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TermWarning {
+    /// Topic slug.
+    pub topic: String,
+    /// The term as written.
+    pub term: String,
+    /// Why it is suspicious.
+    pub reason: String,
+}
+
+/// Words so common in Arabic news that, as a term, they tag nearly every item: particles,
+/// prepositions, the article, pronouns and the commonest verbs of reporting. After
+/// normalization (ى → ي, أ → ا, ة → ه).
+const STOP_WORDS: &[&str] = &[
+    "ال",
+    "من",
+    "في",
+    "علي",
+    "الي",
+    "عن",
+    "مع",
+    "ان",
+    "او",
+    "ام",
+    "ما",
+    "لا",
+    "لم",
+    "لن",
+    "قد",
+    "ثم",
+    "هو",
+    "هي",
+    "هم",
+    "هذا",
+    "هذه",
+    "ذلك",
+    "تلك",
+    "التي",
+    "الذي",
+    "الذين",
+    "كان",
+    "كانت",
+    "بعد",
+    "قبل",
+    "بين",
+    "حتي",
+    "كل",
+    "غير",
+    "عند",
+    "منذ",
+    "خلال",
+    "حول",
+    "ضد",
+    "عبر",
+    "لدي",
+    "قال",
+    "قالت",
+    "اكد",
+    "اكدت",
+    "وقال",
+    "يوم",
+    "اليوم",
+    "عام",
+    "امس",
+    "the",
+    "of",
+    "and",
+    "in",
+    "to",
+    "a",
+    "on",
+    "for",
+];
+
+/// Terms that are stop words or shorter than three letters: as a term, such a word tags a
+/// large share of all items (`"من"` alone matched a quarter of a newsroom's store).
+pub fn term_warnings(topics: &[TopicSpec]) -> Vec<TermWarning> {
+    let mut out = Vec::new();
+    for t in topics {
+        for term in &t.terms {
+            let norm = normalize_words(&term.term);
+            let reason = if STOP_WORDS.contains(&norm.as_str()) {
+                Some("is a stop word: it occurs in nearly every item".to_string())
+            } else if !norm.contains(' ') && norm.chars().count() < 3 {
+                Some(format!(
+                    "is shorter than three letters ({:?} after normalizing): it occurs inside many words' affixes",
+                    norm
+                ))
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                out.push(TermWarning {
+                    topic: t.slug.clone(),
+                    term: term.term.clone(),
+                    reason,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Share of stored items above which `marsad check` warns that a term matches too much: a
+/// name that tags one stored item in five is either the desk's whole beat or a common word.
+pub const MAX_TERM_SHARE: f64 = 0.2;
+
+/// Fewer stored items than this say nothing about a term's share: a new desk's first fetch
+/// is a handful of items about its own beat.
+pub const MIN_ITEMS_FOR_SHARE: usize = 200;
+
+/// Terms that match more than [`MAX_TERM_SHARE`] of `total` stored items, from
+/// [`Matcher::term_item_counts`] over those items; nothing below [`MIN_ITEMS_FOR_SHARE`].
+pub fn share_warnings(
+    topics: &[TopicSpec],
+    counts: &[Vec<usize>],
+    total: usize,
+) -> Vec<TermWarning> {
+    let mut out = Vec::new();
+    if total < MIN_ITEMS_FOR_SHARE {
+        return out;
+    }
+    for (t, per_term) in topics.iter().zip(counts) {
+        for (term, &n) in t.terms.iter().zip(per_term) {
+            let share = n as f64 / total as f64;
+            if share > MAX_TERM_SHARE {
+                out.push(TermWarning {
+                    topic: t.slug.clone(),
+                    term: term.term.clone(),
+                    reason: format!(
+                        "matches {n} of {total} stored items ({:.0}%, more than {:.0}%)",
+                        share * 100.0,
+                        MAX_TERM_SHARE * 100.0
+                    ),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// The index pattern and affix rule for a term.
