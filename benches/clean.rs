@@ -71,7 +71,9 @@ fn bench(c: &mut Criterion) {
     }
     let mut g = c.benchmark_group("clean_5kb_article");
     // The parts, to see where the time goes: what `clean_entry` does, in order.
-    use marsad::clean::{arabic, blocks, fingerprint, html, text};
+    use marsad::clean::{blocks, html};
+    use marsad::story::fingerprint;
+    use marsad::text::{self, arabic};
     let title = raw.lines().next().unwrap();
     let prepared = html::prepare(&raw, None);
     let safe = html::sanitize(&prepared);

@@ -10,7 +10,7 @@ mod tag_input;
 use tag_input::{TITLE as title, item_text, plain_scan, synthetic_topics, terms};
 
 fn bench(c: &mut Criterion) {
-    use marsad::clean::arabic::normalize_words;
+    use marsad::text::arabic::normalize_words;
     let raw = item_text();
     assert!((5_000..6_000).contains(&raw.len()), "{} bytes", raw.len());
     let (norm_title, norm_text) = (normalize_words(title), normalize_words(&raw));

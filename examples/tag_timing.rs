@@ -6,8 +6,8 @@
 //!     cargo run --release --example tag_timing            # three rounds of both
 //!     cargo run --release --example tag_timing -- --once  # 2,000 calls, for callgrind
 
-use marsad::clean::arabic::normalize_words;
 use marsad::tag::Matcher;
+use marsad::text::arabic::normalize_words;
 use std::hint::black_box;
 use std::time::Instant;
 

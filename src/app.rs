@@ -151,7 +151,7 @@ impl Limits {
     }
 }
 
-/// Checks each URL as a feed ([`pipeline::check_feed`]) within `[fetch]`'s concurrency and
+/// Checks each URL as a feed ([`crate::pipeline::check_feed`]) within `[fetch]`'s concurrency and
 /// per-host limits, calling `progress` after each. Returns, in order, why each one is not a
 /// feed (`None`: it is one).
 pub async fn check_feeds(

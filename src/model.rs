@@ -101,7 +101,7 @@ pub struct CleanEntry {
     pub source_credit: Option<String>,
     /// 128-bit SimHash of the normalized text, for story de-duplication.
     pub fingerprint: u128,
-    /// The title in matching form (`clean::arabic::normalize_words`): computed once here and
+    /// The title in matching form (`text::arabic::normalize_words`): computed once here and
     /// shared by the fingerprint, the tagger and the search index. Not shown or stored.
     #[serde(skip)]
     pub norm_title: String,

@@ -18,6 +18,7 @@ use crate::model::{CleanEntry, ParsedFeed, TopicTag};
 use crate::parse::{self, ParseError};
 use crate::store::{FetchRecord, NewItem, PageRecord, SaveReport, Store};
 use crate::tag::Matcher;
+use crate::{story, text};
 
 /// The feed-level facts of a processed body.
 #[derive(Debug, Clone)]
@@ -761,8 +762,8 @@ fn with_article(entry: &CleanEntry, html: &str, base: &url::Url, mut out: Page) 
         return out;
     }
     let mut e = entry.clone();
-    e.dir = clean::arabic::direction_of(&[&e.title, &body.text]);
-    e.fingerprint = clean::fingerprint::of_item(&body.text, &e.norm_title, &body.norm_text);
+    e.dir = text::arabic::direction_of(&[&e.title, &body.text]);
+    e.fingerprint = story::fingerprint::of_item(&body.text, &e.norm_title, &body.norm_text);
     e.content_html = body.html;
     e.text = body.text;
     e.norm_text = body.norm_text;

@@ -116,7 +116,7 @@ async fn a_kill_9_mid_ingest_leaves_a_consistent_database_and_the_next_fetch_com
     // The search index holds every item too (it is written in the items' transaction).
     let found = store
         .items(&marsad::store::ItemQuery {
-            search: marsad::clean::arabic::search_query("ليبيا"),
+            search: marsad::text::arabic::search_query("ليبيا"),
             dedup: false,
             limit: 100_000,
             ..Default::default()

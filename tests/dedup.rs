@@ -4,9 +4,9 @@
 mod common;
 
 use common::*;
-use marsad::clean::fingerprint::{SAME_STORY_MAX_DISTANCE, distance};
 use marsad::clean::{Context, clean_entry};
 use marsad::model::ParsedEntry;
+use marsad::story::fingerprint::{SAME_STORY_MAX_DISTANCE, distance};
 
 /// A fixture file: first line the title, then paragraphs separated by blank lines.
 fn story(name: &str) -> (String, String) {

@@ -70,7 +70,7 @@ pub fn terms(topics: &[TopicSpec]) -> Vec<String> {
         .flat_map(|t| {
             t.terms
                 .iter()
-                .map(|x| marsad::clean::arabic::normalize_words(&x.term))
+                .map(|x| marsad::text::arabic::normalize_words(&x.term))
         })
         .collect()
 }

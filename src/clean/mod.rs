@@ -1,18 +1,16 @@
 //! Cleaning: parsed entries become what readers see ([`CleanEntry`]).
 //!
-//! Owns HTML sanitizing and boilerplate removal ([`html`]), display-text tidying ([`text`]),
-//! link resolution and tracking-parameter removal ([`url`]), Arabic normalization for
-//! matching ([`arabic`]) and story fingerprints ([`fingerprint`]). Pure functions: no I/O,
-//! no knowledge of feeds, the database or topics.
+//! Owns the HTML: one sanitizer path ([`html`]: prepare, ammonia, verify), boilerplate
+//! blocks ([`blocks`]) and article extraction from web pages ([`article`]). Text handling
+//! comes from [`crate::text`] and the story fingerprint from [`crate::story`]. Pure
+//! functions: no I/O, no knowledge of feeds, the database or topics.
 
 pub mod article;
 pub mod blocks;
 pub mod html;
 
-// Where these lived before text handling and story fingerprints became modules of their
-// own; kept while callers move to `crate::text` and `crate::story`.
-pub use crate::story::{bytes, fingerprint};
-pub use crate::text::{self, arabic, url};
+use crate::story::fingerprint;
+use crate::text::{self, arabic, url};
 
 use crate::model::{CleanEntry, ParsedEntry};
 
@@ -110,8 +108,6 @@ pub fn clean_entry(entry: &ParsedEntry, ctx: &Context) -> CleanEntry {
         norm_text,
     }
 }
-
-pub use crate::text::arabic::join_words;
 
 /// How many times [`clean_body`] re-splits markup that the sanitizer still changes.
 const MAX_ROUNDS: usize = 3;

@@ -72,7 +72,7 @@ impl SourcesEditor {
     pub fn has_url(&self, url: &str) -> bool {
         let key = |u: &str| {
             url::Url::parse(u)
-                .map(|u| crate::clean::url::canonical(&u))
+                .map(|u| crate::text::url::canonical(&u))
                 .unwrap_or_else(|_| u.to_string())
         };
         let wanted = key(url);

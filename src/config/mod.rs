@@ -617,7 +617,7 @@ fn validate_sources(
             Ok(u) if matches!(u.scheme(), "http" | "https") => {
                 // Two sources polling one feed store every item twice; compared as
                 // `sources add` compares (without scheme, `www.`, trailing slash, tracking).
-                match urls.entry(crate::clean::url::canonical(&u)) {
+                match urls.entry(crate::text::url::canonical(&u)) {
                     std::collections::hash_map::Entry::Occupied(first) => err(
                         s.url.span(),
                         format!(
@@ -816,11 +816,11 @@ fn validate_topics(
                 );
                 good = false;
             }
-            let term_words = crate::clean::arabic::normalize_words(&spec.term)
+            let term_words = crate::text::arabic::normalize_words(&spec.term)
                 .split(' ')
                 .count();
             for phrase in &spec.not_in {
-                let words = crate::clean::arabic::normalize_words(phrase);
+                let words = crate::text::arabic::normalize_words(phrase);
                 if words.split(' ').count() <= term_words {
                     err(
                         span.clone(),

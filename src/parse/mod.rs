@@ -4,7 +4,7 @@
 //!
 //! Charset order: per-source override, then BOM, then the HTTP `Content-Type` charset, then
 //! the XML declaration, then UTF-8 when the bytes are valid UTF-8 (or mostly: see
-//! [`charset`]), else a guess by chardetng from the bytes, hinted by the declared
+//! `charset`), else a guess by chardetng from the bytes, hinted by the declared
 //! language, the URL's country domain and the source's language. The text is converted to
 //! UTF-8 with encoding_rs and the XML declaration's `encoding` is removed (by the repair
 //! pass), because feed-rs would otherwise decode the already-converted text a second time
@@ -13,16 +13,16 @@
 //! Then, for XML, four steps, each recording a warning when it had work to do:
 //! 1. [`repair`] (always; a well-formed feed passes unchanged): text before the XML, a
 //!    DOCTYPE and its entities, bare `&`, HTML entities, stray `<`, control characters;
-//! 2. [`dialect`] (always; a feed in a form feed-rs reads passes unchanged): RSS versions
+//! 2. `dialect` (always; a feed in a form feed-rs reads passes unchanged): RSS versions
 //!    and namespaces feed-rs does not know, Atom 0.3, base64 and MIME-typed Atom text,
 //!    empty text elements, links and authors given in other forms;
 //! 3. feed-rs, strict;
-//! 4. when feed-rs still rejects the document: [`salvage`], which keeps every complete
+//! 4. when feed-rs still rejects the document: `salvage`, which keeps every complete
 //!    item (a truncated body, an unclosed `<item>`, one entry feed-rs refuses). A JSON
 //!    Feed skips steps 1–2 and gets its own salvage (item by item).
 //!
 //! After feed-rs, items without a link are kept (see `keep_linkless`), and a feed that
-//! gives no item says why in a warning. Last, [`bound`] caps what one feed can make marsad
+//! gives no item says why in a warning. Last, `bound` caps what one feed can make marsad
 //! store and process: items per feed, title length, body size; and drops repeated guids.
 //! Memory stays a small multiple of the body, which the fetcher caps (`max_body_bytes`).
 //!

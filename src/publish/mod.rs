@@ -82,7 +82,7 @@ pub fn item_html(item: &StoredItem) -> String {
 /// The title shown for an item; items without one get the start of their summary.
 pub fn item_title(item: &StoredItem) -> String {
     if item.title.is_empty() {
-        crate::clean::text::summarize(&item.text, 80)
+        crate::text::summarize(&item.text, 80)
     } else {
         item.title.clone()
     }

@@ -287,7 +287,7 @@ pub fn parse_query(
                 }
             }
             "q" => {
-                q.search = crate::clean::arabic::search_query(&v);
+                q.search = crate::text::arabic::search_query(&v);
                 if q.search.is_empty() && !v.trim().is_empty() {
                     return Err(ServerError::BadRequest(format!(
                         "q has no words to search for: {v:?}"

@@ -133,7 +133,7 @@ fn search_text(raw: Option<&str>) -> Result<Option<String>, Failure> {
     }) else {
         return Ok(None);
     };
-    let words = crate::clean::arabic::search_query(&v);
+    let words = crate::text::arabic::search_query(&v);
     if words.is_empty() && !v.trim().is_empty() {
         return Err(Failure::Search(format!(
             "ليس في «{v}» كلمات يُبحث عنها: اكتب كلمة من حرفين أو أكثر."

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::{Store, StoreError};
-use crate::clean::fingerprint::{SAME_STORY_MAX_DISTANCE, distance, from_parts, to_parts};
 use crate::model::{AlsoReported, CleanEntry, StoredItem, TopicTag};
+use crate::story::fingerprint::{SAME_STORY_MAX_DISTANCE, distance, from_parts, to_parts};
 
 /// How far apart (seconds) two items may be and still be grouped as one story by
 /// fingerprint. Wire copies appear within hours; three days covers late republishing.
@@ -147,7 +147,7 @@ pub struct ItemQuery {
     /// Show each story once (its earliest item).
     pub dedup: bool,
     /// Full-text search: every one of these light stems (from
-    /// `clean::arabic::search_query`) must occur in the item.
+    /// `text::arabic::search_query`) must occur in the item.
     pub search: Vec<String>,
 }
 
@@ -399,7 +399,7 @@ impl Store {
             for (id, title, text) in &rows {
                 sqlx::query("INSERT INTO items_fts (rowid, terms) VALUES (?, ?)")
                     .bind(id)
-                    .bind(crate::clean::arabic::search_terms(&format!(
+                    .bind(crate::text::arabic::search_terms(&format!(
                         "{title}\n{text}"
                     )))
                     .execute(&mut *tx)
@@ -411,13 +411,13 @@ impl Store {
     }
 
     /// Recomputes the stored fingerprints when they were made by another version of the
-    /// fingerprint function ([`crate::clean::fingerprint::VERSION`], recorded in `meta`;
+    /// fingerprint function ([`crate::story::fingerprint::VERSION`], recorded in `meta`;
     /// a database without the record has version 1), so that new items are compared with
     /// fingerprints of the same kind. From each item's stored title and text, which is what
     /// cleaning fingerprinted. Each batch commits by itself; the version is recorded after
     /// the last, so an interrupted run starts again at the next open. Returns the items done.
     pub(super) async fn refingerprint(&self) -> Result<u64, StoreError> {
-        use crate::clean::{arabic::normalize_words, fingerprint};
+        use crate::{story::fingerprint, text::arabic::normalize_words};
         const KEY: &str = "fingerprint_version";
         let version = fingerprint::VERSION.to_string();
         if self.meta(KEY).await?.as_deref() == Some(version.as_str()) {
@@ -875,9 +875,9 @@ async fn same_articles(
 /// built elsewhere may lack it.
 fn search_terms_of(e: &CleanEntry) -> String {
     if e.norm_title.is_empty() && e.norm_text.is_empty() {
-        crate::clean::arabic::search_terms(&format!("{}\n{}", e.title, e.text))
+        crate::text::arabic::search_terms(&format!("{}\n{}", e.title, e.text))
     } else {
-        crate::clean::arabic::search_terms_of_words(&crate::clean::join_words(
+        crate::text::arabic::search_terms_of_words(&crate::text::arabic::join_words(
             &e.norm_title,
             &e.norm_text,
         ))

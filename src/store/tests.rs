@@ -22,7 +22,7 @@ fn entry(guid: &str, title: &str, text: &str, url: &str) -> CleanEntry {
         language: "ar".into(),
         dir: "rtl",
         source_credit: None,
-        fingerprint: crate::clean::fingerprint::simhash(text),
+        fingerprint: crate::story::fingerprint::simhash(text),
         norm_title: String::new(),
         norm_text: String::new(),
     }
@@ -391,7 +391,7 @@ async fn prune_drops_old_items_and_extra_copies_but_keeps_only_copies() {
 
 #[tokio::test]
 async fn fingerprints_of_another_version_are_recomputed_at_open() {
-    use crate::clean::{arabic::normalize_words, fingerprint};
+    use crate::{story::fingerprint, text::arabic::normalize_words};
     let (dir, s) = store().await;
     let version = fingerprint::VERSION.to_string();
     assert_eq!(
@@ -534,7 +534,7 @@ async fn count_items_counts_what_a_query_selects_beyond_its_page() {
     .unwrap();
     let mut q = ItemQuery {
         limit: 2,
-        search: crate::clean::arabic::search_query("حفتر"),
+        search: crate::text::arabic::search_query("حفتر"),
         ..ItemQuery::default()
     };
     assert_eq!(s.items(&q).await.unwrap().len(), 2);
@@ -542,6 +542,6 @@ async fn count_items_counts_what_a_query_selects_beyond_its_page() {
     assert_eq!(s.count_items(&q).await.unwrap(), 6);
     q.dedup = true;
     assert_eq!(s.count_items(&q).await.unwrap(), 5);
-    q.search = crate::clean::arabic::search_query("زرافة");
+    q.search = crate::text::arabic::search_query("زرافة");
     assert_eq!(s.count_items(&q).await.unwrap(), 0);
 }

@@ -1,5 +1,5 @@
 //! Stories: the same news told by several sources. Owns the fingerprint of an item's text
 //! ([`fingerprint`]); pure functions, no I/O, no knowledge of feeds or the database.
 
-pub mod bytes;
+mod bytes;
 pub mod fingerprint;

@@ -4,10 +4,10 @@
 //!
 //! # How a term matches
 //!
-//! Text and terms go through the same normalizer ([`crate::clean::arabic::normalize_words`]):
+//! Text and terms go through the same normalizer ([`crate::text::arabic::normalize_words`]):
 //! diacritics, tatweel and letter variants are folded and every run of non-letters is one
 //! space. Every term of every topic (and every cue, guard and exclude word) becomes one
-//! pattern in a single word index ([`index`]), so an item costs one pass over its words per
+//! pattern in a single word index (`index`), so an item costs one pass over its words per
 //! field whatever the number of topics.
 //!
 //! A pattern hit counts only when the rest of the word around it is an allowed affix:
@@ -49,9 +49,9 @@ use std::fmt::Write as _;
 
 use rustc_hash::FxHashMap;
 
-use crate::clean::arabic::normalize_words;
 use crate::config::TopicSpec;
 use crate::model::{Field, TagMatch, TopicTag};
+use crate::text::arabic::normalize_words;
 use index::WordIndex;
 
 /// Matches kept with a stored tag. A long article can mention Libya a hundred times; the
@@ -1111,7 +1111,7 @@ fn pattern_for(term: &str, exact: bool) -> Option<(String, Affix)> {
     if norm.is_empty() {
         return None;
     }
-    let arabic = norm.chars().any(crate::clean::arabic::is_arabic_letter);
+    let arabic = norm.chars().any(crate::text::arabic::is_arabic_letter);
     if exact || !arabic {
         return Some((norm, Affix::Exact));
     }

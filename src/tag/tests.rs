@@ -320,7 +320,7 @@ fn a_nisba_adjective_counts_as_the_place() {
     ] {
         assert_eq!(
             found(&m, w),
-            vec![crate::clean::arabic::normalize_words(w)],
+            vec![crate::text::arabic::normalize_words(w)],
             "{w}"
         );
     }
