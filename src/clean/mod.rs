@@ -158,25 +158,9 @@ fn text_as_html(text: &str) -> String {
     let paragraphs: Vec<String> = text
         .split("\n\n")
         .filter(|p| !p.trim().is_empty())
-        .map(|p| format!("<p>{}</p>", escape_text(p)))
+        .map(|p| format!("<p>{}</p>", text::escape_html(p)))
         .collect();
     html::sanitize(&paragraphs.join("\n"))
-}
-
-/// Escapes text for an HTML text node.
-fn escape_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -12,25 +12,7 @@ use chrono::{DateTime, Utc};
 use crate::model::StoredItem;
 use crate::publish::dates::{RESULTS, arabic_digits, count, relative};
 
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    escape_into(&mut out, s);
-    out
-}
-
-fn escape_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-}
+pub use crate::text::{escape_html as escape, escape_html_into as escape_into};
 
 /// An escaping writer: HTML (or XML) made of markup, which can only be a string literal
 /// (`&'static str`), and values, which are always escaped. A string from a feed, the

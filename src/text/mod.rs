@@ -7,6 +7,27 @@ pub mod url;
 
 use unicode_normalization::UnicodeNormalization;
 
+/// Escapes text for HTML (or XML) element content and quoted attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    escape_html_into(&mut out, s);
+    out
+}
+
+/// [`escape_html`] appended to `out`.
+pub fn escape_html_into(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
 /// Tidies text for display: Unicode NFC, Arabic presentation forms folded to base letters,
 /// bidi embedding/override/isolate controls and zero-width spaces removed, ZWNJ/ZWJ kept only
 /// between two letters (where Persian spelling or emoji need them), control characters removed.
