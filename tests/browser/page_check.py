@@ -31,16 +31,14 @@ import base64
 import json
 import os
 import re
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import datetime, timezone
 
-import websocket  # websocket-client
+from cdp import Chromium
 
 SEED_TITLE = "الانقلابي حفتر لا يعترف باتفاق الصخيرات الموقع بالمغرب و يدعو لإسقاطه"
 MIXED_NAME = "نبض شرقي RSS"
@@ -69,37 +67,10 @@ def http(url, headers=None):
         return e.code, e.read().decode("utf-8"), {k.lower(): v for k, v in e.headers.items()}
 
 
-profile = tempfile.mkdtemp()
-chrome = subprocess.Popen(
-    ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-     "--hide-scrollbars", f"--user-data-dir={profile}", f"--remote-debugging-port={port}",
-     "about:blank"],
-    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+browser = Chromium(port, ["--hide-scrollbars"])
 try:
-    for _ in range(100):
-        try:
-            targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list"))
-            page = next(t for t in targets if t["type"] == "page")
-            break
-        except Exception:
-            time.sleep(0.1)
-    else:
-        sys.exit("chromium did not start")
-    ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=20)
-    ids = iter(range(1, 100000))
-    events = []
-
-    def call(method, **params):
-        i = next(ids)
-        ws.send(json.dumps({"id": i, "method": method, "params": params}))
-        while True:
-            msg = json.loads(ws.recv())
-            if msg.get("id") == i:
-                if "error" in msg:
-                    sys.exit(f"{method}: {msg['error']}")
-                return msg["result"]
-            events.append(msg)
+    events = browser.events
+    call = browser.call
 
     def js(expression):
         r = call("Runtime.evaluate", expression=expression, returnByValue=True)
@@ -369,7 +340,7 @@ try:
     r = js("document.querySelector('main').textContent.includes('HTTP 404')")
     check(r, "admin view in the browser lists the failing source's error")
 finally:
-    chrome.terminate()
+    browser.close()
 
 if failures:
     sys.exit(f"{len(failures)} check(s) failed")

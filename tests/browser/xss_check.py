@@ -14,14 +14,13 @@ Needs Debian's `chromium` and the `websocket-client` package (pip); run by xss_c
 """
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 import unicodedata
 import urllib.request
 
-import websocket  # websocket-client
+from cdp import Chromium
 
 api = sys.argv[1]
 port = 9334
@@ -47,35 +46,9 @@ for name, doc in [("control.html", control), ("published.html", published)]:
     with open(os.path.join(work, name), "w", encoding="utf-8") as f:
         f.write(doc)
 
-profile = tempfile.mkdtemp()
-chrome = subprocess.Popen(
-    ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-     "--allow-file-access-from-files", f"--user-data-dir={profile}",
-     f"--remote-debugging-port={port}", "--window-size=1100,1400", "about:blank"],
-    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+browser = Chromium(port, ["--allow-file-access-from-files", "--window-size=1100,1400"])
 try:
-    for _ in range(100):
-        try:
-            targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list"))
-            target = next(t for t in targets if t["type"] == "page")
-            break
-        except Exception:
-            time.sleep(0.1)
-    else:
-        sys.exit("chromium did not start")
-    ws = websocket.create_connection(target["webSocketDebuggerUrl"], timeout=30)
-    ids = iter(range(1, 100000))
-
-    def call(method, **params):
-        i = next(ids)
-        ws.send(json.dumps({"id": i, "method": method, "params": params}))
-        while True:
-            msg = json.loads(ws.recv())
-            if msg.get("id") == i:
-                if "error" in msg:
-                    sys.exit(f"{method}: {msg['error']}")
-                return msg["result"]
+    call = browser.call
 
     def evaluate(expression):
         return call("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
@@ -107,4 +80,4 @@ try:
     assert good == 0, f"{good} handlers ran in published content"
     print("ok: no script ran in the published bodies; the control ran", bad)
 finally:
-    chrome.terminate()
+    browser.close()
