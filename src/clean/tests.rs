@@ -230,3 +230,32 @@ fn titles_lose_combining_marks_that_have_no_letter() {
     // A mark on its letter stays (and NFC composes what it can).
     assert_eq!(html::plain_text("ا\u{654}"), "أ");
 }
+
+#[test]
+fn markup_that_made_the_old_pre_pass_give_up_is_still_untracked_and_resolved() {
+    let base = ::url::Url::parse("https://e.example/news/1").unwrap();
+    let body = clean_body(
+        "<select><style></style></select><p>نص <a href=\"/r?utm_source=x&amp;id=2\">رابط</a>\
+         <img src=\"/p.gif\" width=\"1\" height=\"1\"><img src=\"/photo.jpg\" alt=\"صورة\"></p>",
+        "",
+        Some(&base),
+    );
+    assert_eq!(
+        body.html,
+        "<p>نص <a href=\"https://e.example/r?id=2\" rel=\"noopener noreferrer nofollow\">رابط</a>\
+         <img src=\"https://e.example/photo.jpg\" alt=\"صورة\"></p>"
+    );
+}
+
+#[test]
+fn nested_list_items_and_table_whitespace_settle_in_one_cleaning() {
+    for raw in [
+        "<ul><li><details>s<li>t</details></ul>",
+        "<table> <tr><td>x</td></tr> </table>",
+    ] {
+        let once = clean_body(raw, "", None);
+        let twice = clean_body(&once.html, "", None);
+        assert_eq!(twice.html, once.html, "{raw}");
+        assert_eq!(twice.text, once.text, "{raw}");
+    }
+}
