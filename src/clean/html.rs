@@ -162,27 +162,48 @@ pub fn prepare(raw: &str, base: Option<&Url>) -> String {
 ///   which the serializer escapes: under NFKC they would turn into markup;
 /// - combining marks with no letter to sit on are dropped ([`drop_orphan_marks`]).
 fn tidy_text_node(text: &str) -> String {
+    const FORMS: [char; 4] = ['\u{FE64}', '\u{FF1C}', '\u{FE60}', '\u{FF06}'];
     // Folded before tidying, so that NFC sees (and composes) what a second cleaning sees.
-    let folded: String = text
-        .chars()
-        .map(|c| match c {
-            '\u{FE64}' | '\u{FF1C}' => '<',
-            '\u{FE60}' | '\u{FF06}' => '&',
-            c => c,
-        })
-        .collect();
-    drop_orphan_marks(&tidy(&folded))
+    let tidied = if text.contains(FORMS) {
+        let folded: String = text
+            .chars()
+            .map(|c| match c {
+                '\u{FE64}' | '\u{FF1C}' => '<',
+                '\u{FE60}' | '\u{FF06}' => '&',
+                c => c,
+            })
+            .collect();
+        tidy(&folded)
+    } else {
+        tidy(text)
+    };
+    match drop_orphan_marks(&tidied) {
+        Cow::Borrowed(_) => tidied,
+        Cow::Owned(dropped) => dropped,
+    }
 }
 
 /// Drops combining marks at the start of `text` or after white space (which cleaning
 /// collapses or trims): they have no letter to sit on, and written after a tag's `>` they
 /// would be composed with it by a consumer that normalizes the markup (`>` + U+0338 is
 /// `≯` under NFC), reopening the tag.
-fn drop_orphan_marks(text: &str) -> String {
+fn drop_orphan_marks(text: &str) -> Cow<'_, str> {
+    use unicode_normalization::char::is_combining_mark;
+    // Only a character at the start or after white space can be an orphan: the table
+    // lookup is made there alone, and most text is given back as it is.
+    let mut after_letter = false;
+    let orphan = text.chars().any(|c| {
+        let orphan = !after_letter && is_combining_mark(c);
+        after_letter = !c.is_whitespace() && (after_letter || !is_combining_mark(c));
+        orphan
+    });
+    if !orphan {
+        return Cow::Borrowed(text);
+    }
     let mut out = String::with_capacity(text.len());
     let mut after_letter = false;
     for c in text.chars() {
-        if unicode_normalization::char::is_combining_mark(c) {
+        if is_combining_mark(c) {
             if after_letter {
                 out.push(c);
             }
@@ -191,9 +212,8 @@ fn drop_orphan_marks(text: &str) -> String {
         after_letter = !c.is_whitespace();
         out.push(c);
     }
-    out
+    Cow::Owned(out)
 }
-
 /// The ammonia configuration of pass 2.
 fn sanitizer() -> &'static ammonia::Builder<'static> {
     static B: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
