@@ -51,21 +51,6 @@ async fn env(server: &FeedServer, sources: usize, busy_timeout: Duration) -> Tes
     TestEnv { dir, config, store }
 }
 
-/// The real server over `state` on 127.0.0.1:0: its address and a shutdown sender.
-async fn serve(state: AppState) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        marsad::server::serve(listener, state, async {
-            let _ = rx.await;
-        })
-        .await
-        .unwrap();
-    });
-    (addr, tx)
-}
-
 /// One request on a new connection (`Connection: close`); the whole answer as text.
 async fn raw_get(addr: SocketAddr, path: &str) -> String {
     let mut s = TcpStream::connect(addr).await.unwrap();
@@ -275,7 +260,7 @@ async fn storage_fault_is_reported_and_survived(fault: Fault, error: &str) {
     assert_eq!(count(&env.store).await, 60);
 
     let state = AppState::new(env.store.clone(), env.config.clone());
-    let (addr, _stop) = serve(state).await;
+    let (addr, _stop) = serve_state(state).await;
     assert_eq!(
         raw_get(addr, "/readyz").await.lines().next(),
         Some("HTTP/1.1 200 OK")
@@ -387,7 +372,7 @@ async fn limited_server(
     env.config.server.write_timeout = write_timeout;
     env.config.server.max_connections = max_connections;
     let state = AppState::new(env.store.clone(), env.config.clone());
-    let (addr, stop) = serve(state.clone()).await;
+    let (addr, stop) = serve_state(state.clone()).await;
     (env, state, addr, stop)
 }
 

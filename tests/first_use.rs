@@ -4,20 +4,10 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::Duration;
 
 use common::*;
-
-fn marsad(main: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_marsad"))
-        .arg("--config")
-        .arg(main)
-        .args(args)
-        .env("RUST_LOG", "error")
-        .output()
-        .unwrap()
-}
 
 /// (exit code, stdout, stderr) of a run of the binary on a blocking thread.
 async fn run(main: &std::path::Path, args: &[&str]) -> (i32, String, String) {
@@ -25,7 +15,7 @@ async fn run(main: &std::path::Path, args: &[&str]) -> (i32, String, String) {
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     tokio::task::spawn_blocking(move || {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let o = marsad(&main, &args);
+        let o = marsad_cli(&main, &args);
         (
             o.status.code().unwrap_or(-1),
             String::from_utf8(o.stdout).unwrap(),

@@ -7,7 +7,7 @@ mod common;
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Duration, Utc};
-use common::{FeedServer, Handler, client, fixture, serve_bytes, shipped_topics};
+use common::{FeedServer, Handler, client, fixture, serve_bytes, serve_state, shipped_topics};
 
 const TOKEN: &str = "a-long-enough-admin-token";
 const PULSE: &str = "نبض شرقي RSS";
@@ -109,18 +109,10 @@ async fn site(admin_token: Option<&str>) -> Site {
     marsad::app::fetch_all(&config, &store, true, |_| {})
         .await
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let origin = format!("http://{}", listener.local_addr().unwrap());
     let state = marsad::server::AppState::new(store.clone(), config.clone());
     let notice = state.notice.clone();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        marsad::server::serve(listener, state, async {
-            let _ = rx.await;
-        })
-        .await
-        .unwrap();
-    });
+    let (addr, tx) = serve_state(state).await;
+    let origin = format!("http://{addr}");
     Site {
         _dir: dir,
         _feeds: feeds,

@@ -47,25 +47,12 @@ async fn hostile_server() -> (TestEnv, SocketAddr, tokio::sync::oneshot::Sender<
     let (outcomes, _) = env.fetch(true).await;
     assert!(outcomes[0].ok, "{:?}", outcomes[0].error);
     assert_eq!(outcomes[0].report.new, 3);
-    let (addr, tx) = serve(&env).await;
+    let (addr, tx) = serve_state(marsad::server::AppState::new(
+        env.store.clone(),
+        env.config.clone(),
+    ))
+    .await;
     (env, addr, tx)
-}
-
-/// The real server over `env`'s store on a free loopback port; it stops when the sender
-/// is dropped.
-async fn serve(env: &TestEnv) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let state = marsad::server::AppState::new(env.store.clone(), env.config.clone());
-    tokio::spawn(async move {
-        marsad::server::serve(listener, state, async {
-            let _ = rx.await;
-        })
-        .await
-        .unwrap();
-    });
-    (addr, tx)
 }
 
 /// Sends `request` bytes as they are on a new connection and reads the whole answer.
@@ -579,7 +566,11 @@ async fn no_combining_mark_vector_reopens_markup_in_any_output() {
         assert!(!it.content_html.contains("≯"), "{}", it.content_html);
     }
 
-    let (addr, _stop) = serve(&env).await;
+    let (addr, _stop) = serve_state(marsad::server::AppState::new(
+        env.store.clone(),
+        env.config.clone(),
+    ))
+    .await;
     let mut seen = 0;
     for path in [
         "/sources/marks.atom?limit=500&dedup=false",

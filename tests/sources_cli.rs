@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::*;
 
@@ -21,16 +21,6 @@ id = "old"
 name = "قديم"
 url = "http://127.0.0.1:9/old.xml"
 "#;
-
-fn marsad(main: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_marsad"))
-        .arg("--config")
-        .arg(main)
-        .args(args)
-        .env("RUST_LOG", "error")
-        .output()
-        .unwrap()
-}
 
 fn out(o: &Output) -> (i32, String, String) {
     (
@@ -61,11 +51,14 @@ async fn edits_keep_comments_and_layout() {
     let u = url.clone();
     let results = tokio::task::spawn_blocking(move || {
         vec![
-            out(&marsad(&m, &["sources", "disable", "wasat"])),
-            out(&marsad(&m, &["sources", "remove", "old"])),
-            out(&marsad(&m, &["sources", "add", &u, "--interval", "20m"])),
-            out(&marsad(&m, &["sources", "add", &u])),
-            out(&marsad(&m, &["sources", "remove", "nope"])),
+            out(&marsad_cli(&m, &["sources", "disable", "wasat"])),
+            out(&marsad_cli(&m, &["sources", "remove", "old"])),
+            out(&marsad_cli(
+                &m,
+                &["sources", "add", &u, "--interval", "20m"],
+            )),
+            out(&marsad_cli(&m, &["sources", "add", &u])),
+            out(&marsad_cli(&m, &["sources", "remove", "nope"])),
         ]
     })
     .await
@@ -119,8 +112,11 @@ interval = "20m"
         )
     );
     // The result is a valid config, and enabling removes the key again.
-    assert_eq!(out(&marsad(&main, &["check"])).0, 0);
-    assert_eq!(out(&marsad(&main, &["sources", "enable", "wasat"])).0, 0);
+    assert_eq!(out(&marsad_cli(&main, &["check"])).0, 0);
+    assert_eq!(
+        out(&marsad_cli(&main, &["sources", "enable", "wasat"])).0,
+        0
+    );
     assert!(
         !std::fs::read_to_string(&sources)
             .unwrap()
@@ -147,7 +143,7 @@ fn opml_import_flattens_folders_and_skips_duplicates() {
 </body></opml>"#,
     )
     .unwrap();
-    let (code, stdout, stderr) = out(&marsad(
+    let (code, stdout, stderr) = out(&marsad_cli(
         &main,
         // Unchecked: these are real sites' feeds, and tests never reach the internet.
         &[
@@ -162,7 +158,7 @@ fn opml_import_flattens_folders_and_skips_duplicates() {
         stdout,
         "imported 2 sources (libyaobserver-ly, bbci-co-uk), skipped 1 already present\n"
     );
-    let (code, exported, _) = out(&marsad(&main, &["sources", "export-opml"]));
+    let (code, exported, _) = out(&marsad_cli(&main, &["sources", "export-opml"]));
     assert_eq!(code, 0);
     let urls: Vec<String> = marsad::config::edit::parse_opml(&exported)
         .unwrap()

@@ -149,10 +149,18 @@ pub async fn serve_store(
     store: marsad::store::Store,
     config: marsad::config::Config,
 ) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let (addr, tx) = serve_state(marsad::server::AppState::new(store, config)).await;
+    (format!("http://{addr}"), tx)
+}
+
+/// The real marsad HTTP server on 127.0.0.1:0 for `state`; it stops when the sender is
+/// dropped or sent to.
+pub async fn serve_state(
+    state: marsad::server::AppState,
+) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let state = marsad::server::AppState::new(store, config);
     tokio::spawn(async move {
         marsad::server::serve(listener, state, async {
             let _ = rx.await;
@@ -160,7 +168,18 @@ pub async fn serve_store(
         .await
         .unwrap();
     });
-    (format!("http://{addr}"), tx)
+    (addr, tx)
+}
+
+/// The marsad binary with `--config main` and `args`, logging errors only.
+pub fn marsad_cli(main: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_marsad"))
+        .arg("--config")
+        .arg(main)
+        .args(args)
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap()
 }
 
 /// A plain HTTP client for the tests.
