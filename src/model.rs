@@ -110,6 +110,41 @@ pub struct CleanEntry {
     pub norm_text: String,
 }
 
+/// The feed-level facts of a processed body.
+#[derive(Debug, Clone)]
+pub struct FeedMeta {
+    /// Feed title (cleaned).
+    pub title: Option<String>,
+    /// Site link.
+    pub link: Option<String>,
+    /// Language.
+    pub language: Option<String>,
+    /// Format name.
+    pub format: String,
+    /// RSS `<ttl>`.
+    pub ttl: Option<u32>,
+}
+
+/// An item ready to store: the cleaned entry and its topic tags.
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    /// The cleaned entry.
+    pub entry: CleanEntry,
+    /// Its topic tags.
+    pub tags: Vec<TopicTag>,
+}
+
+/// A body parsed, cleaned and tagged: the pipeline's output before storing.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    /// Feed facts.
+    pub feed: FeedMeta,
+    /// Cleaned and tagged items, in feed order.
+    pub items: Vec<NewItem>,
+    /// Warnings (charset guesses, repairs).
+    pub warnings: Vec<String>,
+}
+
 /// Which part of an item a match was found in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Hash)]
 #[serde(rename_all = "lowercase")]

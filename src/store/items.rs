@@ -109,14 +109,8 @@ impl DayBucket {
     }
 }
 
-/// An item to save: cleaned entry plus its tags.
-#[derive(Debug, Clone)]
-pub struct NewItem {
-    /// The cleaned entry.
-    pub entry: CleanEntry,
-    /// Its topic tags.
-    pub tags: Vec<TopicTag>,
-}
+/// An item to save (a pipeline stage type, defined in `model`).
+pub use crate::model::NewItem;
 
 /// What saving a feed's items did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
