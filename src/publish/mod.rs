@@ -5,6 +5,7 @@
 
 pub mod dates;
 pub mod html;
+pub mod opml;
 
 use std::collections::BTreeMap;
 
@@ -12,6 +13,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::model::StoredItem;
+
+pub use opml::{Outline, opml};
 
 /// What a feed is, beyond its items.
 #[derive(Debug, Clone)]
@@ -346,39 +349,6 @@ pub fn json(info: &FeedInfo, items: &[StoredItem]) -> String {
 /// RFC 3339 in UTC with a `Z`, seconds precision.
 pub fn rfc3339(d: DateTime<Utc>) -> String {
     d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-/// One outline of an OPML document.
-#[derive(Debug, Clone)]
-pub struct Outline {
-    /// Title.
-    pub title: String,
-    /// Feed URL.
-    pub xml_url: String,
-    /// Page URL.
-    pub html_url: String,
-}
-
-/// OPML 2.0 listing feeds (XML escaping is HTML's for these five characters).
-pub fn opml(title: &str, outlines: &[Outline]) -> String {
-    let mut x = html::Html::with_capacity(256 + outlines.len() * 160);
-    x.markup("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n<head><title>")
-        .text(&xml_safe(title))
-        .markup("</title></head>\n<body>\n");
-    for o in outlines {
-        let t = xml_safe(&o.title);
-        x.markup("<outline type=\"rss\" text=\"")
-            .text(&t)
-            .markup("\" title=\"")
-            .text(&t)
-            .markup("\" xmlUrl=\"")
-            .text(&xml_safe(&o.xml_url))
-            .markup("\" htmlUrl=\"")
-            .text(&xml_safe(&o.html_url))
-            .markup("\"/>\n");
-    }
-    x.markup("</body>\n</opml>\n");
-    x.finish()
 }
 
 #[cfg(test)]
