@@ -13,7 +13,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use subtle::ConstantTimeEq;
 
-use super::{AppState, ServerError, find_topic, parse_query};
+use super::error::ServerError;
+use super::query::{MAX_SEARCH_WORDS, find_topic, parse_query};
+use super::state::AppState;
 use crate::config::Config;
 use crate::publish::html;
 
@@ -139,11 +141,11 @@ fn search_text(raw: Option<&str>) -> Result<Option<String>, Failure> {
             "ليس في «{v}» كلمات يُبحث عنها: اكتب كلمة من حرفين أو أكثر."
         )));
     }
-    if words.len() > super::MAX_SEARCH_WORDS {
+    if words.len() > MAX_SEARCH_WORDS {
         return Err(Failure::Search(format!(
             "البحث أطول مما يُقبل: {} والحد {}. احذف بعض الكلمات.",
             html_count(words.len()),
-            html_count(super::MAX_SEARCH_WORDS)
+            html_count(MAX_SEARCH_WORDS)
         )));
     }
     Ok((!v.trim().is_empty()).then_some(v))
@@ -194,7 +196,7 @@ pub async fn source(
     if file.contains('.') {
         // Feed readers get the feeds' plain-text errors.
         return Ok(
-            super::source_feed(state, Path(file), RawQuery(raw), headers)
+            super::feeds::source_feed(state, Path(file), RawQuery(raw), headers)
                 .await
                 .into_response(),
         );
@@ -368,28 +370,6 @@ async fn item_page(st: &AppState, cfg: &Arc<Config>, id: &str) -> Result<Respons
     Ok(([(header::CONTENT_TYPE, HTML)], body).into_response())
 }
 
-/// The compiled topic rules of one config, kept until the config is replaced: compiling
-/// the shipped rules takes milliseconds, too much to repeat for every item page.
-#[derive(Default)]
-pub struct MatcherCache(std::sync::Mutex<Option<(Arc<Config>, Arc<crate::tag::Matcher>)>>);
-
-impl MatcherCache {
-    /// The matcher of `cfg`, compiled on first use. The cache holds `cfg` itself, so a
-    /// pointer comparison cannot mistake a new config for a freed one. A `std` lock: no
-    /// `.await` while it is held.
-    fn get(&self, cfg: &Arc<Config>) -> Arc<crate::tag::Matcher> {
-        let mut slot = self.0.lock().expect("matcher cache poisoned");
-        match &*slot {
-            Some((c, m)) if Arc::ptr_eq(c, cfg) => m.clone(),
-            _ => {
-                let m = Arc::new(crate::tag::Matcher::compile(&cfg.topics));
-                *slot = Some((cfg.clone(), m.clone()));
-                m
-            }
-        }
-    }
-}
-
 /// Whether a request carries the admin token (`Authorization: Bearer …` or `?token=…`).
 /// `None` when no token is configured: there is no admin access at all.
 pub fn admin_access(cfg: &Config, raw: Option<&str>, headers: &HeaderMap) -> Option<bool> {
@@ -492,14 +472,6 @@ pub async fn admin(
     Ok(response)
 }
 
-/// A feed's title with the search it carries, if any: "مرصد: ليبيا — بحث: طرابلس".
-pub fn search_title(title: String, kept: &[(String, String)]) -> String {
-    match kept.iter().find(|(k, v)| k == "q" && !v.trim().is_empty()) {
-        Some((_, q)) => format!("{title} — بحث: {}", q.trim()),
-        None => title,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -514,31 +486,5 @@ mod tests {
             base_path("http://127.0.0.1:8080/مرصد"),
             "/%D9%85%D8%B1%D8%B5%D8%AF"
         );
-    }
-
-    #[test]
-    fn the_matcher_is_compiled_once_per_config() {
-        let cache = MatcherCache::default();
-        let a = Arc::new(crate::config::load_embedded().unwrap());
-        let first = cache.get(&a);
-        assert!(Arc::ptr_eq(&first, &cache.get(&a)));
-        // A reload makes a new config, even with the same rules.
-        let b = Arc::new((*a).clone());
-        let second = cache.get(&b);
-        assert!(!Arc::ptr_eq(&first, &second));
-        assert!(Arc::ptr_eq(&second, &cache.get(&b)));
-    }
-
-    #[test]
-    fn a_search_feed_carries_the_query_in_its_title() {
-        let kept = vec![
-            ("limit".to_string(), "5".to_string()),
-            ("q".to_string(), " طرابلس ".to_string()),
-        ];
-        assert_eq!(
-            search_title("مرصد: ليبيا".into(), &kept),
-            "مرصد: ليبيا — بحث: طرابلس"
-        );
-        assert_eq!(search_title("مرصد".into(), &kept[..1]), "مرصد");
     }
 }
