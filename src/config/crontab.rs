@@ -27,8 +27,100 @@ const FIELDS: [&str; 7] = [
 
 const HINT: &str = "5 fields \"minute hour day-of-month month day-of-week\" as in crontab, 6 with seconds first, 7 with a year last, or @hourly/@daily/@weekly/@monthly/@yearly";
 
+/// Why a cron expression is refused. Every message quotes the expression as written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CronError {
+    /// An `@name` that is not a known macro.
+    #[error(
+        "unknown macro {name:?} in {expr:?}; use @hourly, @daily, @weekly, @monthly or @yearly"
+    )]
+    UnknownMacro {
+        /// The macro as written.
+        name: String,
+        /// The expression.
+        expr: String,
+    },
+    /// Not 5, 6 or 7 fields.
+    #[error("{expr:?} has {fields} fields; use {}", HINT)]
+    FieldCount {
+        /// The expression.
+        expr: String,
+        /// Fields found.
+        fields: usize,
+    },
+    /// A day-of-week field that does not parse.
+    #[error(
+        "day-of-week field {field:?} in {expr:?}: {why} (0-7 with 0 and 7 Sunday, or sun..sat)"
+    )]
+    Weekday {
+        /// The field.
+        field: String,
+        /// The expression.
+        expr: String,
+        /// What is wrong in it.
+        why: WeekdayError,
+    },
+    /// Day-of-month and day-of-week both restricted (crontab's "either" rule).
+    #[error(
+        "{expr:?} restricts both day-of-month and day-of-week: crontab runs it on days matching either, which marsad cannot express; use \"*\" in one of them"
+    )]
+    BothDays {
+        /// The expression.
+        expr: String,
+    },
+    /// A field the `cron` crate refuses.
+    #[error("{name} field {field:?} is not valid in {expr:?} ({})", HINT)]
+    Field {
+        /// Which field ("minute", "hour", …).
+        name: &'static str,
+        /// The field as written.
+        field: String,
+        /// The expression.
+        expr: String,
+    },
+    /// The whole line refused by the `cron` crate.
+    #[error("{why} in {expr:?} ({})", HINT)]
+    Invalid {
+        /// The crate's message.
+        why: String,
+        /// The expression.
+        expr: String,
+    },
+    /// More than one firing a minute.
+    #[error(
+        "{expr:?} fires more than once a minute; the shortest schedule is one minute (give the seconds field one value, e.g. \"0\")"
+    )]
+    TooOften {
+        /// The expression.
+        expr: String,
+    },
+    /// No firing after now.
+    #[error("{expr:?} never fires (no such date from now on)")]
+    Never {
+        /// The expression.
+        expr: String,
+    },
+}
+
+/// What is wrong in a day-of-week field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WeekdayError {
+    /// `/step` that is not a positive number.
+    #[error("step {0:?} is not a positive number")]
+    Step(String),
+    /// `a-b` with `a` after `b`.
+    #[error("range {0:?} runs backwards")]
+    Backwards(String),
+    /// A number past 7.
+    #[error("{0} is not a weekday")]
+    Number(u32),
+    /// A word that is no day name.
+    #[error("{0:?} is not a weekday")]
+    Name(String),
+}
+
 /// Parses a cron expression against the current time (see [`parse_cron_at`]).
-pub fn parse_cron(expr: &str) -> Result<cron::Schedule, String> {
+pub fn parse_cron(expr: &str) -> Result<cron::Schedule, CronError> {
     parse_cron_at(expr, Utc::now())
 }
 
@@ -42,14 +134,13 @@ pub fn parse_cron(expr: &str) -> Result<cron::Schedule, String> {
 ///
 /// Crontab runs a line whose day-of-month and day-of-week are both restricted on days
 /// matching *either*; the `cron` crate needs *both*, so such a line is refused.
-pub fn parse_cron_at(expr: &str, now: DateTime<Utc>) -> Result<cron::Schedule, String> {
+pub fn parse_cron_at(expr: &str, now: DateTime<Utc>) -> Result<cron::Schedule, CronError> {
     let trimmed = expr.trim();
     let full: Vec<String> = if let Some(name) = trimmed.strip_prefix('@') {
         macro_line(name)
-            .ok_or_else(|| {
-                format!(
-                    "unknown macro {trimmed:?} in {expr:?}; use @hourly, @daily, @weekly, @monthly or @yearly"
-                )
+            .ok_or_else(|| CronError::UnknownMacro {
+                name: trimmed.into(),
+                expr: expr.into(),
             })?
             .split(' ')
             .map(str::to_string)
@@ -60,42 +151,44 @@ pub fn parse_cron_at(expr: &str, now: DateTime<Utc>) -> Result<cron::Schedule, S
         let mut written: Vec<&str> = match fields.len() {
             5 => std::iter::once("0").chain(fields.iter().copied()).collect(),
             6 | 7 => fields.clone(),
-            n => return Err(format!("{expr:?} has {n} fields; use {HINT}")),
+            n => {
+                return Err(CronError::FieldCount {
+                    expr: expr.into(),
+                    fields: n,
+                });
+            }
         };
-        let days = weekdays(written[5]).map_err(|why| {
-            format!(
-                "day-of-week field {:?} in {expr:?}: {why} (0-7 with 0 and 7 Sunday, or sun..sat)",
-                written[5]
-            )
+        let days = weekdays(written[5]).map_err(|why| CronError::Weekday {
+            field: written[5].into(),
+            expr: expr.into(),
+            why,
         })?;
         let unrestricted = |f: &str| f.starts_with('*') || f == "?";
         if !unrestricted(written[3]) && !unrestricted(written[5]) {
-            return Err(format!(
-                "{expr:?} restricts both day-of-month and day-of-week: crontab runs it on days matching either, which marsad cannot express; use \"*\" in one of them"
-            ));
+            return Err(CronError::BothDays { expr: expr.into() });
         }
         let dow = crate_weekdays(&days);
         written[5] = &dow;
         if let Some(i) = bad_field(&written) {
             // The crate's message quotes its input with a caret, which is the converted line.
             let shift = usize::from(fields.len() == 5);
-            return Err(format!(
-                "{} field {:?} is not valid in {expr:?} ({HINT})",
-                FIELDS[i],
-                fields[i - shift]
-            ));
+            return Err(CronError::Field {
+                name: FIELDS[i],
+                field: fields[i - shift].into(),
+                expr: expr.into(),
+            });
         }
         written.iter().map(|f| f.to_string()).collect()
     };
-    let schedule = cron::Schedule::from_str(&full.join(" "))
-        .map_err(|e| format!("{} in {expr:?} ({HINT})", e.to_string().trim()))?;
+    let schedule = cron::Schedule::from_str(&full.join(" ")).map_err(|e| CronError::Invalid {
+        why: e.to_string().trim().into(),
+        expr: expr.into(),
+    })?;
     if schedule.seconds().count() != 1 {
-        return Err(format!(
-            "{expr:?} fires more than once a minute; the shortest schedule is one minute (give the seconds field one value, e.g. \"0\")"
-        ));
+        return Err(CronError::TooOften { expr: expr.into() });
     }
     if schedule.after(&now).next().is_none() {
-        return Err(format!("{expr:?} never fires (no such date from now on)"));
+        return Err(CronError::Never { expr: expr.into() });
     }
     Ok(schedule)
 }
@@ -138,7 +231,7 @@ fn bad_field(fields: &[&str]) -> Option<usize> {
 }
 
 /// The days a crontab day-of-week field selects, indexed 0 (Sunday) to 6 (Saturday).
-fn weekdays(field: &str) -> Result<[bool; 7], String> {
+fn weekdays(field: &str) -> Result<[bool; 7], WeekdayError> {
     let mut days = [false; 7];
     for part in field.split(',') {
         let (base, step) = match part.split_once('/') {
@@ -147,7 +240,7 @@ fn weekdays(field: &str) -> Result<[bool; 7], String> {
                     .parse()
                     .ok()
                     .filter(|s| *s > 0)
-                    .ok_or_else(|| format!("step {s:?} is not a positive number"))?;
+                    .ok_or_else(|| WeekdayError::Step(s.into()))?;
                 (b, step)
             }
             None => (part, 1),
@@ -159,7 +252,7 @@ fn weekdays(field: &str) -> Result<[bool; 7], String> {
                 Some((a, b)) => {
                     let (a, b) = (day(a)?, day(b)?);
                     if a > b {
-                        return Err(format!("range {base:?} runs backwards"));
+                        return Err(WeekdayError::Backwards(base.into()));
                     }
                     (a, b)
                 }
@@ -178,12 +271,12 @@ fn weekdays(field: &str) -> Result<[bool; 7], String> {
 }
 
 /// One crontab weekday: 0-7 or an English name (three letters or in full).
-fn day(s: &str) -> Result<u32, String> {
+fn day(s: &str) -> Result<u32, WeekdayError> {
     if let Ok(n) = s.parse::<u32>() {
         return if n <= 7 {
             Ok(n)
         } else {
-            Err(format!("{n} is not a weekday"))
+            Err(WeekdayError::Number(n))
         };
     }
     const NAMES: [&str; 7] = [
@@ -200,7 +293,7 @@ fn day(s: &str) -> Result<u32, String> {
         .iter()
         .position(|n| lower.len() >= 3 && (lower == *n || lower == n[..3]))
         .map(|i| i as u32)
-        .ok_or_else(|| format!("{s:?} is not a weekday"))
+        .ok_or_else(|| WeekdayError::Name(s.into()))
 }
 
 #[cfg(test)]
@@ -290,12 +383,16 @@ mod tests {
             firings("0 */20 * * * *", 2),
             vec![(Wed, 10, 20), (Wed, 10, 40)]
         );
-        let e = parse_cron_at("0 0 25 * * *", now()).unwrap_err();
+        let e = parse_cron_at("0 0 25 * * *", now())
+            .unwrap_err()
+            .to_string();
         assert!(
             e.starts_with("hour field \"25\" is not valid in \"0 0 25 * * *\""),
             "{e}"
         );
-        let e = parse_cron_at("0 0 9 * * * 1969", now()).unwrap_err();
+        let e = parse_cron_at("0 0 9 * * * 1969", now())
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("year field \"1969\" is not valid"), "{e}");
     }
 
@@ -319,26 +416,30 @@ mod tests {
 
     #[test]
     fn errors_quote_the_admins_own_line() {
-        let e = parse_cron_at("0 9 * * 8", now()).unwrap_err();
+        let e = parse_cron_at("0 9 * * 8", now()).unwrap_err().to_string();
         assert_eq!(
             e,
             "day-of-week field \"8\" in \"0 9 * * 8\": 8 is not a weekday (0-7 with 0 and 7 Sunday, or sun..sat)"
         );
-        let e = parse_cron_at("61 * * * *", now()).unwrap_err();
+        let e = parse_cron_at("61 * * * *", now()).unwrap_err().to_string();
         assert!(
             e.starts_with("minute field \"61\" is not valid in \"61 * * * *\""),
             "{e}"
         );
         assert!(!e.contains("0 61"), "{e}");
-        let e = parse_cron_at("0 9 * * fri-mon", now()).unwrap_err();
+        let e = parse_cron_at("0 9 * * fri-mon", now())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("range \"fri-mon\" runs backwards"), "{e}");
-        let e = parse_cron_at("0 9 1 * 1", now()).unwrap_err();
+        let e = parse_cron_at("0 9 1 * 1", now()).unwrap_err().to_string();
         assert!(
             e.contains("restricts both day-of-month and day-of-week"),
             "{e}"
         );
         assert_eq!(
-            parse_cron_at("every minute", now()).unwrap_err(),
+            parse_cron_at("every minute", now())
+                .unwrap_err()
+                .to_string(),
             format!("\"every minute\" has 2 fields; use {HINT}")
         );
     }
@@ -351,7 +452,7 @@ mod tests {
             "0,30 * * * * *",
             "* 0 9 * * *",
         ] {
-            let e = parse_cron_at(expr, now()).unwrap_err();
+            let e = parse_cron_at(expr, now()).unwrap_err().to_string();
             assert!(e.contains("fires more than once a minute"), "{expr}: {e}");
         }
         // Once a minute is the floor, as for `interval`.
@@ -366,7 +467,7 @@ mod tests {
     fn schedules_that_never_fire_are_refused() {
         for expr in ["0 0 30 2 *", "0 0 0 31 4 *", "0 0 0 1 1 * 2020"] {
             assert_eq!(
-                parse_cron_at(expr, now()).unwrap_err(),
+                parse_cron_at(expr, now()).unwrap_err().to_string(),
                 format!("{expr:?} never fires (no such date from now on)")
             );
         }
@@ -389,7 +490,7 @@ mod tests {
         assert_eq!(first("@monthly"), "2027-01-01T00:00:00+00:00");
         assert_eq!(first("@yearly"), "2027-01-01T00:00:00+00:00");
         assert_eq!(first("@annually"), "2027-01-01T00:00:00+00:00");
-        let e = parse_cron_at("@reboot", now()).unwrap_err();
+        let e = parse_cron_at("@reboot", now()).unwrap_err().to_string();
         assert!(e.starts_with("unknown macro \"@reboot\""), "{e}");
     }
 }

@@ -5,11 +5,51 @@
 
 use std::time::Duration;
 
+/// Why a duration does not parse. Each message says what is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    /// Nothing given.
+    #[error("empty duration (expected e.g. \"15m\", \"2h\", \"1h30m\")")]
+    Empty,
+    /// A character that is neither a digit nor a unit.
+    #[error(
+        "unexpected {found:?} in duration {text:?} (expected e.g. \"15m\", \"2h\", \"1h30m\"; units s, m, h, d)"
+    )]
+    Unexpected {
+        /// The character.
+        found: char,
+        /// The duration as given.
+        text: String,
+    },
+    /// A unit with no number before it.
+    #[error("missing number before {unit:?} in duration {text:?}")]
+    MissingNumber {
+        /// The unit.
+        unit: char,
+        /// The duration as given.
+        text: String,
+    },
+    /// A number with no unit after it.
+    #[error("missing unit after {digits:?} in duration {text:?} (units s, m, h, d)")]
+    MissingUnit {
+        /// The number.
+        digits: String,
+        /// The duration as given.
+        text: String,
+    },
+    /// More seconds than a `u64` holds.
+    #[error("duration {0:?} is too large")]
+    TooLarge(String),
+    /// Zero.
+    #[error("duration {0:?} must be longer than zero")]
+    Zero(String),
+}
+
 /// Parses "1h30m"-style durations: one or more `<number><unit>` with units s, m, h, d.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
+pub fn parse_duration(s: &str) -> Result<Duration, DurationError> {
     let s = s.trim();
     if s.is_empty() {
-        return Err("empty duration (expected e.g. \"15m\", \"2h\", \"1h30m\")".into());
+        return Err(DurationError::Empty);
     }
     let mut total: u64 = 0;
     let mut digits = String::new();
@@ -24,27 +64,30 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             'h' => 3600,
             'd' => 86400,
             _ => {
-                return Err(format!(
-                    "unexpected {c:?} in duration {s:?} (expected e.g. \"15m\", \"2h\", \"1h30m\"; units s, m, h, d)"
-                ));
+                return Err(DurationError::Unexpected {
+                    found: c,
+                    text: s.into(),
+                });
             }
         };
-        let n: u64 = digits
-            .parse()
-            .map_err(|_| format!("missing number before {c:?} in duration {s:?}"))?;
+        let n: u64 = digits.parse().map_err(|_| DurationError::MissingNumber {
+            unit: c,
+            text: s.into(),
+        })?;
         digits.clear();
         total = n
             .checked_mul(unit)
             .and_then(|v| total.checked_add(v))
-            .ok_or_else(|| format!("duration {s:?} is too large"))?;
+            .ok_or_else(|| DurationError::TooLarge(s.into()))?;
     }
     if !digits.is_empty() {
-        return Err(format!(
-            "missing unit after {digits:?} in duration {s:?} (units s, m, h, d)"
-        ));
+        return Err(DurationError::MissingUnit {
+            digits,
+            text: s.into(),
+        });
     }
     if total == 0 {
-        return Err(format!("duration {s:?} must be longer than zero"));
+        return Err(DurationError::Zero(s.into()));
     }
     Ok(Duration::from_secs(total))
 }
@@ -80,19 +123,36 @@ mod tests {
 
     #[test]
     fn bad_durations_say_what_is_wrong() {
-        assert!(parse_duration("15").unwrap_err().contains("missing unit"));
+        assert!(
+            parse_duration("15")
+                .unwrap_err()
+                .to_string()
+                .contains("missing unit")
+        );
         assert!(
             parse_duration("15x")
                 .unwrap_err()
+                .to_string()
                 .contains("unexpected 'x'")
         );
-        assert!(parse_duration("m").unwrap_err().contains("missing number"));
+        assert!(
+            parse_duration("m")
+                .unwrap_err()
+                .to_string()
+                .contains("missing number")
+        );
         assert!(
             parse_duration("0m")
                 .unwrap_err()
+                .to_string()
                 .contains("longer than zero")
         );
-        assert!(parse_duration("").unwrap_err().contains("empty"));
+        assert!(
+            parse_duration("")
+                .unwrap_err()
+                .to_string()
+                .contains("empty")
+        );
     }
 
     #[test]

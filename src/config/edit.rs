@@ -8,6 +8,90 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, value};
 
+use super::ConfigError;
+
+/// Why `sources.toml` cannot be edited as asked. Nothing is written when one is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    /// The file cannot be read.
+    #[error("{}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not TOML.
+    #[error("{}:{line}:{col}: {message}", path.display())]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column, in characters.
+        col: usize,
+        /// toml_edit's message.
+        message: String,
+    },
+    /// `sources` is there but is not `[[sources]]` tables.
+    #[error("`sources` is not an array of tables")]
+    NotTables,
+    /// A source with this id exists.
+    #[error("a source with id {0:?} already exists")]
+    DuplicateId(String),
+    /// A source polls this URL already.
+    #[error("{0} is already a source")]
+    DuplicateUrl(String),
+    /// No source has this id.
+    #[error("no source with id {0:?}")]
+    NoSuchId(String),
+    /// The edited text does not read back as a sources file.
+    #[error("{0}")]
+    Toml(#[source] toml::de::Error),
+    /// The edited file would not pass validation (as a hand edit would not).
+    #[error("{0}")]
+    Invalid(ConfigError),
+    /// The file cannot be written.
+    #[error("{}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Why a file is not read as OPML.
+#[derive(Debug, thiserror::Error)]
+pub enum OpmlError {
+    /// Another XML document (an RSS feed, a web page given by mistake).
+    #[error("not an OPML file: its root element is <{0}>, not <opml>")]
+    NotOpml(String),
+    /// No element at all.
+    #[error("not an OPML file: it has no root element")]
+    NoRoot,
+    /// An attribute value that cannot be unescaped.
+    #[error("bad attribute at byte {at}: {source}")]
+    Attribute {
+        /// Where the reader was.
+        at: u64,
+        /// The cause.
+        #[source]
+        source: quick_xml::Error,
+    },
+    /// Not well-formed XML.
+    #[error("not valid OPML at byte {at}: {source}")]
+    Xml {
+        /// Where the reader was.
+        at: u64,
+        /// The cause.
+        #[source]
+        source: quick_xml::Error,
+    },
+}
+
 /// A source to add.
 #[derive(Debug, Clone)]
 pub struct NewSource {
@@ -31,8 +115,11 @@ pub struct SourcesEditor {
 
 impl SourcesEditor {
     /// Reads and parses the file (an error says `file:line:col: message`).
-    pub fn open(path: &Path) -> Result<SourcesEditor, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    pub fn open(path: &Path) -> Result<SourcesEditor, EditError> {
+        let text = std::fs::read_to_string(path).map_err(|source| EditError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
             let (line, col) = e
                 .span()
@@ -44,7 +131,12 @@ impl SourcesEditor {
                     )
                 })
                 .unwrap_or((1, 1));
-            format!("{}:{line}:{col}: {}", path.display(), e.message())
+            EditError::Syntax {
+                path: path.to_path_buf(),
+                line,
+                col,
+                message: e.message().to_string(),
+            }
         })?;
         Ok(SourcesEditor {
             path: path.to_path_buf(),
@@ -82,12 +174,12 @@ impl SourcesEditor {
     }
 
     /// Appends a source; refuses a duplicate id or URL.
-    pub fn add(&mut self, s: &NewSource) -> Result<(), String> {
+    pub fn add(&mut self, s: &NewSource) -> Result<(), EditError> {
         if self.ids().iter().any(|i| i == &s.id) {
-            return Err(format!("a source with id {:?} already exists", s.id));
+            return Err(EditError::DuplicateId(s.id.clone()));
         }
         if self.has_url(&s.url) {
-            return Err(format!("{} is already a source", s.url));
+            return Err(EditError::DuplicateUrl(s.url.clone()));
         }
         let mut t = Table::new();
         t.insert("id", value(s.id.as_str()));
@@ -102,7 +194,7 @@ impl SourcesEditor {
         match self.doc.get_mut("sources") {
             Some(item) => item
                 .as_array_of_tables_mut()
-                .ok_or("`sources` is not an array of tables")?
+                .ok_or(EditError::NotTables)?
                 .push(t),
             None => {
                 let mut a = ArrayOfTables::new();
@@ -113,14 +205,14 @@ impl SourcesEditor {
         Ok(())
     }
 
-    fn position(&self, id: &str) -> Result<usize, String> {
+    fn position(&self, id: &str) -> Result<usize, EditError> {
         self.sources()
             .position(|t| t.get("id").and_then(Item::as_str) == Some(id))
-            .ok_or_else(|| format!("no source with id {id:?}"))
+            .ok_or_else(|| EditError::NoSuchId(id.to_string()))
     }
 
     /// Removes a source (its stored items stay; the running service retires it).
-    pub fn remove(&mut self, id: &str) -> Result<(), String> {
+    pub fn remove(&mut self, id: &str) -> Result<(), EditError> {
         let at = self.position(id)?;
         self.doc["sources"]
             .as_array_of_tables_mut()
@@ -130,7 +222,7 @@ impl SourcesEditor {
     }
 
     /// Sets `enabled`; `enabled = true` is the default, so enabling removes the key.
-    pub fn set_enabled(&mut self, id: &str, enabled: bool) -> Result<(), String> {
+    pub fn set_enabled(&mut self, id: &str, enabled: bool) -> Result<(), EditError> {
         let at = self.position(id)?;
         let t = self.doc["sources"]
             .as_array_of_tables_mut()
@@ -151,21 +243,24 @@ impl SourcesEditor {
     }
 
     /// Validates the new text like a hand edit, then writes it atomically.
-    pub fn save(&self) -> Result<(), String> {
+    pub fn save(&self) -> Result<(), EditError> {
         let text = self.render();
-        let file: super::raw::SourcesFile = toml::from_str(&text).map_err(|e| e.to_string())?;
+        let file: super::raw::SourcesFile = toml::from_str(&text).map_err(EditError::Toml)?;
         let mut errors = Vec::new();
-        super::validate_sources(
+        super::validate::validate_sources(
             &self.path,
             &text,
             file,
             std::time::Duration::from_secs(900),
             &mut errors,
         );
-        if let Some(e) = errors.first() {
-            return Err(e.to_string());
+        if let Some(e) = errors.into_iter().next() {
+            return Err(EditError::Invalid(e));
         }
-        write_atomically(&self.path, &text).map_err(|e| format!("{}: {e}", self.path.display()))
+        write_atomically(&self.path, &text).map_err(|source| EditError::Write {
+            path: self.path.clone(),
+            source,
+        })
     }
 }
 
@@ -206,7 +301,7 @@ pub struct OpmlFeed {
 /// Every outline with an `xmlUrl`, at any depth (folders are flattened), as written: the
 /// caller checks each URL. A document whose root element is not `<opml>` (an RSS feed or
 /// a web page given by mistake) is refused rather than read as an OPML without outlines.
-pub fn parse_opml(text: &str) -> Result<Vec<OpmlFeed>, String> {
+pub fn parse_opml(text: &str) -> Result<Vec<OpmlFeed>, OpmlError> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(text);
     let mut out = Vec::new();
@@ -219,9 +314,7 @@ pub fn parse_opml(text: &str) -> Result<Vec<OpmlFeed>, String> {
             root_seen = true;
             let name = e.local_name().as_ref().to_string();
             if !name.eq_ignore_ascii_case("opml") {
-                return Err(format!(
-                    "not an OPML file: its root element is <{name}>, not <opml>"
-                ));
+                return Err(OpmlError::NotOpml(name));
             }
         }
         match event {
@@ -232,8 +325,9 @@ pub fn parse_opml(text: &str) -> Result<Vec<OpmlFeed>, String> {
                 for a in e.attributes().flatten() {
                     let v = a
                         .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                        .map_err(|err| {
-                            format!("bad attribute at byte {}: {err}", reader.buffer_position())
+                        .map_err(|source| OpmlError::Attribute {
+                            at: reader.buffer_position(),
+                            source,
                         })?
                         .into_owned();
                     match a.key.local_name().as_ref() {
@@ -251,15 +345,15 @@ pub fn parse_opml(text: &str) -> Result<Vec<OpmlFeed>, String> {
                 }
             }
             Ok(Event::Eof) if !root_seen => {
-                return Err("not an OPML file: it has no root element".into());
+                return Err(OpmlError::NoRoot);
             }
             Ok(Event::Eof) => return Ok(out),
             Ok(_) => {}
             Err(e) => {
-                return Err(format!(
-                    "not valid OPML at byte {}: {e}",
-                    reader.buffer_position()
-                ));
+                return Err(OpmlError::Xml {
+                    at: reader.buffer_position(),
+                    source: e,
+                });
             }
         }
     }

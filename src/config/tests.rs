@@ -1,3 +1,6 @@
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
 use super::*;
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
