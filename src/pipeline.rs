@@ -175,6 +175,31 @@ pub struct Stored {
     pub warnings: Vec<String>,
 }
 
+/// Why a fetched body gave no items to store.
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    /// Not a feed, or a feed the parser cannot read.
+    #[error(transparent)]
+    Parse(ParseError),
+    /// A body cut at the size limit in which not one whole item survived.
+    #[error("{}, and they hold no feed item: {source}", cut_warning(*.limit))]
+    CutNoItem {
+        /// `max_body_bytes`.
+        limit: u64,
+        /// Why the cut body did not parse.
+        #[source]
+        source: ParseError,
+    },
+    /// The parse, clean and tag job panicked.
+    #[error("processing panicked: {0}")]
+    Panicked(tokio::task::JoinError),
+}
+
+/// The warning kept with the items of a body cut at `max_body_bytes`.
+fn cut_warning(limit: u64) -> String {
+    format!("body larger than the limit of {limit} bytes: only the first {limit} bytes were read")
+}
+
 /// What one refresh did, for logs and `marsad fetch`'s summary: a [`FetchOutcome`] as
 /// recorded, flattened.
 #[derive(Debug, Clone, Default)]
@@ -290,7 +315,7 @@ impl Ingest {
         let mut fetched = fetched;
         let mut processed = match self.process_off_thread(source, &mut fetched).await {
             Ok(p) => p,
-            Err(error) => return failed(error),
+            Err(error) => return failed(error.to_string()),
         };
         // Items past the retention are left out before their pages are fetched.
         let (items, too_old) = within_retention(
@@ -364,7 +389,7 @@ impl Ingest {
         &self,
         source: &SourceSpec,
         fetched: &mut Fetched,
-    ) -> Result<Processed, String> {
+    ) -> Result<Processed, ProcessError> {
         let cpu = cpu_slots().acquire().await.expect("never closed");
         let matcher = self.matcher.clone();
         let base = fetched.final_url.to_string();
@@ -372,12 +397,7 @@ impl Ingest {
         let encoding = source.encoding;
         let language = source.language.clone();
         let body = std::mem::take(&mut fetched.body);
-        let cut = fetched.truncated.then(|| {
-            format!(
-                "body larger than the limit of {} bytes: only the first {0} bytes were read",
-                self.settings.max_body_bytes
-            )
-        });
+        let cut = fetched.truncated.then_some(self.settings.max_body_bytes);
         let processed = tokio::task::spawn_blocking(move || {
             process(
                 &body,
@@ -392,14 +412,14 @@ impl Ingest {
         drop(cpu);
         match processed {
             Ok(Ok(mut p)) => {
-                p.warnings.extend(cut);
+                p.warnings.extend(cut.map(cut_warning));
                 Ok(p)
             }
-            Ok(Err(e)) => Err(match cut {
-                Some(cut) => format!("{cut}, and they hold no feed item: {e}"),
-                None => e.to_string(),
+            Ok(Err(source)) => Err(match cut {
+                Some(limit) => ProcessError::CutNoItem { limit, source },
+                None => ProcessError::Parse(source),
             }),
-            Err(e) => Err(format!("processing panicked: {e}")),
+            Err(e) => Err(ProcessError::Panicked(e)),
         }
     }
 
