@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, value};
 
-use super::ConfigError;
+use super::error::ConfigError;
 
 /// Why `sources.toml` cannot be edited as asked. Nothing is written when one is returned.
 #[derive(Debug, thiserror::Error)]

@@ -7,10 +7,18 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use super::duration::parse_duration;
 use super::error::{ConfigError, ConfigErrors, did_you_mean, error_at};
+use super::raw;
+use super::types::{Config, FetchSettings, MIN_ADMIN_TOKEN_CHARS, ServerSettings, StorageSettings};
 use super::validate::{validate_sources, validate_topics};
-use super::{Config, FetchSettings, MIN_ADMIN_TOKEN_CHARS, ServerSettings, StorageSettings};
-use super::{EMBEDDED_MAIN, EMBEDDED_SOURCES, EMBEDDED_TOPICS, parse_duration, raw};
+
+/// The shipped default config, embedded so `marsad serve` works from any directory.
+pub const EMBEDDED_MAIN: &str = include_str!("../../config/marsad.toml");
+/// The shipped default source list.
+pub const EMBEDDED_SOURCES: &str = include_str!("../../config/sources.toml");
+/// The shipped default topic rules.
+pub const EMBEDDED_TOPICS: &str = include_str!("../../config/topics.toml");
 
 /// Where config text comes from: disk, or texts already in memory (the copies embedded in
 /// the binary, or the strings given to [`load_from_strs`]).

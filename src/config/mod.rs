@@ -28,16 +28,11 @@ pub use crontab::{CronError, WeekdayError, parse_cron, parse_cron_at};
 pub use duration::{DurationError, format_duration, parse_duration};
 pub(crate) use error::edit_distance;
 pub use error::{ConfigError, ConfigErrors};
-pub use load::{load, load_embedded, load_from_strs};
+pub use load::{
+    EMBEDDED_MAIN, EMBEDDED_SOURCES, EMBEDDED_TOPICS, load, load_embedded, load_from_strs,
+};
 pub use types::*;
 pub use validate::{IntervalError, SourceIdError, check_interval, check_source_id};
-
-/// The shipped default config, embedded so `marsad serve` works from any directory.
-pub const EMBEDDED_MAIN: &str = include_str!("../../config/marsad.toml");
-/// The shipped default source list.
-pub const EMBEDDED_SOURCES: &str = include_str!("../../config/sources.toml");
-/// The shipped default topic rules.
-pub const EMBEDDED_TOPICS: &str = include_str!("../../config/topics.toml");
 
 #[cfg(test)]
 mod tests;

@@ -4,9 +4,7 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
-use super::TermSpec;
-
-pub(super) const DEFAULT_WINDOW: usize = 8;
+use super::types::{DEFAULT_WINDOW, TermSpec};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

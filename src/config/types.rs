@@ -5,8 +5,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::raw;
-
 /// The whole validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -197,6 +195,9 @@ impl TopicSpec {
     }
 }
 
+/// A term's nearness window, in words, when it gives none.
+pub(super) const DEFAULT_WINDOW: usize = 8;
+
 /// One term of a topic.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TermSpec {
@@ -232,7 +233,7 @@ impl TermSpec {
             exact: false,
             unless_near: Vec::new(),
             only_near: Vec::new(),
-            window: raw::DEFAULT_WINDOW,
+            window: DEFAULT_WINDOW,
             sense: Vec::new(),
             other_sense: Vec::new(),
             not_in: Vec::new(),

@@ -8,10 +8,11 @@ use std::ops::Range;
 use std::path::Path;
 use std::time::Duration;
 
+use super::crontab::parse_cron;
+use super::duration::{DurationError, parse_duration};
 use super::error::{ConfigError, error_at};
-use super::{
-    DurationError, MIN_INTERVAL, Schedule, SourceSpec, TopicSpec, parse_cron, parse_duration, raw,
-};
+use super::raw;
+use super::types::{MIN_INTERVAL, Schedule, SourceSpec, TopicSpec};
 
 pub(super) fn validate_sources(
     path: &Path,
