@@ -138,7 +138,7 @@ pub fn default_user_agent() -> String {
 pub enum Schedule {
     /// Every so often.
     Every(Duration),
-    /// On a cron expression (see [`parse_cron`]: crontab lines, 6-7 fields, `@hourly`…).
+    /// On a cron expression (see [`parse_cron`](crate::config::parse_cron): crontab lines, 6-7 fields, `@hourly`…).
     Cron(Box<cron::Schedule>),
 }
 
