@@ -150,3 +150,33 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
 fn or_dash(value: Option<impl ToString>) -> String {
     value.map_or_else(|| "-".into(), |v| v.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cause_already_in_the_message_is_not_repeated() {
+        let e = anyhow::Error::new(std::io::Error::other("disk is full"))
+            .context("cannot write db: disk is full")
+            .context("saving items");
+        assert_eq!(
+            error_chain(&e),
+            "saving items: cannot write db: disk is full"
+        );
+    }
+
+    #[test]
+    fn a_refusal_survives_the_trip_through_anyhow_with_its_code() {
+        let e: anyhow::Error = Refusal::usage("--id \"A\": must be a slug").into();
+        let r = e.downcast_ref::<Refusal>().expect("a refusal");
+        assert_eq!(
+            (r.code, r.to_string().as_str()),
+            (2, "--id \"A\": must be a slug")
+        );
+        assert_eq!(
+            (Refusal::cancelled().code, Refusal::cancelled().message),
+            (1, String::new())
+        );
+    }
+}
