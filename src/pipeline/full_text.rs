@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use encoding_rs::Encoding;
 use tracing::{info, warn};
 
-use super::{Ingest, cpu_slots};
+use super::ingest::{Ingest, cpu_slots};
 use crate::clean;
 use crate::config::SourceSpec;
 use crate::fetch::{Fetcher, Validators};

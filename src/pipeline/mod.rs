@@ -9,8 +9,8 @@
 //! stops the others. The article-page step of `full_text` sources is in `full_text`.
 
 mod full_text;
+mod ingest;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -18,15 +18,17 @@ use encoding_rs::Encoding;
 use tracing::{info, warn};
 
 use crate::clean::{self, Context};
-use crate::config::{FetchSettings, SourceSpec};
+use crate::config::SourceSpec;
 use crate::fetch::{Fetched, Fetcher, Validators, schedule};
 use crate::model::ParsedFeed;
 pub use crate::model::{FeedMeta, NewItem, Processed};
 use crate::parse::{self, ParseError};
-use crate::store::{FetchRecord, SaveReport, SourceState, Store};
+use crate::store::{FetchRecord, SaveReport, SourceState};
 use crate::tag::Matcher;
 
 pub use full_text::{Page, inspect_page};
+pub use ingest::Ingest;
+use ingest::cpu_slots;
 
 /// Parse → clean → tag, without storing (used by the pipeline and by `marsad inspect`).
 pub fn process(
@@ -224,27 +226,6 @@ pub struct Outcome {
     pub too_old: u32,
     /// When it is due next.
     pub next_due: Option<DateTime<Utc>>,
-}
-
-/// Everything a refresh needs.
-#[derive(Clone)]
-pub struct Ingest {
-    /// Database.
-    pub store: Store,
-    /// HTTP client.
-    pub fetcher: Fetcher,
-    /// Compiled topics.
-    pub matcher: Arc<Matcher>,
-    /// Fetch settings (backoff caps).
-    pub settings: FetchSettings,
-    /// `[storage] retention_days` (0 keeps everything): older items are not stored.
-    pub retention_days: u32,
-    /// `marsad fetch --force`: send no validators and parse an unchanged body again, so a
-    /// feed is reconsidered after a change that the server's 304 or the body hash cannot
-    /// see (a longer retention, new rules).
-    pub force: bool,
-    /// Limits for article pages (`full_text` sources), apart from the feeds' own.
-    pub pages: crate::fetch::HostLimits,
 }
 
 impl Ingest {
@@ -565,12 +546,4 @@ fn within_retention(
         .collect();
     let too_old = (before - kept.len()) as u32;
     (kept, too_old)
-}
-
-/// The blocking pool's CPU jobs at once: one per core.
-fn cpu_slots() -> &'static tokio::sync::Semaphore {
-    static S: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    S.get_or_init(|| {
-        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
-    })
 }
