@@ -388,7 +388,7 @@ impl Ingest {
         }
         let report = match self
             .store
-            .save_items(&source.id, &processed.items, now)
+            .save_items(&source.id, std::mem::take(&mut processed.items), now)
             .await
         {
             Ok(mut r) => {
