@@ -4,6 +4,11 @@
 # Reports wall time, items/s and peak RSS of `marsad fetch` for a first pass (everything
 # new) and a second pass (every feed answers 304), next to a baseline measured in the same
 # run: curl downloading the same N feeds with the same parallelism (transfer cost only).
+# "busy" is the CPU time over wall time × cores: how much of the machine the pass used.
+#
+#   BASELINE=path/to/other/marsad bench/fetch.sh [N] [ROUNDS]
+# also times first passes of another build (an older commit's binary) against this one,
+# alternating, ROUNDS times each (default 3) on fresh databases, and prints each pair.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-2000}
@@ -31,7 +36,9 @@ measure() { # label, command...
   local label=$1; shift
   /usr/bin/time -f "%e %M %U %S" -o "$dir/time" "$@" > "$dir/out" 2> /dev/null
   read -r wall rss user sys < "$dir/time"
-  printf '%-22s wall %6.2f s   cpu %6.2f s   peak RSS %6.1f MB   %s\n' "$label" "$wall" "$(echo "$user + $sys" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$(tail -n 1 "$dir/out")"
+  local cpu
+  cpu=$(echo "$user + $sys" | bc -l)
+  printf '%-22s wall %6.2f s   cpu %6.2f s   busy %3.0f%%   peak RSS %6.1f MB   %s\n' "$label" "$wall" "$cpu" "$(echo "100 * $cpu / ($wall * $(nproc))" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$(tail -n 1 "$dir/out")"
   echo "$wall" > "$dir/last"
 }
 
@@ -45,3 +52,13 @@ second=$(cat "$dir/last")
 items=$((N * 50))
 printf 'first pass: %.0f items/s, %.1f× the curl baseline; second pass (304): %.1f× the baseline\n' \
   "$(echo "$items / $first" | bc -l)" "$(echo "$first / $base" | bc -l)" "$(echo "$second / $base" | bc -l)"
+
+if [ -n "${BASELINE:-}" ]; then
+  rounds=${2:-3}
+  for r in $(seq "$rounds"); do
+    for bin in "$BASELINE" target/release/marsad; do
+      rm -rf "$dir/db"
+      measure "$(basename "$(dirname "$(dirname "$bin")")")/$(basename "$bin") r$r" "$bin" --config "$dir/marsad.toml" fetch
+    done
+  done
+fi
