@@ -200,14 +200,14 @@ static MAY_START_SPACE: [bool; 256] = {
 
 /// The first `max` characters of `text`, cut at a word boundary, with "…" when cut.
 pub fn summarize(text: &str, max: usize) -> String {
-    // Collapse only as much of the text as the summary can use: a long article's whole
-    // text was collapsed (and counted) for 300 characters.
+    // Collapse only as much of the text as the summary can use: a long article needs
+    // 300 characters of it, not all of it collapsed and counted.
     // Room for `max` characters of Arabic (two bytes each), or the whole text if shorter.
     let mut flat = String::with_capacity(text.len().min(2 * max + 64));
     let mut chars = 0;
     // The words one after the other, counted as they are found. A byte loop over a table
-    // rather than `whitespace_runs`, whose iterator with its closures cost ten times as
-    // much per byte: summarizing was 4% of cleaning an item.
+    // rather than `whitespace_runs`, whose iterator with its closures costs several times
+    // as much per byte, and every item is summarized (figures in bench/README.md).
     let b = text.as_bytes();
     let mut i = 0;
     while chars <= max {
@@ -247,8 +247,8 @@ pub fn summarize(text: &str, max: usize) -> String {
 /// [`summarize`] of text made of paragraphs whose whitespace is already collapsed (single
 /// spaces between words, none at either end), separated by blank lines: the cleaned body
 /// text. Collapsing such text only turns each blank line into a space, so the summary's
-/// characters are found by counting, with no word-by-word walk (which cost 2 µs of every
-/// item for 300 characters).
+/// characters are found by counting, with no word-by-word walk, which every item would pay
+/// for 300 characters.
 pub fn summarize_paragraphs(text: &str, max: usize) -> String {
     let mut flat = String::with_capacity(text.len().min(2 * max + 64));
     // Characters in `flat`, up to `max + 1`: enough to know whether it is cut.
@@ -377,7 +377,8 @@ mod tests {
         assert_eq!(tidy("e\u{0301}"), "é");
     }
 
-    /// The whole-text summary the faster ones replaced: collapse everything, then cut.
+    /// The plain definition of a summary, to check the counting ones against: collapse
+    /// everything, then cut.
     fn reference_summary(text: &str, max: usize) -> String {
         let flat = collapse_whitespace(text);
         if flat.chars().count() <= max {
