@@ -459,7 +459,7 @@ async fn a_client_that_never_reads_does_not_hold_up_others_and_is_dropped_after_
     )
     .unwrap();
     env.store
-        .save_items("s0", &processed.items[..], chrono::Utc::now())
+        .save_items("s0", &processed.items, chrono::Utc::now())
         .await
         .unwrap();
     let path = "/feeds/all.json?limit=100&dedup=false";

@@ -330,7 +330,7 @@ impl Ingest {
         }
         let mut report = match self
             .store
-            .save_items(&source.id, std::mem::take(&mut processed.items), now)
+            .save_items(&source.id, &processed.items, now)
             .await
         {
             Ok(r) => r,

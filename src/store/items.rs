@@ -171,87 +171,139 @@ fn content_hash(e: &CleanEntry) -> String {
     format!("{:032x}", crate::model::stable_hash128(key.as_bytes()))
 }
 
-/// One feed's items waiting to be written, with what can be computed before the write
-/// lock is taken: the work done under the lock is the one part of ingest that cannot run
-/// on both cores, so it is kept to SQL.
-#[derive(Debug)]
-pub(super) struct SaveJob {
-    source_id: std::sync::Arc<str>,
-    items: Vec<NewItem>,
-    /// Per item: its content hash and its search terms.
-    prepared: Vec<(String, String)>,
-    now: DateTime<Utc>,
-}
-
-impl SaveJob {
-    pub(super) fn new(source_id: &str, items: Vec<NewItem>, now: DateTime<Utc>) -> SaveJob {
-        let prepared = items
-            .iter()
-            .map(|i| (content_hash(&i.entry), search_terms_of(&i.entry)))
-            .collect();
-        SaveJob {
-            source_id: source_id.into(),
-            items,
-            prepared,
-            now,
-        }
-    }
-
-    /// Items in the job, for the batch size bound.
-    pub(super) fn len(&self) -> usize {
-        self.items.len()
-    }
-}
-
 impl Store {
-    /// Saves several feeds' items in one transaction: per feed, items are unique per
-    /// (source, guid); an unchanged item is left alone, a changed one updated (and
-    /// re-tagged). Returns one report per job, in order.
-    ///
-    /// `index` is the story index: jobs later in the batch group with items of earlier
-    /// ones, as if each had been committed alone. On failure the index may hold items
-    /// that were rolled back, so it is dropped (and reloaded at the next save).
-    pub(super) async fn save_jobs_once(
+    /// Saves one feed's items in one transaction. Items are unique per (source, guid);
+    /// an unchanged item is left alone, a changed one updated (and re-tagged).
+    pub(super) async fn save_items_once(
         &self,
-        index: &mut Option<StoryIndex>,
-        jobs: &[&SaveJob],
-    ) -> Result<Vec<SaveReport>, StoreError> {
-        if index.is_none() {
-            let newest = jobs.iter().map(|j| j.now).max().unwrap_or_else(Utc::now);
-            *index = Some(self.load_story_index(newest).await?);
+        source_id: &str,
+        items: &[NewItem],
+        now: DateTime<Utc>,
+    ) -> Result<SaveReport, StoreError> {
+        let mut report = SaveReport {
+            seen: items.len() as u32,
+            ..SaveReport::default()
+        };
+        let mut index_guard = self.stories.lock().await;
+        if index_guard.is_none() {
+            *index_guard = Some(self.load_story_index(now).await?);
         }
-        let result = self
-            .save_jobs_in_tx(index.as_mut().expect("loaded above"), jobs)
-            .await;
-        if result.is_err() {
-            *index = None;
-        }
-        let reports = result?;
-        self.save_commits
-            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-        if reports.iter().any(|r| r.new + r.updated > 0) {
-            self.changed();
-        }
-        Ok(reports)
-    }
-
-    async fn save_jobs_in_tx(
-        &self,
-        index: &mut StoryIndex,
-        jobs: &[&SaveJob],
-    ) -> Result<Vec<SaveReport>, StoreError> {
+        let index = index_guard.as_mut().expect("loaded above");
+        let source: std::sync::Arc<str> = source_id.into();
+        let mut added = Vec::new();
         let mut tx = self.write().await?;
+        // One query for what this batch already has, instead of one per item.
+        let mut known: HashMap<String, (i64, String)> = HashMap::new();
+        for chunk in items.chunks(500) {
+            let mut b: QueryBuilder<Sqlite> =
+                QueryBuilder::new("SELECT guid, id, content_hash FROM items WHERE source_id = ");
+            b.push_bind(source_id.to_string()).push(" AND guid IN (");
+            let mut sep = b.separated(", ");
+            for it in chunk {
+                sep.push_bind(it.entry.guid.clone());
+            }
+            b.push(")");
+            let rows: Vec<(String, i64, String)> = b.build_query_as().fetch_all(&mut *tx).await?;
+            known.extend(rows.into_iter().map(|(g, id, h)| (g, (id, h))));
+        }
         // The write lock is held (BEGIN IMMEDIATE), so ids can be assigned here; a new
         // story's id is its first item's id, known before the insert.
         let mut next_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM items")
             .fetch_one(&mut *tx)
             .await?;
-        let mut reports = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            reports.push(save_job(&mut tx, index, job, &mut next_id).await?);
+        // New items are written with a few multi-row statements at the end rather than
+        // four statements each: every statement is a round trip to sqlx's SQLite thread,
+        // and those round trips were most of the store's share of a fetch pass.
+        let same = same_articles(&mut tx, source_id, items).await?;
+        let mut new_rows: Vec<(i64, i64, i64, &CleanEntry, String)> = Vec::new();
+        let mut new_tags: Vec<(i64, &[TopicTag])> = Vec::new();
+        for item in items {
+            let e = &item.entry;
+            let hash = content_hash(e);
+            let existing = known.get(&e.guid).cloned();
+            let id = match existing {
+                Some((_, h)) if h == hash => continue,
+                Some((id, _)) => {
+                    sqlx::query(
+                        "UPDATE items SET url = ?, canonical_url = ?, title = ?, author = ?, published = ?,
+                           updated = ?, summary = ?, content_html = ?, text = ?, language = ?, dir = ?,
+                           source_credit = ?, fingerprint = ?, fingerprint_hi = ?, content_hash = ? WHERE id = ?",
+                    )
+                    .bind(&e.url)
+                    .bind(&e.canonical_url)
+                    .bind(&e.title)
+                    .bind(&e.author)
+                    .bind(e.published.map(|d| d.timestamp()))
+                    .bind(e.updated.map(|d| d.timestamp()))
+                    .bind(&e.summary)
+                    .bind(&e.content_html)
+                    .bind(&e.text)
+                    .bind(&e.language)
+                    .bind(e.dir)
+                    .bind(&e.source_credit)
+                    .bind(to_parts(e.fingerprint).0)
+                    .bind(to_parts(e.fingerprint).1)
+                    .bind(&hash)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                    report.updated += 1;
+                    sqlx::query("DELETE FROM item_topics WHERE item_id = ?")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("DELETE FROM items_fts WHERE rowid = ?")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    index_search(&mut tx, id, e).await?;
+                    known.insert(e.guid.clone(), (id, hash));
+                    id
+                }
+                None => {
+                    let sort_ts = e.published.map_or(now, |p| p.min(now)).timestamp();
+                    let by_key = std::iter::once(format!("g {}", e.guid))
+                        .chain(e.canonical_url.as_ref().map(|c| format!("c {c}")))
+                        .filter_map(|k| same.get(&k).copied())
+                        .min()
+                        .map(|(_, story)| story);
+                    let story = match by_key {
+                        Some(s) => Some(s),
+                        // Items of this batch share its source, so they never group with
+                        // each other by fingerprint: the index (other sources) is enough.
+                        None if e.fingerprint != 0 => {
+                            index.nearest(source_id, e.fingerprint, sort_ts)
+                        }
+                        None => None,
+                    };
+                    let id = next_id;
+                    next_id += 1;
+                    new_rows.push((id, sort_ts, story.unwrap_or(id), e, hash.clone()));
+                    known.insert(e.guid.clone(), (id, hash));
+                    if e.fingerprint != 0 {
+                        added.push((sort_ts, e.fingerprint, story.unwrap_or(id)));
+                    }
+                    report.new += 1;
+                    new_tags.push((id, &item.tags));
+                    continue;
+                }
+            };
+            insert_tags(&mut tx, id, &item.tags).await?;
+        }
+        insert_new_items(&mut tx, source_id, now.timestamp(), &new_rows).await?;
+        for chunk in new_tags.chunks(100) {
+            insert_tag_rows(&mut tx, chunk).await?;
         }
         tx.commit().await?;
-        Ok(reports)
+        if report.new + report.updated > 0 {
+            self.changed();
+        }
+        // Only committed items enter the index. (It is dropped and reloaded after each
+        // prune, so a long-running process holds about STORY_INDEX_DAYS of fingerprints.)
+        for (ts, fp, story) in added {
+            index.insert((ts, fp, story, source.clone()));
+        }
+        Ok(report)
     }
 
     /// Removes items older than `cutoff` (unix seconds), and items past the newest
@@ -594,123 +646,6 @@ impl Store {
 const SELECT_ITEMS: &str = "SELECT i.*, s.name AS source_name, s.url AS source_url FROM items i JOIN sources s ON s.id = i.source_id";
 
 /// With `dedup`: only the earliest item of its story among those the same filters select.
-/// Writes one job inside the batch's transaction. New items enter the story index at once
-/// (the caller drops the index if the transaction fails).
-async fn save_job(
-    tx: &mut sqlx::Transaction<'static, Sqlite>,
-    index: &mut StoryIndex,
-    job: &SaveJob,
-    next_id: &mut i64,
-) -> Result<SaveReport, StoreError> {
-    let (source_id, items, now) = (&*job.source_id, &job.items, job.now);
-    let mut report = SaveReport {
-        seen: items.len() as u32,
-        ..SaveReport::default()
-    };
-    let mut added = Vec::new();
-    // One query for what this batch already has, instead of one per item.
-    let mut known: HashMap<String, (i64, String)> = HashMap::new();
-    for chunk in items.chunks(500) {
-        let mut b: QueryBuilder<Sqlite> =
-            QueryBuilder::new("SELECT guid, id, content_hash FROM items WHERE source_id = ");
-        b.push_bind(source_id.to_string()).push(" AND guid IN (");
-        let mut sep = b.separated(", ");
-        for it in chunk {
-            sep.push_bind(it.entry.guid.clone());
-        }
-        b.push(")");
-        let rows: Vec<(String, i64, String)> = b.build_query_as().fetch_all(&mut **tx).await?;
-        known.extend(rows.into_iter().map(|(g, id, h)| (g, (id, h))));
-    }
-    // New items are written with a few multi-row statements at the end rather than
-    // four statements each: every statement is a round trip to sqlx's SQLite thread,
-    // and those round trips were most of the store's share of a fetch pass.
-    let same = same_articles(tx, source_id, items).await?;
-    let mut new_rows: Vec<(i64, i64, i64, &CleanEntry, &str, &str)> = Vec::new();
-    let mut new_tags: Vec<(i64, &[TopicTag])> = Vec::new();
-    for (item, (hash, terms)) in items.iter().zip(&job.prepared) {
-        let e = &item.entry;
-        let id = match known.get(&e.guid).cloned() {
-            Some((_, h)) if h == *hash => continue,
-            Some((id, _)) => {
-                sqlx::query(
-                    "UPDATE items SET url = ?, canonical_url = ?, title = ?, author = ?, published = ?,
-                       updated = ?, summary = ?, content_html = ?, text = ?, language = ?, dir = ?,
-                       source_credit = ?, fingerprint = ?, fingerprint_hi = ?, content_hash = ? WHERE id = ?",
-                )
-                .bind(&e.url)
-                .bind(&e.canonical_url)
-                .bind(&e.title)
-                .bind(&e.author)
-                .bind(e.published.map(|d| d.timestamp()))
-                .bind(e.updated.map(|d| d.timestamp()))
-                .bind(&e.summary)
-                .bind(&e.content_html)
-                .bind(&e.text)
-                .bind(&e.language)
-                .bind(e.dir)
-                .bind(&e.source_credit)
-                .bind(to_parts(e.fingerprint).0)
-                .bind(to_parts(e.fingerprint).1)
-                .bind(hash)
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
-                report.updated += 1;
-                sqlx::query("DELETE FROM item_topics WHERE item_id = ?")
-                    .bind(id)
-                    .execute(&mut **tx)
-                    .await?;
-                sqlx::query("DELETE FROM items_fts WHERE rowid = ?")
-                    .bind(id)
-                    .execute(&mut **tx)
-                    .await?;
-                sqlx::query("INSERT INTO items_fts (rowid, terms) VALUES (?, ?)")
-                    .bind(id)
-                    .bind(terms)
-                    .execute(&mut **tx)
-                    .await?;
-                known.insert(e.guid.clone(), (id, hash.clone()));
-                id
-            }
-            None => {
-                let sort_ts = e.published.map_or(now, |p| p.min(now)).timestamp();
-                let by_key = std::iter::once(format!("g {}", e.guid))
-                    .chain(e.canonical_url.as_ref().map(|c| format!("c {c}")))
-                    .filter_map(|k| same.get(&k).copied())
-                    .min()
-                    .map(|(_, story)| story);
-                let story = match by_key {
-                    Some(s) => Some(s),
-                    // Items of this job share its source, so they never group with each
-                    // other by fingerprint: the index (other sources) is enough.
-                    None if e.fingerprint != 0 => index.nearest(source_id, e.fingerprint, sort_ts),
-                    None => None,
-                };
-                let id = *next_id;
-                *next_id += 1;
-                new_rows.push((id, sort_ts, story.unwrap_or(id), e, hash, terms));
-                known.insert(e.guid.clone(), (id, hash.clone()));
-                if e.fingerprint != 0 {
-                    added.push((sort_ts, e.fingerprint, story.unwrap_or(id)));
-                }
-                report.new += 1;
-                new_tags.push((id, &item.tags));
-                continue;
-            }
-        };
-        insert_tags(tx, id, &item.tags).await?;
-    }
-    insert_new_items(tx, source_id, now.timestamp(), &new_rows).await?;
-    for chunk in new_tags.chunks(100) {
-        insert_tag_rows(tx, chunk).await?;
-    }
-    for (ts, fp, story) in added {
-        index.insert((ts, fp, story, job.source_id.clone()));
-    }
-    Ok(report)
-}
-
 fn push_dedup(b: &mut QueryBuilder<Sqlite>, q: &ItemQuery) {
     if q.dedup {
         b.push(" AND NOT EXISTS (SELECT 1 FROM items j WHERE j.story_id = i.story_id AND (j.sort_ts < i.sort_ts OR (j.sort_ts = i.sort_ts AND j.id < i.id))");
@@ -763,6 +698,20 @@ fn push_filters(b: &mut QueryBuilder<Sqlite>, q: &ItemQuery, alias: &str) {
 }
 
 /// Adds an item's search terms to the full-text index.
+async fn index_search(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    item_id: i64,
+    e: &CleanEntry,
+) -> Result<(), StoreError> {
+    let terms = search_terms_of(e);
+    sqlx::query("INSERT INTO items_fts (rowid, terms) VALUES (?, ?)")
+        .bind(item_id)
+        .bind(terms)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Inserts an item's tags in one statement (the item has none yet).
 async fn insert_tags(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
@@ -806,7 +755,7 @@ async fn insert_new_items(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     source_id: &str,
     fetched_at: i64,
-    rows: &[(i64, i64, i64, &CleanEntry, &str, &str)],
+    rows: &[(i64, i64, i64, &CleanEntry, String)],
 ) -> Result<(), StoreError> {
     for chunk in rows.chunks(40) {
         let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
@@ -814,7 +763,7 @@ async fn insert_new_items(
                updated, fetched_at, sort_ts, summary, content_html, text, language, dir,
                source_credit, fingerprint, fingerprint_hi, story_id, content_hash) ",
         );
-        b.push_values(chunk, |mut r, (id, sort_ts, story, e, hash, _)| {
+        b.push_values(chunk, |mut r, (id, sort_ts, story, e, hash)| {
             r.push_bind(*id)
                 .push_bind(source_id)
                 .push_bind(&e.guid)
@@ -835,13 +784,13 @@ async fn insert_new_items(
                 .push_bind(to_parts(e.fingerprint).0)
                 .push_bind(to_parts(e.fingerprint).1)
                 .push_bind(*story)
-                .push_bind(*hash);
+                .push_bind(hash);
         });
         b.build().execute(&mut **tx).await?;
         let mut b: QueryBuilder<Sqlite> =
             QueryBuilder::new("INSERT INTO items_fts (rowid, terms) ");
-        b.push_values(chunk, |mut r, (id, _, _, _, _, terms)| {
-            r.push_bind(*id).push_bind(*terms);
+        b.push_values(chunk, |mut r, (id, _, _, e, _)| {
+            r.push_bind(*id).push_bind(search_terms_of(e));
         });
         b.build().execute(&mut **tx).await?;
     }

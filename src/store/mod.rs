@@ -36,17 +36,6 @@ pub use items::{ItemQuery, NewItem, SaveReport};
 pub use pages::{PageRecord, PageState};
 pub use sources::{FetchRecord, SourceRow, SourceState};
 
-/// At most this many items are written in one group-commit transaction (see
-/// [`Store::save_items`]): big enough that a first pass commits a few dozen times rather
-/// than once per feed, small enough that the write lock is never held for long.
-const GROUP_COMMIT_ITEMS: usize = 2_000;
-
-/// The answer to one queued save.
-type SaveReply = tokio::sync::oneshot::Sender<Result<SaveReport, StoreError>>;
-
-/// Saves waiting for the write turn, oldest first.
-type SaveQueue = std::collections::VecDeque<(std::sync::Arc<items::SaveJob>, SaveReply)>;
-
 /// How often a fetch-path write is tried when the database is locked (SQLITE_BUSY after
 /// the busy timeout), and the pause before each retry.
 const RETRY_PAUSES: [Duration; 2] = [Duration::from_millis(100), Duration::from_millis(500)];
@@ -134,10 +123,6 @@ pub struct Store {
     /// across the awaits of one save, which also keeps saves (and their story choices)
     /// in order.
     stories: std::sync::Arc<tokio::sync::Mutex<Option<items::StoryIndex>>>,
-    /// Transactions that saved feeds' items, since the store was opened.
-    save_commits: std::sync::Arc<AtomicU64>,
-    /// Saves waiting for the write turn (see [`Store::save_items`]).
-    queue: std::sync::Arc<Mutex<SaveQueue>>,
     /// Bumped after every committed change to items or tags, so caches of rendered feeds
     /// know when they are stale.
     generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
@@ -221,8 +206,6 @@ impl Store {
             max_pages,
             retries: Default::default(),
             stories: Default::default(),
-            queue: Default::default(),
-            save_commits: Default::default(),
             generation: Default::default(),
         };
         store.backfill_search().await?;
@@ -246,55 +229,34 @@ impl Store {
     {
         let mut pauses = RETRY_PAUSES.iter();
         loop {
-            if let Some(done) = self.settle(kind, &wrote, op().await, &mut pauses).await {
-                return done;
+            match op().await {
+                Ok(v) => {
+                    if wrote(&v) {
+                        self.failures.lock().expect("failures lock").remove(kind);
+                    }
+                    return Ok(v);
+                }
+                Err(e) => match pauses.next() {
+                    Some(pause) if e.is_locked() => {
+                        self.retries.fetch_add(1, Ordering::AcqRel);
+                        tracing::warn!(write = kind, error = %e, retry_in = ?pause, "database locked; retrying");
+                        tokio::time::sleep(*pause).await;
+                    }
+                    _ => {
+                        let now = Utc::now();
+                        let mut map = self.failures.lock().expect("failures lock");
+                        let f = map.entry(kind).or_insert(WriteFailure {
+                            error: String::new(),
+                            since: now,
+                            failures: 0,
+                        });
+                        f.error = e.to_string();
+                        f.failures += 1;
+                        return Err(e);
+                    }
+                },
             }
         }
-    }
-
-    /// Books one attempt of a [`Store::retrying`] write: `None` (after the pause) when it is
-    /// to be tried again, else its result.
-    async fn settle<T>(
-        &self,
-        kind: &'static str,
-        wrote: &impl Fn(&T) -> bool,
-        attempt: Result<T, StoreError>,
-        pauses: &mut std::slice::Iter<'_, Duration>,
-    ) -> Option<Result<T, StoreError>> {
-        match attempt {
-            Ok(v) => {
-                if wrote(&v) {
-                    self.failures.lock().expect("failures lock").remove(kind);
-                }
-                Some(Ok(v))
-            }
-            Err(e) => match pauses.next() {
-                Some(pause) if e.is_locked() => {
-                    self.retries.fetch_add(1, Ordering::AcqRel);
-                    tracing::warn!(write = kind, error = %e, retry_in = ?pause, "database locked; retrying");
-                    tokio::time::sleep(*pause).await;
-                    None
-                }
-                _ => {
-                    let now = Utc::now();
-                    let mut map = self.failures.lock().expect("failures lock");
-                    let f = map.entry(kind).or_insert(WriteFailure {
-                        error: String::new(),
-                        since: now,
-                        failures: 0,
-                    });
-                    f.error = e.to_string();
-                    f.failures += 1;
-                    Some(Err(e))
-                }
-            },
-        }
-    }
-
-    /// Transactions that saved feeds' items since the store was opened: fewer than the
-    /// saves when feeds were written together.
-    pub fn save_commits(&self) -> u64 {
-        self.save_commits.load(Ordering::Acquire)
     }
 
     /// Writes tried again because the database was locked, since the store was opened.
@@ -391,107 +353,18 @@ impl Store {
 
     /// Saves one feed's items in one transaction (see `items.rs`), retried while the
     /// database is locked; a failure is remembered until a save stores something again.
-    ///
-    /// Feeds that finish while another feed's save is being written wait, and are then
-    /// written together in one transaction by whichever of them gets the write turn first
-    /// (group commit): a first pass over many feeds spends less time in the one writer,
-    /// which is the part of ingest that runs on one core. If such a shared transaction
-    /// fails, each of its feeds is tried again alone, so one feed's failure is only its own.
     pub async fn save_items(
         &self,
         source_id: &str,
-        items: impl Into<Vec<NewItem>>,
+        items: &[NewItem],
         now: DateTime<Utc>,
     ) -> Result<SaveReport, StoreError> {
-        use tokio::sync::oneshot::error::TryRecvError;
-        // Hashes and search terms are computed here, before waiting for the write turn.
-        let job = std::sync::Arc::new(items::SaveJob::new(source_id, items.into(), now));
-        let (reply, mut answer) = tokio::sync::oneshot::channel();
-        self.queue
-            .lock()
-            .expect("queue lock")
-            .push_back((job.clone(), reply));
-        let mut index = self.stories.lock().await;
-        loop {
-            match answer.try_recv() {
-                Ok(report) => return report,
-                // The writer that took this job was cancelled before it answered.
-                Err(TryRecvError::Closed) => return self.save_alone(&mut index, &job).await,
-                Err(TryRecvError::Empty) => {}
-            }
-            let batch = self.next_batch();
-            self.write_batch(&mut index, batch).await;
-        }
-    }
-
-    /// Takes queued save jobs, oldest first, up to [`GROUP_COMMIT_ITEMS`] items (at least one job).
-    fn next_batch(&self) -> Vec<(std::sync::Arc<items::SaveJob>, SaveReply)> {
-        let mut queue = self.queue.lock().expect("queue lock");
-        let mut batch = Vec::new();
-        let mut size = 0;
-        while let Some((job, _)) = queue.front() {
-            if !batch.is_empty() && size + job.len() > GROUP_COMMIT_ITEMS {
-                break;
-            }
-            size += job.len();
-            batch.extend(queue.pop_front());
-        }
-        batch
-    }
-
-    /// Writes a batch of jobs (the caller holds the story index, i.e. the write turn) and
-    /// answers each.
-    async fn write_batch(
-        &self,
-        index: &mut Option<items::StoryIndex>,
-        batch: Vec<(std::sync::Arc<items::SaveJob>, SaveReply)>,
-    ) {
-        if batch.len() > 1 {
-            let jobs: Vec<&items::SaveJob> = batch.iter().map(|(j, _)| &**j).collect();
-            match self.save_jobs_once(index, &jobs).await {
-                Ok(reports) => {
-                    if reports.iter().any(|r| r.new + r.updated > 0) {
-                        self.failures
-                            .lock()
-                            .expect("failures lock")
-                            .remove("save items");
-                    }
-                    for ((_, reply), report) in batch.into_iter().zip(reports) {
-                        // A closed channel: that fetch was cancelled; its items are saved.
-                        let _ = reply.send(Ok(report));
-                    }
-                    return;
-                }
-                Err(e) => {
-                    tracing::warn!(feeds = batch.len(), error = %e, "saving feeds together failed; saving each alone");
-                }
-            }
-        }
-        for (job, reply) in batch {
-            let _ = reply.send(self.save_alone(index, &job).await);
-        }
-    }
-
-    /// Saves one job in its own transaction, as [`Store::retrying`] does.
-    async fn save_alone(
-        &self,
-        index: &mut Option<items::StoryIndex>,
-        job: &items::SaveJob,
-    ) -> Result<SaveReport, StoreError> {
-        let wrote = |r: &SaveReport| r.new + r.updated > 0;
-        let mut pauses = RETRY_PAUSES.iter();
-        loop {
-            let attempt = self
-                .save_jobs_once(index, &[job])
-                .await
-                .map(|mut reports| reports.remove(0));
-            if let Some(done) = self
-                .settle("save items", &wrote, attempt, &mut pauses)
-                .await
-            {
-                return done;
-            }
-        }
+        self.retrying(
+            "save items",
+            |r: &SaveReport| r.new + r.updated > 0,
+            || self.save_items_once(source_id, items, now),
+        )
+        .await
     }
 
     /// Records a fetch outcome on the source, retried while the database is locked; a
