@@ -18,9 +18,15 @@ use crate::server::{self, AppState};
 use crate::store::{SourceRow, Store};
 use crate::tag::Matcher;
 
-/// Opens the database and makes its `sources` table match the config.
+pub mod maintenance;
+
+/// Opens the database, brings stored rows up to date ([`maintenance::run`]) and makes its
+/// `sources` table match the config.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let store = Store::open_with(&config.storage.database, config.storage.busy_timeout)
+        .await
+        .with_context(|| format!("cannot open database {}", config.storage.database.display()))?;
+    maintenance::run(&store)
         .await
         .with_context(|| format!("cannot open database {}", config.storage.database.display()))?;
     store.sync_sources(&source_rows(config)).await?;
@@ -110,6 +116,7 @@ async fn prepare_ingest(config: &Config, store: &Store) -> anyhow::Result<Ingest
         retention_days: config.storage.retention_days,
         force: false,
         pages: crate::fetch::HostLimits::new(config.fetch.page_concurrency, config.fetch.per_host),
+        stories: crate::pipeline::Stories::default(),
     })
 }
 

@@ -110,6 +110,18 @@ pub struct CleanEntry {
     pub norm_text: String,
 }
 
+/// An item to save: the cleaned entry, its tags, and its search terms.
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    /// The cleaned entry.
+    pub entry: CleanEntry,
+    /// Its topic tags.
+    pub tags: Vec<TopicTag>,
+    /// Its full-text search terms (`text::arabic::search_terms` of title and text: light
+    /// stems, one space apart), which the store indexes as given.
+    pub search_terms: String,
+}
+
 /// Which part of an item a match was found in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Hash)]
 #[serde(rename_all = "lowercase")]

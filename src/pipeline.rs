@@ -20,6 +20,9 @@ use crate::store::{FetchRecord, NewItem, PageRecord, SaveReport, Store};
 use crate::tag::Matcher;
 use crate::{story, text};
 
+mod stories;
+pub use stories::Stories;
+
 /// The feed-level facts of a processed body.
 #[derive(Debug, Clone)]
 pub struct FeedMeta {
@@ -80,7 +83,12 @@ pub fn process(
                 &entry.norm_text,
                 crate::tag::lead_words(&entry.text),
             );
-            NewItem { entry, tags }
+            let search_terms = search_terms(&entry);
+            NewItem {
+                entry,
+                tags,
+                search_terms,
+            }
         })
         .collect();
     Ok(Processed {
@@ -187,6 +195,8 @@ pub struct Ingest {
     pub force: bool,
     /// Limits for article pages (`full_text` sources), apart from the feeds' own.
     pub pages: crate::fetch::HostLimits,
+    /// Story grouping of the items saved.
+    pub stories: Stories,
 }
 
 impl Ingest {
@@ -387,8 +397,8 @@ impl Ingest {
             warn!(source_id = %source.id, url = %source.url, warning = %w, "feed needed repair");
         }
         let report = match self
-            .store
-            .save_items(&source.id, &processed.items, now)
+            .stories
+            .save(&self.store, &source.id, &processed.items, now)
             .await
         {
             Ok(mut r) => {
@@ -571,6 +581,7 @@ impl Ingest {
         let mut records = Vec::with_capacity(done.len());
         for ((item, hash), (replacement, page)) in items.iter_mut().zip(hashes_kept).zip(done) {
             if let Some((entry, tags)) = replacement {
+                item.search_terms = search_terms(&entry);
                 item.entry = entry;
                 item.tags = tags;
             } else if let Some(reason) = &page.reason {
@@ -618,6 +629,11 @@ fn within_retention(
         .collect();
     let too_old = (before - kept.len()) as u32;
     (kept, too_old)
+}
+
+/// An entry's full-text search terms, from the matching form cleaning computed.
+fn search_terms(e: &CleanEntry) -> String {
+    text::arabic::search_terms_of_words(&text::arabic::join_words(&e.norm_title, &e.norm_text))
 }
 
 /// Hash of an item as its feed gave it (after cleaning): its page is fetched again only
