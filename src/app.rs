@@ -11,7 +11,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tracing::{info, warn};
 
-use crate::config::{Config, SourceSpec, TopicSpec};
+use crate::config::{Config, SourceSpec};
 use crate::fetch::{Fetcher, schedule};
 use crate::pipeline::{Ingest, Outcome};
 use crate::server::{self, AppState};
@@ -19,6 +19,9 @@ use crate::store::{SourceRow, Store};
 use crate::tag::Matcher;
 
 pub mod maintenance;
+mod rules;
+
+pub use rules::rules_hash;
 
 /// Opens the database, brings stored rows up to date ([`maintenance::run`]) and makes its
 /// `sources` table match the config.
@@ -56,13 +59,6 @@ pub async fn prune(store: &Store, config: &Config) -> anyhow::Result<(u64, u64)>
         info!(by_age = age, by_cap = cap, "pruned items");
     }
     Ok((age, cap))
-}
-
-/// A stable hash of the topic rules; stored so a change triggers re-tagging.
-pub fn rules_hash(topics: &[TopicSpec]) -> String {
-    let text = format!("{topics:?}");
-    let h = crate::model::stable_hash(text.as_bytes());
-    format!("{h:016x}-{}", text.len())
 }
 
 /// Re-tags every stored item with `matcher`, in batches of 500 (each batch one
