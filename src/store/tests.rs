@@ -412,6 +412,38 @@ async fn fetch_state_is_recorded_and_retired_sources_are_marked() {
         vec![("a", false), ("b", true)]
     );
     assert_eq!(all[0].etag, None, "a new URL drops the old validators");
+    assert_eq!(
+        s.rewrites(),
+        0,
+        "a retired source keeps its items where they are"
+    );
+
+    // The retired id given to another feed: the old source moves to `b~retired`, which
+    // views of stored items by source must see.
+    let source = |id: &str, url: &str| SourceRow {
+        id: id.into(),
+        name: id.into(),
+        url: url.into(),
+    };
+    s.sync_sources(&[source("a", "http://a/moved"), source("b", "http://b/other")])
+        .await
+        .unwrap();
+    let ids: Vec<(String, bool)> = s
+        .sources()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.id, s.retired))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("a".to_string(), false),
+            ("b".to_string(), false),
+            ("b~retired".to_string(), true)
+        ]
+    );
+    assert_eq!(s.rewrites(), 1);
 }
 
 #[tokio::test]
