@@ -192,4 +192,48 @@ mod tests {
             [("b-2".into(), 4), ("c-1".into(), 5)]
         );
     }
+
+    #[tokio::test]
+    async fn an_index_in_use_for_a_day_is_loaded_again_without_what_aged_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("m.db")).await.unwrap();
+        let rows: Vec<SourceRow> = ["a", "b", "c"]
+            .iter()
+            .map(|id| SourceRow {
+                id: id.to_string(),
+                name: id.to_string(),
+                url: format!("http://{id}/f"),
+            })
+            .collect();
+        store.sync_sources(&rows).await.unwrap();
+        let now = DateTime::parse_from_rfc3339("2026-11-29T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let old = now - Duration::days(20);
+        let copy = format!("{TEXT} وقالت مصادر إن المعارك مستمرة");
+        let stories = Stories::default();
+        stories
+            .save(&store, "a", &[item("a-1", TEXT, old)], now)
+            .await
+            .unwrap();
+        // Added to the index in use, though older than what a load takes in.
+        stories
+            .save(&store, "b", &[item("b-1", &copy, old)], now)
+            .await
+            .unwrap();
+        // A day later the index is loaded again, from the last STORY_INDEX_DAYS only.
+        stories
+            .save(
+                &store,
+                "c",
+                &[item("c-1", &copy, old)],
+                now + Duration::days(1),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            stories_of(&store).await,
+            [("a-1".into(), 1), ("b-1".into(), 1), ("c-1".into(), 3)]
+        );
+    }
 }
