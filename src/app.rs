@@ -11,16 +11,25 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tracing::{info, warn};
 
-use crate::config::{Config, SourceSpec, TopicSpec};
+use crate::config::{Config, SourceSpec};
 use crate::fetch::{Fetcher, schedule};
 use crate::pipeline::{Ingest, Outcome};
 use crate::server::{self, AppState};
 use crate::store::{SourceRow, Store};
 use crate::tag::Matcher;
 
-/// Opens the database and makes its `sources` table match the config.
+pub mod maintenance;
+mod rules;
+
+pub use rules::rules_hash;
+
+/// Opens the database, brings stored rows up to date ([`maintenance::run`]) and makes its
+/// `sources` table match the config.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let store = Store::open_with(&config.storage.database, config.storage.busy_timeout)
+        .await
+        .with_context(|| format!("cannot open database {}", config.storage.database.display()))?;
+    maintenance::run(&store)
         .await
         .with_context(|| format!("cannot open database {}", config.storage.database.display()))?;
     store.sync_sources(&source_rows(config)).await?;
@@ -50,13 +59,6 @@ pub async fn prune(store: &Store, config: &Config) -> anyhow::Result<(u64, u64)>
         info!(by_age = age, by_cap = cap, "pruned items");
     }
     Ok((age, cap))
-}
-
-/// A stable hash of the topic rules; stored so a change triggers re-tagging.
-pub fn rules_hash(topics: &[TopicSpec]) -> String {
-    let text = format!("{topics:?}");
-    let h = crate::model::stable_hash(text.as_bytes());
-    format!("{h:016x}-{}", text.len())
 }
 
 /// Re-tags every stored item with `matcher`, in batches of 500 (each batch one
@@ -110,6 +112,7 @@ async fn prepare_ingest(config: &Config, store: &Store) -> anyhow::Result<Ingest
         retention_days: config.storage.retention_days,
         force: false,
         pages: crate::fetch::HostLimits::new(config.fetch.page_concurrency, config.fetch.per_host),
+        stories: crate::pipeline::Stories::default(),
     })
 }
 

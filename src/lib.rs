@@ -17,15 +17,16 @@
 //!   canonical form): a leaf that every stage may use.
 //! - [`clean`]: HTML only: one sanitizer path (ammonia), boilerplate removal, article
 //!   extraction.
-//! - [`story`]: story fingerprints; pure.
+//! - [`story`]: story fingerprints and the nearest-story index; pure.
 //! - [`tag`]: topic rules → one compiled matcher; pure, no I/O.
-//! - [`store`]: the only module that speaks SQL (SQLite via sqlx, `migrations/`).
+//! - [`store`]: the only module that speaks SQL (SQLite via sqlx, `migrations/`); depends on
+//!   [`model`] only.
 //! - [`publish`]: pure renderers for RSS, Atom, JSON Feed, OPML and the HTML page.
 //! - [`server`]: the axum layer; errors become HTTP statuses in one place; the feed cache.
 //! - [`metrics`]: the Prometheus registry behind `GET /metrics`.
 //! - [`pipeline`]: the one recipe that composes fetch → parse → clean → tag → store.
-//! - [`app`]: composition root for `serve`: store, scheduler, server, reload, retention,
-//!   shutdown.
+//! - [`app`]: composition root for `serve`: store and its start-up maintenance, scheduler,
+//!   server, reload, retention, shutdown.
 //! - [`model`]: plain data types shared by the stages.
 
 pub mod app;

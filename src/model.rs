@@ -125,13 +125,16 @@ pub struct FeedMeta {
     pub ttl: Option<u32>,
 }
 
-/// An item ready to store: the cleaned entry and its topic tags.
+/// An item to save: the cleaned entry, its tags, and its search terms.
 #[derive(Debug, Clone)]
 pub struct NewItem {
     /// The cleaned entry.
     pub entry: CleanEntry,
     /// Its topic tags.
     pub tags: Vec<TopicTag>,
+    /// Its full-text search terms (`text::arabic::search_terms` of title and text: light
+    /// stems, one space apart), which the store indexes as given.
+    pub search_terms: String,
 }
 
 /// A body parsed, cleaned and tagged: the pipeline's output before storing.

@@ -111,7 +111,7 @@ async fn readers_never_block_the_writer_and_a_held_write_lock_fails_a_write_afte
     assert_eq!(before, 0);
     let report = env
         .store
-        .save_items("s0", first, chrono::Utc::now())
+        .save_items("s0", first, chrono::Utc::now(), &mut ())
         .await
         .unwrap();
     assert_eq!((report.new, report.updated), (20, 0));
@@ -132,7 +132,7 @@ async fn readers_never_block_the_writer_and_a_held_write_lock_fails_a_write_afte
         .unwrap();
     let err = env
         .store
-        .save_items("s0", second, chrono::Utc::now())
+        .save_items("s0", second, chrono::Utc::now(), &mut ())
         .await
         .unwrap_err();
     assert_eq!(err.to_string(), LOCKED);
@@ -150,7 +150,7 @@ async fn readers_never_block_the_writer_and_a_held_write_lock_fails_a_write_afte
 
     let report = env
         .store
-        .save_items("s0", second, chrono::Utc::now())
+        .save_items("s0", second, chrono::Utc::now(), &mut ())
         .await
         .unwrap();
     assert_eq!((report.new, report.updated), (10, 0));
@@ -459,7 +459,7 @@ async fn a_client_that_never_reads_does_not_hold_up_others_and_is_dropped_after_
     )
     .unwrap();
     env.store
-        .save_items("s0", &processed.items, chrono::Utc::now())
+        .save_items("s0", &processed.items, chrono::Utc::now(), &mut ())
         .await
         .unwrap();
     let path = "/feeds/all.json?limit=100&dedup=false";

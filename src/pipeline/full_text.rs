@@ -140,6 +140,7 @@ impl Ingest {
         let mut records = Vec::with_capacity(done.len());
         for ((item, hash), (replacement, page)) in items.iter_mut().zip(hashes_kept).zip(done) {
             if let Some((entry, tags)) = replacement {
+                item.search_terms = super::search_terms(&entry);
                 item.entry = entry;
                 item.tags = tags;
             } else if let Some(reason) = &page.reason {

@@ -27,6 +27,8 @@ pub struct Ingest {
     pub force: bool,
     /// Limits for article pages (`full_text` sources), apart from the feeds' own.
     pub pages: crate::fetch::HostLimits,
+    /// Story grouping of the items saved.
+    pub stories: super::Stories,
 }
 
 /// The blocking pool's CPU jobs at once: one per core.

@@ -10,6 +10,7 @@
 
 mod full_text;
 mod ingest;
+mod stories;
 
 use std::time::Duration;
 
@@ -29,6 +30,7 @@ use crate::tag::Matcher;
 pub use full_text::{Page, inspect_page};
 pub use ingest::Ingest;
 use ingest::cpu_slots;
+pub use stories::Stories;
 
 /// Parse → clean → tag, without storing (used by the pipeline and by `marsad inspect`).
 pub fn process(
@@ -64,7 +66,12 @@ pub fn process(
                 &entry.norm_text,
                 crate::tag::lead_words(&entry.text),
             );
-            NewItem { entry, tags }
+            let search_terms = search_terms(&entry);
+            NewItem {
+                entry,
+                tags,
+                search_terms,
+            }
         })
         .collect();
     Ok(Processed {
@@ -329,8 +336,8 @@ impl Ingest {
             warn!(source_id = %source.id, url = %source.url, warning = %w, "feed needed repair");
         }
         let mut report = match self
-            .store
-            .save_items(&source.id, &processed.items, now)
+            .stories
+            .save(&self.store, &source.id, &processed.items, now)
             .await
         {
             Ok(r) => r,
@@ -546,4 +553,12 @@ fn within_retention(
         .collect();
     let too_old = (before - kept.len()) as u32;
     (kept, too_old)
+}
+
+/// An entry's full-text search terms, from the matching form cleaning computed.
+fn search_terms(e: &crate::model::CleanEntry) -> String {
+    crate::text::arabic::search_terms_of_words(&crate::text::arabic::join_words(
+        &e.norm_title,
+        &e.norm_text,
+    ))
 }

@@ -3,44 +3,9 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::{QueryBuilder, Row, Sqlite};
 
-use super::{Store, StoreError};
-
-/// Where an item's body came from, and the page state kept for it.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
-pub struct PageRecord {
-    /// The item's guid.
-    pub guid: String,
-    /// Hash of the item as the feed gave it: the page is fetched again only when it changes.
-    pub feed_hash: String,
-    /// The page fetched (after redirects), when there was one.
-    pub page_url: Option<String>,
-    /// The page's `ETag`.
-    pub etag: Option<String>,
-    /// The page's `Last-Modified`.
-    pub last_modified: Option<String>,
-    /// "page" or "feed".
-    pub body_from: String,
-    /// The extraction rule that produced the body (`content_selector "…"`, `readability`).
-    pub rule: Option<String>,
-    /// Why the page was not used, when `body_from` is "feed".
-    pub reason: Option<String>,
-    /// When the page was fetched or given up on (unix seconds).
-    pub fetched_at: i64,
-}
-
-/// A stored page record with the item's current body when that came from the page (to
-/// reuse on a 304 answer).
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct PageState {
-    /// The record.
-    #[sqlx(flatten)]
-    pub record: PageRecord,
-    /// The item's stored `content_html`, when its body came from the page.
-    pub page_html: Option<String>,
-}
+use super::{PageRecord, PageState, Store, StoreError};
 
 impl Store {
     /// The page states of these items of a source, by guid.
@@ -64,8 +29,10 @@ impl Store {
                 sep.push_bind(g.to_string());
             }
             b.push(")");
-            let rows: Vec<PageState> = b.build_query_as().fetch_all(&self.pool).await?;
-            out.extend(rows.into_iter().map(|r| (r.record.guid.clone(), r)));
+            for row in b.build().fetch_all(&self.pool).await? {
+                let state = row_to_page_state(&row)?;
+                out.insert(state.record.guid.clone(), state);
+            }
         }
         Ok(out)
     }
@@ -127,4 +94,21 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+fn row_to_page_state(r: &sqlx::sqlite::SqliteRow) -> Result<PageState, StoreError> {
+    Ok(PageState {
+        record: PageRecord {
+            guid: r.try_get("guid")?,
+            feed_hash: r.try_get("feed_hash")?,
+            page_url: r.try_get("page_url")?,
+            etag: r.try_get("etag")?,
+            last_modified: r.try_get("last_modified")?,
+            body_from: r.try_get("body_from")?,
+            rule: r.try_get("rule")?,
+            reason: r.try_get("reason")?,
+            fetched_at: r.try_get("fetched_at")?,
+        },
+        page_html: r.try_get("page_html")?,
+    })
 }

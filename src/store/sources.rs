@@ -1,103 +1,9 @@
 //! The `sources` table: configured sources and their fetch state.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use sqlx::Row;
 
-use super::{Store, StoreError};
-
-/// A source as configured (what `sync_sources` writes).
-#[derive(Debug, Clone)]
-pub struct SourceRow {
-    /// Slug.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Feed URL.
-    pub url: String,
-}
-
-/// A source with its fetch state, as stored.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct SourceState {
-    /// Slug.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Feed URL.
-    pub url: String,
-    /// No longer in the config; its items stay until retention removes them.
-    pub retired: bool,
-    /// Last fetch attempt.
-    pub last_attempt: Option<DateTime<Utc>>,
-    /// Last successful fetch (including 304).
-    pub last_success: Option<DateTime<Utc>>,
-    /// HTTP status of the last answer.
-    pub http_status: Option<u16>,
-    /// Error of the last attempt, if it failed.
-    pub error: Option<String>,
-    /// Failures since the last success.
-    pub consecutive_failures: u32,
-    /// When the source may be fetched next.
-    pub next_due: Option<DateTime<Utc>>,
-    /// Validator for conditional GET.
-    pub etag: Option<String>,
-    /// Validator for conditional GET.
-    pub last_modified: Option<String>,
-    /// Hash of the last body, to skip parsing an unchanged body.
-    pub body_hash: Option<String>,
-    /// Items in the last fetched feed.
-    pub items_seen: Option<u32>,
-    /// Items new in the last fetch.
-    pub items_new: Option<u32>,
-    /// Items of the last fetch left out as older than `retention_days`.
-    pub items_too_old: Option<u32>,
-    /// Where a permanent redirect (301/308) points; the config is not rewritten.
-    pub permanent_redirect: Option<String>,
-    /// The feed's own title.
-    pub feed_title: Option<String>,
-    /// The feed's site link.
-    pub feed_link: Option<String>,
-    /// Parser warnings of the last fetch.
-    pub warnings: Option<String>,
-    /// Items stored from this source.
-    pub item_count: i64,
-}
-
-/// The outcome of one fetch, to record on the source.
-#[derive(Debug, Clone, Default)]
-pub struct FetchRecord {
-    /// When it was attempted.
-    pub attempted: DateTime<Utc>,
-    /// Whether it succeeded (200 parsed, or 304).
-    pub success: bool,
-    /// HTTP status, when an answer came.
-    pub http_status: Option<u16>,
-    /// Error message when it failed.
-    pub error: Option<String>,
-    /// When to fetch next.
-    pub next_due: DateTime<Utc>,
-    /// New validators (kept when `None`).
-    pub etag: Option<String>,
-    /// New validators (kept when `None`).
-    pub last_modified: Option<String>,
-    /// New body hash (kept when `None`).
-    pub body_hash: Option<String>,
-    /// Items in the feed.
-    pub items_seen: Option<u32>,
-    /// Items new.
-    pub items_new: Option<u32>,
-    /// Items left out as older than `retention_days`.
-    pub items_too_old: Option<u32>,
-    /// Permanent redirect target seen in this fetch.
-    pub permanent_redirect: Option<String>,
-    /// Feed title.
-    pub feed_title: Option<String>,
-    /// Feed link.
-    pub feed_link: Option<String>,
-    /// Parser warnings, joined.
-    pub warnings: Option<String>,
-}
+use super::{FetchRecord, SourceRow, SourceState, Store, StoreError};
 
 fn ts(v: Option<i64>) -> Option<DateTime<Utc>> {
     v.and_then(|s| DateTime::from_timestamp(s, 0))
@@ -187,8 +93,8 @@ impl Store {
         tx.commit().await?;
         if archived {
             self.changed();
-            // The story index holds sources by id: reload it with the moved items.
-            *self.stories.lock().await = None;
+            // Views that hold items by source (the story index) must see the move.
+            self.rewritten();
         }
         Ok(())
     }
@@ -225,12 +131,14 @@ impl Store {
             .await?)
     }
 
-    /// Records a fetch outcome on the source (once; see `Store::record_fetch`).
-    pub(super) async fn record_fetch_once(
-        &self,
-        id: &str,
-        r: &FetchRecord,
-    ) -> Result<(), StoreError> {
+    /// Records a fetch outcome on the source, retried while the database is locked; a
+    /// failure is remembered until a record succeeds again.
+    pub async fn record_fetch(&self, id: &str, r: &FetchRecord) -> Result<(), StoreError> {
+        self.retrying("record fetch", |_| true, || self.record_fetch_once(id, r))
+            .await
+    }
+
+    async fn record_fetch_once(&self, id: &str, r: &FetchRecord) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE sources SET
                last_attempt = ?,

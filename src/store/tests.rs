@@ -1,7 +1,57 @@
 use chrono::{DateTime, Utc};
 
+use std::sync::Mutex;
+
 use super::*;
 use crate::model::{CleanEntry, Field, TagMatch, TopicTag};
+
+/// Story grouping for these tests: the same fingerprint from another source is the same
+/// story (the real index, `story::StoryIndex`, is tested in its module). Records what the
+/// store asks and tells it.
+#[derive(Default)]
+struct Grouping {
+    members: Vec<StoryMember>,
+    asked: Mutex<Vec<(String, u128, i64)>>,
+}
+
+impl StoryGrouping for Grouping {
+    fn nearest(&self, source_id: &str, fingerprint: u128, sort_ts: i64) -> Option<i64> {
+        self.asked
+            .lock()
+            .unwrap()
+            .push((source_id.to_string(), fingerprint, sort_ts));
+        self.members
+            .iter()
+            .filter(|m| m.source_id != source_id && m.fingerprint == fingerprint)
+            .map(|m| m.story_id)
+            .min()
+    }
+
+    fn saved(&mut self, member: StoryMember) {
+        self.members.push(member);
+    }
+}
+
+impl Grouping {
+    fn asked(&self) -> Vec<(String, u128, i64)> {
+        std::mem::take(&mut *self.asked.lock().unwrap())
+    }
+}
+
+/// An item whose search terms are its text's words (the store indexes what it is given).
+fn new_item(entry: CleanEntry, tags: Vec<TopicTag>) -> NewItem {
+    let search_terms = format!("{} {}", entry.title, entry.text);
+    NewItem {
+        entry,
+        tags,
+        search_terms,
+    }
+}
+
+/// A stand-in fingerprint: equal texts give equal ones, and never 0.
+fn fp(text: &str) -> u128 {
+    crate::model::stable_hash128(text.as_bytes()) | 1
+}
 
 fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -22,7 +72,7 @@ fn entry(guid: &str, title: &str, text: &str, url: &str) -> CleanEntry {
         language: "ar".into(),
         dir: "rtl",
         source_credit: None,
-        fingerprint: crate::story::fingerprint::simhash(text),
+        fingerprint: fp(text),
         norm_title: String::new(),
         norm_text: String::new(),
     }
@@ -69,13 +119,14 @@ const TEXT2: &str = "أعلنت المؤسسة الوطنية للنفط است�
 #[tokio::test]
 async fn saving_the_same_items_twice_adds_nothing_and_changes_update() {
     let (_d, s) = store().await;
+    let mut g = Grouping::default();
     let now = t("2026-11-29T09:00:00Z");
-    let items = vec![NewItem {
-        entry: entry("1", "خبر", TEXT1, "a/1"),
-        tags: vec![tag("libya")],
-    }];
+    let items = vec![new_item(
+        entry("1", "خبر", TEXT1, "a/1"),
+        vec![tag("libya")],
+    )];
     assert_eq!(
-        s.save_items("a", &items, now).await.unwrap(),
+        s.save_items("a", &items, now, &mut g).await.unwrap(),
         SaveReport {
             seen: 1,
             new: 1,
@@ -83,7 +134,7 @@ async fn saving_the_same_items_twice_adds_nothing_and_changes_update() {
         }
     );
     assert_eq!(
-        s.save_items("a", &items, now).await.unwrap(),
+        s.save_items("a", &items, now, &mut g).await.unwrap(),
         SaveReport {
             seen: 1,
             new: 0,
@@ -94,7 +145,7 @@ async fn saving_the_same_items_twice_adds_nothing_and_changes_update() {
     changed[0].entry.title = "خبر معدل".into();
     changed[0].tags = vec![];
     assert_eq!(
-        s.save_items("a", &changed, now).await.unwrap(),
+        s.save_items("a", &changed, now, &mut g).await.unwrap(),
         SaveReport {
             seen: 1,
             new: 0,
@@ -111,24 +162,24 @@ async fn saving_the_same_items_twice_adds_nothing_and_changes_update() {
 #[tokio::test]
 async fn topic_source_and_time_filters_select_items() {
     let (_d, s) = store().await;
+    let mut g = Grouping::default();
     let now = t("2026-11-29T09:00:00Z");
     s.save_items(
         "a",
-        &[NewItem {
-            entry: entry("1", "ليبيا", TEXT1, "a/1"),
-            tags: vec![tag("libya")],
-        }],
+        &[new_item(
+            entry("1", "ليبيا", TEXT1, "a/1"),
+            vec![tag("libya")],
+        )],
         now,
+        &mut g,
     )
     .await
     .unwrap();
     s.save_items(
         "b",
-        &[NewItem {
-            entry: entry("2", "نفط", TEXT2, "b/2"),
-            tags: vec![tag("oil")],
-        }],
+        &[new_item(entry("2", "نفط", TEXT2, "b/2"), vec![tag("oil")])],
         now,
+        &mut g,
     )
     .await
     .unwrap();
@@ -180,6 +231,7 @@ async fn topic_source_and_time_filters_select_items() {
 #[tokio::test]
 async fn the_same_story_from_two_sources_is_shown_once_with_the_other_listed() {
     let (_d, s) = store().await;
+    let mut g = Grouping::default();
     let now = t("2026-11-29T09:00:00Z");
     let first = entry("a-1", "قوات الوفاق تتقدم", TEXT1, "a/1");
     let mut copy = entry(
@@ -189,33 +241,38 @@ async fn the_same_story_from_two_sources_is_shown_once_with_the_other_listed() {
         "b/9",
     );
     copy.published = Some(t("2026-11-29T08:30:00Z"));
+    // A near copy: the grouping finds it the same story (by fingerprint, in the real one).
+    copy.fingerprint = first.fingerprint;
     let other = entry("b-10", "النفط", TEXT2, "b/10");
-    s.save_items(
-        "a",
-        &[NewItem {
-            entry: first,
-            tags: vec![],
-        }],
-        now,
-    )
-    .await
-    .unwrap();
-    s.save_items(
-        "b",
-        &[
-            NewItem {
-                entry: copy,
-                tags: vec![],
-            },
-            NewItem {
-                entry: other,
-                tags: vec![],
-            },
-        ],
-        now,
-    )
-    .await
-    .unwrap();
+    let (first_fp, other_fp) = (first.fingerprint, other.fingerprint);
+    s.save_items("a", &[new_item(first, vec![])], now, &mut g)
+        .await
+        .unwrap();
+    let batch = [new_item(copy, vec![]), new_item(other, vec![])];
+    s.save_items("b", &batch, now, &mut g).await.unwrap();
+    let at = |s: &str| t(s).timestamp();
+    assert_eq!(
+        g.asked(),
+        [
+            ("a".into(), first_fp, at("2026-11-29T08:00:00Z")),
+            ("b".into(), first_fp, at("2026-11-29T08:30:00Z")),
+            ("b".into(), other_fp, at("2026-11-29T08:00:00Z")),
+        ]
+    );
+    let member = |source: &str, fingerprint, ts: &str, story_id| StoryMember {
+        source_id: source.into(),
+        sort_ts: at(ts),
+        fingerprint,
+        story_id,
+    };
+    assert_eq!(
+        g.members,
+        [
+            member("a", first_fp, "2026-11-29T08:00:00Z", 1),
+            member("b", first_fp, "2026-11-29T08:30:00Z", 1),
+            member("b", other_fp, "2026-11-29T08:00:00Z", 3),
+        ]
+    );
 
     let deduped = s.items(&ItemQuery::default()).await.unwrap();
     let guids: Vec<&str> = deduped.iter().map(|i| i.guid.as_str()).collect();
@@ -231,29 +288,61 @@ async fn the_same_story_from_two_sources_is_shown_once_with_the_other_listed() {
         .await
         .unwrap();
     assert_eq!(all.len(), 3);
+
+    // Stored items, and items of another source matched by guid or canonical URL, are not
+    // asked about or added again.
+    let mut wire = entry("c-1", "خبر", TEXT2, "b/10");
+    wire.fingerprint = first_fp;
+    let unknown = SourceRow {
+        id: "c".into(),
+        name: "ج".into(),
+        url: "http://c/f".into(),
+    };
+    s.sync_sources(&[
+        SourceRow {
+            id: "a".into(),
+            name: "أ".into(),
+            url: "http://a/f".into(),
+        },
+        SourceRow {
+            id: "b".into(),
+            name: "ب".into(),
+            url: "http://b/f".into(),
+        },
+        unknown,
+    ])
+    .await
+    .unwrap();
+    s.save_items("b", &batch, now, &mut g).await.unwrap();
+    s.save_items("c", &[new_item(wire, vec![])], now, &mut g)
+        .await
+        .unwrap();
+    assert_eq!(g.asked(), []);
+    assert_eq!(g.members.len(), 4);
+    assert_eq!(
+        g.members[3].story_id, 3,
+        "the story of the same canonical URL"
+    );
 }
 
 #[tokio::test]
 async fn a_canonical_url_shared_by_two_sources_is_one_story_whatever_the_text() {
     let (_d, s) = store().await;
+    let mut g = Grouping::default();
     let now = t("2026-11-29T09:00:00Z");
     s.save_items(
         "a",
-        &[NewItem {
-            entry: entry("x", "أ", TEXT1, "wire/1"),
-            tags: vec![],
-        }],
+        &[new_item(entry("x", "أ", TEXT1, "wire/1"), vec![])],
         now,
+        &mut g,
     )
     .await
     .unwrap();
     s.save_items(
         "b",
-        &[NewItem {
-            entry: entry("y", "ب", TEXT2, "wire/1"),
-            tags: vec![],
-        }],
+        &[new_item(entry("y", "ب", TEXT2, "wire/1"), vec![])],
         now,
+        &mut g,
     )
     .await
     .unwrap();
@@ -323,19 +412,49 @@ async fn fetch_state_is_recorded_and_retired_sources_are_marked() {
         vec![("a", false), ("b", true)]
     );
     assert_eq!(all[0].etag, None, "a new URL drops the old validators");
+    assert_eq!(
+        s.rewrites(),
+        0,
+        "a retired source keeps its items where they are"
+    );
+
+    // The retired id given to another feed: the old source moves to `b~retired`, which
+    // views of stored items by source must see.
+    let source = |id: &str, url: &str| SourceRow {
+        id: id.into(),
+        name: id.into(),
+        url: url.into(),
+    };
+    s.sync_sources(&[source("a", "http://a/moved"), source("b", "http://b/other")])
+        .await
+        .unwrap();
+    let ids: Vec<(String, bool)> = s
+        .sources()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.id, s.retired))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("a".to_string(), false),
+            ("b".to_string(), false),
+            ("b~retired".to_string(), true)
+        ]
+    );
+    assert_eq!(s.rewrites(), 1);
 }
 
 #[tokio::test]
 async fn prune_drops_old_items_and_extra_copies_but_keeps_only_copies() {
     let (_d, s) = store().await;
+    let mut g = Grouping::default();
     let now = t("2026-11-29T09:00:00Z");
     let at = |guid: &str, url: &str, text: &str, date: &str| {
         let mut e = entry(guid, guid, text, url);
         e.published = Some(t(date));
-        NewItem {
-            entry: e,
-            tags: vec![tag("libya")],
-        }
+        new_item(e, vec![tag("libya")])
     };
     let a = vec![
         at("a-new", "a/1", TEXT1, "2026-11-28T09:00:00Z"),
@@ -356,10 +475,22 @@ async fn prune_drops_old_items_and_extra_copies_but_keeps_only_copies() {
             "2026-11-20T09:00:00Z",
         ),
     ];
-    s.save_items("a", &a, now).await.unwrap();
-    s.save_items("b", &b, now).await.unwrap();
+    s.save_items("a", &a, now, &mut g).await.unwrap();
+    s.save_items("b", &b, now, &mut g).await.unwrap();
+    let election = ItemQuery {
+        search: vec!["الانتخابات".into()],
+        dedup: false,
+        ..ItemQuery::default()
+    };
+    assert_eq!(s.items(&election).await.unwrap().len(), 1);
+    let rewrites = s.rewrites();
     let cutoff = t("2026-08-31T00:00:00Z").timestamp();
     assert_eq!(s.prune(Some(cutoff), 1).await.unwrap(), (1, 1));
+    assert_eq!(
+        s.rewrites(),
+        rewrites + 1,
+        "views of stored items are stale"
+    );
     let left: Vec<String> = s
         .items(&ItemQuery {
             dedup: false,
@@ -377,116 +508,121 @@ async fn prune_drops_old_items_and_extra_copies_but_keeps_only_copies() {
         "tags go with their items"
     );
     assert_eq!(s.counts().await.unwrap(), (3, 3, 2, 0));
-    let found = s
-        .items(&ItemQuery {
-            search: vec!["انتخاب".into()],
-            dedup: false,
-            ..ItemQuery::default()
-        })
-        .await
-        .unwrap();
-    assert!(found.is_empty(), "pruned items leave the search index");
+    assert!(
+        s.items(&election).await.unwrap().is_empty(),
+        "pruned items leave the search index"
+    );
     assert_eq!(s.prune(Some(cutoff), 1).await.unwrap(), (0, 0));
+    assert_eq!(s.rewrites(), rewrites + 1, "nothing removed, nothing stale");
+}
+
+/// The content hash as version 1 computed it, from `Debug` output: what databases
+/// written before version 2 hold.
+fn content_hash_v1(e: &CleanEntry) -> String {
+    let key = format!(
+        "{}\u{1}{}\u{1}{}\u{1}{:?}\u{1}{:?}\u{1}{:?}",
+        e.title, e.content_html, e.summary, e.url, e.author, e.updated
+    );
+    format!("{:032x}", crate::model::stable_hash128(key.as_bytes()))
 }
 
 #[tokio::test]
-async fn fingerprints_of_another_version_are_recomputed_at_open() {
-    use crate::{story::fingerprint, text::arabic::normalize_words};
+async fn content_hashes_of_the_old_encoding_are_rekeyed_at_open_so_unchanged_items_stay_unchanged()
+{
     let (dir, s) = store().await;
-    let version = fingerprint::VERSION.to_string();
+    let mut g = Grouping::default();
     assert_eq!(
-        s.meta("fingerprint_version").await.unwrap(),
-        Some(version.clone())
+        s.meta(codec::CONTENT_HASH_VERSION_KEY).await.unwrap(),
+        Some(codec::CONTENT_HASH_VERSION.to_string()),
+        "a new database is written with the current encoding"
     );
     let now = t("2026-11-29T09:00:00Z");
+    let mut e = entry("1", "خبر", TEXT1, "a/1");
+    e.author = Some("مراسل \"الوكالة\"".into());
+    e.updated = Some(t("2026-11-29T08:30:00Z"));
     let items = vec![
-        NewItem {
-            entry: entry("1", "خبر", TEXT1, "a/1"),
-            tags: vec![],
-        },
-        NewItem {
-            entry: entry("2", "قوات حفتر", "نص قصير عن طرابلس", "a/2"),
-            tags: vec![],
-        },
+        new_item(e, vec![tag("libya")]),
+        new_item(entry("2", "نفط", TEXT2, "a/2"), vec![]),
     ];
-    s.save_items("a", &items, now).await.unwrap();
-    let stored = |s: &Store| {
-        let pool = s.pool.clone();
+    s.save_items("a", &items, now, &mut g).await.unwrap();
+    // As a database of version 1 holds them.
+    let downgrade = |s: &Store| {
+        let (writer, items) = (s.writer.clone(), items.clone());
         async move {
-            let rows: Vec<(i64, i64)> =
-                sqlx::query_as("SELECT fingerprint, fingerprint_hi FROM items ORDER BY guid")
-                    .fetch_all(&pool)
+            for it in &items {
+                sqlx::query("UPDATE items SET content_hash = ? WHERE guid = ?")
+                    .bind(content_hash_v1(&it.entry))
+                    .bind(&it.entry.guid)
+                    .execute(&writer)
                     .await
                     .unwrap();
-            rows.into_iter()
-                .map(|(lo, hi)| fingerprint::from_parts(lo, hi))
-                .collect::<Vec<u128>>()
-        }
-    };
-    let want: Vec<u128> = [("خبر", TEXT1), ("قوات حفتر", "نص قصير عن طرابلس")]
-        .iter()
-        .map(|(title, text)| {
-            fingerprint::of_item(text, &normalize_words(title), &normalize_words(text))
-        })
-        .collect();
-    // Stand-ins for fingerprints of an older version.
-    let scramble = |s: &Store, version: String| {
-        let writer = s.writer.clone();
-        async move {
-            sqlx::query("UPDATE items SET fingerprint = 7, fingerprint_hi = 9")
-                .execute(&writer)
-                .await
-                .unwrap();
-            sqlx::query("UPDATE meta SET value = ? WHERE key = 'fingerprint_version'")
-                .bind(version)
+            }
+            sqlx::query("DELETE FROM meta WHERE key = ?")
+                .bind(codec::CONTENT_HASH_VERSION_KEY)
                 .execute(&writer)
                 .await
                 .unwrap();
         }
     };
     let path = dir.path().join("sub/m.db");
-    scramble(&s, "1".to_string()).await;
-    drop(s);
+    let unchanged = SaveReport {
+        seen: 2,
+        new: 0,
+        updated: 0,
+    };
+
+    downgrade(&s).await;
+    s.close().await;
     let s = Store::open(&path).await.unwrap();
-    assert_eq!(stored(&s).await, want);
     assert_eq!(
-        s.meta("fingerprint_version").await.unwrap(),
-        Some(version.clone())
+        s.meta(codec::CONTENT_HASH_VERSION_KEY).await.unwrap(),
+        Some(codec::CONTENT_HASH_VERSION.to_string())
     );
-    // Fingerprints recorded as the current version are left as they are.
-    scramble(&s, version.clone()).await;
-    drop(s);
-    let s = Store::open(&path).await.unwrap();
-    let seven_nine = fingerprint::from_parts(7, 9);
-    assert_eq!(stored(&s).await, [seven_nine, seven_nine]);
+    assert_eq!(
+        s.save_items("a", &items, now, &mut g).await.unwrap(),
+        unchanged
+    );
+    let generation = s.generation();
+
+    // Without the re-keying, the same feed would update (and re-tag) every item.
+    downgrade(&s).await;
+    s.set_meta(codec::CONTENT_HASH_VERSION_KEY, codec::CONTENT_HASH_VERSION)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.save_items("a", &items, now, &mut g).await.unwrap(),
+        SaveReport {
+            updated: 2,
+            ..unchanged
+        }
+    );
+    assert!(s.generation() > generation);
 }
 
 #[tokio::test]
 async fn undated_and_future_dated_items_are_placed_when_first_seen_and_stay_there() {
     let (_d, s) = store().await;
+    let mut g = Grouping::default();
     let first = t("2026-11-29T09:00:00Z");
     let item = |guid: &str, published: Option<&str>, text: &str| {
         let mut e = entry(guid, guid, text, &format!("a/{guid}"));
         e.published = published.map(t);
         // Distinct texts keep the items apart as stories.
         e.fingerprint = 0;
-        NewItem {
-            entry: e,
-            tags: vec![tag("libya")],
-        }
+        new_item(e, vec![tag("libya")])
     };
     let batch = vec![
         item("undated", None, "أ"),
         item("future", Some("2027-11-29T09:00:00Z"), "ب"),
         item("past", Some("2026-11-29T08:00:00Z"), "ج"),
     ];
-    s.save_items("a", &batch, first).await.unwrap();
+    s.save_items("a", &batch, first, &mut g).await.unwrap();
     // Two hours later the same feed comes back with a newer item: the undated and the
     // future-dated items keep their place below it instead of rising to the top again.
     let later = t("2026-11-29T11:00:00Z");
     let mut again = batch.clone();
     again.push(item("newer", Some("2026-11-29T10:30:00Z"), "د"));
-    s.save_items("a", &again, later).await.unwrap();
+    s.save_items("a", &again, later, &mut g).await.unwrap();
     let placed: Vec<(String, i64)> = s
         .items(&ItemQuery::default())
         .await
@@ -509,32 +645,31 @@ async fn undated_and_future_dated_items_are_placed_when_first_seen_and_stay_ther
 #[tokio::test]
 async fn count_items_counts_what_a_query_selects_beyond_its_page() {
     let (_d, s) = store().await;
+    let mut g = Grouping::default();
     let now = t("2026-11-29T09:00:00Z");
     let items: Vec<NewItem> = (0..5)
         .map(|i| {
             let mut e = entry(&i.to_string(), "ليبيا", TEXT1, &format!("a/{i}"));
             e.published = Some(now - chrono::Duration::minutes(i));
-            NewItem {
-                entry: e,
-                tags: vec![tag("libya")],
-            }
+            new_item(e, vec![tag("libya")])
         })
         .collect();
-    s.save_items("a", &items, now).await.unwrap();
+    s.save_items("a", &items, now, &mut g).await.unwrap();
     // The same story again from the other source: one more item, not one more story.
     s.save_items(
         "b",
-        &[NewItem {
-            entry: entry("x", "ليبيا", TEXT1, "b/x"),
-            tags: vec![tag("libya")],
-        }],
+        &[new_item(
+            entry("x", "ليبيا", TEXT1, "b/x"),
+            vec![tag("libya")],
+        )],
         now,
+        &mut g,
     )
     .await
     .unwrap();
     let mut q = ItemQuery {
         limit: 2,
-        search: crate::text::arabic::search_query("حفتر"),
+        search: vec!["حفتر".into()],
         ..ItemQuery::default()
     };
     assert_eq!(s.items(&q).await.unwrap().len(), 2);
@@ -542,6 +677,31 @@ async fn count_items_counts_what_a_query_selects_beyond_its_page() {
     assert_eq!(s.count_items(&q).await.unwrap(), 6);
     q.dedup = true;
     assert_eq!(s.count_items(&q).await.unwrap(), 5);
-    q.search = crate::text::arabic::search_query("زرافة");
+    q.search = vec!["زرافة".into()];
     assert_eq!(s.count_items(&q).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_save_that_fails_tells_the_grouping_nothing_and_changes_nothing() {
+    let (_d, s) = store().await;
+    let mut g = Grouping::default();
+    let now = t("2026-11-29T09:00:00Z");
+    let items = [new_item(
+        entry("1", "خبر", TEXT1, "a/1"),
+        vec![tag("libya")],
+    )];
+    s.simulate_fault(Fault::ReadOnly).await.unwrap();
+    let generation = s.generation();
+    let err = s.save_items("a", &items, now, &mut g).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "database error: error returned from database: (code: 8) attempt to write a readonly database"
+    );
+    assert!(g.members.is_empty());
+    assert_eq!(s.generation(), generation);
+    assert_eq!(s.write_failures()[0].0, "save items");
+    s.simulate_fault(Fault::None).await.unwrap();
+    assert_eq!(s.save_items("a", &items, now, &mut g).await.unwrap().new, 1);
+    assert_eq!(g.members.len(), 1);
+    assert!(s.write_failures().is_empty());
 }

@@ -110,8 +110,8 @@ pub fn simhash_normalized(norm: &str) -> u128 {
 }
 
 /// Version of the fingerprint function. Stored fingerprints are only comparable with new
-/// ones of the same version, so the store recomputes them when this changes
-/// (`Store::open`). Version 2 hashes each word with `word_hash`.
+/// ones of the same version, so the start-up maintenance recomputes them when this changes
+/// (`app::maintenance`). Version 2 hashes each word with `word_hash`.
 pub const VERSION: u32 = 2;
 
 /// The multiplier of [`word_hash`]: odd, so multiplying by it is a bijection, with its bits
@@ -241,16 +241,6 @@ pub fn distance(a: u128, b: u128) -> u32 {
     (a ^ b).count_ones()
 }
 
-/// Splits a fingerprint into the two signed integers SQLite stores.
-pub fn to_parts(fp: u128) -> (i64, i64) {
-    (fp as u64 as i64, (fp >> 64) as u64 as i64)
-}
-
-/// Joins the two stored integers back into a fingerprint.
-pub fn from_parts(lo: i64, hi: i64) -> u128 {
-    u128::from(lo as u64) | u128::from(hi as u64) << 64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,19 +252,6 @@ mod tests {
             simhash("قوّات حفتر تتقدّم نحو طرابلس الليبيّة اليوم")
         );
         assert_eq!(simhash(""), 0);
-    }
-
-    #[test]
-    fn parts_round_trip() {
-        for fp in [
-            0u128,
-            1,
-            u128::MAX,
-            0x8000_0000_0000_0000_ffff_0000_1234_5678,
-        ] {
-            let (lo, hi) = to_parts(fp);
-            assert_eq!(from_parts(lo, hi), fp);
-        }
     }
 
     #[test]

@@ -1,0 +1,239 @@
+//! The plain data that crosses the store's boundary, beside the model's types: what callers
+//! hand in and get back, the same for every backend. No SQL and no engine types here.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// What saving a feed's items did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SaveReport {
+    /// Items in the batch.
+    pub seen: u32,
+    /// Items stored for the first time.
+    pub new: u32,
+    /// Items whose content changed and were updated.
+    pub updated: u32,
+}
+
+/// Filters for listing items (feeds, API, page).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemQuery {
+    /// Any of these topics (empty: no topic filter).
+    pub topics: Vec<String>,
+    /// All of these topics.
+    pub all_topics: Vec<String>,
+    /// Any of these sources (empty: all).
+    pub sources: Vec<String>,
+    /// Only items at or after this time (unix seconds).
+    pub since: Option<i64>,
+    /// Paging cursor: only items strictly before (sort_ts, id).
+    pub before: Option<(i64, i64)>,
+    /// At most this many items.
+    pub limit: u32,
+    /// Show each story once (its earliest item).
+    pub dedup: bool,
+    /// Full-text search: every one of these light stems (from
+    /// `text::arabic::search_query`) must occur in the item.
+    pub search: Vec<String>,
+}
+
+impl Default for ItemQuery {
+    fn default() -> Self {
+        ItemQuery {
+            topics: Vec::new(),
+            all_topics: Vec::new(),
+            sources: Vec::new(),
+            since: None,
+            before: None,
+            limit: 50,
+            dedup: true,
+            search: Vec::new(),
+        }
+    }
+}
+
+/// A stored item as story grouping sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoryMember {
+    /// Its source.
+    pub source_id: String,
+    /// Its sort time (unix seconds).
+    pub sort_ts: i64,
+    /// Its story fingerprint (never 0: items without one are not members).
+    pub fingerprint: u128,
+    /// Its story.
+    pub story_id: i64,
+}
+
+/// Finds the story a new item joins by its fingerprint (`story::StoryIndex` behind it).
+///
+/// [`super::Store::save_items`] matches a new item with stored ones by guid and
+/// canonical URL itself, and asks this only about new items that neither matched; it tells
+/// it of every new item with a fingerprint once the save has committed.
+pub trait StoryGrouping: Sync {
+    /// The story of the nearest item of another source than `source_id` that counts as the
+    /// same story, if any.
+    fn nearest(&self, source_id: &str, fingerprint: u128, sort_ts: i64) -> Option<i64>;
+    /// A new item was stored as a member of a story.
+    fn saved(&mut self, member: StoryMember);
+}
+
+/// No grouping by fingerprint: each new item not matched by guid or canonical URL starts
+/// a story of its own.
+impl StoryGrouping for () {
+    fn nearest(&self, _: &str, _: u128, _: i64) -> Option<i64> {
+        None
+    }
+    fn saved(&mut self, _: StoryMember) {}
+}
+
+/// A source as configured (what `sync_sources` writes).
+#[derive(Debug, Clone)]
+pub struct SourceRow {
+    /// Slug.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Feed URL.
+    pub url: String,
+}
+
+/// A source with its fetch state, as stored.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SourceState {
+    /// Slug.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Feed URL.
+    pub url: String,
+    /// No longer in the config; its items stay until retention removes them.
+    pub retired: bool,
+    /// Last fetch attempt.
+    pub last_attempt: Option<DateTime<Utc>>,
+    /// Last successful fetch (including 304).
+    pub last_success: Option<DateTime<Utc>>,
+    /// HTTP status of the last answer.
+    pub http_status: Option<u16>,
+    /// Error of the last attempt, if it failed.
+    pub error: Option<String>,
+    /// Failures since the last success.
+    pub consecutive_failures: u32,
+    /// When the source may be fetched next.
+    pub next_due: Option<DateTime<Utc>>,
+    /// Validator for conditional GET.
+    pub etag: Option<String>,
+    /// Validator for conditional GET.
+    pub last_modified: Option<String>,
+    /// Hash of the last body, to skip parsing an unchanged body.
+    pub body_hash: Option<String>,
+    /// Items in the last fetched feed.
+    pub items_seen: Option<u32>,
+    /// Items new in the last fetch.
+    pub items_new: Option<u32>,
+    /// Items of the last fetch left out as older than `retention_days`.
+    pub items_too_old: Option<u32>,
+    /// Where a permanent redirect (301/308) points; the config is not rewritten.
+    pub permanent_redirect: Option<String>,
+    /// The feed's own title.
+    pub feed_title: Option<String>,
+    /// The feed's site link.
+    pub feed_link: Option<String>,
+    /// Parser warnings of the last fetch.
+    pub warnings: Option<String>,
+    /// Items stored from this source.
+    pub item_count: i64,
+}
+
+/// The outcome of one fetch, to record on the source.
+#[derive(Debug, Clone, Default)]
+pub struct FetchRecord {
+    /// When it was attempted.
+    pub attempted: DateTime<Utc>,
+    /// Whether it succeeded (200 parsed, or 304).
+    pub success: bool,
+    /// HTTP status, when an answer came.
+    pub http_status: Option<u16>,
+    /// Error message when it failed.
+    pub error: Option<String>,
+    /// When to fetch next.
+    pub next_due: DateTime<Utc>,
+    /// New validators (kept when `None`).
+    pub etag: Option<String>,
+    /// New validators (kept when `None`).
+    pub last_modified: Option<String>,
+    /// New body hash (kept when `None`).
+    pub body_hash: Option<String>,
+    /// Items in the feed.
+    pub items_seen: Option<u32>,
+    /// Items new.
+    pub items_new: Option<u32>,
+    /// Items left out as older than `retention_days`.
+    pub items_too_old: Option<u32>,
+    /// Permanent redirect target seen in this fetch.
+    pub permanent_redirect: Option<String>,
+    /// Feed title.
+    pub feed_title: Option<String>,
+    /// Feed link.
+    pub feed_link: Option<String>,
+    /// Parser warnings, joined.
+    pub warnings: Option<String>,
+}
+
+/// Where an item's body came from, and the page state kept for it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PageRecord {
+    /// The item's guid.
+    pub guid: String,
+    /// Hash of the item as the feed gave it: the page is fetched again only when it changes.
+    pub feed_hash: String,
+    /// The page fetched (after redirects), when there was one.
+    pub page_url: Option<String>,
+    /// The page's `ETag`.
+    pub etag: Option<String>,
+    /// The page's `Last-Modified`.
+    pub last_modified: Option<String>,
+    /// "page" or "feed".
+    pub body_from: String,
+    /// The extraction rule that produced the body (`content_selector "…"`, `readability`).
+    pub rule: Option<String>,
+    /// Why the page was not used, when `body_from` is "feed".
+    pub reason: Option<String>,
+    /// When the page was fetched or given up on (unix seconds).
+    pub fetched_at: i64,
+}
+
+/// A stored page record with the item's current body when that came from the page (to
+/// reuse on a 304 answer).
+#[derive(Debug, Clone)]
+pub struct PageState {
+    /// The record.
+    pub record: PageRecord,
+    /// The item's stored `content_html`, when its body came from the page.
+    pub page_html: Option<String>,
+}
+
+/// A write that failed and has not succeeded since.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WriteFailure {
+    /// The error of the latest failure.
+    pub error: String,
+    /// The first failure since the last success.
+    pub since: DateTime<Utc>,
+    /// Failures since the last success (each after its retries).
+    pub failures: u64,
+}
+
+/// A simulated storage fault, for tests of the service under faults (see `tests/faults.rs`).
+/// Applied to the writer only, so reads keep working, as they do on a full disk or a
+/// read-only file.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// No fault.
+    None = 0,
+    /// Writes that need more room fail with the error a full disk gives.
+    DiskFull = 1,
+    /// Every write fails with the error a read-only file or mount gives.
+    ReadOnly = 2,
+}
