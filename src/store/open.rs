@@ -94,6 +94,7 @@ impl Store {
             retries: Default::default(),
             generation: Default::default(),
             rewrites: Default::default(),
+            save_commits: Default::default(),
         };
         store.rekey_content_hashes().await?;
         Ok(store)
