@@ -6,7 +6,7 @@
 //! Every case also checks the invariants: no script, handler or `javascript:` survives,
 //! and cleaning the output again changes nothing.
 
-mod common;
+use crate::common;
 
 use marsad::clean::clean_body;
 

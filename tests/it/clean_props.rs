@@ -1,12 +1,7 @@
 //! Property tests for cleaning: on any mix of markup, hostile attributes, entities, Arabic
 //! and Latin text, cleaning is idempotent and nothing executable survives.
 
-#[path = "../fuzz/src/checks.rs"]
-#[allow(
-    dead_code,
-    reason = "the fuzz checks are shared; this file uses their HTML oracle"
-)]
-mod checks;
+use crate::checks;
 
 use proptest::prelude::*;
 

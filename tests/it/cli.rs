@@ -1,6 +1,6 @@
 //! The `marsad` binary: exit codes, config errors, `inspect --json`, `fetch`.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Output};
 

@@ -2,7 +2,7 @@
 //! source has all of a fetch's items or none, SQLite's check passes, and the next fetch
 //! completes the work.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! Story de-duplication: the threshold measured on test data, and the end-to-end behaviour
 //! of topic feeds with two sources carrying the same wire story.
 
-mod common;
+use crate::common;
 
 use common::*;
 use marsad::clean::{Context, clean_entry};

@@ -3,7 +3,7 @@
 //! the limit. Timeouts are configured short here; no test sleeps to wait for a timeout,
 //! it waits for what the timeout causes (a closed socket, a counter).
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! Rendered feeds are served from memory, gzip and brotli made once, and never stale after
 //! new items.
 
-mod common;
+use crate::common;
 
 use std::io::Read as _;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! The fetcher against loopback servers started by each test: conditional GET, server hints,
 //! backoff and recovery, limits, redirects and charsets.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! schedule, lost and mixed items, imports and `sources add`, query checks, feed discovery.
 //! Every test runs the real binary or the real service against feed servers on 127.0.0.1.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 use std::time::Duration;

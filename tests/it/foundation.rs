@@ -1,7 +1,7 @@
 //! The walking skeleton end to end: a loopback feed server serving the seed article and a
 //! Lebanese Tripoli story, the real pipeline into a temp SQLite file, the real HTTP server.
 
-mod common;
+use crate::common;
 
 use common::*;
 

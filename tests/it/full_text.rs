@@ -4,7 +4,7 @@
 //! a page over the body cap). Each item's stored text is compared with a golden file in
 //! tests/fixtures/full_text/ (`UPDATE_GOLDEN=1` rewrites them; review the diff).
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

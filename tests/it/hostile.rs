@@ -5,7 +5,7 @@
 //! Direct `parse()` tests for most files; the truncated, bad-item, entity and large cases
 //! also go end to end: served on 127.0.0.1, fetched, stored in a temp SQLite store.
 
-mod common;
+use crate::common;
 
 use common::*;
 use marsad::model::ParsedFeed;

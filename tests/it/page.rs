@@ -2,7 +2,7 @@
 //! loopback feed server, with `base_url` under the sub-path `/marsad/`. The browser check
 //! (tests/browser/) looks at the same pages in Chromium; these tests pin the HTML.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, RwLock};
 

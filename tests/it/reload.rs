@@ -1,7 +1,7 @@
 //! Hot reload: a running server, a bad edit (kept serving, error with line:col), a good edit
 //! (new source fetched without restart), a topic edit (stored items re-tagged).
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -2,14 +2,9 @@
 //! content rendered on the page and in every feed format, reflected query values, header
 //! injection, path traversal, oversized and abusive queries, methods other than GET.
 
-mod common;
+use crate::common;
 
-#[path = "../fuzz/src/checks.rs"]
-#[allow(
-    dead_code,
-    reason = "the fuzz checks are shared; this file uses their HTML oracle"
-)]
-mod checks;
+use crate::checks;
 
 use std::net::SocketAddr;
 

@@ -1,7 +1,7 @@
 //! `marsad sources add/remove/enable/disable/import-opml/export-opml` edit sources.toml and
 //! keep the admin's comments and layout.
 
-mod common;
+use crate::common;
 
 use std::process::Output;
 

@@ -6,7 +6,7 @@
 //! Topics the shipped rules do not have (written by following only the README's rules
 //! guide) come from `tests/fixtures/topics/guide_topics.toml` and must reach 0.9 / 0.9.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, HashSet};
 
