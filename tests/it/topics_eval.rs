@@ -1,7 +1,7 @@
 //! Precision and recall of every shipped topic on its own labeled set of real Arabic news
 //! leads (`tests/fixtures/topics/eval/<topic>.jsonl`: title, a short lead, the URL, a label
 //! read by a person, and the confusion class of each negative), next to a naive substring
-//! baseline. `cargo test --test topics_eval -- --nocapture` prints the table.
+//! baseline. `cargo test --test it topics_eval:: -- --nocapture` prints the table.
 //!
 //! Topics the shipped rules do not have (written by following only the README's rules
 //! guide) come from `tests/fixtures/topics/guide_topics.toml` and must reach 0.9 / 0.9.
