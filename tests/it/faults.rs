@@ -37,18 +37,18 @@ async fn growing_feeds(sources: usize, first: usize, later: usize) -> FeedServer
     FeedServer::start(routes).await
 }
 
-/// A config over `sources` feeds of `server`, with `busy_timeout`, and its store.
-async fn env(server: &FeedServer, sources: usize, busy_timeout: Duration) -> TestEnv {
-    let list: Vec<(String, String)> = (0..sources)
-        .map(|n| (format!("s{n}"), server.url(&format!("/f{n}"))))
-        .collect();
-    let list: Vec<(&str, String)> = list.iter().map(|(i, u)| (i.as_str(), u.clone())).collect();
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(dir.path(), &list, "");
-    let mut config = marsad::config::load(&main).unwrap();
-    config.storage.busy_timeout = busy_timeout;
-    let store = marsad::app::open_store(&config).await.unwrap();
-    TestEnv { dir, config, store }
+/// A marsad over `sources` feeds of `server`, with `busy_timeout`.
+fn app(server: &FeedServer, sources: usize, busy_timeout: Duration) -> AppBuilder {
+    let mut app = spawn_app();
+    for n in 0..sources {
+        app = app.source(&format!("s{n}"), server.url(&format!("/f{n}")));
+    }
+    app.config(move |c| c.storage.busy_timeout = busy_timeout)
+}
+
+/// [`app`] with its store open.
+async fn env(server: &FeedServer, sources: usize, busy_timeout: Duration) -> TestApp {
+    app(server, sources, busy_timeout).open().await
 }
 
 /// One request on a new connection (`Connection: close`); the whole answer as text.
@@ -259,8 +259,8 @@ async fn storage_fault_is_reported_and_survived(fault: Fault, error: &str) {
     assert!(outcomes.iter().all(|o| o.ok && o.report.new == 30));
     assert_eq!(count(&env.store).await, 60);
 
-    let state = AppState::new(env.store.clone(), env.config.clone());
-    let (addr, _stop) = serve_state(state).await;
+    let site = env.serve().await;
+    let addr = site.addr;
     assert_eq!(
         raw_get(addr, "/readyz").await.lines().next(),
         Some("HTTP/1.1 200 OK")
@@ -360,20 +360,18 @@ async fn limited_server(
     header_timeout: Duration,
     write_timeout: Duration,
     max_connections: usize,
-) -> (
-    TestEnv,
-    AppState,
-    SocketAddr,
-    tokio::sync::oneshot::Sender<()>,
-) {
+) -> (TestApp, AppState, SocketAddr, Server) {
     let server = growing_feeds(1, 1, 1).await;
-    let mut env = env(&server, 1, Duration::from_secs(1)).await;
-    env.config.server.header_timeout = header_timeout;
-    env.config.server.write_timeout = write_timeout;
-    env.config.server.max_connections = max_connections;
-    let state = AppState::new(env.store.clone(), env.config.clone());
-    let (addr, stop) = serve_state(state.clone()).await;
-    (env, state, addr, stop)
+    let env = app(&server, 1, Duration::from_secs(1))
+        .config(move |c| {
+            c.server.header_timeout = header_timeout;
+            c.server.write_timeout = write_timeout;
+            c.server.max_connections = max_connections;
+        })
+        .open()
+        .await;
+    let site = env.serve().await;
+    (env, site.state.clone(), site.addr, site)
 }
 
 /// Reads until the server closes the connection; what came, and whether it ended.

@@ -37,7 +37,7 @@ fn titles(f: &ParsedFeed) -> Vec<&str> {
 async fn ingest(
     feeds: Vec<(&'static str, Vec<u8>)>,
     fetch_extra: &str,
-) -> (TestEnv, FeedServer, Vec<marsad::pipeline::Outcome>) {
+) -> (TestApp, FeedServer, Vec<marsad::pipeline::Outcome>) {
     let routes = feeds
         .iter()
         .map(|(p, b)| (*p, serve_bytes(b.clone(), "application/rss+xml")))
@@ -47,13 +47,17 @@ async fn ingest(
         .iter()
         .map(|(p, _)| (&p[1..], server.url(p)))
         .collect();
-    let e = TestEnv::new(&sources, fetch_extra).await;
+    let e = spawn_app()
+        .sources(&sources)
+        .fetch_toml(fetch_extra)
+        .open()
+        .await;
     let (o, _) = e.fetch(false).await;
     (e, server, o)
 }
 
 /// A source's stored items in feed order.
-async fn stored(e: &TestEnv, source: &str) -> Vec<marsad::model::StoredItem> {
+async fn stored(e: &TestApp, source: &str) -> Vec<marsad::model::StoredItem> {
     let mut items = e
         .store
         .items(&ItemQuery {
@@ -68,7 +72,7 @@ async fn stored(e: &TestEnv, source: &str) -> Vec<marsad::model::StoredItem> {
     items
 }
 
-async fn warnings(e: &TestEnv, source: &str) -> Option<String> {
+async fn warnings(e: &TestApp, source: &str) -> Option<String> {
     e.store.source(source).await.unwrap().unwrap().warnings
 }
 
