@@ -162,9 +162,10 @@ async fn readers_never_block_the_writer_and_a_held_write_lock_fails_a_write_afte
 async fn a_write_lock_held_past_the_busy_timeout_is_retried_and_a_fetch_that_still_fails_is_rescheduled_with_its_error()
  {
     let server = growing_feeds(1, 30, 50).await;
-    // 1 s: the retry window after the first failure (0.1 s + 1 s + 0.5 s + 1 s) leaves the
-    // test ample time to see the failure and release the lock.
-    let env = Arc::new(env(&server, 1, Duration::from_secs(1)).await);
+    // 500 ms: after the first failure, the test has the 0.1 s pause and the second
+    // attempt's 0.5 s wait to see it and release the lock; every write held through all
+    // three attempts costs 3 × 0.5 s + the pauses.
+    let env = Arc::new(env(&server, 1, Duration::from_millis(500)).await);
     let db = env.config.storage.database.clone();
     // As `serve` does at start-up: stored items tagged with the current rules (a write of
     // its own, done before the lock is taken).

@@ -696,10 +696,12 @@ async fn a_huge_item_is_cut_and_the_rest_of_the_feed_stored() {
     );
 }
 
+/// Twice the cap: the parser reads the first 5,000 items and cuts the document after them
+/// (a larger feed only makes the scan for the cut longer).
 #[tokio::test]
-async fn a_feed_of_100000_items_stores_the_first_5000_with_a_warning() {
+async fn a_feed_of_10000_items_stores_the_first_5000_with_a_warning() {
     let mut s = String::from(HEAD);
-    for i in 0..100_000 {
+    for i in 0..10_000 {
         s.push_str(&format!(
             "<item><guid>n-{i}</guid><title>خبر رقم {i}</title></item>\n"
         ));
@@ -719,7 +721,7 @@ async fn a_feed_of_100000_items_stores_the_first_5000_with_a_warning() {
     );
     assert_eq!(
         warnings(&e, "many").await.as_deref(),
-        Some("the feed has 100000 items: only the first 5000 were read")
+        Some("the feed has 10000 items: only the first 5000 were read")
     );
 }
 
