@@ -33,7 +33,7 @@ fn titles(f: &ParsedFeed) -> Vec<&str> {
 }
 
 /// Serves each (path, body) on 127.0.0.1 as a source named after the path, runs one fetch
-/// pass; returns the env, the server and the outcomes (in source order).
+/// pass; returns the app, the feed server and the outcomes (by source id).
 async fn ingest(
     feeds: Vec<(&'static str, Vec<u8>)>,
     fetch_extra: &str,
