@@ -133,7 +133,8 @@ impl AppBuilder {
         self
     }
 
-    /// Writes the config files into a new temp dir; opens nothing.
+    /// Writes the config files (into a new temp dir unless [`AppBuilder::over`]); opens
+    /// nothing.
     pub fn files(self) -> AppFiles {
         self.write().0
     }
