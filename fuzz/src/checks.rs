@@ -1,7 +1,7 @@
 //! The invariants the fuzz targets check, one function per target.
 //!
-//! Shared with `tests/fuzz_regressions.rs` (included there with `#[path]`), so a saved
-//! crash input is replayed through exactly the checks that found it. Only crates the main
+//! Shared with the integration tests (`tests/it/main.rs` includes it with `#[path]`), so a
+//! saved crash input is replayed through exactly the checks that found it. Only crates the main
 //! crate already depends on are used here, so the stable test build needs nothing new.
 //! Every function panics (with the reason) when an invariant does not hold.
 
@@ -197,7 +197,7 @@ const TITLES: [&str; 3] = ["", "ليبيا", "قوات حفتر"];
 
 /// Arbitrary HTML → `clean_body` and `clean_entry`: nothing executable survives, and
 /// cleaning the cleaned HTML again (with the same title) changes neither html nor text —
-/// the statement of `tests/clean_props.rs`.
+/// the statement of `tests/it/clean_props.rs`.
 pub fn clean_html(data: &[u8]) {
     let raw = String::from_utf8_lossy(data);
     let title = TITLES[data.len() % TITLES.len()];

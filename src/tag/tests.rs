@@ -467,7 +467,10 @@ const INDEX_PATTERNS: &[&str] = &[
 ];
 
 proptest::proptest! {
-    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+    // 2000 cases unless PROPTEST_CASES says otherwise (`with_cases` alone would ignore it).
+    #![proptest_config(proptest::test_runner::contextualize_config(
+        proptest::prelude::ProptestConfig::with_cases(2000)
+    ))]
     #[test]
     fn word_index_finds_what_the_automaton_finds(
         words in proptest::collection::vec(

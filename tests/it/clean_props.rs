@@ -1,12 +1,7 @@
 //! Property tests for cleaning: on any mix of markup, hostile attributes, entities, Arabic
 //! and Latin text, cleaning is idempotent and nothing executable survives.
 
-#[path = "../fuzz/src/checks.rs"]
-#[allow(
-    dead_code,
-    reason = "the fuzz checks are shared; this file uses their HTML oracle"
-)]
-mod checks;
+use crate::checks;
 
 use proptest::prelude::*;
 
@@ -91,7 +86,9 @@ fn html() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    // 512 cases by default (twice proptest's 256: the input space is large); PROPTEST_CASES,
+    // read by `contextualize_config` as proptest's own default does, overrides it.
+    #![proptest_config(proptest::test_runner::contextualize_config(ProptestConfig::with_cases(512)))]
 
     #[test]
     fn cleaning_is_idempotent_and_nothing_executable_survives(raw in html(), title in prop::sample::select(vec!["", "ليبيا", "قوات حفتر"])) {

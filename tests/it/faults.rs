@@ -3,7 +3,7 @@
 //! the limit. Timeouts are configured short here; no test sleeps to wait for a timeout,
 //! it waits for what the timeout causes (a closed socket, a counter).
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -37,18 +37,18 @@ async fn growing_feeds(sources: usize, first: usize, later: usize) -> FeedServer
     FeedServer::start(routes).await
 }
 
-/// A config over `sources` feeds of `server`, with `busy_timeout`, and its store.
-async fn env(server: &FeedServer, sources: usize, busy_timeout: Duration) -> TestEnv {
-    let list: Vec<(String, String)> = (0..sources)
-        .map(|n| (format!("s{n}"), server.url(&format!("/f{n}"))))
-        .collect();
-    let list: Vec<(&str, String)> = list.iter().map(|(i, u)| (i.as_str(), u.clone())).collect();
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(dir.path(), &list, "");
-    let mut config = marsad::config::load(&main).unwrap();
-    config.storage.busy_timeout = busy_timeout;
-    let store = marsad::app::open_store(&config).await.unwrap();
-    TestEnv { dir, config, store }
+/// A marsad over `sources` feeds of `server`, with `busy_timeout`.
+fn app(server: &FeedServer, sources: usize, busy_timeout: Duration) -> AppBuilder {
+    let mut app = spawn_app();
+    for n in 0..sources {
+        app = app.source(&format!("s{n}"), server.url(&format!("/f{n}")));
+    }
+    app.config(move |c| c.storage.busy_timeout = busy_timeout)
+}
+
+/// [`app`] with its store open.
+async fn env(server: &FeedServer, sources: usize, busy_timeout: Duration) -> TestApp {
+    app(server, sources, busy_timeout).open().await
 }
 
 /// One request on a new connection (`Connection: close`); the whole answer as text.
@@ -162,9 +162,10 @@ async fn readers_never_block_the_writer_and_a_held_write_lock_fails_a_write_afte
 async fn a_write_lock_held_past_the_busy_timeout_is_retried_and_a_fetch_that_still_fails_is_rescheduled_with_its_error()
  {
     let server = growing_feeds(1, 30, 50).await;
-    // 1 s: the retry window after the first failure (0.1 s + 1 s + 0.5 s + 1 s) leaves the
-    // test ample time to see the failure and release the lock.
-    let env = Arc::new(env(&server, 1, Duration::from_secs(1)).await);
+    // 500 ms: after the first failure, the test has the 0.1 s pause and the second
+    // attempt's 0.5 s wait to see it and release the lock; every write held through all
+    // three attempts costs 3 × 0.5 s + the pauses.
+    let env = Arc::new(env(&server, 1, Duration::from_millis(500)).await);
     let db = env.config.storage.database.clone();
     // As `serve` does at start-up: stored items tagged with the current rules (a write of
     // its own, done before the lock is taken).
@@ -259,8 +260,8 @@ async fn storage_fault_is_reported_and_survived(fault: Fault, error: &str) {
     assert!(outcomes.iter().all(|o| o.ok && o.report.new == 30));
     assert_eq!(count(&env.store).await, 60);
 
-    let state = AppState::new(env.store.clone(), env.config.clone());
-    let (addr, _stop) = serve_state(state).await;
+    let site = env.serve().await;
+    let addr = site.addr;
     assert_eq!(
         raw_get(addr, "/readyz").await.lines().next(),
         Some("HTTP/1.1 200 OK")
@@ -360,20 +361,18 @@ async fn limited_server(
     header_timeout: Duration,
     write_timeout: Duration,
     max_connections: usize,
-) -> (
-    TestEnv,
-    AppState,
-    SocketAddr,
-    tokio::sync::oneshot::Sender<()>,
-) {
+) -> (TestApp, AppState, SocketAddr, Server) {
     let server = growing_feeds(1, 1, 1).await;
-    let mut env = env(&server, 1, Duration::from_secs(1)).await;
-    env.config.server.header_timeout = header_timeout;
-    env.config.server.write_timeout = write_timeout;
-    env.config.server.max_connections = max_connections;
-    let state = AppState::new(env.store.clone(), env.config.clone());
-    let (addr, stop) = serve_state(state.clone()).await;
-    (env, state, addr, stop)
+    let env = app(&server, 1, Duration::from_secs(1))
+        .config(move |c| {
+            c.server.header_timeout = header_timeout;
+            c.server.write_timeout = write_timeout;
+            c.server.max_connections = max_connections;
+        })
+        .open()
+        .await;
+    let site = env.serve().await;
+    (env, site.state.clone(), site.addr, site)
 }
 
 /// Reads until the server closes the connection; what came, and whether it ended.

@@ -2,14 +2,9 @@
 //! content rendered on the page and in every feed format, reflected query values, header
 //! injection, path traversal, oversized and abusive queries, methods other than GET.
 
-mod common;
+use crate::common;
 
-#[path = "../fuzz/src/checks.rs"]
-#[allow(
-    dead_code,
-    reason = "the fuzz checks are shared; this file uses their HTML oracle"
-)]
-mod checks;
+use crate::checks;
 
 use std::net::SocketAddr;
 
@@ -36,23 +31,20 @@ const HOSTILE_FEED: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <description>نص ثالث عن ليبيا وطرابلس</description></item>
 </channel></rss>"#;
 
-/// A server over a store holding the hostile feed; its address (kept alive by the env).
-async fn hostile_server() -> (TestEnv, SocketAddr, tokio::sync::oneshot::Sender<()>) {
+/// A server over a store holding the hostile feed; its address, and the app and server to
+/// keep alive.
+async fn hostile_server() -> (TestApp, SocketAddr, Server) {
     let feeds = FeedServer::start(vec![(
         "/evil",
         serve_bytes(HOSTILE_FEED.as_bytes().to_vec(), "application/rss+xml"),
     )])
     .await;
-    let env = TestEnv::new(&[("evil", feeds.url("/evil"))], "").await;
+    let env = spawn_app().source("evil", feeds.url("/evil")).open().await;
     let (outcomes, _) = env.fetch(true).await;
     assert!(outcomes[0].ok, "{:?}", outcomes[0].error);
     assert_eq!(outcomes[0].report.new, 3);
-    let (addr, tx) = serve_state(marsad::server::AppState::new(
-        env.store.clone(),
-        env.config.clone(),
-    ))
-    .await;
-    (env, addr, tx)
+    let site = env.serve().await;
+    (env, site.addr, site)
 }
 
 /// Sends `request` bytes as they are on a new connection and reads the whole answer.
@@ -548,7 +540,10 @@ async fn no_combining_mark_vector_reopens_markup_in_any_output() {
         serve_bytes(feed.into_bytes(), "application/rss+xml"),
     )])
     .await;
-    let env = TestEnv::new(&[("marks", feeds.url("/marks"))], "").await;
+    let env = spawn_app()
+        .source("marks", feeds.url("/marks"))
+        .open()
+        .await;
     let (outcomes, _) = env.fetch(true).await;
     assert!(outcomes[0].ok, "{:?}", outcomes[0].error);
     let stored = env
@@ -566,11 +561,8 @@ async fn no_combining_mark_vector_reopens_markup_in_any_output() {
         assert!(!it.content_html.contains("≯"), "{}", it.content_html);
     }
 
-    let (addr, _stop) = serve_state(marsad::server::AppState::new(
-        env.store.clone(),
-        env.config.clone(),
-    ))
-    .await;
+    let site = env.serve().await;
+    let addr = site.addr;
     let mut seen = 0;
     for path in [
         "/sources/marks.atom?limit=500&dedup=false",

@@ -1,7 +1,7 @@
 //! The fetcher against loopback servers started by each test: conditional GET, server hints,
 //! backoff and recovery, limits, redirects and charsets.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::sync::Arc;
@@ -52,7 +52,7 @@ async fn an_etag_makes_the_second_fetch_a_304_that_parses_nothing() {
         }
     });
     let server = FeedServer::start(vec![("/f", handler)]).await;
-    let e = TestEnv::new(&[("s", server.url("/f"))], "").await;
+    let e = spawn_app().source("s", server.url("/f")).open().await;
     let (o, _) = e.fetch(false).await;
     assert_eq!(
         (o[0].ok, o[0].status, o[0].report.new),
@@ -86,7 +86,7 @@ async fn last_modified_is_sent_back_as_if_modified_since() {
         }
     });
     let server = FeedServer::start(vec![("/f", handler)]).await;
-    let e = TestEnv::new(&[("s", server.url("/f"))], "").await;
+    let e = spawn_app().source("s", server.url("/f")).open().await;
     assert_eq!(e.fetch(false).await.0[0].status, Some(200));
     assert_eq!(e.fetch(false).await.0[0].status, Some(304));
 }
@@ -95,7 +95,7 @@ async fn last_modified_is_sent_back_as_if_modified_since() {
 async fn a_429_with_retry_after_is_honoured_until_forced() {
     let handler: Handler = Arc::new(|_, _| respond(429, &[("retry-after", "7200")], "slow down"));
     let server = FeedServer::start(vec![("/f", handler)]).await;
-    let e = TestEnv::new(&[("s", server.url("/f"))], "").await;
+    let e = spawn_app().source("s", server.url("/f")).open().await;
     let before = Utc::now();
     let (o, _) = e.fetch(false).await;
     assert_eq!(
@@ -138,7 +138,7 @@ async fn a_500_backs_off_and_the_next_success_recovers() {
         }
     });
     let server = FeedServer::start(vec![("/f", handler)]).await;
-    let e = TestEnv::new(&[("s", server.url("/f"))], "").await;
+    let e = spawn_app().source("s", server.url("/f")).open().await;
     let (o, _) = e.fetch(false).await;
     assert_eq!((o[0].ok, o[0].status), (false, Some(500)));
     let st = e.store.source("s").await.unwrap().unwrap();
@@ -165,7 +165,10 @@ async fn a_server_that_never_answers_times_out() {
             held.push(sock); // accept, never answer
         }
     });
-    let e = TestEnv::new(&[("s", format!("http://{addr}/f"))], "").await;
+    let e = spawn_app()
+        .source("s", format!("http://{addr}/f"))
+        .open()
+        .await;
     let mut config = e.config.clone();
     config.fetch.timeout = Duration::from_millis(300);
     let started = std::time::Instant::now();
@@ -213,15 +216,15 @@ async fn bodies_over_the_limit_are_cut_plain_or_gzip_bombed() {
         ("/gz", ok_handler),
     ])
     .await;
-    let e = TestEnv::new(
-        &[
+    let e = spawn_app()
+        .sources(&[
             ("big", server.url("/big")),
             ("bomb", server.url("/bomb")),
             ("gz", server.url("/gz")),
-        ],
-        "max_body_bytes = 65536",
-    )
-    .await;
+        ])
+        .fetch_toml("max_body_bytes = 65536")
+        .open()
+        .await;
     let (o, _) = e.fetch(false).await;
     // Only the first 64 KiB are read (of the bomb's 50 MiB too): here they hold no item.
     assert_eq!(
@@ -271,15 +274,14 @@ async fn redirect_loops_fail_and_permanent_moves_are_recorded() {
         ("/chain7", to("/new", 302)),
     ])
     .await;
-    let e = TestEnv::new(
-        &[
+    let e = spawn_app()
+        .sources(&[
             ("loop", server.url("/a")),
             ("moved", server.url("/old")),
             ("long", server.url("/chain1")),
-        ],
-        "",
-    )
-    .await;
+        ])
+        .open()
+        .await;
     let (o, _) = e.fetch(false).await;
     assert_eq!(
         o[0].error.as_deref(),
@@ -312,15 +314,14 @@ async fn windows_1256_feeds_become_correct_utf8_with_or_without_a_header_charset
         ("/bare", serve_bytes(no_decl, "text/xml")),
     ])
     .await;
-    let e = TestEnv::new(
-        &[
+    let e = spawn_app()
+        .sources(&[
             ("a", server.url("/header")),
             ("b", server.url("/decl")),
             ("c", server.url("/bare")),
-        ],
-        "",
-    )
-    .await;
+        ])
+        .open()
+        .await;
     let (o, _) = e.fetch(false).await;
     assert!(o.iter().all(|o| o.ok && o.report.new == 1), "{o:?}");
     let items = e
@@ -355,7 +356,7 @@ async fn invalid_utf8_bytes_are_replaced_counted_and_the_items_kept() {
         serve_bytes(body, "application/rss+xml; charset=utf-8"),
     )])
     .await;
-    let e = TestEnv::new(&[("s", server.url("/f"))], "").await;
+    let e = spawn_app().source("s", server.url("/f")).open().await;
     let (o, _) = e.fetch(false).await;
     assert_eq!((o[0].ok, o[0].report.new), (true, 2));
     let st = e.store.source("s").await.unwrap().unwrap();
@@ -374,7 +375,7 @@ async fn the_user_agent_names_marsad() {
         respond(200, &[], rss("T", &[]))
     });
     let server = FeedServer::start(vec![("/f", handler)]).await;
-    let e = TestEnv::new(&[("s", server.url("/f"))], "").await;
+    let e = spawn_app().source("s", server.url("/f")).open().await;
     e.fetch(false).await;
     assert!(
         ua.lock().unwrap().starts_with("marsad/0.1.0 (+https://"),

@@ -1,7 +1,7 @@
 //! Rendered feeds are served from memory, gzip and brotli made once, and never stale after
 //! new items.
 
-mod common;
+use crate::common;
 
 use std::io::Read as _;
 use std::sync::Arc;
@@ -22,10 +22,11 @@ async fn a_new_item_invalidates_the_cached_feed_and_gzip_matches_the_plain_body(
     let handler: Handler =
         Arc::new(|_, n| Response::new(axum::body::Body::from(rss(if n == 1 { 1 } else { 2 }))));
     let server = FeedServer::start(vec![("/f", handler)]).await;
-    let env = TestEnv::new(&[("s", server.url("/f"))], "").await;
+    let env = spawn_app().source("s", server.url("/f")).open().await;
     env.fetch(false).await;
     // The server shares the store handle, as in `serve`, so it sees its writes.
-    let (base, _stop) = serve_store(env.store.clone(), env.config.clone()).await;
+    let site = env.serve().await;
+    let base = site.base.clone();
     let _ = rustls::crypto::ring::default_provider().install_default();
     let c = reqwest::Client::builder()
         .no_proxy()

@@ -2,7 +2,7 @@
 //! schedule, lost and mixed items, imports and `sources add`, query checks, feed discovery.
 //! Every test runs the real binary or the real service against feed servers on 127.0.0.1.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 use std::time::Duration;
@@ -10,20 +10,9 @@ use std::time::Duration;
 use common::*;
 
 /// (exit code, stdout, stderr) of a run of the binary on a blocking thread.
-async fn run(main: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let main = main.to_path_buf();
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let o = marsad_cli(&main, &args);
-        (
-            o.status.code().unwrap_or(-1),
-            String::from_utf8(o.stdout).unwrap(),
-            String::from_utf8(o.stderr).unwrap(),
-        )
-    })
-    .await
-    .unwrap()
+async fn run(app: &AppFiles, args: &[&str]) -> (i32, String, String) {
+    let o = app.run(args).await;
+    (o.code, o.stdout, o.stderr)
 }
 
 fn seed() -> Vec<u8> {
@@ -41,21 +30,14 @@ async fn a_fresh_start_fetches_a_never_fetched_source_at_once() {
         .map(|i| format!("s{i}"))
         .find(|id| marsad::fetch::schedule::jitter(id, &every) > Duration::from_secs(120))
         .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(dir.path(), &[(&id, server.url("/f"))], "");
-    let config = marsad::config::load(&main).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let service = tokio::spawn(marsad::app::serve(config, listener, async {
-        let _ = stop_rx.await;
-    }));
+    let app = spawn_app().source(&id, server.url("/f")).files();
     let started = std::time::Instant::now();
+    let service = app.service().await;
     while server.hits("/f") == 0 && started.elapsed() < Duration::from_secs(20) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(server.hits("/f"), 1, "not fetched within 20 s of the start");
-    let _ = stop_tx.send(());
-    service.await.unwrap().unwrap();
+    service.stop().await;
 }
 
 // ---- 7. `sources add` checks its arguments before writing, and names the flag ----
@@ -63,9 +45,8 @@ async fn a_fresh_start_fetches_a_never_fetched_source_at_once() {
 #[tokio::test]
 async fn sources_add_names_the_flag_of_a_bad_value_and_fetches_nothing() {
     let server = FeedServer::start(vec![("/f", serve_bytes(seed(), "application/rss+xml"))]).await;
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(dir.path(), &[], "");
-    let sources = dir.path().join("sources.toml");
+    let app = spawn_app().files();
+    let sources = app.dir.join("sources.toml");
     let before = std::fs::read_to_string(&sources).unwrap();
     let url = server.url("/f");
     for (args, message) in [
@@ -84,7 +65,7 @@ async fn sources_add_names_the_flag_of_a_bad_value_and_fetches_nothing() {
     ] {
         let mut all = vec!["sources", "add", url.as_str()];
         all.extend(args);
-        let (code, stdout, stderr) = run(&main, &all).await;
+        let (code, stdout, stderr) = run(&app, &all).await;
         assert_eq!(
             (code, stdout.as_str(), stderr.as_str()),
             (2, "", message),
@@ -101,7 +82,7 @@ async fn sources_add_names_the_flag_of_a_bad_value_and_fetches_nothing() {
             "URL \"example.com/feed\": relative URL without a base\n",
         ),
     ] {
-        let (code, stdout, stderr) = run(&main, &["sources", "add", url]).await;
+        let (code, stdout, stderr) = run(&app, &["sources", "add", url]).await;
         assert_eq!((code, stdout.as_str(), stderr.as_str()), (2, "", message));
     }
     assert_eq!(server.hits("/f"), 0);
@@ -112,32 +93,28 @@ async fn sources_add_names_the_flag_of_a_bad_value_and_fetches_nothing() {
 
 #[tokio::test]
 async fn check_refuses_two_sources_polling_the_same_url() {
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(
-        dir.path(),
-        &[
+    let app = spawn_app()
+        .sources(&[
             ("a", "https://www.example.com/feed/".into()),
             ("b", "https://example.com/feed".into()),
-        ],
-        "",
-    );
-    let (code, stdout, stderr) = run(&main, &["check"]).await;
+        ])
+        .files();
+    let (code, stdout, stderr) = run(&app, &["check"]).await;
     assert_eq!((code, stdout.as_str()), (1, ""));
     assert_eq!(
         stderr,
         format!(
             "{}:10:7: url \"https://example.com/feed\" is already polled by source \"a\"\n",
-            dir.path().join("sources.toml").display()
+            app.dir.join("sources.toml").display()
         )
     );
 }
 
 #[tokio::test]
 async fn feed_and_api_queries_refuse_unknown_parameters_and_sources() {
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(dir.path(), &[("a", "http://127.0.0.1:9/f".into())], "");
-    let config = marsad::config::load(&main).unwrap();
-    let (base, _stop) = start_marsad(config).await;
+    let app = spawn_app().source("a", "http://127.0.0.1:9/f").open().await;
+    let site = app.serve().await;
+    let base = site.base.clone();
     let c = client();
     for (path, status, body) in [
         (
@@ -191,14 +168,14 @@ async fn feed_and_api_queries_refuse_unknown_parameters_and_sources() {
 
 // ---- 3. A removed source's id, reused for another feed, starts clean ----
 
+/// marsad started again over the data of `files` with `sources`: a restart after an edit
+/// of sources.toml (`sources remove`, `sources add`).
 async fn open_with(
-    dir: &std::path::Path,
+    files: &AppFiles,
     sources: &[(&str, String)],
 ) -> (marsad::config::Config, marsad::store::Store) {
-    let main = write_config(dir, sources, "");
-    let config = marsad::config::load(&main).unwrap();
-    let store = marsad::app::open_store(&config).await.unwrap();
-    (config, store)
+    let app = spawn_app().sources(sources).over(files).open().await;
+    (app.config.clone(), app.store.clone())
 }
 
 async fn guids_of(store: &marsad::store::Store, source: &str) -> Vec<String> {
@@ -232,16 +209,16 @@ async fn reusing_a_removed_sources_id_for_another_feed_starts_it_clean() {
         ),
     ])
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let (config, store) = open_with(dir.path(), &[("a", server.url("/one"))]).await;
+    let files = spawn_app().files();
+    let (config, store) = open_with(&files, &[("a", server.url("/one"))]).await;
     marsad::app::fetch_all(&config, &store, false, |_| {})
         .await
         .unwrap();
     store.close().await;
     // `sources remove a`, then later `a` again for another feed.
-    let (_, store) = open_with(dir.path(), &[]).await;
+    let (_, store) = open_with(&files, &[]).await;
     store.close().await;
-    let (config, store) = open_with(dir.path(), &[("a", server.url("/two"))]).await;
+    let (config, store) = open_with(&files, &[("a", server.url("/two"))]).await;
     let (outcomes, _) = marsad::app::fetch_all(&config, &store, false, |_| {})
         .await
         .unwrap();
@@ -267,17 +244,17 @@ async fn reusing_a_removed_sources_id_for_another_feed_starts_it_clean() {
     store.close().await;
 
     // The same feed back under its old id is the same source: its items stay its own.
-    let (_, store) = open_with(dir.path(), &[]).await;
+    let (_, store) = open_with(&files, &[]).await;
     store.close().await;
-    let (_, store) = open_with(dir.path(), &[("a", server.url("/two"))]).await;
+    let (_, store) = open_with(&files, &[("a", server.url("/two"))]).await;
     assert_eq!(guids_of(&store, "a").await, vec!["f2-0", "f2-1"]);
     assert_eq!(store.sources().await.unwrap().len(), 2);
     store.close().await;
 
     // A third feed under the same id: the second one's items go to the next free id.
-    let (_, store) = open_with(dir.path(), &[]).await;
+    let (_, store) = open_with(&files, &[]).await;
     store.close().await;
-    let (_, store) = open_with(dir.path(), &[("a", server.url("/one"))]).await;
+    let (_, store) = open_with(&files, &[("a", server.url("/one"))]).await;
     assert_eq!(guids_of(&store, "a").await, Vec::<String>::new());
     assert_eq!(
         guids_of(&store, "a~retired").await,
@@ -344,9 +321,9 @@ async fn items_past_the_retention_are_not_stored_and_a_forced_fetch_reconsiders_
             .unwrap()
     });
     let server = FeedServer::start(vec![("/f", handler)]).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (_, store) = open_with(dir.path(), &[("a", server.url("/f"))]).await;
-    let config = with_retention(dir.path(), 30);
+    let files = spawn_app().files();
+    let (_, store) = open_with(&files, &[("a", server.url("/f"))]).await;
+    let config = with_retention(&files.dir, 30);
     let (o, _) = marsad::app::fetch_all(&config, &store, false, |_| {})
         .await
         .unwrap();
@@ -358,7 +335,7 @@ async fn items_past_the_retention_are_not_stored_and_a_forced_fetch_reconsiders_
     assert_eq!(marsad::app::prune(&store, &config).await.unwrap(), (0, 0));
 
     // Retention raised: a plain fetch gets 304, a forced one asks without validators.
-    let config = with_retention(dir.path(), 365);
+    let config = with_retention(&files.dir, 365);
     let (o, _) = marsad::app::fetch_all(&config, &store, false, |_| {})
         .await
         .unwrap();
@@ -390,10 +367,9 @@ async fn the_fetch_summary_and_the_api_count_items_too_old_to_keep() {
         serve_bytes(dated_feed(&[2, 200, 300]), "application/rss+xml"),
     )])
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(dir.path(), &[("a", server.url("/f"))], "");
-    with_retention(dir.path(), 90);
-    let (code, stdout, _) = run(&main, &["fetch"]).await;
+    let app = spawn_app().source("a", server.url("/f")).files();
+    with_retention(&app.dir, 90);
+    let (code, stdout, _) = run(&app, &["fetch"]).await;
     assert_eq!(
         (code, stdout.as_str()),
         (
@@ -401,8 +377,9 @@ async fn the_fetch_summary_and_the_api_count_items_too_old_to_keep() {
             "fetched 1 sources: 1 ok, 0 failed, 0 skipped; 3 items seen, 1 new, 2 too old to keep (retention_days = 90)\n"
         )
     );
-    let config = marsad::config::load(&main).unwrap();
-    let (base, _stop) = start_marsad(config).await;
+    let app = app.open().await;
+    let site = app.serve().await;
+    let base = site.base.clone();
     let body = client()
         .get(format!("{base}/api/sources"))
         .send()
@@ -431,10 +408,9 @@ async fn opml_import_skips_bad_outlines_and_checks_every_url() {
         ),
     ])
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(dir.path(), &[], "");
-    let sources = dir.path().join("sources.toml");
-    let opml = dir.path().join("feeds.opml");
+    let app = spawn_app().files();
+    let sources = app.dir.join("sources.toml");
+    let opml = app.dir.join("feeds.opml");
     let (feed, page, gone) = (
         server.url("/feed.xml"),
         server.url("/page.html"),
@@ -456,7 +432,7 @@ async fn opml_import_skips_bad_outlines_and_checks_every_url() {
     )
     .unwrap();
     let (code, stdout, stderr) =
-        run(&main, &["sources", "import-opml", opml.to_str().unwrap()]).await;
+        run(&app, &["sources", "import-opml", opml.to_str().unwrap()]).await;
     assert_eq!(code, 0, "{stderr}");
     let mut lines: Vec<&str> = stderr.lines().collect();
     lines.sort();
@@ -482,11 +458,11 @@ async fn opml_import_skips_bad_outlines_and_checks_every_url() {
         text.contains(&feed) && !text.contains(&page) && !text.contains("javascript"),
         "{text}"
     );
-    assert_eq!(run(&main, &["check"]).await.0, 0);
+    assert_eq!(run(&app, &["check"]).await.0, 0);
 
     // --no-check takes the page and the 404 unchecked; bad URLs are still refused.
     let (code, stdout, stderr) = run(
-        &main,
+        &app,
         &[
             "sources",
             "import-opml",
@@ -505,12 +481,11 @@ async fn opml_import_skips_bad_outlines_and_checks_every_url() {
 
 #[tokio::test]
 async fn a_file_that_is_not_opml_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(dir.path(), &[], "");
-    let before = std::fs::read_to_string(dir.path().join("sources.toml")).unwrap();
+    let app = spawn_app().files();
+    let before = std::fs::read_to_string(app.dir.join("sources.toml")).unwrap();
     let rss = fixture("seed-feed.xml");
     let (code, stdout, stderr) =
-        run(&main, &["sources", "import-opml", rss.to_str().unwrap()]).await;
+        run(&app, &["sources", "import-opml", rss.to_str().unwrap()]).await;
     assert_eq!(
         (code, stdout.as_str(), stderr),
         (
@@ -522,9 +497,9 @@ async fn a_file_that_is_not_opml_is_refused() {
             )
         )
     );
-    let html = dir.path().join("page.opml");
+    let html = app.dir.join("page.opml");
     std::fs::write(&html, PAGE_WITHOUT_FEED).unwrap();
-    let (code, _, stderr) = run(&main, &["sources", "import-opml", html.to_str().unwrap()]).await;
+    let (code, _, stderr) = run(&app, &["sources", "import-opml", html.to_str().unwrap()]).await;
     assert_eq!(
         (code, stderr),
         (
@@ -536,7 +511,7 @@ async fn a_file_that_is_not_opml_is_refused() {
         )
     );
     assert_eq!(
-        std::fs::read_to_string(dir.path().join("sources.toml")).unwrap(),
+        std::fs::read_to_string(app.dir.join("sources.toml")).unwrap(),
         before
     );
 }
@@ -569,9 +544,8 @@ async fn sources_add_on_a_page_adds_the_feed_it_links_to() {
         ("/feed.xml", serve_bytes(seed(), "application/rss+xml")),
     ])
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(dir.path(), &[], "");
-    let (code, stdout, stderr) = run(&main, &["sources", "add", &server.url("/site/")]).await;
+    let app = spawn_app().files();
+    let (code, stdout, stderr) = run(&app, &["sources", "add", &server.url("/site/")]).await;
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(
         stdout,
@@ -581,7 +555,7 @@ async fn sources_add_on_a_page_adds_the_feed_it_links_to() {
             server.url("/feed.xml")
         )
     );
-    let text = std::fs::read_to_string(dir.path().join("sources.toml")).unwrap();
+    let text = std::fs::read_to_string(app.dir.join("sources.toml")).unwrap();
     assert!(
         text.contains(&format!("url = \"{}\"", server.url("/feed.xml"))),
         "{text}"
@@ -611,11 +585,10 @@ async fn sources_add_on_a_page_with_several_feeds_lists_them_and_asks_for_one() 
         ),
     )])
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(dir.path(), &[], "");
-    let before = std::fs::read_to_string(dir.path().join("sources.toml")).unwrap();
+    let app = spawn_app().files();
+    let before = std::fs::read_to_string(app.dir.join("sources.toml")).unwrap();
     // stdin is not a terminal here: no prompt, the list and a hint instead.
-    let (code, stdout, stderr) = run(&main, &["sources", "add", &server.url("/")]).await;
+    let (code, stdout, stderr) = run(&app, &["sources", "add", &server.url("/")]).await;
     assert_eq!((code, stdout.as_str()), (1, ""));
     assert_eq!(
         stderr,
@@ -627,7 +600,7 @@ async fn sources_add_on_a_page_with_several_feeds_lists_them_and_asks_for_one() 
         )
     );
     assert_eq!(
-        std::fs::read_to_string(dir.path().join("sources.toml")).unwrap(),
+        std::fs::read_to_string(app.dir.join("sources.toml")).unwrap(),
         before
     );
 }
@@ -639,9 +612,8 @@ async fn sources_add_on_a_page_without_feeds_says_so() {
         serve_bytes(PAGE_WITHOUT_FEED.into(), "text/html"),
     )])
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(dir.path(), &[], "");
-    let (code, stdout, stderr) = run(&main, &["sources", "add", &server.url("/p")]).await;
+    let app = spawn_app().files();
+    let (code, stdout, stderr) = run(&app, &["sources", "add", &server.url("/p")]).await;
     assert_eq!(
         (code, stdout.as_str(), stderr),
         (
@@ -660,18 +632,17 @@ async fn sources_add_on_a_page_without_feeds_says_so() {
 async fn a_read_only_data_folder_is_named_with_the_permission() {
     use std::os::unix::fs::PermissionsExt as _;
     // Root ignores file modes: run the binary as `nobody` (setpriv), as a service user would.
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let main = write_config(dir.path(), &[], "");
-    let data = dir.path().join("data");
+    let app = spawn_app().files();
+    std::fs::set_permissions(&app.dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let data = app.dir.join("data");
     std::fs::create_dir(&data).unwrap();
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
     let as_nobody = |args: &[&str]| {
         let o = Command::new("setpriv")
             .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-            .arg(env!("CARGO_BIN_EXE_marsad"))
+            .arg(MARSAD)
             .arg("--config")
-            .arg(&main)
+            .arg(&app.main)
             .args(args)
             .env("RUST_LOG", "error")
             .output()
@@ -694,7 +665,7 @@ async fn a_read_only_data_folder_is_named_with_the_permission() {
         )
     );
     // A database file the user may read but not write.
-    assert_eq!(run(&main, &["stats"]).await.0, 0);
+    assert_eq!(run(&app, &["stats"]).await.0, 0);
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o777)).unwrap();
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
     assert_eq!(
@@ -725,14 +696,12 @@ async fn sources_add_on_a_terminal_asks_which_feed_to_add() {
         ("/feed.xml", serve_bytes(seed(), "application/rss+xml")),
     ])
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(dir.path(), &[], "");
+    let app = spawn_app().files();
     // `script` runs the command on a pseudo-terminal and passes our stdin to it: an answer
     // that is out of range is asked again, then "2" picks the RSS feed.
     let command = format!(
-        "{} --config {} sources add {}",
-        env!("CARGO_BIN_EXE_marsad"),
-        main.display(),
+        "{MARSAD} --config {} sources add {}",
+        app.main.display(),
         server.url("/")
     );
     let out = tokio::task::spawn_blocking(move || {
@@ -765,7 +734,7 @@ async fn sources_add_on_a_terminal_asks_which_feed_to_add() {
         2,
         "{text}"
     );
-    let sources = std::fs::read_to_string(dir.path().join("sources.toml")).unwrap();
+    let sources = std::fs::read_to_string(app.dir.join("sources.toml")).unwrap();
     assert!(
         sources.contains(&format!("url = \"{}\"", server.url("/feed.xml"))),
         "{sources}"

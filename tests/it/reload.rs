@@ -1,7 +1,7 @@
 //! Hot reload: a running server, a bad edit (kept serving, error with line:col), a good edit
 //! (new source fetched without restart), a topic edit (stored items re-tagged).
 
-mod common;
+use crate::common;
 
 use common::*;
 
@@ -18,32 +18,17 @@ async fn edits_are_validated_then_applied_without_a_restart() {
         ("/b", serve_bytes(other, "application/rss+xml")),
     ])
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(dir.path(), &[("a", server.url("/a"))], "");
-    let config = marsad::config::load(&main).unwrap();
+    let app = spawn_app().source("a", server.url("/a")).open().await;
     // Source a is fetched before the service starts, so it is not due again for a while.
-    let store = marsad::app::open_store(&config).await.unwrap();
-    marsad::app::fetch_all(&config, &store, false, |_| {})
-        .await
-        .unwrap();
-    store.close().await;
-
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let service = tokio::spawn(marsad::app::serve(config, listener, async {
-        let _ = stop_rx.await;
-    }));
+    app.fetch(false).await;
+    let (app, service) = app.into_service().await;
+    let base = service.base.clone();
     let c = client();
-    eventually("server up", || async {
-        c.get(format!("{base}/healthz")).send().await.is_ok()
-    })
-    .await;
     let status = json(&c, format!("{base}/api/status")).await;
     assert_eq!(status["config"]["ok"], true);
 
     // A bad edit: the error is reported with its position, the old config keeps running.
-    let sources = dir.path().join("sources.toml");
+    let sources = app.dir.join("sources.toml");
     let good = std::fs::read_to_string(&sources).unwrap();
     std::fs::write(
         &sources,
@@ -118,7 +103,7 @@ async fn edits_are_validated_then_applied_without_a_restart() {
     assert_eq!(server.hits("/a"), 1, "a was not due again");
 
     // A topic edit re-tags what is stored.
-    let topics = dir.path().join("topics.toml");
+    let topics = app.dir.join("topics.toml");
     let mut t = std::fs::read_to_string(&topics).unwrap();
     t.push_str("\n[[topics]]\nslug = \"haftar\"\nname = \"حفتر\"\nterms = [{ term = \"حفتر\", weight = 2 }]\n");
     std::fs::write(&topics, t).unwrap();
@@ -141,6 +126,5 @@ async fn edits_are_validated_then_applied_without_a_restart() {
     })
     .await;
 
-    stop_tx.send(()).unwrap();
-    service.await.unwrap().unwrap();
+    service.stop().await;
 }

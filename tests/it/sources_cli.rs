@@ -1,9 +1,7 @@
 //! `marsad sources add/remove/enable/disable/import-opml/export-opml` edit sources.toml and
 //! keep the admin's comments and layout.
 
-mod common;
-
-use std::process::Output;
+use crate::common;
 
 use common::*;
 
@@ -22,19 +20,12 @@ name = "قديم"
 url = "http://127.0.0.1:9/old.xml"
 "#;
 
-fn out(o: &Output) -> (i32, String, String) {
-    (
-        o.status.code().unwrap(),
-        String::from_utf8(o.stdout.clone()).unwrap(),
-        String::from_utf8(o.stderr.clone()).unwrap(),
-    )
+fn out(o: CliOutput) -> (i32, String, String) {
+    (o.code, o.stdout, o.stderr)
 }
 
-fn setup() -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(dir.path(), &[], "");
-    std::fs::write(dir.path().join("sources.toml"), HAND_WRITTEN).unwrap();
-    (dir, main)
+fn setup() -> AppFiles {
+    spawn_app().sources_toml(HAND_WRITTEN).files()
 }
 
 #[tokio::test]
@@ -45,25 +36,18 @@ async fn edits_keep_comments_and_layout() {
         serve_bytes(feed, "application/rss+xml"),
     )])
     .await;
-    let (dir, main) = setup();
-    let m = main.clone();
+    let app = setup();
     let url = server.url("/feed.xml");
-    let u = url.clone();
-    let results = tokio::task::spawn_blocking(move || {
-        vec![
-            out(&marsad_cli(&m, &["sources", "disable", "wasat"])),
-            out(&marsad_cli(&m, &["sources", "remove", "old"])),
-            out(&marsad_cli(
-                &m,
-                &["sources", "add", &u, "--interval", "20m"],
-            )),
-            out(&marsad_cli(&m, &["sources", "add", &u])),
-            out(&marsad_cli(&m, &["sources", "remove", "nope"])),
-        ]
-    })
-    .await
-    .unwrap();
-    let sources = dir.path().join("sources.toml");
+    let results = [
+        out(app.run(&["sources", "disable", "wasat"]).await),
+        out(app.run(&["sources", "remove", "old"]).await),
+        out(app
+            .run(&["sources", "add", &url, "--interval", "20m"])
+            .await),
+        out(app.run(&["sources", "add", &url]).await),
+        out(app.run(&["sources", "remove", "nope"]).await),
+    ];
+    let sources = app.dir.join("sources.toml");
     assert_eq!(results[0], (0, "disabled wasat\n".into(), String::new()));
     assert_eq!(results[1], (0, "removed old\n".into(), String::new()));
     assert_eq!(
@@ -112,11 +96,8 @@ interval = "20m"
         )
     );
     // The result is a valid config, and enabling removes the key again.
-    assert_eq!(out(&marsad_cli(&main, &["check"])).0, 0);
-    assert_eq!(
-        out(&marsad_cli(&main, &["sources", "enable", "wasat"])).0,
-        0
-    );
+    assert_eq!(app.run(&["check"]).await.code, 0);
+    assert_eq!(app.run(&["sources", "enable", "wasat"]).await.code, 0);
     assert!(
         !std::fs::read_to_string(&sources)
             .unwrap()
@@ -126,8 +107,8 @@ interval = "20m"
 
 #[test]
 fn opml_import_flattens_folders_and_skips_duplicates() {
-    let (dir, main) = setup();
-    let opml = dir.path().join("feeds.opml");
+    let app = setup();
+    let opml = app.dir.join("feeds.opml");
     std::fs::write(
         &opml,
         r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -143,8 +124,7 @@ fn opml_import_flattens_folders_and_skips_duplicates() {
 </body></opml>"#,
     )
     .unwrap();
-    let (code, stdout, stderr) = out(&marsad_cli(
-        &main,
+    let (code, stdout, stderr) = out(app.cli(
         // Unchecked: these are real sites' feeds, and tests never reach the internet.
         &[
             "sources",
@@ -158,7 +138,7 @@ fn opml_import_flattens_folders_and_skips_duplicates() {
         stdout,
         "imported 2 sources (libyaobserver-ly, bbci-co-uk), skipped 1 already present\n"
     );
-    let (code, exported, _) = out(&marsad_cli(&main, &["sources", "export-opml"]));
+    let (code, exported, _) = out(app.cli(&["sources", "export-opml"]));
     assert_eq!(code, 0);
     let urls: Vec<String> = marsad::config::edit::parse_opml(&exported)
         .unwrap()

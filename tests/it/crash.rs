@@ -2,7 +2,7 @@
 //! source has all of a fetch's items or none, SQLite's check passes, and the next fetch
 //! completes the work.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 use std::time::Duration;
@@ -26,7 +26,6 @@ async fn a_kill_9_mid_ingest_leaves_a_consistent_database_and_the_next_fetch_com
         })
         .collect();
     let server = FeedServer::start(routes).await;
-    let dir = tempfile::tempdir().unwrap();
     let sources: Vec<(String, String)> = (0..FEEDS)
         .map(|n| (format!("s{n}"), server.url(&format!("/f{n}"))))
         .collect();
@@ -34,17 +33,19 @@ async fn a_kill_9_mid_ingest_leaves_a_consistent_database_and_the_next_fetch_com
         .iter()
         .map(|(i, u)| (i.as_str(), u.clone()))
         .collect();
-    let main = write_config(dir.path(), &sources_ref, "concurrency = 2\nper_host = 2");
+    let app = spawn_app()
+        .sources(&sources_ref)
+        .fetch_toml("concurrency = 2\nper_host = 2")
+        .files();
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_marsad"))
-        .args(["--config", main.to_str().unwrap(), "fetch"])
-        .env("RUST_LOG", "error")
+    let mut child = app
+        .command(&["fetch"])
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
     // Kill as soon as some items are committed, while most feeds are still to come. A
     // read-only connection watches (WAL readers never block the writer).
-    let db = dir.path().join("data/marsad.db");
+    let db = app.dir.join("data/marsad.db");
     let started = std::time::Instant::now();
     loop {
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -78,7 +79,6 @@ async fn a_kill_9_mid_ingest_leaves_a_consistent_database_and_the_next_fetch_com
     let status = child.wait().unwrap();
     assert!(!status.success(), "killed mid-ingest");
 
-    let config = marsad::config::load(&main).unwrap();
     let store = marsad::store::Store::open(&db).await.unwrap();
     store.integrity_check().await.unwrap();
     let states = store.sources().await.unwrap();
@@ -99,10 +99,10 @@ async fn a_kill_9_mid_ingest_leaves_a_consistent_database_and_the_next_fetch_com
     println!("{stored} items stored before the kill");
     store.close().await;
 
-    let store = marsad::app::open_store(&config).await.unwrap();
-    let (outcomes, _) = marsad::app::fetch_all(&config, &store, false, |_| {})
-        .await
-        .unwrap();
+    // The next fetch, as a restart would run it.
+    let app = app.open().await;
+    let store = &app.store;
+    let (outcomes, _) = app.fetch(false).await;
     assert!(outcomes.iter().all(|o| o.ok));
     let total: i64 = store
         .sources()

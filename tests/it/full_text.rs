@@ -4,7 +4,7 @@
 //! a page over the body cap). Each item's stored text is compared with a golden file in
 //! tests/fixtures/full_text/ (`UPDATE_GOLDEN=1` rewrites them; review the diff).
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use common::{FeedServer, Handler};
+use common::{FeedServer, Handler, TestApp, serve_bytes, spawn_app};
 use marsad::store::{ItemQuery, Store};
 
 fn fixture(name: &str) -> PathBuf {
@@ -21,7 +21,7 @@ fn fixture(name: &str) -> PathBuf {
 
 fn page(name: &str, content_type: &'static str) -> Handler {
     let body = std::fs::read(fixture(name)).unwrap();
-    common::serve_bytes(body, content_type)
+    serve_bytes(body, content_type)
 }
 
 /// A page with an ETag, answering 304 to a request that sends it back.
@@ -61,7 +61,7 @@ fn big_page() -> Handler {
         ));
     }
     s.push_str("</article></body></html>");
-    common::serve_bytes(s.into_bytes(), "text/html; charset=utf-8")
+    serve_bytes(s.into_bytes(), "text/html; charset=utf-8")
 }
 
 /// An RSS feed of (guid, title, path, summary) items, summaries only.
@@ -108,9 +108,7 @@ const NEWS_ITEMS: &[(&str, &str, &str, &str)] = &[
 const WP_SUMMARY: &str = "افتتح معرض الكتاب في صفاقس.";
 
 struct Setup {
-    _dir: tempfile::TempDir,
-    config: marsad::config::Config,
-    store: Store,
+    app: TestApp,
     server: FeedServer,
     /// The `news` feed's body, to change between passes.
     news_feed: Arc<std::sync::Mutex<Option<String>>>,
@@ -192,8 +190,6 @@ async fn setup() -> Setup {
     *base.lock().unwrap() = server.url("");
     *feed_body.lock().unwrap() =
         Some(String::from_utf8(feed(&server.url(""), NEWS_ITEMS)).unwrap());
-    let dir = tempfile::tempdir().unwrap();
-    let main = common::write_config(dir.path(), &[], "max_body_bytes = 60000\n");
     let sources = format!(
         r#"[[sources]]
 id = "wp"
@@ -226,13 +222,13 @@ content_selector = ".story-body"
         server.url("/news-plain.xml"),
         server.url("/legacy.xml"),
     );
-    std::fs::write(dir.path().join("sources.toml"), sources).unwrap();
-    let config = marsad::config::load(&main).unwrap();
-    let store = marsad::app::open_store(&config).await.unwrap();
+    let app = spawn_app()
+        .fetch_toml("max_body_bytes = 60000")
+        .sources_toml(sources)
+        .open()
+        .await;
     Setup {
-        _dir: dir,
-        config,
-        store,
+        app,
         server,
         news_feed: feed_body,
     }
@@ -266,17 +262,15 @@ fn golden(name: &str, text: &str) {
 #[tokio::test]
 async fn summary_only_items_get_their_articles_once() {
     let s = setup().await;
-    let (outcomes, _) = marsad::app::fetch_all(&s.config, &s.store, true, |_| {})
-        .await
-        .unwrap();
+    let (outcomes, _) = s.app.fetch(true).await;
     assert!(outcomes.iter().all(|o| o.ok), "{outcomes:?}");
 
-    let news = items_of(&s.store, "news").await;
-    let wp = items_of(&s.store, "wp").await;
+    let news = items_of(&s.app.store, "news").await;
+    let wp = items_of(&s.app.store, "wp").await;
     golden("wordpress.txt", &wp["fair"].text);
     golden("sidebar.txt", &news["water"].text);
     golden("nested.txt", &news["ports"].text);
-    let legacy = items_of(&s.store, "legacy").await;
+    let legacy = items_of(&s.app.store, "legacy").await;
     golden("cp1256.txt", &legacy["budget"].text);
     // The feed's summary stays the summary; the article is the content.
     assert_eq!(wp["fair"].summary, WP_SUMMARY);
@@ -287,7 +281,7 @@ async fn summary_only_items_get_their_articles_once() {
 
     // Provenance and rules.
     let rec = |src: &'static str, guid: &'static str| {
-        let store = s.store.clone();
+        let store = s.app.store.clone();
         async move { store.page_record(src, guid).await.unwrap().unwrap() }
     };
     let r = rec("wp", "fair").await;
@@ -323,12 +317,15 @@ async fn summary_only_items_get_their_articles_once() {
         ("feed", Some("page larger than the limit of 60000 bytes"))
     );
     // Without full_text, nothing is fetched for `plain` and its bodies are the summaries.
-    let plain = items_of(&s.store, "plain").await;
+    let plain = items_of(&s.app.store, "plain").await;
     assert_eq!(
         plain["water"].text,
         "بدأ وزير الخارجية جولة لبحث أزمة المياه."
     );
-    assert_eq!(s.store.page_record("plain", "water").await.unwrap(), None);
+    assert_eq!(
+        s.app.store.page_record("plain", "water").await.unwrap(),
+        None
+    );
 
     // The Libya mention is only in the page's body (طرابلس, الليبي, ليبيا).
     let slugs = |i: &marsad::model::StoredItem| -> Vec<String> {
@@ -346,6 +343,7 @@ async fn summary_only_items_get_their_articles_once() {
     );
     // Search finds it by the page's words too.
     let found = s
+        .app
         .store
         .items(&ItemQuery {
             sources: vec!["news".into(), "plain".into()],
@@ -380,12 +378,10 @@ async fn summary_only_items_get_their_articles_once() {
     let mut more = NEWS_ITEMS.to_vec();
     more.push(("new", "خبر جديد", "/news/gone", "ملخص خبر جديد."));
     *s.news_feed.lock().unwrap() = Some(String::from_utf8(feed(&s.server.url(""), &more)).unwrap());
-    marsad::app::fetch_all(&s.config, &s.store, true, |_| {})
-        .await
-        .unwrap();
+    s.app.fetch(true).await;
     assert_eq!(s.server.hits("/wp.xml"), 2);
     assert_eq!(s.server.hits("/2026/12/03/book-fair/"), 2);
-    let wp = items_of(&s.store, "wp").await;
+    let wp = items_of(&s.app.store, "wp").await;
     golden("wordpress.txt", &wp["fair"].text);
     assert_eq!(wp["fair"].summary, format!("{WP_SUMMARY} (محدث)"));
     let r = rec("wp", "fair").await;
@@ -398,7 +394,7 @@ async fn summary_only_items_get_their_articles_once() {
     }
     // Only the new item's page was fetched.
     assert_eq!(s.server.hits("/news/gone"), 2);
-    let news = items_of(&s.store, "news").await;
+    let news = items_of(&s.app.store, "news").await;
     assert_eq!(news.len(), 5);
     golden("sidebar.txt", &news["water"].text);
 }
@@ -409,21 +405,16 @@ async fn summary_only_items_get_their_articles_once() {
 async fn inspect_shows_the_article_and_its_rule() {
     let s = setup().await;
     let run = |args: Vec<String>| {
+        let mut inspect = s.app.command(&args);
+        inspect.env("NO_PROXY", "127.0.0.1");
         tokio::task::spawn_blocking(move || {
-            let o = std::process::Command::new(env!("CARGO_BIN_EXE_marsad"))
-                .args(&args)
-                .env("NO_PROXY", "127.0.0.1")
-                .output()
-                .unwrap();
+            let o = inspect.output().unwrap();
             assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
             serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
         })
     };
-    let main = s.config.main_path.to_str().unwrap().to_string();
     let feed = s.server.url("/news.xml");
     let doc = run(vec![
-        "--config".into(),
-        main.clone(),
         "inspect".into(),
         feed.clone(),
         "--json".into(),
@@ -451,8 +442,6 @@ async fn inspect_shows_the_article_and_its_rule() {
 
     // Trying a selector: the body alone, without the date line and caption readability kept.
     let doc = run(vec![
-        "--config".into(),
-        main,
         "inspect".into(),
         feed,
         "--json".into(),
@@ -516,8 +505,6 @@ async fn the_same_article_from_two_outlets_is_one_story() {
     .await;
     *base.lock().unwrap() = server.url("");
     for full_text in [true, false] {
-        let dir = tempfile::tempdir().unwrap();
-        let main = common::write_config(dir.path(), &[], "");
         let sources: String = ["x", "y"]
             .iter()
             .map(|id| {
@@ -527,13 +514,12 @@ async fn the_same_article_from_two_outlets_is_one_story() {
                 )
             })
             .collect();
-        std::fs::write(dir.path().join("sources.toml"), sources).unwrap();
-        let config = marsad::config::load(&main).unwrap();
-        let store = marsad::app::open_store(&config).await.unwrap();
-        marsad::app::fetch_all(&config, &store, true, |_| {})
-            .await
-            .unwrap();
-        let (x, y) = (items_of(&store, "x").await, items_of(&store, "y").await);
+        let app = spawn_app().sources_toml(sources).open().await;
+        app.fetch(true).await;
+        let (x, y) = (
+            items_of(&app.store, "x").await,
+            items_of(&app.store, "y").await,
+        );
         assert_eq!(
             x["x1"].story_id == y["y1"].story_id,
             full_text,

@@ -1,7 +1,7 @@
 //! The walking skeleton end to end: a loopback feed server serving the seed article and a
 //! Lebanese Tripoli story, the real pipeline into a temp SQLite file, the real HTTP server.
 
-mod common;
+use crate::common;
 
 use common::*;
 
@@ -31,14 +31,18 @@ async fn the_seed_article_reaches_the_libya_feed_once_and_clean() {
         serve_bytes(feed, "application/rss+xml"),
     )])
     .await;
-    let env = TestEnv::new(&[("news", server.url("/feed.xml"))], "").await;
+    let env = spawn_app()
+        .source("news", server.url("/feed.xml"))
+        .open()
+        .await;
     let (outcomes, skipped) = env.fetch(false).await;
     assert!(skipped.is_empty());
     assert_eq!(outcomes.len(), 1);
     assert!(outcomes[0].ok, "{:?}", outcomes[0].error);
     assert_eq!((outcomes[0].report.seen, outcomes[0].report.new), (2, 2));
 
-    let (base, _stop) = start_marsad(env.config.clone()).await;
+    let site = env.serve().await;
+    let base = site.base.clone();
     let c = client();
 
     // The Libya feed: exactly the seed item, cleaned.
@@ -205,10 +209,9 @@ async fn the_seed_article_reaches_the_libya_feed_once_and_clean() {
 
 #[tokio::test]
 async fn unknown_topics_sources_and_extensions_are_404() {
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(dir.path(), &[], "");
-    let config = marsad::config::load(&main).unwrap();
-    let (base, _stop) = start_marsad(config).await;
+    let app = spawn_app().open().await;
+    let site = app.serve().await;
+    let base = site.base.clone();
     let c = client();
     assert_eq!(
         get(&c, &format!("{base}/feeds/nope.atom")).await,
@@ -240,16 +243,15 @@ async fn one_failing_source_does_not_stop_the_others() {
         ),
     ])
     .await;
-    let env = TestEnv::new(
-        &[
+    let env = spawn_app()
+        .sources(&[
             ("bad-html", server.url("/html")),
             ("missing", server.url("/missing.xml")),
             ("good", server.url("/good.xml")),
             ("refused", "http://127.0.0.1:9/feed.xml".to_string()),
-        ],
-        "",
-    )
-    .await;
+        ])
+        .open()
+        .await;
     let (outcomes, _) = env.fetch(false).await;
     let summary: Vec<(String, bool, Option<u16>)> = outcomes
         .iter()

@@ -1,12 +1,12 @@
 //! Golden files for HTML cleaning (Miniflux style): each `tests/fixtures/clean/NAME.html` is
 //! cleaned with base URL `https://site.example/news/1` and compared with `NAME.html-result`.
 //! A leading `<!-- title: … -->` comment gives the item title. `MARSAD_BLESS=1 cargo test
-//! --test clean_corpus` rewrites the results (review the diff before committing).
+//! --test it clean_corpus::` rewrites the results (review the diff before committing).
 //!
 //! Every case also checks the invariants: no script, handler or `javascript:` survives,
 //! and cleaning the output again changes nothing.
 
-mod common;
+use crate::common;
 
 use marsad::clean::clean_body;
 

@@ -1,12 +1,12 @@
 //! Precision and recall of every shipped topic on its own labeled set of real Arabic news
 //! leads (`tests/fixtures/topics/eval/<topic>.jsonl`: title, a short lead, the URL, a label
 //! read by a person, and the confusion class of each negative), next to a naive substring
-//! baseline. `cargo test --test topics_eval -- --nocapture` prints the table.
+//! baseline. `cargo test --test it topics_eval:: -- --nocapture` prints the table.
 //!
 //! Topics the shipped rules do not have (written by following only the README's rules
 //! guide) come from `tests/fixtures/topics/guide_topics.toml` and must reach 0.9 / 0.9.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -133,9 +133,7 @@ impl Score {
 
 #[test]
 fn every_topic_reaches_its_precision_and_recall_on_its_own_labeled_set() {
-    let dir = tempfile::tempdir().unwrap();
-    let main = common::write_config(dir.path(), &[], "");
-    let shipped = marsad::config::load(&main).unwrap().topics;
+    let shipped = common::spawn_app().files().load().topics;
     let shipped_slugs: HashSet<String> = shipped.iter().map(|t| t.slug.clone()).collect();
     // Guide-written topics that are not (yet) shipped ride along in a second rules file.
     let guide = std::fs::read_to_string(common::fixture("topics/guide_topics.toml")).unwrap();
@@ -149,8 +147,7 @@ fn every_topic_reaches_its_precision_and_recall_on_its_own_labeled_set() {
     if !guide_slugs.is_empty() {
         all.push_str(&guide);
     }
-    std::fs::write(dir.path().join("topics.toml"), all).unwrap();
-    let topics = marsad::config::load(&main).unwrap().topics;
+    let topics = common::spawn_app().topics_toml(all).files().load().topics;
     let matcher = marsad::tag::Matcher::compile(&topics);
 
     let mut sets: BTreeMap<String, Vec<Labeled>> = BTreeMap::new();
@@ -296,9 +293,7 @@ fn the_libya_topic_keeps_its_figures_on_the_hand_written_set() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(items.len(), 203);
-    let dir = tempfile::tempdir().unwrap();
-    let main = common::write_config(dir.path(), &[], "");
-    let matcher = marsad::tag::Matcher::compile(&marsad::config::load(&main).unwrap().topics);
+    let matcher = marsad::tag::Matcher::compile(&common::spawn_app().files().load().topics);
     let mut s = Score::default();
     for it in &items {
         let tagged = matcher

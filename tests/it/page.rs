@@ -2,12 +2,12 @@
 //! loopback feed server, with `base_url` under the sub-path `/marsad/`. The browser check
 //! (tests/browser/) looks at the same pages in Chromium; these tests pin the HTML.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Duration, Utc};
-use common::{FeedServer, Handler, client, fixture, serve_bytes, serve_state, shipped_topics};
+use common::{FeedServer, Handler, Server, TestApp, client, fixture, serve_bytes, spawn_app};
 
 const TOKEN: &str = "a-long-enough-admin-token";
 const PULSE: &str = "نبض شرقي RSS";
@@ -54,14 +54,14 @@ fn pulse_feed(now: DateTime<Utc>) -> Vec<u8> {
 }
 
 struct Site {
-    _dir: tempfile::TempDir,
     _feeds: FeedServer,
+    _app: TestApp,
+    _server: Server,
     config: marsad::config::Config,
     store: marsad::store::Store,
     notice: Arc<RwLock<Option<String>>>,
     /// `http://127.0.0.1:PORT`.
     origin: String,
-    _stop: tokio::sync::oneshot::Sender<()>,
 }
 
 /// Three sources (one failing), fetched once, served with `base_url` under `/marsad/`.
@@ -81,46 +81,28 @@ async fn site(admin_token: Option<&str>) -> Site {
         ),
     ])
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("sources.toml"),
-        format!(
+    let mut app = spawn_app()
+        .sources_toml(format!(
             "[[sources]]\nid = \"news\"\nname = \"موقع أخبار تجريبي\"\nurl = \"{}\"\n\n[[sources]]\nid = \"pulse\"\nname = \"{PULSE}\"\nurl = \"{}\"\n\n[[sources]]\nid = \"broken\"\nname = \"مصدر معطل\"\nurl = \"{}\"\n",
             feeds.url("/news.xml"),
             feeds.url("/pulse.xml"),
             feeds.url("/missing.xml"),
-        ),
-    )
-    .unwrap();
-    std::fs::write(dir.path().join("topics.toml"), shipped_topics()).unwrap();
-    let token = admin_token
-        .map(|t| format!("admin_token = \"{t}\"\n"))
-        .unwrap_or_default();
-    let main = dir.path().join("marsad.toml");
-    std::fs::write(
-        &main,
-        format!(
-            "[server]\nlisten = \"127.0.0.1:0\"\nbase_url = \"https://example.org/marsad/\"\n{token}[storage]\ndatabase = \"data/marsad.db\"\nretention_days = 0\n[fetch]\ninterval = \"10m\"\n"
-        ),
-    )
-    .unwrap();
-    let config = marsad::config::load(&main).unwrap();
-    let store = marsad::app::open_store(&config).await.unwrap();
-    marsad::app::fetch_all(&config, &store, true, |_| {})
-        .await
-        .unwrap();
-    let state = marsad::server::AppState::new(store.clone(), config.clone());
-    let notice = state.notice.clone();
-    let (addr, tx) = serve_state(state).await;
-    let origin = format!("http://{addr}");
+        ))
+        .base_url("https://example.org/marsad/");
+    if let Some(t) = admin_token {
+        app = app.server_toml(&format!("admin_token = \"{t}\""));
+    }
+    let app = app.open().await;
+    app.fetch(true).await;
+    let server = app.serve().await;
     Site {
-        _dir: dir,
         _feeds: feeds,
-        config,
-        store,
-        notice,
-        origin,
-        _stop: tx,
+        config: app.config.clone(),
+        store: app.store.clone(),
+        notice: server.state.notice.clone(),
+        origin: server.base.clone(),
+        _app: app,
+        _server: server,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Story de-duplication: the threshold measured on test data, and the end-to-end behaviour
 //! of topic feeds with two sources carrying the same wire story.
 
-mod common;
+use crate::common;
 
 use common::*;
 use marsad::clean::{Context, clean_entry};
@@ -123,14 +123,15 @@ async fn topic_feeds_show_a_republished_story_once_with_the_other_source_listed(
         ("/b", serve_bytes(b, "application/rss+xml")),
     ])
     .await;
-    let env = TestEnv::new(
-        &[("wire-a", server.url("/a")), ("wire-b", server.url("/b"))],
-        "",
-    )
-    .await;
+    let env = spawn_app()
+        .source("wire-a", server.url("/a"))
+        .source("wire-b", server.url("/b"))
+        .open()
+        .await;
     let (o, _) = env.fetch(false).await;
     assert!(o.iter().all(|o| o.ok), "{o:?}");
-    let (base, _stop) = start_marsad(env.config.clone()).await;
+    let site = env.serve().await;
+    let base = site.base.clone();
     let c = client();
     let get = |u: String| {
         let c = c.clone();

@@ -1,25 +1,14 @@
 //! The `marsad` binary: exit codes, config errors, `inspect --json`, `fetch`.
 
-mod common;
+use crate::common;
 
-use std::process::{Command, Output};
+use std::process::Command;
 
 use common::*;
 
-fn marsad(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_marsad"))
-        .args(args)
-        .env("RUST_LOG", "error")
-        .output()
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
+/// The binary with `args` and no config of a test's own.
+fn marsad(args: &[&str]) -> CliOutput {
+    marsad_command(args).output().unwrap().into()
 }
 
 #[test]
@@ -29,35 +18,29 @@ fn check_accepts_the_shipped_config() {
         concat!(env!("CARGO_MANIFEST_DIR"), "/config/marsad.toml"),
         "check",
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).starts_with("ok: "));
+    assert!(o.code == 0, "{}", o.stderr);
+    assert!(o.stdout.starts_with("ok: "));
 }
 
 #[test]
 fn config_errors_print_file_line_col_and_exit_non_zero() {
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(dir.path(), &[("a", "http://127.0.0.1:1/f".into())], "");
-    let sources = dir.path().join("sources.toml");
+    let app = spawn_app().source("a", "http://127.0.0.1:1/f").files();
+    let sources = app.dir.join("sources.toml");
     let text = std::fs::read_to_string(&sources)
         .unwrap()
         .replace("interval = \"10m\"", "intervl = \"10m\"");
     std::fs::write(&sources, text).unwrap();
-    let o = marsad(&["--config", main.to_str().unwrap(), "check"]);
-    assert_eq!(o.status.code(), Some(1));
+    let o = app.cli(&["check"]);
+    assert_eq!(o.code, 1);
     assert_eq!(
-        stderr(&o),
+        o.stderr,
         format!(
             "{}:5:1: unknown field `intervl`, expected one of `id`, `name`, `url`, `interval`, `cron`, `enabled`, `language`, `encoding`, `full_text`, `content_selector`, `remove_selectors`; did you mean `interval`?\n",
             sources.display()
         )
     );
     // Every command refuses to start on a bad config.
-    assert_eq!(
-        marsad(&["--config", main.to_str().unwrap(), "fetch"])
-            .status
-            .code(),
-        Some(1)
-    );
+    assert_eq!(app.cli(&["fetch"]).code, 1);
 }
 
 #[test]
@@ -67,8 +50,8 @@ fn inspect_json_prints_the_documented_shape() {
         fixture("seed-feed.xml").to_str().unwrap(),
         "--json",
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(o.code == 0, "{}", o.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(
         doc["feed"],
         serde_json::json!({"title": "موقع أخبار تجريبي", "link": "https://news.example/", "language": "ar", "format": "rss2"})
@@ -128,9 +111,9 @@ fn inspect_reports_a_non_feed_clearly() {
     let p = dir.path().join("page.html");
     std::fs::write(&p, "<!DOCTYPE html><html><body>x</body></html>").unwrap();
     let o = marsad(&["inspect", p.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.code, 1);
     assert!(
-        stderr(&o).ends_with(
+        o.stderr.ends_with(
             "this is an HTML page, not a feed (no RSS, Atom or JSON Feed root element)\n"
         )
     );
@@ -140,37 +123,23 @@ fn inspect_reports_a_non_feed_clearly() {
 async fn fetch_exits_zero_when_sources_fail_and_lists_them() {
     let feed = std::fs::read(fixture("seed-feed.xml")).unwrap();
     let server = FeedServer::start(vec![("/ok", serve_bytes(feed, "application/rss+xml"))]).await;
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(
-        dir.path(),
-        &[("good", server.url("/ok")), ("gone", server.url("/gone"))],
-        "",
-    );
-    let main_s = main.to_str().unwrap().to_string();
-    let o = tokio::task::spawn_blocking(move || marsad(&["--config", &main_s, "fetch"]))
-        .await
-        .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
+    let app = spawn_app()
+        .sources(&[("good", server.url("/ok")), ("gone", server.url("/gone"))])
+        .files();
+    let o = app.run(&["fetch"]).await;
+    assert!(o.code == 0, "{}", o.stderr);
     assert_eq!(
-        stdout(&o),
+        o.stdout,
         "failed  gone: HTTP 404\nfetched 2 sources: 1 ok, 1 failed, 0 skipped; 2 items seen, 2 new\n"
     );
-    let main_s = main.to_str().unwrap().to_string();
-    let o = tokio::task::spawn_blocking(move || {
-        marsad(&["--config", &main_s, "sources", "list", "--json"])
-    })
-    .await
-    .unwrap();
-    let list: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let o = app.run(&["sources", "list", "--json"]).await;
+    let list: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(list[0]["id"], "gone");
     assert_eq!(list[0]["consecutive_failures"], 1);
     assert_eq!(list[1]["id"], "good");
     assert_eq!(list[1]["item_count"], 2);
-    let main_s = main.to_str().unwrap().to_string();
-    let o = tokio::task::spawn_blocking(move || marsad(&["--config", &main_s, "stats"]))
-        .await
-        .unwrap();
-    let out = stdout(&o);
+    let o = app.run(&["stats"]).await;
+    let out = o.stdout;
     assert!(
         out.starts_with("items     2\nstories   2\nsources   2 (0 retired)\ndatabase  "),
         "{out}"
@@ -180,16 +149,15 @@ async fn fetch_exits_zero_when_sources_fail_and_lists_them() {
 
 #[test]
 fn fetch_fails_when_the_database_cannot_be_written() {
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(dir.path(), &[], "");
+    let app = spawn_app().files();
     // The database folder is a file: nothing can be created there.
-    std::fs::write(dir.path().join("data"), "not a folder").unwrap();
-    let o = marsad(&["--config", main.to_str().unwrap(), "fetch"]);
-    assert_eq!(o.status.code(), Some(1));
+    std::fs::write(app.dir.join("data"), "not a folder").unwrap();
+    let o = app.cli(&["fetch"]);
+    assert_eq!(o.code, 1);
     assert!(
-        stderr(&o).starts_with("error: cannot open database"),
+        o.stderr.starts_with("error: cannot open database"),
         "{}",
-        stderr(&o)
+        o.stderr
     );
 }
 
@@ -197,28 +165,12 @@ fn fetch_fails_when_the_database_cannot_be_written() {
 async fn topics_test_shows_what_an_edited_rule_would_change_and_explain_shows_why() {
     let feed = std::fs::read(fixture("seed-feed.xml")).unwrap();
     let server = FeedServer::start(vec![("/ok", serve_bytes(feed, "application/rss+xml"))]).await;
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(dir.path(), &[("news", server.url("/ok"))], "");
-    let m = main.to_str().unwrap().to_string();
-    let run = |args: Vec<String>| {
-        tokio::task::spawn_blocking(move || {
-            marsad(&args.iter().map(String::as_str).collect::<Vec<_>>())
-        })
-    };
-    let o = run(vec!["--config".into(), m.clone(), "fetch".into()])
-        .await
-        .unwrap();
-    assert!(o.status.success());
+    let app = spawn_app().source("news", server.url("/ok")).files();
+    let o = app.run(&["fetch"]).await;
+    assert!(o.code == 0);
 
-    let o = run(vec![
-        "--config".into(),
-        m.clone(),
-        "explain".into(),
-        "1".into(),
-    ])
-    .await
-    .unwrap();
-    let out = stdout(&o);
+    let o = app.run(&["explain", "1"]).await;
+    let out = o.stdout;
     assert!(out.starts_with("#1 [news] الانقلابي حفتر"), "{out}");
     assert!(
         out.contains("\nlibya: score 59 (min 2) → TAGGED\n"),
@@ -236,19 +188,17 @@ async fn topics_test_shows_what_an_edited_rule_would_change_and_explain_shows_wh
 
     // check warns on a stop word written as a term (two stored items are too few to judge
     // shares; `tag::tests::stop_words_and_short_terms_are_warned_about` covers those).
-    let topics = dir.path().join("topics.toml");
+    let topics = app.dir.join("topics.toml");
     let shipped = std::fs::read_to_string(&topics).unwrap();
     std::fs::write(
         &topics,
         shipped.replacen("  \"Sudan\", ", "  \"من\", \"Sudan\", ", 1),
     )
     .unwrap();
-    let o = run(vec!["--config".into(), m.clone(), "check".into()])
-        .await
-        .unwrap();
-    assert!(o.status.success());
+    let o = app.run(&["check"]).await;
+    assert!(o.code == 0);
     assert_eq!(
-        stdout(&o).lines().skip(1).collect::<Vec<_>>(),
+        o.stdout.lines().skip(1).collect::<Vec<_>>(),
         ["warning: topic sudan: term \"من\" is a stop word: it occurs in nearly every item"]
     );
     std::fs::write(&topics, shipped).unwrap();
@@ -263,19 +213,11 @@ async fn topics_test_shows_what_an_edited_rule_would_change_and_explain_shows_wh
         &text[min_at + "min_score = 2.0".len()..]
     );
     std::fs::write(&topics, edited).unwrap();
-    let o = run(vec![
-        "--config".into(),
-        m,
-        "topics".into(),
-        "test".into(),
-        "libya".into(),
-        "--since".into(),
-        "3650d".into(),
-    ])
-    .await
-    .unwrap();
+    let o = app
+        .run(&["topics", "test", "libya", "--since", "3650d"])
+        .await;
     assert_eq!(
-        stdout(&o),
+        o.stdout,
         "- #1 الانقلابي حفتر لا يعترف باتفاق الصخيرات الموقع بالمغرب و يدعو لإسقاطه\nlibya: 2 items since 3650d checked; 0 would be added, 1 removed, 0 stay tagged\n"
     );
 }
@@ -283,17 +225,15 @@ async fn topics_test_shows_what_an_edited_rule_would_change_and_explain_shows_wh
 #[test]
 fn serve_tells_systemd_when_it_is_ready_and_when_it_stops() {
     use std::os::unix::net::UnixDatagram;
-    let dir = tempfile::tempdir().unwrap();
-    let main = write_config(dir.path(), &[], "");
-    let socket_path = dir.path().join("notify.sock");
+    let app = spawn_app().files();
+    let socket_path = app.dir.join("notify.sock");
     let socket = UnixDatagram::bind(&socket_path).unwrap();
     socket
         .set_read_timeout(Some(std::time::Duration::from_secs(20)))
         .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_marsad"))
-        .args(["--config", main.to_str().unwrap(), "serve"])
+    let mut child = app
+        .command(&["serve"])
         .env("NOTIFY_SOCKET", &socket_path)
-        .env("RUST_LOG", "error")
         .spawn()
         .unwrap();
     let mut buf = [0u8; 256];

@@ -2,8 +2,7 @@
 //! (minimized crashes, see `fuzz/README.md`) and the seed corpus `fuzz/seeds/<target>/`
 //! goes through the same invariant checks as the fuzz target (`fuzz/src/checks.rs`).
 
-#[path = "../fuzz/src/checks.rs"]
-mod checks;
+use crate::checks;
 
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,9 @@
-//! Shared test helpers: a loopback feed server, a config in a temp dir, the real marsad server
-//! on port 0.
-#![allow(dead_code)] // each test binary uses a different subset of these helpers
+//! Shared test helpers: the `spawn_app` harness that starts marsad ([`app`]), a loopback
+//! feed server, fixtures.
+
+mod app;
+
+pub use app::*;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -59,7 +62,6 @@ impl FeedServer {
     }
 }
 
-/// A handler that always answers `body` with `content_type`.
 /// An RSS feed of source `n` with items `0..count`: guids `f{n}-{i}`, a link each, Libya
 /// words in every title and body (so every item gets the `libya` tag).
 pub fn numbered_feed(n: usize, count: usize) -> Vec<u8> {
@@ -90,6 +92,7 @@ where
     panic!("timed out waiting for: {what}");
 }
 
+/// A handler that always answers `body` with `content_type`.
 pub fn serve_bytes(body: Vec<u8>, content_type: &'static str) -> Handler {
     Arc::new(move |_, _| {
         Response::builder()
@@ -112,76 +115,6 @@ pub fn shipped_topics() -> String {
         .unwrap()
 }
 
-/// Writes marsad.toml, sources.toml and topics.toml into `dir`; returns the main path.
-/// `sources` is a list of (id, url).
-pub fn write_config(dir: &Path, sources: &[(&str, String)], fetch_extra: &str) -> PathBuf {
-    let mut s = String::new();
-    for (id, url) in sources {
-        s.push_str(&format!(
-            "[[sources]]\nid = \"{id}\"\nname = \"مصدر {id}\"\nurl = \"{url}\"\ninterval = \"10m\"\n\n"
-        ));
-    }
-    std::fs::write(dir.join("sources.toml"), s).unwrap();
-    std::fs::write(dir.join("topics.toml"), shipped_topics()).unwrap();
-    let main = dir.join("marsad.toml");
-    std::fs::write(
-        &main,
-        format!(
-            "sources_file = \"sources.toml\"\ntopics_file = \"topics.toml\"\n[server]\nlisten = \"127.0.0.1:0\"\nbase_url = \"http://marsad.test\"\n[storage]\ndatabase = \"data/marsad.db\"\nretention_days = 0\n[fetch]\ninterval = \"10m\"\ntimeout = \"5s\"\nconnect_timeout = \"2s\"\n{fetch_extra}\n"
-        ),
-    )
-    .unwrap();
-    main
-}
-
-/// The real marsad HTTP server on 127.0.0.1:0 (no scheduler); returns its base URL and a
-/// shutdown sender.
-pub async fn start_marsad(
-    config: marsad::config::Config,
-) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let store = marsad::app::open_store(&config).await.unwrap();
-    serve_store(store, config).await
-}
-
-/// The real marsad HTTP server on 127.0.0.1:0 over a store the test also writes to (as
-/// `serve` shares one store between scheduler and server, so its cache sees the writes).
-pub async fn serve_store(
-    store: marsad::store::Store,
-    config: marsad::config::Config,
-) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let (addr, tx) = serve_state(marsad::server::AppState::new(store, config)).await;
-    (format!("http://{addr}"), tx)
-}
-
-/// The real marsad HTTP server on 127.0.0.1:0 for `state`; it stops when the sender is
-/// dropped or sent to.
-pub async fn serve_state(
-    state: marsad::server::AppState,
-) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        marsad::server::serve(listener, state, async {
-            let _ = rx.await;
-        })
-        .await
-        .unwrap();
-    });
-    (addr, tx)
-}
-
-/// The marsad binary with `--config main` and `args`, logging errors only.
-pub fn marsad_cli(main: &Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_marsad"))
-        .arg("--config")
-        .arg(main)
-        .args(args)
-        .env("RUST_LOG", "error")
-        .output()
-        .unwrap()
-}
-
 /// A plain HTTP client for the tests.
 pub fn client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -193,32 +126,7 @@ pub fn counter() -> Arc<AtomicUsize> {
     Arc::new(AtomicUsize::new(0))
 }
 
+/// Adds one to `c`; returns the new count.
 pub fn bump(c: &AtomicUsize) -> usize {
     c.fetch_add(1, Ordering::SeqCst) + 1
-}
-
-/// A config in a temp dir (see [`write_config`]) with its store open: the setup most
-/// ingest tests share.
-pub struct TestEnv {
-    /// Keeps the temp dir alive.
-    pub dir: tempfile::TempDir,
-    pub config: marsad::config::Config,
-    pub store: marsad::store::Store,
-}
-
-impl TestEnv {
-    pub async fn new(sources: &[(&str, String)], fetch_extra: &str) -> TestEnv {
-        let dir = tempfile::tempdir().unwrap();
-        let main = write_config(dir.path(), sources, fetch_extra);
-        let config = marsad::config::load(&main).unwrap();
-        let store = marsad::app::open_store(&config).await.unwrap();
-        TestEnv { dir, config, store }
-    }
-
-    /// One `marsad fetch` pass: outcomes (by source id) and skipped sources.
-    pub async fn fetch(&self, force: bool) -> (Vec<marsad::pipeline::Outcome>, Vec<String>) {
-        marsad::app::fetch_all(&self.config, &self.store, force, |_| {})
-            .await
-            .unwrap()
-    }
 }
