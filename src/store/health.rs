@@ -102,7 +102,7 @@ impl Store {
     /// Run on the writer connection: FTS5's part of the check reads the index structure a
     /// connection cached earlier without refreshing it (queries do refresh it), so on a
     /// reader that last touched the search index before a batch of writes it reported
-    /// "fts5: corruption found reading blob …" for a sound database (tests/crash.rs caught
+    /// "fts5: corruption found reading blob …" for a sound database (tests/it/crash.rs caught
     /// it about one run in three).
     pub async fn integrity_check(&self) -> Result<(), StoreError> {
         let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")

@@ -224,7 +224,7 @@ pub struct WriteFailure {
     pub failures: u64,
 }
 
-/// A simulated storage fault, for tests of the service under faults (see `tests/faults.rs`).
+/// A simulated storage fault, for tests of the service under faults (see `tests/it/faults.rs`).
 /// Applied to the writer only, so reads keep working, as they do on a full disk or a
 /// read-only file.
 #[doc(hidden)]

@@ -19,7 +19,7 @@ use crate::text::arabic::{join_words, normalize_words};
 /// 3 in 10 million random pairs, which a busy day (15,000 items in the window) reaches. At 128
 /// bits unrelated stories sit at 64 ± 5.7 and the same margin is ~7 standard deviations.
 ///
-/// Measured by `cargo test --test dedup -- --nocapture dedup_threshold` (see README), with
+/// Measured by `cargo test --test it dedup::dedup_threshold -- --nocapture` (see README), with
 /// fingerprint version 2: the seed story republished with a new title, an extra paragraph
 /// and an edited sentence is 11 bits away, the same story with a new title and its last two
 /// paragraphs cut 18; of 20,506 pairs of different stories (the long fixtures and the

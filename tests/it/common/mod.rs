@@ -2,6 +2,7 @@
 //! feed server, fixtures.
 
 mod app;
+pub mod pg;
 
 pub use app::*;
 

@@ -2,17 +2,13 @@
 //! schema of `migrations/postgres/`, held against the SQLite schema and search. The store
 //! does not use PostgreSQL yet.
 //!
-//! Ignored by default: they need the server binaries (`initdb`, `pg_ctl`; Debian's
-//! `postgresql` package), which `.ci/run` does not install yet. Run them with
-//! `cargo test --test pg_schema -- --ignored`.
-
-#[path = "pg/server.rs"]
-mod pg;
+//! They need the server binaries (`initdb`, `pg_ctl`: Debian's `postgresql` package),
+//! which `.ci/run` installs when missing.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use pg::PgServer;
+use crate::common::pg::{self, PgServer};
 use sqlx::Connection as _;
 
 fn root() -> PathBuf {
@@ -35,7 +31,6 @@ fn migrated(server: &PgServer, name: &str) {
 }
 
 #[test]
-#[ignore = "needs PostgreSQL server binaries (initdb, pg_ctl)"]
 fn a_server_from_the_distributions_binaries_answers_on_loopback_and_is_gone_after_drop() {
     let server = PgServer::start();
     let port = server.port();
@@ -88,7 +83,6 @@ async fn sqlite_schema(db: &Path) -> BTreeMap<String, BTreeMap<String, (String, 
 }
 
 #[tokio::test]
-#[ignore = "needs PostgreSQL server binaries (initdb, pg_ctl)"]
 async fn the_postgres_migrations_apply_and_mirror_the_sqlite_schema() {
     let server = PgServer::start();
     migrated(&server, "schema");
@@ -193,7 +187,6 @@ fn labeled() -> Vec<(String, String, String)> {
 }
 
 #[tokio::test]
-#[ignore = "needs PostgreSQL server binaries (initdb, pg_ctl)"]
 async fn postgres_full_text_over_the_stored_stems_finds_what_sqlite_finds() {
     use marsad::text::arabic::{search_query, search_terms};
     let items = labeled();
