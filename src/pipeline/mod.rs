@@ -337,12 +337,7 @@ impl Ingest {
         }
         let mut report = match self
             .stories
-            .save(
-                &self.store,
-                &source.id,
-                std::mem::take(&mut processed.items),
-                now,
-            )
+            .save(&self.store, &source.id, &processed.items, now)
             .await
         {
             Ok(r) => r,

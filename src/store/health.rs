@@ -15,11 +15,6 @@ use super::{Fault, Store, StoreError, WriteFailure};
 const RETRY_PAUSES: [Duration; 2] = [Duration::from_millis(100), Duration::from_millis(500)];
 
 impl Store {
-    /// A write of `kind` changed something: its remembered failure, if any, is over.
-    pub(super) fn wrote(&self, kind: &'static str) {
-        self.failures.lock().expect("failures lock").remove(kind);
-    }
-
     /// Runs a fetch-path write: tried again after [`RETRY_PAUSES`] while the database is
     /// locked, and remembered in [`Store::write_failures`] when it fails for good. A success
     /// clears the failure of its kind only when `wrote` says it changed something (a
@@ -39,7 +34,7 @@ impl Store {
             match op().await {
                 Ok(v) => {
                     if wrote(&v) {
-                        self.wrote(kind);
+                        self.failures.lock().expect("failures lock").remove(kind);
                     }
                     return Ok(v);
                 }

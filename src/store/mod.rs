@@ -14,7 +14,7 @@
 //! | health | [`Store::ping`], [`Store::integrity_check`], [`Store::write_failures`], [`Store::write_retries`] |
 //! | change counters | [`Store::generation`] (items or tags changed: feed caches), [`Store::rewrites`] (items removed or moved: the story index) |
 //! | sources | [`Store::sync_sources`], [`Store::sources`], [`Store::source`], [`Store::source_name`], [`Store::record_fetch`] |
-//! | saving items | [`Store::save_items`] (one feed's [`NewItem`]s, one transaction, with a [`StoryGrouping`]), [`Store::save_feeds`] (several feeds in one transaction: group commit), [`Store::story_members`] |
+//! | saving items | [`Store::save_items`] (one feed's [`NewItem`]s, one transaction, with a [`StoryGrouping`]), [`Store::story_members`] |
 //! | reading items | [`Store::items`], [`Store::count_items`] ([`ItemQuery`]), [`Store::item`], [`Store::topic_counts`], [`Store::counts`] |
 //! | tags | [`Store::item_texts`], [`Store::replace_tags`], [`Store::items_with_topic_flag`] |
 //! | retention | [`Store::prune`] |
@@ -99,7 +99,6 @@ use sqlx::sqlite::SqlitePool;
 
 pub use crate::model::NewItem;
 pub use error::{EngineError, StoreError};
-pub use save::FeedItems;
 pub use types::{
     Fault, FetchRecord, ItemQuery, PageRecord, PageState, SaveReport, SourceRow, SourceState,
     StoryGrouping, StoryMember, WriteFailure,
@@ -126,8 +125,6 @@ pub struct Store {
     /// Bumped after items were removed or moved to another source, so in-memory views of
     /// stored items (the story index) know when to reload.
     rewrites: Arc<AtomicU64>,
-    /// Transactions that saved feeds' items ([`Store::save_commits`]).
-    save_commits: Arc<AtomicU64>,
 }
 
 impl Store {

@@ -94,7 +94,6 @@ impl Store {
             retries: Default::default(),
             generation: Default::default(),
             rewrites: Default::default(),
-            save_commits: Default::default(),
         };
         store.rekey_content_hashes().await?;
         Ok(store)

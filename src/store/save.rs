@@ -3,8 +3,6 @@
 
 use std::collections::HashMap;
 
-use std::sync::atomic::Ordering;
-
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite};
 
@@ -47,51 +45,6 @@ impl Store {
         Ok(report)
     }
 
-    /// Saves several feeds' items in one transaction (group commit), each as
-    /// [`Store::save_items`] would, in order; returns their reports in the same order.
-    ///
-    /// `stories` is told of each feed's new items as soon as they are written, so a later
-    /// feed of the batch groups with an earlier one's items as if that feed had committed
-    /// first. Not retried: on an error nothing is stored, and `stories` may have been told
-    /// of items that are not, so the caller must drop it (and may save each feed alone).
-    pub async fn save_feeds(
-        &self,
-        feeds: &[FeedItems<'_>],
-        stories: &mut impl StoryGrouping,
-    ) -> Result<Vec<SaveReport>, StoreError> {
-        let mut tx = self.write().await?;
-        let mut next_id = next_item_id(&mut tx).await?;
-        let mut reports = Vec::with_capacity(feeds.len());
-        for f in feeds {
-            let (report, members) = save_feed(
-                &mut tx,
-                f.source_id,
-                f.items,
-                f.now,
-                &*stories,
-                &mut next_id,
-            )
-            .await?;
-            for m in members {
-                stories.saved(m);
-            }
-            reports.push(report);
-        }
-        tx.commit().await?;
-        self.save_commits.fetch_add(1, Ordering::AcqRel);
-        if reports.iter().any(|r| r.new + r.updated > 0) {
-            self.wrote("save items");
-            self.changed();
-        }
-        Ok(reports)
-    }
-
-    /// Transactions that saved feeds' items since the store was opened: fewer than the
-    /// saves when feeds were saved together ([`Store::save_feeds`]).
-    pub fn save_commits(&self) -> u64 {
-        self.save_commits.load(Ordering::Acquire)
-    }
-
     async fn save_items_once(
         &self,
         source_id: &str,
@@ -99,112 +52,82 @@ impl Store {
         now: DateTime<Utc>,
         stories: &dyn StoryGrouping,
     ) -> Result<(SaveReport, Vec<StoryMember>), StoreError> {
+        let mut report = SaveReport {
+            seen: items.len() as u32,
+            ..SaveReport::default()
+        };
+        let mut members = Vec::new();
         let mut tx = self.write().await?;
-        let mut next_id = next_item_id(&mut tx).await?;
-        let saved = save_feed(&mut tx, source_id, items, now, stories, &mut next_id).await?;
+        let mut known = known_items(&mut tx, source_id, items).await?;
+        // The write lock is held (BEGIN IMMEDIATE), so ids can be assigned here; a new
+        // story's id is its first item's id, known before the insert.
+        let mut next_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM items")
+            .fetch_one(&mut *tx)
+            .await?;
+        // New items are written with a few multi-row statements at the end rather than
+        // four statements each: every statement is a round trip to sqlx's SQLite thread,
+        // and those round trips were most of the store's share of a fetch pass.
+        let same = same_articles(&mut tx, source_id, items).await?;
+        let mut new_rows: Vec<NewRow<'_>> = Vec::new();
+        for item in items {
+            let e = &item.entry;
+            let hash = content_hash(&Visible::of(e));
+            match known.get(&e.guid) {
+                Some((_, h)) if *h == hash => {}
+                Some(&(id, _)) => {
+                    update_item(&mut tx, id, item, &hash).await?;
+                    insert_tag_rows(&mut tx, &[(id, &item.tags)]).await?;
+                    report.updated += 1;
+                    known.insert(e.guid.clone(), (id, hash));
+                }
+                None => {
+                    let sort_ts = e.published.map_or(now, |p| p.min(now)).timestamp();
+                    let by_key = std::iter::once(Key::Guid(e.guid.clone()))
+                        .chain(e.canonical_url.clone().map(Key::Url))
+                        .filter_map(|k| same.get(&k).copied())
+                        .min()
+                        .map(|(_, story)| story);
+                    let story = match by_key {
+                        Some(s) => Some(s),
+                        // Items of this batch share its source, so they never group with
+                        // each other by fingerprint: stored items of other sources are
+                        // enough.
+                        None if e.fingerprint != 0 => {
+                            stories.nearest(source_id, e.fingerprint, sort_ts)
+                        }
+                        None => None,
+                    };
+                    let id = next_id;
+                    next_id += 1;
+                    let story = story.unwrap_or(id);
+                    new_rows.push((id, sort_ts, story, item, hash.clone()));
+                    known.insert(e.guid.clone(), (id, hash));
+                    if e.fingerprint != 0 {
+                        members.push(StoryMember {
+                            source_id: source_id.to_string(),
+                            sort_ts,
+                            fingerprint: e.fingerprint,
+                            story_id: story,
+                        });
+                    }
+                    report.new += 1;
+                }
+            }
+        }
+        insert_new_items(&mut tx, source_id, now.timestamp(), &new_rows).await?;
+        let new_tags: Vec<(i64, &[TopicTag])> = new_rows
+            .iter()
+            .map(|(id, _, _, item, _)| (*id, &item.tags[..]))
+            .collect();
+        for chunk in new_tags.chunks(100) {
+            insert_tag_rows(&mut tx, chunk).await?;
+        }
         tx.commit().await?;
-        self.save_commits.fetch_add(1, Ordering::AcqRel);
-        if saved.0.new + saved.0.updated > 0 {
+        if report.new + report.updated > 0 {
             self.changed();
         }
-        Ok(saved)
+        Ok((report, members))
     }
-}
-
-/// One feed's items for [`Store::save_feeds`].
-#[derive(Debug, Clone, Copy)]
-pub struct FeedItems<'a> {
-    /// The source they came from.
-    pub source_id: &'a str,
-    /// Its items.
-    pub items: &'a [NewItem],
-    /// When they were fetched.
-    pub now: DateTime<Utc>,
-}
-
-/// The id the next new item gets. The write lock is held (`BEGIN IMMEDIATE`), so ids can
-/// be assigned before the insert: a new story's id is its first item's id.
-async fn next_item_id(tx: &mut sqlx::Transaction<'_, Sqlite>) -> Result<i64, StoreError> {
-    Ok(
-        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM items")
-            .fetch_one(&mut **tx)
-            .await?,
-    )
-}
-
-/// Writes one feed's items inside a transaction: new ones get ids from `next_id`.
-/// Returns its report and the story members of its new items.
-async fn save_feed(
-    tx: &mut sqlx::Transaction<'static, Sqlite>,
-    source_id: &str,
-    items: &[NewItem],
-    now: DateTime<Utc>,
-    stories: &dyn StoryGrouping,
-    next_id: &mut i64,
-) -> Result<(SaveReport, Vec<StoryMember>), StoreError> {
-    let mut report = SaveReport {
-        seen: items.len() as u32,
-        ..SaveReport::default()
-    };
-    let mut members = Vec::new();
-    let mut known = known_items(tx, source_id, items).await?;
-    // New items are written with a few multi-row statements at the end rather than
-    // four statements each: every statement is a round trip to sqlx's SQLite thread.
-    let same = same_articles(tx, source_id, items).await?;
-    let mut new_rows: Vec<NewRow<'_>> = Vec::new();
-    for item in items {
-        let e = &item.entry;
-        let hash = content_hash(&Visible::of(e));
-        match known.get(&e.guid) {
-            Some((_, h)) if *h == hash => {}
-            Some(&(id, _)) => {
-                update_item(tx, id, item, &hash).await?;
-                insert_tag_rows(tx, &[(id, &item.tags)]).await?;
-                report.updated += 1;
-                known.insert(e.guid.clone(), (id, hash));
-            }
-            None => {
-                let sort_ts = e.published.map_or(now, |p| p.min(now)).timestamp();
-                let by_key = std::iter::once(Key::Guid(e.guid.clone()))
-                    .chain(e.canonical_url.clone().map(Key::Url))
-                    .filter_map(|k| same.get(&k).copied())
-                    .min()
-                    .map(|(_, story)| story);
-                let story = match by_key {
-                    Some(s) => Some(s),
-                    // Items of this feed share its source, so they never group with each
-                    // other by fingerprint: stored items of other sources are enough.
-                    None if e.fingerprint != 0 => {
-                        stories.nearest(source_id, e.fingerprint, sort_ts)
-                    }
-                    None => None,
-                };
-                let id = *next_id;
-                *next_id += 1;
-                let story = story.unwrap_or(id);
-                new_rows.push((id, sort_ts, story, item, hash.clone()));
-                known.insert(e.guid.clone(), (id, hash));
-                if e.fingerprint != 0 {
-                    members.push(StoryMember {
-                        source_id: source_id.to_string(),
-                        sort_ts,
-                        fingerprint: e.fingerprint,
-                        story_id: story,
-                    });
-                }
-                report.new += 1;
-            }
-        }
-    }
-    insert_new_items(tx, source_id, now.timestamp(), &new_rows).await?;
-    let new_tags: Vec<(i64, &[TopicTag])> = new_rows
-        .iter()
-        .map(|(id, _, _, item, _)| (*id, &item.tags[..]))
-        .collect();
-    for chunk in new_tags.chunks(100) {
-        insert_tag_rows(tx, chunk).await?;
-    }
-    Ok((report, members))
 }
 
 /// The stored items of this batch's guids in its source: guid → (id, content hash). One
