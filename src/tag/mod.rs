@@ -25,8 +25,9 @@
 //! 1. `exclude` terms veto a topic when found anywhere in the item.
 //! 2. Phrase guards: a mention inside one of the term's `not_in` phrases (سودان in
 //!    جنوب السودان), or right after one of its `not_after` words (السوداني after شياع), is
-//!    not a mention of the term at all. A `not_after` word marks a surname, and counts as a
-//!    cue of the other reading for the item's remaining mentions (step 4).
+//!    not a mention of the term at all. A `not_after` word marks a surname: the item's other
+//!    mentions of the term in that same form (السوداني alone) are the same person; another
+//!    form (السودان) is read as usual.
 //! 3. Local context: a term with `unless_near` does not count when a context word is within
 //!    `window` words; one with `only_near` counts only when one is that near. Title and text
 //!    are read as one sequence for this.
@@ -43,6 +44,9 @@
 //!    as text: the lead then lists the parties of a story, not its subject.
 //! 6. A topic is tagged when its score reaches `min_score`.
 //! 7. Composite topics (`all_of`, `any_of`, `none_of`) are then decided from the tags above.
+//!    Once one `all_of` member is tagged, the others need only half their `min_score`: the
+//!    item is already about one part, so one body mention of the other (a boat that left
+//!    Libya, in a migration story) joins them.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -254,6 +258,10 @@ enum Suppressed {
         guard: usize,
     },
     After {
+        guard: usize,
+    },
+    /// The same word as a mention found right after a `not_after` word: the same person.
+    Surname {
         guard: usize,
     },
     OtherSense {
@@ -669,13 +677,31 @@ impl Matcher {
             }
         }
         // A `not_after` word found before the term marks a surname (محمد شياع السوداني): the
-        // item's other mentions of the term (السوداني alone) are that person too, so each
-        // such mention is a cue of the other reading.
-        let mut surnames: FxHashMap<(usize, usize), Vec<usize>> = FxHashMap::default();
+        // item's other mentions of the term in that same form (السوداني alone) are that
+        // person too. Another form (السودان، سوداني) cannot be the surname and is read as
+        // usual.
+        let mut surnames: FxHashMap<(usize, usize), Vec<(&str, usize)>> = FxHashMap::default();
         for &(hi, s) in &mentions {
             if let Some(Suppressed::After { guard }) = s {
                 let u = use_of(&hits[hi]);
-                surnames.entry((u.topic, u.term)).or_default().push(guard);
+                surnames
+                    .entry((u.topic, u.term))
+                    .or_default()
+                    .push((bare(scan.found(&hits[hi])), guard));
+            }
+        }
+        if !surnames.is_empty() {
+            for (hi, s) in &mut mentions {
+                if s.is_some() {
+                    continue;
+                }
+                let u = use_of(&hits[*hi]);
+                if let Some(named) = surnames.get(&(u.topic, u.term)) {
+                    let form = bare(scan.found(&hits[*hi]));
+                    if let Some(&(_, guard)) = named.iter().find(|(f, _)| *f == form) {
+                        *s = Some(Suppressed::Surname { guard });
+                    }
+                }
             }
         }
         // One reading per ambiguous term and item. Cues are counted by the word they start
@@ -701,18 +727,9 @@ impl Matcher {
                         .chain(evidence[u.topic].iter().copied())
                         .collect(),
                 );
-                let named = surnames
-                    .get(&(u.topic, u.term))
-                    .map_or(&[][..], Vec::as_slice);
-                let other = distinct(
-                    c.other_cues
-                        .iter()
-                        .chain(named)
-                        .map(|&k| hits[k].global)
-                        .collect(),
-                );
+                let other = distinct(c.other_cues.iter().map(|&k| hits[k].global).collect());
                 if other > own || (other == own && t.sense) {
-                    Some(match c.other_cues.first().or(named.first()) {
+                    Some(match c.other_cues.first() {
                         Some(&cue) => Suppressed::OtherSense { cue, own, other },
                         None => Suppressed::NoSense,
                     })
@@ -789,8 +806,20 @@ impl Matcher {
                     continue;
                 }
                 let is = |slug: &String| index(slug).is_some_and(|j| evals[j].tagged);
+                // Once one `all_of` member is tagged, the item is about that part, and the
+                // others need only half their `min_score`: a migration story that says once,
+                // deep in the body, that the boat left Libya is Libyan migration.
+                let part = |slug: &String| {
+                    index(slug).is_some_and(|j| {
+                        evals[j].tagged
+                            || (evals[j].vetoed_by.is_none()
+                                && evals[j].score > 0.0
+                                && evals[j].score >= self.topics[j].spec.min_score / 2.0)
+                    })
+                };
                 let tagged = evals[i].vetoed_by.is_none()
-                    && s.all_of.iter().all(is)
+                    && s.all_of.iter().any(is)
+                    && s.all_of.iter().all(part)
                     && (s.any_of.is_empty() || s.any_of.iter().any(is))
                     && !s.none_of.iter().any(is);
                 let members: Vec<usize> = s
@@ -798,7 +827,7 @@ impl Matcher {
                     .iter()
                     .chain(&s.any_of)
                     .filter_map(|m| index(m))
-                    .filter(|&j| evals[j].tagged)
+                    .filter(|&j| evals[j].tagged || (tagged && evals[j].score > 0.0))
                     .collect();
                 let score = members.iter().map(|&j| evals[j].score).sum();
                 if evals[i].tagged != tagged || evals[i].score != score {
@@ -887,6 +916,15 @@ fn enumerated(edges: &[Edge], me: &Edge) -> bool {
     })
 }
 
+/// A matched word without its conjunction (والسوداني → السوداني), to compare two mentions'
+/// forms.
+fn bare(found: &str) -> &str {
+    found
+        .strip_prefix(['و', 'ف'])
+        .filter(|r| r.chars().count() >= 3)
+        .unwrap_or(found)
+}
+
 /// Why a mention did not count, in words; `word(hit)` spells the responsible word.
 fn describe(why: Suppressed, word: impl Fn(usize) -> String) -> String {
     match why {
@@ -896,6 +934,10 @@ fn describe(why: Suppressed, word: impl Fn(usize) -> String) -> String {
         Suppressed::NotNear { window } => format!("no context word within {window} words"),
         Suppressed::Inside { guard } => format!("inside the phrase «{}»", word(guard)),
         Suppressed::After { guard } => format!("right after «{}»", word(guard)),
+        Suppressed::Surname { guard } => format!(
+            "the surname found after «{}» elsewhere in the item",
+            word(guard)
+        ),
         Suppressed::OtherSense { cue, own, other } => format!(
             "read in its other sense in this item: cue «{}» ({other} cues for the other sense, {own} for this topic)",
             word(cue)
