@@ -39,9 +39,10 @@
 //!    counts. A tie keeps the topic's reading when the term lists no `sense` cues (the name
 //!    is the topic's by default) and loses it when it does (the name needs evidence).
 //! 5. Each counted match adds `weight × field weight`: title 3, the first sentence of the
-//!    text (the lead, at most [`LEAD_MAX_WORDS`] words) 2, the rest of the text 1. A lead
-//!    mention joined by و to another topic's mention (an enumeration of countries) counts
-//!    as text: the lead then lists the parties of a story, not its subject.
+//!    text (the lead, at most [`LEAD_MAX_WORDS`] words) 2, the rest of the text 1. A text
+//!    mention joined by و to another topic's mention or to a country or capital of
+//!    [`PLACES`] (بغداد ودمشق وبيروت وصنعاء) is one entry of a list and worth 1 point,
+//!    whatever its weight: the text then lists the parties of a story, not its subject.
 //! 6. A topic is tagged when its score reaches `min_score`.
 //! 7. Composite topics (`all_of`, `any_of`, `none_of`) are then decided from the tags above.
 //!    Once one `all_of` member is tagged, the others need only half their `min_score`: the
@@ -177,6 +178,8 @@ enum Role {
     After,
     /// An `exclude` word of the topic (`term` unused).
     Exclude,
+    /// A country or capital of [`PLACES`] (`topic` and `term` unused), to find lists.
+    Place,
 }
 
 #[derive(Debug, Clone)]
@@ -391,6 +394,9 @@ impl Matcher {
                 spec: t.clone(),
                 terms,
             });
+        }
+        for p in PLACES {
+            add(p, false, Role::Place, usize::MAX, 0);
         }
         let index = WordIndex::new(patterns.iter().map(String::as_str));
         Matcher {
@@ -608,7 +614,7 @@ impl Matcher {
             let u = use_of(h);
             let span = (h.global, h.global + u.words - 1, hi);
             match u.role {
-                Role::Term => continue,
+                Role::Term | Role::Place => continue,
                 Role::Exclude => {
                     evals[u.topic].vetoed_by.get_or_insert(hi);
                     continue;
@@ -622,7 +628,7 @@ impl Matcher {
                 Role::OtherCue => cx.other_cues.push(hi),
                 Role::Inside => cx.inside.push(span),
                 Role::After => cx.after.push((h.field, h.position + u.words, hi)),
-                Role::Term | Role::Exclude => unreachable!("handled above"),
+                Role::Term | Role::Exclude | Role::Place => unreachable!("handled above"),
             }
         }
         for c in contexts.values_mut() {
@@ -739,45 +745,40 @@ impl Matcher {
             });
         }
 
-        // Where each topic's terms start and end in the lead, to find enumerations.
-        let mut lead_edges: Vec<Edge> = Vec::new();
+        // Where each topic's terms and every listed place start and end in the text, to find
+        // enumerations.
+        let mut edges: Vec<Edge> = Vec::new();
+        let edge = |h: &Hit, topic: usize| Edge {
+            topic,
+            start: h.position,
+            end: h.position + use_of(h).words - 1,
+            and: scan.found(h).starts_with('و'),
+        };
         for &(hi, _) in &mentions {
             let h = &hits[hi];
-            if h.field == Field::Text && h.position < lead {
-                let u = use_of(h);
-                lead_edges.push(Edge {
-                    topic: u.topic,
-                    start: h.position,
-                    end: h.position + u.words - 1,
-                    and: scan.found(h).starts_with('و'),
-                });
+            if h.field == Field::Text {
+                edges.push(edge(h, use_of(h).topic));
+            }
+        }
+        for h in hits {
+            if h.field == Field::Text && use_of(h).role == Role::Place {
+                edges.push(edge(h, PLACE));
             }
         }
         for (hi, suppressed) in mentions {
             let h = &hits[hi];
             let u = use_of(h);
-            let field_weight = match h.field {
-                Field::Title => TITLE_WEIGHT,
-                Field::Text
-                    if h.position < lead
-                        && !enumerated(
-                            &lead_edges,
-                            &Edge {
-                                topic: u.topic,
-                                start: h.position,
-                                end: h.position + u.words - 1,
-                                and: scan.found(h).starts_with('و'),
-                            },
-                        ) =>
-                {
-                    LEAD_WEIGHT
+            let listed = h.field == Field::Text && enumerated(&edges, &edge(h, u.topic));
+            let points = match (suppressed, h.field) {
+                (Some(_), _) => 0.0,
+                // One entry of a list of countries (تشاد ومصر وليبيا، بغداد ودمشق وبيروت
+                // وصنعاء) is worth one body mention, whatever the name's weight.
+                _ if listed => TEXT_WEIGHT,
+                (None, Field::Title) => self.topics[u.topic].terms[u.term].weight * TITLE_WEIGHT,
+                (None, Field::Text) if h.position < lead => {
+                    self.topics[u.topic].terms[u.term].weight * LEAD_WEIGHT
                 }
-                Field::Text => TEXT_WEIGHT,
-            };
-            let points = if suppressed.is_some() {
-                0.0
-            } else {
-                self.topics[u.topic].terms[u.term].weight * field_weight
+                (None, Field::Text) => self.topics[u.topic].terms[u.term].weight * TEXT_WEIGHT,
             };
             evals[u.topic].score += points;
             evals[u.topic].matches.push((hi, points, suppressed));
@@ -897,7 +898,83 @@ impl Matcher {
     }
 }
 
-/// A term mention in the lead, for finding enumerations.
+/// The `Edge::topic` of a place of [`PLACES`].
+const PLACE: usize = usize::MAX;
+
+/// Countries and capitals, to recognise a list of them: a name joined by و to one of these
+/// (or to another topic's term) is one entry of a list. Written as terms, so nisba forms
+/// count (مغربية وجزائرية وتونسية). Only names that are not common words: مالي ("financial")
+/// and the like are left out.
+const PLACES: &[&str] = &[
+    "مصر",
+    "ليبيا",
+    "تونس",
+    "سودان",
+    "لبنان",
+    "سوريا",
+    "سورية",
+    "عراق",
+    "اردن",
+    "سعودي",
+    "الكويت",
+    "قطر",
+    "البحرين",
+    "الامارات",
+    "عمان",
+    "جزائر",
+    "مغرب",
+    "موريتانيا",
+    "فلسطين",
+    "اسرائيل",
+    "ايران",
+    "تركيا",
+    "اليمن",
+    "اثيوبيا",
+    "اريتريا",
+    "الصومال",
+    "جيبوتي",
+    "تشاد",
+    "النيجر",
+    "نيجيريا",
+    "كينيا",
+    "اوغندا",
+    "امريكا",
+    "الولايات المتحدة",
+    "روسيا",
+    "الصين",
+    "فرنسا",
+    "بريطانيا",
+    "المانيا",
+    "ايطاليا",
+    "اسبانيا",
+    "اليونان",
+    "افغانستان",
+    "باكستان",
+    "الهند",
+    "كوريا",
+    "بغداد",
+    "دمشق",
+    "بيروت",
+    "صنعاء",
+    "الرياض",
+    "طهران",
+    "انقرة",
+    "الدوحة",
+    "ابوظبي",
+    "الرباط",
+    "الخرطوم",
+    "القاهرة",
+    "موسكو",
+    "واشنطن",
+    "باريس",
+    "لندن",
+    "برلين",
+    "روما",
+    "القدس",
+    "غزة",
+];
+
+/// A term mention or a place in the text, for finding enumerations.
 struct Edge {
     topic: usize,
     start: usize,
@@ -906,13 +983,20 @@ struct Edge {
     and: bool,
 }
 
-/// Whether a lead mention joins another topic's mention with و, as in an enumeration
-/// (مصر والسودان، تشاد ومصر وليبيا): the lead then names the parties of a story, not its
-/// subject, and the mention counts as body text. A compound (النفط الليبي) is not one.
+/// Whether a mention joins another topic's mention or another place with و, as in an
+/// enumeration (مصر والسودان، تشاد ومصر وليبيا): the text then names the parties of a story,
+/// not its subject. A compound (النفط الليبي) is not one, and neither is a place that is one
+/// of the topic's own terms (طرابلس وبنغازي for Libya).
 fn enumerated(edges: &[Edge], me: &Edge) -> bool {
     edges.iter().any(|o| {
-        o.topic != me.topic
-            && ((o.end + 1 == me.start && me.and) || (me.end + 1 == o.start && o.and))
+        let other = if o.topic == PLACE {
+            !edges
+                .iter()
+                .any(|t| t.topic == me.topic && t.start == o.start)
+        } else {
+            o.topic != me.topic
+        };
+        other && ((o.end + 1 == me.start && me.and) || (me.end + 1 == o.start && o.and))
     })
 }
 

@@ -314,6 +314,33 @@ fn a_lead_that_enumerates_countries_names_parties_not_its_subject() {
 }
 
 #[test]
+fn a_name_in_a_list_of_countries_or_capitals_is_one_entry_of_the_list() {
+    let yemen = topic(
+        "yemen",
+        vec![
+            TermSpec::plain("اليمن"),
+            TermSpec {
+                weight: 2.0,
+                ..TermSpec::plain("صنعاء")
+            },
+            TermSpec::plain("عدن"),
+        ],
+    );
+    let m = Matcher::compile(&[yemen]);
+    // Capitals no topic has: still a list, and the capital's weight 2 does not apply.
+    let ev = &m.evaluate(
+        "",
+        "تسيطر إيران على أربع عواصم عربية بغداد ودمشق وبيروت وصنعاء. وقال",
+    )[0];
+    assert_eq!(ev.score, 1.0);
+    let ev = &m.evaluate("", "تشمل القائمة دولا مثل اليمن وإيران وسوريا. وقال")[0];
+    assert_eq!(ev.score, 1.0);
+    // Two of the topic's own names joined by و are not a list of countries.
+    let ev = &m.evaluate("", "وصل الوفد من صنعاء وعدن أمس. وقال")[0];
+    assert_eq!(ev.score, 6.0);
+}
+
+#[test]
 fn a_nisba_adjective_counts_as_the_place() {
     let m = Matcher::compile(&[topic("tunisia", vec![TermSpec::plain("تونس")])]);
     for w in [
