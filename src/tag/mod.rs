@@ -25,9 +25,11 @@
 //! 1. `exclude` terms veto a topic when found anywhere in the item.
 //! 2. Phrase guards: a mention inside one of the term's `not_in` phrases (سودان in
 //!    جنوب السودان), or right after one of its `not_after` words (السوداني after شياع), is
-//!    not a mention of the term at all. A `not_after` word marks a surname: the item's other
-//!    mentions of the term in that same form (السوداني alone) are the same person; another
-//!    form (السودان) is read as usual.
+//!    not a mention of the term at all. A guarded adjective marks a person: after a
+//!    `not_after` word it is a surname, and the same word alone elsewhere (السوداني) is the
+//!    same man; inside a `not_in` origin phrase (من أصل تونسي) every indefinite adjective
+//!    of the topic elsewhere (تونسي، يمنية) is that person. The name itself (السودان، تونس)
+//!    and definite adjectives, which name institutions (النيابة التونسية), are read as usual.
 //! 3. Local context: a term with `unless_near` does not count when a context word is within
 //!    `window` words; one with `only_near` counts only when one is that near. Title and text
 //!    are read as one sequence for this.
@@ -245,6 +247,10 @@ struct Hit {
     global: usize,
     /// The matched word(s), as a byte range of the field's normalized text.
     found: std::ops::Range<usize>,
+    /// The word is the name's adjective (تونسي، الليبية، السوداني), not the name itself.
+    nisba: bool,
+    /// The word carries the article (التونسي، للسودان).
+    definite: bool,
 }
 
 /// Why a match did not count; the `usize`s are hit indices of the word responsible.
@@ -263,8 +269,8 @@ enum Suppressed {
     After {
         guard: usize,
     },
-    /// The same word as a mention found right after a `not_after` word: the same person.
-    Surname {
+    /// An adjective mention in an item where a guarded adjective names a person.
+    Person {
         guard: usize,
     },
     OtherSense {
@@ -682,31 +688,44 @@ impl Matcher {
                 evidence[u.topic].push(hits[hi].global);
             }
         }
-        // A `not_after` word found before the term marks a surname (محمد شياع السوداني): the
-        // item's other mentions of the term in that same form (السوداني alone) are that
-        // person too. Another form (السودان، سوداني) cannot be the surname and is read as
-        // usual.
-        let mut surnames: FxHashMap<(usize, usize), Vec<(&str, usize)>> = FxHashMap::default();
+        // A guarded adjective marks a person, and the item's other adjectives that can be
+        // that person follow it; the name itself (السودان، تونس) is still the country.
+        // - A surname after its first name (محمد شياع السوداني): the same word alone
+        //   elsewhere (السوداني) is the same man.
+        // - An origin (من أصل تونسي، من أصول يمنية): an indefinite adjective elsewhere
+        //   (تونسي وصل من لامبيدوزا، أول يمنية) is that person; a definite one names an
+        //   institution (النيابة التونسية، المنتخب السوداني) and still counts.
+        let mut surnames: FxHashMap<usize, Vec<(&str, usize)>> = FxHashMap::default();
+        let mut origins: FxHashMap<usize, usize> = FxHashMap::default();
         for &(hi, s) in &mentions {
-            if let Some(Suppressed::After { guard }) = s {
-                let u = use_of(&hits[hi]);
-                surnames
-                    .entry((u.topic, u.term))
+            let h = &hits[hi];
+            let topic = use_of(h).topic;
+            match s {
+                Some(Suppressed::After { guard }) => surnames
+                    .entry(topic)
                     .or_default()
-                    .push((bare(scan.found(&hits[hi])), guard));
+                    .push((bare(scan.found(h)), guard)),
+                Some(Suppressed::Inside { guard }) if h.nisba && !h.definite => {
+                    origins.entry(topic).or_insert(guard);
+                }
+                _ => {}
             }
         }
-        if !surnames.is_empty() {
+        if !(surnames.is_empty() && origins.is_empty()) {
             for (hi, s) in &mut mentions {
-                if s.is_some() {
+                let h = &hits[*hi];
+                if s.is_some() || !h.nisba {
                     continue;
                 }
-                let u = use_of(&hits[*hi]);
-                if let Some(named) = surnames.get(&(u.topic, u.term)) {
-                    let form = bare(scan.found(&hits[*hi]));
-                    if let Some(&(_, guard)) = named.iter().find(|(f, _)| *f == form) {
-                        *s = Some(Suppressed::Surname { guard });
-                    }
+                let topic = use_of(h).topic;
+                let form = bare(scan.found(h));
+                let surname = surnames
+                    .get(&topic)
+                    .and_then(|named| named.iter().find(|(f, _)| *f == form))
+                    .map(|&(_, guard)| guard);
+                let origin = origins.get(&topic).copied().filter(|_| !h.definite);
+                if let Some(guard) = surname.or(origin) {
+                    *s = Some(Suppressed::Person { guard });
                 }
             }
         }
@@ -859,6 +878,9 @@ impl Matcher {
                         position: f.word,
                         global: offset + f.word,
                         found: f.words.0..f.words.1,
+                        nisba: is_nisba(&u.affix, &text[f.at.0..f.at.1], suffix),
+                        definite: proclitic_chain(prefix) == Some(true)
+                            || matches!(u.affix, Affix::Arabic { article: true, .. }),
                     });
                 }
             }
@@ -1009,6 +1031,28 @@ fn bare(found: &str) -> &str {
         .unwrap_or(found)
 }
 
+/// Whether a match with this affix rule and this suffix is the name's nisba adjective
+/// (تونسي، التونسية، الليبي، ليبيين) rather than the name (تونس، ليبيا، بليبيا).
+fn is_nisba(affix: &Affix, word: &str, suffix: &str) -> bool {
+    match affix {
+        // An exact term is an adjective when it is written as one (يمنية، يمنيين).
+        Affix::Exact => {
+            word.chars().count() >= 4
+                && ["ي", "يه", "يين", "يون", "يات"]
+                    .iter()
+                    .any(|e| word.ends_with(e))
+        }
+        Affix::Arabic {
+            stripped: Some(last),
+            ..
+        } => {
+            // ليبيا → stem ليبي: "ليبي" alone and ليبية are adjectives, ليبيا is the name.
+            !(suffix.len() == last.len_utf8() && suffix.starts_with(*last))
+        }
+        Affix::Arabic { stripped: None, .. } => suffix.starts_with('ي'),
+    }
+}
+
 /// Why a mention did not count, in words; `word(hit)` spells the responsible word.
 fn describe(why: Suppressed, word: impl Fn(usize) -> String) -> String {
     match why {
@@ -1018,8 +1062,8 @@ fn describe(why: Suppressed, word: impl Fn(usize) -> String) -> String {
         Suppressed::NotNear { window } => format!("no context word within {window} words"),
         Suppressed::Inside { guard } => format!("inside the phrase «{}»", word(guard)),
         Suppressed::After { guard } => format!("right after «{}»", word(guard)),
-        Suppressed::Surname { guard } => format!(
-            "the surname found after «{}» elsewhere in the item",
+        Suppressed::Person { guard } => format!(
+            "the adjective describes the person named by «{}» elsewhere in the item",
             word(guard)
         ),
         Suppressed::OtherSense { cue, own, other } => format!(

@@ -252,7 +252,7 @@ fn a_surname_after_its_first_name_and_later_alone_is_not_the_country() {
     assert!(!ev.tagged);
     assert_eq!(
         ev.matches[0].suppressed.as_deref(),
-        Some("the surname found after «شياع» elsewhere in the item")
+        Some("the adjective describes the person named by «شياع» elsewhere in the item")
     );
     // Another form of the name cannot be the surname: a Hamas official named مشير المصري
     // speaking about relations with مصر is still about Egypt.
@@ -338,6 +338,31 @@ fn a_name_in_a_list_of_countries_or_capitals_is_one_entry_of_the_list() {
     // Two of the topic's own names joined by و are not a list of countries.
     let ev = &m.evaluate("", "وصل الوفد من صنعاء وعدن أمس. وقال")[0];
     assert_eq!(ev.score, 6.0);
+}
+
+#[test]
+fn an_origin_phrase_makes_the_items_indefinite_adjectives_that_person() {
+    let mut t = TermSpec::plain("تونس");
+    t.not_in = vec!["من أصل تونسي".into()];
+    let m = Matcher::compile(&[topic("tunisia", vec![t])]);
+    // The title's تونسي is the attacker of Tunisian origin.
+    let ev = &m.evaluate(
+        "منفذ الهجوم تونسي",
+        "قال المحققون إن المنفذ فرنسي من أصل تونسي",
+    )[0];
+    assert!(!ev.tagged);
+    assert_eq!(
+        ev.matches[0].suppressed.as_deref(),
+        Some("the adjective describes the person named by «من اصل تونسي» elsewhere in the item")
+    );
+    // The definite adjective names an institution, and the name itself is the country.
+    let ev = &m.evaluate(
+        "",
+        "فتحت النيابة التونسية تحقيقا في الهجوم. والمنفذ فرنسي من أصل تونسي",
+    )[0];
+    assert!(ev.tagged);
+    let ev = &m.evaluate("", "قال مصدر في تونس إن المنفذ فرنسي من أصل تونسي")[0];
+    assert!(ev.tagged);
 }
 
 #[test]
