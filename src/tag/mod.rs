@@ -784,10 +784,18 @@ impl Matcher {
                 edges.push(edge(h, PLACE));
             }
         }
+        // By first word, and a copy by last word: each mention looks up only its neighbours.
+        edges.sort_unstable_by_key(|e| (e.start, e.end, e.topic));
+        let mut by_end = edges.clone();
+        by_end.sort_unstable_by_key(|e| (e.end, e.start, e.topic));
+        let lists = Lists {
+            by_start: &edges,
+            by_end: &by_end,
+        };
         for (hi, suppressed) in mentions {
             let h = &hits[hi];
             let u = use_of(h);
-            let listed = h.field == Field::Text && enumerated(&edges, &edge(h, u.topic));
+            let listed = h.field == Field::Text && lists.enumerated(&edge(h, u.topic));
             let points = match (suppressed, h.field) {
                 (Some(_), _) => 0.0,
                 // One entry of a list of countries (تشاد ومصر وليبيا، بغداد ودمشق وبيروت
@@ -997,6 +1005,7 @@ const PLACES: &[&str] = &[
 ];
 
 /// A term mention or a place in the text, for finding enumerations.
+#[derive(Clone, Copy)]
 struct Edge {
     topic: usize,
     start: usize,
@@ -1005,21 +1014,49 @@ struct Edge {
     and: bool,
 }
 
-/// Whether a mention joins another topic's mention or another place with و, as in an
-/// enumeration (مصر والسودان، تشاد ومصر وليبيا): the text then names the parties of a story,
-/// not its subject. A compound (النفط الليبي) is not one, and neither is a place that is one
-/// of the topic's own terms (طرابلس وبنغازي for Libya).
-fn enumerated(edges: &[Edge], me: &Edge) -> bool {
-    edges.iter().any(|o| {
-        let other = if o.topic == PLACE {
-            !edges
-                .iter()
-                .any(|t| t.topic == me.topic && t.start == o.start)
-        } else {
-            o.topic != me.topic
+/// The text's mentions and places, sorted by first and by last word.
+struct Lists<'a> {
+    by_start: &'a [Edge],
+    by_end: &'a [Edge],
+}
+
+impl Lists<'_> {
+    fn starting_at(&self, word: usize) -> &[Edge] {
+        let a = self.by_start.partition_point(|e| e.start < word);
+        let b = self.by_start.partition_point(|e| e.start <= word);
+        &self.by_start[a..b]
+    }
+
+    fn ending_at(&self, word: usize) -> &[Edge] {
+        let a = self.by_end.partition_point(|e| e.end < word);
+        let b = self.by_end.partition_point(|e| e.end <= word);
+        &self.by_end[a..b]
+    }
+
+    /// Whether a mention joins another topic's mention or another place with و, as in an
+    /// enumeration (مصر والسودان، تشاد ومصر وليبيا): the text then names the parties of a
+    /// story, not its subject. A compound (النفط الليبي) is not one, and neither is a place
+    /// that is one of the topic's own terms (طرابلس وبنغازي for Libya). Binary searches on
+    /// the two sorted copies: a few steps per mention however dense the text.
+    fn enumerated(&self, me: &Edge) -> bool {
+        let other = |o: &Edge| {
+            if o.topic == PLACE {
+                !self
+                    .starting_at(o.start)
+                    .iter()
+                    .any(|t| t.topic == me.topic)
+            } else {
+                o.topic != me.topic
+            }
         };
-        other && ((o.end + 1 == me.start && me.and) || (me.end + 1 == o.start && o.and))
-    })
+        let before =
+            me.and && me.start > 0 && self.ending_at(me.start - 1).iter().any(|o| other(o));
+        before
+            || self
+                .starting_at(me.end + 1)
+                .iter()
+                .any(|o| o.and && other(o))
+    }
 }
 
 /// A matched word without its conjunction (والسوداني → السوداني), to compare two mentions'
