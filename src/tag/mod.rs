@@ -1049,8 +1049,7 @@ impl Lists<'_> {
                 o.topic != me.topic
             }
         };
-        let before =
-            me.and && me.start > 0 && self.ending_at(me.start - 1).iter().any(|o| other(o));
+        let before = me.and && me.start > 0 && self.ending_at(me.start - 1).iter().any(&other);
         before
             || self
                 .starting_at(me.end + 1)
