@@ -784,6 +784,13 @@ impl Matcher {
                 edges.push(edge(h, PLACE));
             }
         }
+        // A list needs two topics or a place; most items name one topic's words only.
+        if edges
+            .iter()
+            .all(|e| e.topic == edges[0].topic && e.topic != PLACE)
+        {
+            edges.clear();
+        }
         // By first word, and a copy by last word: each mention looks up only its neighbours.
         edges.sort_unstable_by_key(|e| (e.start, e.end, e.topic));
         let mut by_end = edges.clone();
@@ -795,7 +802,9 @@ impl Matcher {
         for (hi, suppressed) in mentions {
             let h = &hits[hi];
             let u = use_of(h);
-            let listed = h.field == Field::Text && lists.enumerated(&edge(h, u.topic));
+            let listed = h.field == Field::Text
+                && !lists.by_start.is_empty()
+                && lists.enumerated(&edge(h, u.topic));
             let points = match (suppressed, h.field) {
                 (Some(_), _) => 0.0,
                 // One entry of a list of countries (تشاد ومصر وليبيا، بغداد ودمشق وبيروت
