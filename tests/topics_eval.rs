@@ -48,16 +48,16 @@ const GUIDE_TARGET: f64 = 0.9;
 /// less 0.02: the test fails when a rule or engine change loses ground. Topics still below
 /// [`TARGET`] are printed.
 const FLOORS: &[(&str, f64, f64)] = &[
-    ("egypt", 0.84, 0.88),
+    ("egypt", 0.86, 0.89),
     ("lebanon", 0.90, 0.97),
     ("libya", 0.91, 0.97),
     ("libya-migration", 0.97, 0.92),
     ("libya-oil", 0.97, 0.97),
     ("migration", 0.97, 0.94),
     ("oil", 0.93, 0.96),
-    ("sudan", 0.93, 0.95),
-    ("tunisia", 0.81, 0.95),
-    ("yemen", 0.80, 0.97),
+    ("sudan", 0.94, 0.95),
+    ("tunisia", 0.84, 0.95),
+    ("yemen", 0.85, 0.97),
 ];
 
 /// Whether an item is in the held-out half of its set: even item numbers (`ly-002`). Rules
@@ -345,10 +345,9 @@ fn the_libya_topic_keeps_its_figures_on_the_hand_written_set() {
         s.precision(),
         s.recall()
     );
-    // 0.970 / 0.990 before the lead weight: 11 of its negatives name Libya once in the
-    // first sentence of a neighbour's story (bench/README.md).
+    // 0.951 / 1.000 measured (bench/README.md); a floor 0.02 below, as for the sets.
     assert!(
-        s.precision() >= 0.9 && s.recall() >= 0.99,
+        s.precision() >= 0.93 && s.recall() >= 0.99,
         "{:.3} / {:.3}",
         s.precision(),
         s.recall()
