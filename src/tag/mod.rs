@@ -25,8 +25,11 @@
 //! 1. `exclude` terms veto a topic when found anywhere in the item.
 //! 2. Phrase guards: a mention inside one of the term's `not_in` phrases (سودان in
 //!    جنوب السودان), or right after one of its `not_after` words (السوداني after شياع), is
-//!    not a mention of the term at all. A `not_after` word marks a surname, and counts as a
-//!    cue of the other reading for the item's remaining mentions (step 4).
+//!    not a mention of the term at all. A guarded adjective marks a person: after a
+//!    `not_after` word it is a surname, and the same word alone elsewhere (السوداني) is the
+//!    same man; inside a `not_in` origin phrase (من أصل تونسي) every indefinite adjective
+//!    of the topic elsewhere (تونسي، يمنية) is that person. The name itself (السودان، تونس)
+//!    and definite adjectives, which name institutions (النيابة التونسية), are read as usual.
 //! 3. Local context: a term with `unless_near` does not count when a context word is within
 //!    `window` words; one with `only_near` counts only when one is that near. Title and text
 //!    are read as one sequence for this.
@@ -38,11 +41,15 @@
 //!    counts. A tie keeps the topic's reading when the term lists no `sense` cues (the name
 //!    is the topic's by default) and loses it when it does (the name needs evidence).
 //! 5. Each counted match adds `weight × field weight`: title 3, the first sentence of the
-//!    text (the lead, at most [`LEAD_MAX_WORDS`] words) 2, the rest of the text 1. A lead
-//!    mention joined by و to another topic's mention (an enumeration of countries) counts
-//!    as text: the lead then lists the parties of a story, not its subject.
+//!    text (the lead, at most [`LEAD_MAX_WORDS`] words) 2, the rest of the text 1. A text
+//!    mention joined by و to another topic's mention or to a country or capital of
+//!    [`PLACES`] (بغداد ودمشق وبيروت وصنعاء) is one entry of a list and worth 1 point,
+//!    whatever its weight: the text then lists the parties of a story, not its subject.
 //! 6. A topic is tagged when its score reaches `min_score`.
 //! 7. Composite topics (`all_of`, `any_of`, `none_of`) are then decided from the tags above.
+//!    Once one `all_of` member is tagged, the others need only half their `min_score`: the
+//!    item is already about one part, so one body mention of the other (a boat that left
+//!    Libya, in a migration story) joins them.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -173,6 +180,8 @@ enum Role {
     After,
     /// An `exclude` word of the topic (`term` unused).
     Exclude,
+    /// A country or capital of [`PLACES`] (`topic` and `term` unused), to find lists.
+    Place,
 }
 
 #[derive(Debug, Clone)]
@@ -238,6 +247,10 @@ struct Hit {
     global: usize,
     /// The matched word(s), as a byte range of the field's normalized text.
     found: std::ops::Range<usize>,
+    /// The word is the name's adjective (تونسي، الليبية، السوداني), not the name itself.
+    nisba: bool,
+    /// The word carries the article (التونسي، للسودان).
+    definite: bool,
 }
 
 /// Why a match did not count; the `usize`s are hit indices of the word responsible.
@@ -254,6 +267,10 @@ enum Suppressed {
         guard: usize,
     },
     After {
+        guard: usize,
+    },
+    /// An adjective mention in an item where a guarded adjective names a person.
+    Person {
         guard: usize,
     },
     OtherSense {
@@ -383,6 +400,9 @@ impl Matcher {
                 spec: t.clone(),
                 terms,
             });
+        }
+        for p in PLACES {
+            add(p, false, Role::Place, usize::MAX, 0);
         }
         let index = WordIndex::new(patterns.iter().map(String::as_str));
         Matcher {
@@ -600,7 +620,7 @@ impl Matcher {
             let u = use_of(h);
             let span = (h.global, h.global + u.words - 1, hi);
             match u.role {
-                Role::Term => continue,
+                Role::Term | Role::Place => continue,
                 Role::Exclude => {
                     evals[u.topic].vetoed_by.get_or_insert(hi);
                     continue;
@@ -614,7 +634,7 @@ impl Matcher {
                 Role::OtherCue => cx.other_cues.push(hi),
                 Role::Inside => cx.inside.push(span),
                 Role::After => cx.after.push((h.field, h.position + u.words, hi)),
-                Role::Term | Role::Exclude => unreachable!("handled above"),
+                Role::Term | Role::Exclude | Role::Place => unreachable!("handled above"),
             }
         }
         for c in contexts.values_mut() {
@@ -668,14 +688,45 @@ impl Matcher {
                 evidence[u.topic].push(hits[hi].global);
             }
         }
-        // A `not_after` word found before the term marks a surname (محمد شياع السوداني): the
-        // item's other mentions of the term (السوداني alone) are that person too, so each
-        // such mention is a cue of the other reading.
-        let mut surnames: FxHashMap<(usize, usize), Vec<usize>> = FxHashMap::default();
+        // A guarded adjective marks a person, and the item's other adjectives that can be
+        // that person follow it; the name itself (السودان، تونس) is still the country.
+        // - A surname after its first name (محمد شياع السوداني): the same word alone
+        //   elsewhere (السوداني) is the same man.
+        // - An origin (من أصل تونسي، من أصول يمنية): an indefinite adjective elsewhere
+        //   (تونسي وصل من لامبيدوزا، أول يمنية) is that person; a definite one names an
+        //   institution (النيابة التونسية، المنتخب السوداني) and still counts.
+        let mut surnames: FxHashMap<usize, Vec<(&str, usize)>> = FxHashMap::default();
+        let mut origins: FxHashMap<usize, usize> = FxHashMap::default();
         for &(hi, s) in &mentions {
-            if let Some(Suppressed::After { guard }) = s {
-                let u = use_of(&hits[hi]);
-                surnames.entry((u.topic, u.term)).or_default().push(guard);
+            let h = &hits[hi];
+            let topic = use_of(h).topic;
+            match s {
+                Some(Suppressed::After { guard }) => surnames
+                    .entry(topic)
+                    .or_default()
+                    .push((bare(scan.found(h)), guard)),
+                Some(Suppressed::Inside { guard }) if h.nisba && !h.definite => {
+                    origins.entry(topic).or_insert(guard);
+                }
+                _ => {}
+            }
+        }
+        if !(surnames.is_empty() && origins.is_empty()) {
+            for (hi, s) in &mut mentions {
+                let h = &hits[*hi];
+                if s.is_some() || !h.nisba {
+                    continue;
+                }
+                let topic = use_of(h).topic;
+                let form = bare(scan.found(h));
+                let surname = surnames
+                    .get(&topic)
+                    .and_then(|named| named.iter().find(|(f, _)| *f == form))
+                    .map(|&(_, guard)| guard);
+                let origin = origins.get(&topic).copied().filter(|_| !h.definite);
+                if let Some(guard) = surname.or(origin) {
+                    *s = Some(Suppressed::Person { guard });
+                }
             }
         }
         // One reading per ambiguous term and item. Cues are counted by the word they start
@@ -701,18 +752,9 @@ impl Matcher {
                         .chain(evidence[u.topic].iter().copied())
                         .collect(),
                 );
-                let named = surnames
-                    .get(&(u.topic, u.term))
-                    .map_or(&[][..], Vec::as_slice);
-                let other = distinct(
-                    c.other_cues
-                        .iter()
-                        .chain(named)
-                        .map(|&k| hits[k].global)
-                        .collect(),
-                );
+                let other = distinct(c.other_cues.iter().map(|&k| hits[k].global).collect());
                 if other > own || (other == own && t.sense) {
-                    Some(match c.other_cues.first().or(named.first()) {
+                    Some(match c.other_cues.first() {
                         Some(&cue) => Suppressed::OtherSense { cue, own, other },
                         None => Suppressed::NoSense,
                     })
@@ -722,45 +764,57 @@ impl Matcher {
             });
         }
 
-        // Where each topic's terms start and end in the lead, to find enumerations.
-        let mut lead_edges: Vec<Edge> = Vec::new();
+        // Where each topic's terms and every listed place start and end in the text, to find
+        // enumerations.
+        let mut edges: Vec<Edge> = Vec::new();
+        let edge = |h: &Hit, topic: usize| Edge {
+            topic,
+            start: h.position,
+            end: h.position + use_of(h).words - 1,
+            and: scan.found(h).starts_with('و'),
+        };
         for &(hi, _) in &mentions {
             let h = &hits[hi];
-            if h.field == Field::Text && h.position < lead {
-                let u = use_of(h);
-                lead_edges.push(Edge {
-                    topic: u.topic,
-                    start: h.position,
-                    end: h.position + u.words - 1,
-                    and: scan.found(h).starts_with('و'),
-                });
+            if h.field == Field::Text {
+                edges.push(edge(h, use_of(h).topic));
             }
         }
+        for h in hits {
+            if h.field == Field::Text && use_of(h).role == Role::Place {
+                edges.push(edge(h, PLACE));
+            }
+        }
+        // A list needs two topics or a place; most items name one topic's words only.
+        if edges
+            .iter()
+            .all(|e| e.topic == edges[0].topic && e.topic != PLACE)
+        {
+            edges.clear();
+        }
+        // By first word, and a copy by last word: each mention looks up only its neighbours.
+        edges.sort_unstable_by_key(|e| (e.start, e.end, e.topic));
+        let mut by_end = edges.clone();
+        by_end.sort_unstable_by_key(|e| (e.end, e.start, e.topic));
+        let lists = Lists {
+            by_start: &edges,
+            by_end: &by_end,
+        };
         for (hi, suppressed) in mentions {
             let h = &hits[hi];
             let u = use_of(h);
-            let field_weight = match h.field {
-                Field::Title => TITLE_WEIGHT,
-                Field::Text
-                    if h.position < lead
-                        && !enumerated(
-                            &lead_edges,
-                            &Edge {
-                                topic: u.topic,
-                                start: h.position,
-                                end: h.position + u.words - 1,
-                                and: scan.found(h).starts_with('و'),
-                            },
-                        ) =>
-                {
-                    LEAD_WEIGHT
+            let listed = h.field == Field::Text
+                && !lists.by_start.is_empty()
+                && lists.enumerated(&edge(h, u.topic));
+            let points = match (suppressed, h.field) {
+                (Some(_), _) => 0.0,
+                // One entry of a list of countries (تشاد ومصر وليبيا، بغداد ودمشق وبيروت
+                // وصنعاء) is worth one body mention, whatever the name's weight.
+                _ if listed => TEXT_WEIGHT,
+                (None, Field::Title) => self.topics[u.topic].terms[u.term].weight * TITLE_WEIGHT,
+                (None, Field::Text) if h.position < lead => {
+                    self.topics[u.topic].terms[u.term].weight * LEAD_WEIGHT
                 }
-                Field::Text => TEXT_WEIGHT,
-            };
-            let points = if suppressed.is_some() {
-                0.0
-            } else {
-                self.topics[u.topic].terms[u.term].weight * field_weight
+                (None, Field::Text) => self.topics[u.topic].terms[u.term].weight * TEXT_WEIGHT,
             };
             evals[u.topic].score += points;
             evals[u.topic].matches.push((hi, points, suppressed));
@@ -789,8 +843,20 @@ impl Matcher {
                     continue;
                 }
                 let is = |slug: &String| index(slug).is_some_and(|j| evals[j].tagged);
+                // Once one `all_of` member is tagged, the item is about that part, and the
+                // others need only half their `min_score`: a migration story that says once,
+                // deep in the body, that the boat left Libya is Libyan migration.
+                let part = |slug: &String| {
+                    index(slug).is_some_and(|j| {
+                        evals[j].tagged
+                            || (evals[j].vetoed_by.is_none()
+                                && evals[j].score > 0.0
+                                && evals[j].score >= self.topics[j].spec.min_score / 2.0)
+                    })
+                };
                 let tagged = evals[i].vetoed_by.is_none()
-                    && s.all_of.iter().all(is)
+                    && s.all_of.iter().any(is)
+                    && s.all_of.iter().all(part)
                     && (s.any_of.is_empty() || s.any_of.iter().any(is))
                     && !s.none_of.iter().any(is);
                 let members: Vec<usize> = s
@@ -798,7 +864,7 @@ impl Matcher {
                     .iter()
                     .chain(&s.any_of)
                     .filter_map(|m| index(m))
-                    .filter(|&j| evals[j].tagged)
+                    .filter(|&j| evals[j].tagged || (tagged && evals[j].score > 0.0))
                     .collect();
                 let score = members.iter().map(|&j| evals[j].score).sum();
                 if evals[i].tagged != tagged || evals[i].score != score {
@@ -829,6 +895,9 @@ impl Matcher {
                         position: f.word,
                         global: offset + f.word,
                         found: f.words.0..f.words.1,
+                        nisba: is_nisba(&u.affix, &text[f.at.0..f.at.1], suffix),
+                        definite: proclitic_chain(prefix) == Some(true)
+                            || matches!(u.affix, Affix::Arabic { article: true, .. }),
                     });
                 }
             }
@@ -868,7 +937,84 @@ impl Matcher {
     }
 }
 
-/// A term mention in the lead, for finding enumerations.
+/// The `Edge::topic` of a place of [`PLACES`].
+const PLACE: usize = usize::MAX;
+
+/// Countries and capitals, to recognise a list of them: a name joined by و to one of these
+/// (or to another topic's term) is one entry of a list. Written as terms, so nisba forms
+/// count (مغربية وجزائرية وتونسية). Only names that are not common words: مالي ("financial")
+/// and the like are left out.
+const PLACES: &[&str] = &[
+    "مصر",
+    "ليبيا",
+    "تونس",
+    "سودان",
+    "لبنان",
+    "سوريا",
+    "سورية",
+    "عراق",
+    "اردن",
+    "سعودي",
+    "الكويت",
+    "قطر",
+    "البحرين",
+    "الامارات",
+    "عمان",
+    "جزائر",
+    "مغرب",
+    "موريتانيا",
+    "فلسطين",
+    "اسرائيل",
+    "ايران",
+    "تركيا",
+    "اليمن",
+    "اثيوبيا",
+    "اريتريا",
+    "الصومال",
+    "جيبوتي",
+    "تشاد",
+    "النيجر",
+    "نيجيريا",
+    "كينيا",
+    "اوغندا",
+    "امريكا",
+    "الولايات المتحدة",
+    "روسيا",
+    "الصين",
+    "فرنسا",
+    "بريطانيا",
+    "المانيا",
+    "ايطاليا",
+    "اسبانيا",
+    "اليونان",
+    "افغانستان",
+    "باكستان",
+    "الهند",
+    "كوريا",
+    "بغداد",
+    "دمشق",
+    "بيروت",
+    "صنعاء",
+    "الرياض",
+    "طهران",
+    "انقرة",
+    "الدوحة",
+    "ابوظبي",
+    "الرباط",
+    "الخرطوم",
+    "القاهرة",
+    "موسكو",
+    "واشنطن",
+    "باريس",
+    "لندن",
+    "برلين",
+    "روما",
+    "القدس",
+    "غزة",
+];
+
+/// A term mention or a place in the text, for finding enumerations.
+#[derive(Clone, Copy)]
 struct Edge {
     topic: usize,
     start: usize,
@@ -877,14 +1023,79 @@ struct Edge {
     and: bool,
 }
 
-/// Whether a lead mention joins another topic's mention with و, as in an enumeration
-/// (مصر والسودان، تشاد ومصر وليبيا): the lead then names the parties of a story, not its
-/// subject, and the mention counts as body text. A compound (النفط الليبي) is not one.
-fn enumerated(edges: &[Edge], me: &Edge) -> bool {
-    edges.iter().any(|o| {
-        o.topic != me.topic
-            && ((o.end + 1 == me.start && me.and) || (me.end + 1 == o.start && o.and))
-    })
+/// The text's mentions and places, sorted by first and by last word.
+struct Lists<'a> {
+    by_start: &'a [Edge],
+    by_end: &'a [Edge],
+}
+
+impl Lists<'_> {
+    fn starting_at(&self, word: usize) -> &[Edge] {
+        let a = self.by_start.partition_point(|e| e.start < word);
+        let b = self.by_start.partition_point(|e| e.start <= word);
+        &self.by_start[a..b]
+    }
+
+    fn ending_at(&self, word: usize) -> &[Edge] {
+        let a = self.by_end.partition_point(|e| e.end < word);
+        let b = self.by_end.partition_point(|e| e.end <= word);
+        &self.by_end[a..b]
+    }
+
+    /// Whether a mention joins another topic's mention or another place with و, as in an
+    /// enumeration (مصر والسودان، تشاد ومصر وليبيا): the text then names the parties of a
+    /// story, not its subject. A compound (النفط الليبي) is not one, and neither is a place
+    /// that is one of the topic's own terms (طرابلس وبنغازي for Libya). Binary searches on
+    /// the two sorted copies: a few steps per mention however dense the text.
+    fn enumerated(&self, me: &Edge) -> bool {
+        let other = |o: &Edge| {
+            if o.topic == PLACE {
+                !self
+                    .starting_at(o.start)
+                    .iter()
+                    .any(|t| t.topic == me.topic)
+            } else {
+                o.topic != me.topic
+            }
+        };
+        let before = me.and && me.start > 0 && self.ending_at(me.start - 1).iter().any(&other);
+        before
+            || self
+                .starting_at(me.end + 1)
+                .iter()
+                .any(|o| o.and && other(o))
+    }
+}
+
+/// A matched word without its conjunction (والسوداني → السوداني), to compare two mentions'
+/// forms.
+fn bare(found: &str) -> &str {
+    found
+        .strip_prefix(['و', 'ف'])
+        .filter(|r| r.chars().count() >= 3)
+        .unwrap_or(found)
+}
+
+/// Whether a match with this affix rule and this suffix is the name's nisba adjective
+/// (تونسي، التونسية، الليبي، ليبيين) rather than the name (تونس، ليبيا، بليبيا).
+fn is_nisba(affix: &Affix, word: &str, suffix: &str) -> bool {
+    match affix {
+        // An exact term is an adjective when it is written as one (يمنية، يمنيين).
+        Affix::Exact => {
+            word.chars().count() >= 4
+                && ["ي", "يه", "يين", "يون", "يات"]
+                    .iter()
+                    .any(|e| word.ends_with(e))
+        }
+        Affix::Arabic {
+            stripped: Some(last),
+            ..
+        } => {
+            // ليبيا → stem ليبي: "ليبي" alone and ليبية are adjectives, ليبيا is the name.
+            !(suffix.len() == last.len_utf8() && suffix.starts_with(*last))
+        }
+        Affix::Arabic { stripped: None, .. } => suffix.starts_with('ي'),
+    }
 }
 
 /// Why a mention did not count, in words; `word(hit)` spells the responsible word.
@@ -896,6 +1107,10 @@ fn describe(why: Suppressed, word: impl Fn(usize) -> String) -> String {
         Suppressed::NotNear { window } => format!("no context word within {window} words"),
         Suppressed::Inside { guard } => format!("inside the phrase «{}»", word(guard)),
         Suppressed::After { guard } => format!("right after «{}»", word(guard)),
+        Suppressed::Person { guard } => format!(
+            "the adjective describes the person named by «{}» elsewhere in the item",
+            word(guard)
+        ),
         Suppressed::OtherSense { cue, own, other } => format!(
             "read in its other sense in this item: cue «{}» ({other} cues for the other sense, {own} for this topic)",
             word(cue)

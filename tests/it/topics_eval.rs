@@ -48,17 +48,26 @@ const GUIDE_TARGET: f64 = 0.9;
 /// less 0.02: the test fails when a rule or engine change loses ground. Topics still below
 /// [`TARGET`] are printed.
 const FLOORS: &[(&str, f64, f64)] = &[
-    ("egypt", 0.84, 0.87),
+    ("egypt", 0.86, 0.89),
     ("lebanon", 0.90, 0.97),
     ("libya", 0.91, 0.97),
-    ("libya-migration", 0.97, 0.90),
-    ("libya-oil", 0.98, 0.97),
+    ("libya-migration", 0.97, 0.92),
+    ("libya-oil", 0.97, 0.97),
     ("migration", 0.97, 0.94),
     ("oil", 0.93, 0.96),
-    ("sudan", 0.95, 0.96),
-    ("tunisia", 0.81, 0.95),
-    ("yemen", 0.80, 0.98),
+    ("sudan", 0.94, 0.95),
+    ("tunisia", 0.84, 0.95),
+    ("yemen", 0.85, 0.97),
 ];
+
+/// Whether an item is in the held-out half of its set: even item numbers (`ly-002`). Rules
+/// are tuned on the odd half only, reading its errors; the even half is scored, not read.
+fn held_out(id: &str) -> bool {
+    id.rsplit('-')
+        .next()
+        .and_then(|n| n.parse::<u32>().ok())
+        .is_some_and(|n| n % 2 == 0)
+}
 
 /// The naive baseline: the topic's plain name as a substring of title or text.
 fn naive(topic: &str, it: &Labeled) -> bool {
@@ -178,6 +187,7 @@ fn every_topic_reaches_its_precision_and_recall_on_its_own_labeled_set() {
     let mut below_target = Vec::new();
     let mut short = Vec::new();
     let mut wrong_lines = Vec::new();
+    let mut split_lines = Vec::new();
     // MARSAD_EVAL_EXPLAIN=1 prints `marsad explain` for every wrong item: what a newsroom
     // reads to decide which rule to change.
     let explain = std::env::var_os("MARSAD_EVAL_EXPLAIN").is_some();
@@ -187,14 +197,19 @@ fn every_topic_reaches_its_precision_and_recall_on_its_own_labeled_set() {
             "no rules for {topic}"
         );
         let (mut ours, mut base) = (Score::default(), Score::default());
+        // The tuning half (odd item numbers) and the held-out half (even ones).
+        let mut halves = [Score::default(), Score::default()];
         for it in items {
             let tagged = matcher
                 .tag(&it.title, &it.text)
                 .iter()
                 .any(|t| &t.slug == topic);
             ours.add(tagged, it.label);
+            halves[usize::from(held_out(&it.id))].add(tagged, it.label);
             base.add(naive(topic, it), it.label);
-            if tagged != it.label {
+            // MARSAD_EVAL_ALL=1 lists the held-out half's errors too (only for the final report).
+            let listed = !held_out(&it.id) || std::env::var_os("MARSAD_EVAL_ALL").is_some();
+            if tagged != it.label && listed {
                 wrong_lines.push(format!(
                     "  {topic} {} {} ({}): {}",
                     if tagged { "false positive" } else { "missed" },
@@ -214,6 +229,14 @@ fn every_topic_reaches_its_precision_and_recall_on_its_own_labeled_set() {
         }
         let positives = items.iter().filter(|i| i.label).count();
         let hard = items.len() - positives;
+        split_lines.push(format!(
+            "{:<16} {:>6.3} {:>6.3}   {:>6.3} {:>6.3}",
+            topic,
+            halves[0].precision(),
+            halves[0].recall(),
+            halves[1].precision(),
+            halves[1].recall()
+        ));
         println!(
             "{:<16} {:>5} {:>4} {:>4}   {:>6.3} {:>6.3}   {:>6.3} {:>6.3}   {:>3} {:>3}",
             topic,
@@ -261,6 +284,13 @@ fn every_topic_reaches_its_precision_and_recall_on_its_own_labeled_set() {
                 ours.recall()
             ));
         }
+    }
+    println!(
+        "\n{:<16} {:>6} {:>6}   {:>6} {:>6}   (tuning half: odd item numbers; held out: even)",
+        "topic", "tuneP", "tuneR", "heldP", "heldR"
+    );
+    for l in &split_lines {
+        println!("{l}");
     }
     for b in &below_target {
         println!("below the issue's target: {b}");
@@ -310,10 +340,9 @@ fn the_libya_topic_keeps_its_figures_on_the_hand_written_set() {
         s.precision(),
         s.recall()
     );
-    // 0.970 / 0.990 before the lead weight: 11 of its negatives name Libya once in the
-    // first sentence of a neighbour's story (bench/README.md).
+    // 0.951 / 1.000 measured (bench/README.md); a floor 0.02 below, as for the sets.
     assert!(
-        s.precision() >= 0.9 && s.recall() >= 0.99,
+        s.precision() >= 0.93 && s.recall() >= 0.99,
         "{:.3} / {:.3}",
         s.precision(),
         s.recall()
