@@ -31,14 +31,46 @@ pub struct Selector {
     matcher: Matcher,
 }
 
+/// Why a CSS selector was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectorError {
+    /// Nothing but spaces.
+    #[error("empty CSS selector")]
+    Empty,
+    /// The CSS parser did not understand it.
+    #[error("invalid CSS selector {css:?}: {reason}")]
+    Invalid {
+        /// The selector as written.
+        css: String,
+        /// What the parser said.
+        reason: String,
+    },
+}
+
+/// Why no article came out of a page.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExtractError {
+    /// The source's `content_selector` (as written) selected nothing.
+    #[error("content_selector {0:?} matched nothing")]
+    NothingMatched(String),
+    /// dom_smoothie could not read the page.
+    #[error("readability: {0}")]
+    Readability(String),
+    /// dom_smoothie read the page and found no article in it.
+    #[error("readability found no article: {0}")]
+    NoArticle(String),
+}
+
 impl Selector {
     /// Compiles `css`; the error says what the parser did not understand.
-    pub fn parse(css: &str) -> Result<Selector, String> {
+    pub fn parse(css: &str) -> Result<Selector, SelectorError> {
         if css.trim().is_empty() {
-            return Err("empty CSS selector".into());
+            return Err(SelectorError::Empty);
         }
-        let matcher =
-            Matcher::new(css).map_err(|e| format!("invalid CSS selector {css:?}: {e:?}"))?;
+        let matcher = Matcher::new(css).map_err(|e| SelectorError::Invalid {
+            css: css.to_string(),
+            reason: format!("{e:?}"),
+        })?;
         Ok(Selector {
             css: css.to_string(),
             matcher,
@@ -82,14 +114,14 @@ const COMMA_MARK: char = '\u{FDD0}';
 /// Takes the article out of `page` (a whole HTML document, already UTF-8). `url` is the
 /// page's address (dom_smoothie resolves links against it). The error says why nothing
 /// usable was found.
-pub fn extract(page: &str, url: Option<&Url>, rules: &Rules) -> Result<Extracted, String> {
+pub fn extract(page: &str, url: Option<&Url>, rules: &Rules) -> Result<Extracted, ExtractError> {
     match &rules.content {
         Some(sel) => {
             let doc = Document::from(page);
             remove_boilerplate(&doc, rules);
             let html = selected_html(&doc, &sel.matcher);
             if html.is_empty() {
-                return Err(format!("content_selector {:?} matched nothing", sel.css));
+                return Err(ExtractError::NothingMatched(sel.css.clone()));
             }
             Ok(Extracted {
                 html,
@@ -107,7 +139,7 @@ fn readability(
     url: Option<&Url>,
     rules: &Rules,
     mark_commas: bool,
-) -> Result<Extracted, String> {
+) -> Result<Extracted, ExtractError> {
     let marked = (mark_commas && !page.contains(COMMA_MARK))
         .then(|| page.replace('،', &format!("{COMMA_MARK},")));
     let doc = Document::from(marked.as_deref().unwrap_or(page));
@@ -121,10 +153,10 @@ fn readability(
             ..dom_smoothie::Config::default()
         }),
     )
-    .map_err(|e| format!("readability: {e}"))?;
+    .map_err(|e| ExtractError::Readability(e.to_string()))?;
     let article = r
         .parse()
-        .map_err(|e| format!("readability found no article: {e}"))?;
+        .map_err(|e| ExtractError::NoArticle(e.to_string()))?;
     let mut html = article.content.to_string();
     if marked.is_some() {
         html = html.replace(&format!("{COMMA_MARK},"), "،");
@@ -225,8 +257,12 @@ mod tests {
     #[test]
     fn a_bad_selector_says_so() {
         let e = Selector::parse("div[").unwrap_err();
-        assert!(e.starts_with("invalid CSS selector \"div[\""), "{e}");
-        assert_eq!(Selector::parse("  ").unwrap_err(), "empty CSS selector");
+        assert!(
+            e.to_string().starts_with("invalid CSS selector \"div[\""),
+            "{e}"
+        );
+        assert_eq!(Selector::parse("  ").unwrap_err(), SelectorError::Empty);
+        assert_eq!(SelectorError::Empty.to_string(), "empty CSS selector");
     }
 
     #[test]
@@ -247,7 +283,11 @@ mod tests {
     #[test]
     fn a_selector_that_matches_nothing_is_an_error() {
         let e = extract("<p>نص</p>", None, &rules(Some("article"), &[])).unwrap_err();
-        assert_eq!(e, "content_selector \"article\" matched nothing");
+        assert_eq!(e, ExtractError::NothingMatched("article".into()));
+        assert_eq!(
+            e.to_string(),
+            "content_selector \"article\" matched nothing"
+        );
     }
 
     /// A block with a dozen Arabic commas and links in it (a list of names and places, as

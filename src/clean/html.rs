@@ -115,6 +115,11 @@ fn remove_matcher() -> &'static Matcher {
 
 /// Pass 1: the raw body, with boilerplate elements removed, links and images resolved and
 /// untracked, and every text node tidied, serialized for [`sanitize`].
+///
+/// Links are resolved here rather than in ammonia's `url_relative` hook: that hook's base
+/// is part of the `Builder`, which is built once for every item, while each item has its
+/// own base; and a tracking pixel is removed as an element, which `attribute_filter` (one
+/// attribute at a time) cannot do. Ammonia still decides what survives.
 pub fn prepare(raw: &str, base: Option<&Url>) -> String {
     let doc = Document::fragment(raw);
     doc.select_matcher(remove_matcher()).remove();

@@ -285,7 +285,7 @@ fn article_for(
             with_article(entry, &x.html, &fetched.final_url, out)
         }
         Err(e) => {
-            out.reason = Some(e);
+            out.reason = Some(e.to_string());
             out
         }
     }

@@ -43,7 +43,7 @@
 //! 5. Each counted match adds `weight × field weight`: title 3, the first sentence of the
 //!    text (the lead, at most [`LEAD_MAX_WORDS`] words) 2, the rest of the text 1. A text
 //!    mention joined by و to another topic's mention or to a country or capital of
-//!    [`PLACES`] (بغداد ودمشق وبيروت وصنعاء) is one entry of a list and worth 1 point,
+//!    `PLACES` (بغداد ودمشق وبيروت وصنعاء) is one entry of a list and worth 1 point,
 //!    whatever its weight: the text then lists the parties of a story, not its subject.
 //! 6. A topic is tagged when its score reaches `min_score`.
 //! 7. Composite topics (`all_of`, `any_of`, `none_of`) are then decided from the tags above.
