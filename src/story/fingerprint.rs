@@ -25,7 +25,7 @@ use crate::text::arabic::{join_words, normalize_words};
 /// paragraphs cut 18; of 20,506 pairs of different stories (the long fixtures and the
 /// labeled topic corpus, many on the same subject) the closest is 39 bits apart and 99.9%
 /// are 45 or more. 28 keeps a margin of 10 above the copies and 11 below the closest
-/// different pair. (Version 1 measured 18, 21, 43 and 46.)
+/// different pair.
 pub const SAME_STORY_MAX_DISTANCE: u32 = 28;
 
 /// 64-bit FNV-1a: the hash of a text of one or two words (too short for shingles). Its
@@ -186,9 +186,8 @@ fn space_bits(bytes: &[u8]) -> u64 {
 ///
 /// The spaces of each 64 bytes are found at once as a bit mask (byte compares the compiler
 /// turns into SIMD), and the words are the gaps between set bits: no branch per byte, and
-/// one per word. Version 1 (FNV-1a a byte at a time, with a branch on every byte for the
-/// space) made SimHash of the seed body 8.5 µs; this makes it 6.6 (bench/README, session 6),
-/// the rest being the shingles' mixing and bit counting.
+/// one per word: every stored item is fingerprinted, and a byte-at-a-time hash with a
+/// branch on every byte cost noticeably more (figures in bench/README.md).
 fn word_hashes(norm: &[u8]) -> Vec<u64> {
     let mut hashes = Vec::with_capacity(norm.len() / 6 + 1);
     let mut start = 0;
