@@ -127,8 +127,8 @@ mod tests {
         s
     }
 
-    #[tokio::test]
-    async fn copies_from_other_sources_join_the_story_until_its_items_are_pruned() {
+    /// A new store with sources a, b and c.
+    async fn store_with_three_sources() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("m.db")).await.unwrap();
         let rows: Vec<SourceRow> = ["a", "b", "c"]
@@ -140,6 +140,12 @@ mod tests {
             })
             .collect();
         store.sync_sources(&rows).await.unwrap();
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn copies_from_other_sources_join_the_story_until_its_items_are_pruned() {
+        let (_dir, store) = store_with_three_sources().await;
         let now = DateTime::parse_from_rfc3339("2026-11-29T09:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
@@ -195,17 +201,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_index_in_use_for_a_day_is_loaded_again_without_what_aged_out() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("m.db")).await.unwrap();
-        let rows: Vec<SourceRow> = ["a", "b", "c"]
-            .iter()
-            .map(|id| SourceRow {
-                id: id.to_string(),
-                name: id.to_string(),
-                url: format!("http://{id}/f"),
-            })
-            .collect();
-        store.sync_sources(&rows).await.unwrap();
+        let (_dir, store) = store_with_three_sources().await;
         let now = DateTime::parse_from_rfc3339("2026-11-29T09:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
