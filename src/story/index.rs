@@ -82,31 +82,10 @@ impl DayBucket {
     /// (distance, story) of the nearest entry not from `own` with `sort_ts` in `window`.
     ///
     /// The hot loop of story grouping (a first fetch of 100,000 items makes about a billion
-    /// comparisons). x86-64's baseline has no POPCNT instruction, so `count_ones` compiles
-    /// to a dozen shifts and masks; where the CPU has POPCNT (every x86-64 server of the
-    /// last fifteen years) the same loop is compiled with it, chosen at run time so that
-    /// the binary still runs on the baseline. The standard library's feature detection is
-    /// used rather than a multiversioning crate for one function.
+    /// comparisons). `count_ones` compiles to the POPCNT instruction where the build targets
+    /// a CPU that has it (`-C target-cpu`, or `target-feature=+popcnt`); x86-64's baseline
+    /// has none, and there it is a dozen shifts and masks.
     fn nearest(&self, own: u32, fp: u128, window: RangeInclusive<i64>) -> Option<(u32, i64)> {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("popcnt") {
-            #[target_feature(enable = "popcnt")]
-            fn with_popcnt(
-                b: &DayBucket,
-                own: u32,
-                fp: u128,
-                window: RangeInclusive<i64>,
-            ) -> Option<(u32, i64)> {
-                b.scan(own, fp, window)
-            }
-            // SAFETY: the CPU has POPCNT, checked just above.
-            return unsafe { with_popcnt(self, own, fp, window) };
-        }
-        self.scan(own, fp, window)
-    }
-
-    #[inline(always)]
-    fn scan(&self, own: u32, fp: u128, window: RangeInclusive<i64>) -> Option<(u32, i64)> {
         let mut best: Option<(u32, i64)> = None;
         for (i, &other) in self.fingerprints.iter().enumerate() {
             let d = distance(other, fp);
