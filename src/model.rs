@@ -110,6 +110,32 @@ pub struct CleanEntry {
     pub norm_text: String,
 }
 
+#[cfg(test)]
+impl CleanEntry {
+    /// An undated Arabic entry with only a guid, a title and a text, for tests to extend
+    /// with `..`.
+    pub(crate) fn for_test(guid: &str, title: &str, text: &str) -> CleanEntry {
+        CleanEntry {
+            guid: guid.into(),
+            url: None,
+            canonical_url: None,
+            title: title.into(),
+            author: None,
+            published: None,
+            updated: None,
+            summary: String::new(),
+            content_html: String::new(),
+            text: text.into(),
+            language: "ar".into(),
+            dir: "rtl",
+            source_credit: None,
+            fingerprint: 0,
+            norm_title: String::new(),
+            norm_text: String::new(),
+        }
+    }
+}
+
 /// The feed-level facts of a processed body.
 #[derive(Debug, Clone)]
 pub struct FeedMeta {

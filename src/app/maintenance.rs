@@ -111,22 +111,10 @@ mod tests {
     fn item(guid: &str, title: &str, text: &str) -> NewItem {
         let (norm_title, norm_text) = (normalize_words(title), normalize_words(text));
         let entry = CleanEntry {
-            guid: guid.into(),
-            url: None,
-            canonical_url: None,
-            title: title.into(),
-            author: None,
-            published: None,
-            updated: None,
-            summary: String::new(),
-            content_html: String::new(),
-            text: text.into(),
-            language: "ar".into(),
-            dir: "rtl",
-            source_credit: None,
             fingerprint: fingerprint::of_item(text, &norm_title, &norm_text),
             norm_title,
             norm_text,
+            ..CleanEntry::for_test(guid, title, text)
         };
         NewItem {
             entry,

@@ -89,22 +89,9 @@ mod tests {
     fn item(guid: &str, text: &str, published: DateTime<Utc>) -> NewItem {
         NewItem {
             entry: CleanEntry {
-                guid: guid.into(),
-                url: None,
-                canonical_url: None,
-                title: guid.into(),
-                author: None,
                 published: Some(published),
-                updated: None,
-                summary: String::new(),
-                content_html: String::new(),
-                text: text.into(),
-                language: "ar".into(),
-                dir: "rtl",
-                source_credit: None,
                 fingerprint: simhash(text),
-                norm_title: String::new(),
-                norm_text: String::new(),
+                ..CleanEntry::for_test(guid, guid, text)
             },
             tags: Vec::new(),
             search_terms: String::new(),

@@ -59,22 +59,13 @@ fn t(s: &str) -> DateTime<Utc> {
 
 fn entry(guid: &str, title: &str, text: &str, url: &str) -> CleanEntry {
     CleanEntry {
-        guid: guid.into(),
         url: Some(format!("https://{url}")),
         canonical_url: Some(url.into()),
-        title: title.into(),
-        author: None,
         published: Some(t("2026-11-29T08:00:00Z")),
-        updated: None,
         summary: text.into(),
         content_html: format!("<p>{text}</p>"),
-        text: text.into(),
-        language: "ar".into(),
-        dir: "rtl",
-        source_credit: None,
         fingerprint: fp(text),
-        norm_title: String::new(),
-        norm_text: String::new(),
+        ..CleanEntry::for_test(guid, title, text)
     }
 }
 
@@ -93,23 +84,21 @@ fn tag(slug: &str) -> TopicTag {
     }
 }
 
+/// A configured source `id` at `http://{id}/f`.
+fn row(id: &str, name: &str) -> SourceRow {
+    SourceRow {
+        id: id.into(),
+        name: name.into(),
+        url: format!("http://{id}/f"),
+    }
+}
+
 async fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let s = Store::open(&dir.path().join("sub/m.db")).await.unwrap();
-    s.sync_sources(&[
-        SourceRow {
-            id: "a".into(),
-            name: "أ".into(),
-            url: "http://a/f".into(),
-        },
-        SourceRow {
-            id: "b".into(),
-            name: "ب".into(),
-            url: "http://b/f".into(),
-        },
-    ])
-    .await
-    .unwrap();
+    s.sync_sources(&[row("a", "أ"), row("b", "ب")])
+        .await
+        .unwrap();
     (dir, s)
 }
 
@@ -293,26 +282,10 @@ async fn the_same_story_from_two_sources_is_shown_once_with_the_other_listed() {
     // asked about or added again.
     let mut wire = entry("c-1", "خبر", TEXT2, "b/10");
     wire.fingerprint = first_fp;
-    let unknown = SourceRow {
-        id: "c".into(),
-        name: "ج".into(),
-        url: "http://c/f".into(),
-    };
-    s.sync_sources(&[
-        SourceRow {
-            id: "a".into(),
-            name: "أ".into(),
-            url: "http://a/f".into(),
-        },
-        SourceRow {
-            id: "b".into(),
-            name: "ب".into(),
-            url: "http://b/f".into(),
-        },
-        unknown,
-    ])
-    .await
-    .unwrap();
+    let unknown = row("c", "ج");
+    s.sync_sources(&[row("a", "أ"), row("b", "ب"), unknown])
+        .await
+        .unwrap();
     s.save_items("b", &batch, now, &mut g).await.unwrap();
     s.save_items("c", &[new_item(wire, vec![])], now, &mut g)
         .await
