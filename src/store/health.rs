@@ -1,22 +1,39 @@
-//! Fetch-path writes under load and faults: retries while the database is locked, the
-//! ledger of failing writes (`/readyz`, `/api/status`), the engine's consistency check, and
-//! simulated faults for tests.
+//! What every backend keeps beside its connections: fetch-path writes retried while the
+//! database is locked, the ledger of failing writes (`/readyz`, `/api/status`), and the
+//! change counters that caches and the story index watch.
 
+use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::atomic::Ordering;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
 
-use super::{Fault, Store, StoreError, WriteFailure};
+use super::{StoreError, WriteFailure};
 
 /// How often a fetch-path write is tried when the database is locked (SQLITE_BUSY after
 /// the busy timeout), and the pause before each retry.
 const RETRY_PAUSES: [Duration; 2] = [Duration::from_millis(100), Duration::from_millis(500)];
 
-impl Store {
+/// The backend-neutral state of a store handle, shared by its clones.
+#[derive(Debug, Default)]
+pub(super) struct Common {
+    /// Failing kinds of write (`"save items"`, `"record fetch"`, ...), until one succeeds.
+    failures: Mutex<BTreeMap<&'static str, WriteFailure>>,
+    /// Writes tried again because the database was locked.
+    retries: AtomicU64,
+    /// Bumped after every committed change to items or tags, so caches of rendered feeds
+    /// know when they are stale.
+    generation: AtomicU64,
+    /// Bumped after items were removed or moved to another source, so in-memory views of
+    /// stored items (the story index) know when to reload.
+    rewrites: AtomicU64,
+}
+
+impl Common {
     /// Runs a fetch-path write: tried again after [`RETRY_PAUSES`] while the database is
-    /// locked, and remembered in [`Store::write_failures`] when it fails for good. A success
+    /// locked, and remembered in [`super::Store::write_failures`] when it fails for good. A success
     /// clears the failure of its kind only when `wrote` says it changed something (a
     /// transaction that wrote nothing proves nothing about a full disk).
     pub(super) async fn retrying<T, F, Fut>(
@@ -62,80 +79,33 @@ impl Store {
     }
 
     /// Writes tried again because the database was locked, since the store was opened.
-    pub fn write_retries(&self) -> u64 {
+    pub(super) fn write_retries(&self) -> u64 {
         self.retries.load(Ordering::Acquire)
     }
 
     /// Kinds of write that failed and have not succeeded since, with their latest error.
-    pub fn write_failures(&self) -> Vec<(&'static str, WriteFailure)> {
+    pub(super) fn write_failures(&self) -> Vec<(&'static str, WriteFailure)> {
         let map = self.failures.lock().expect("failures lock");
         map.iter().map(|(k, v)| (*k, v.clone())).collect()
     }
 
-    /// Simulates (or, with [`Fault::None`], removes) a storage fault on the writer.
-    #[doc(hidden)]
-    pub async fn simulate_fault(&self, fault: Fault) -> Result<(), StoreError> {
-        let mut conn = self.writer.acquire().await?;
-        if self.max_pages.load(Ordering::Acquire) == 0 {
-            let n: i64 = sqlx::query_scalar("PRAGMA max_page_count")
-                .fetch_one(&mut *conn)
-                .await?;
-            self.max_pages.store(n as u64, Ordering::Release);
-        }
-        self.fault.store(fault as u8, Ordering::Release);
-        apply_fault(
-            &mut conn,
-            fault as u8,
-            self.max_pages.load(Ordering::Acquire),
-        )
-        .await?;
-        Ok(())
+    /// See [`super::Store::generation`].
+    pub(super) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
-    /// SQLite's own consistency check (`PRAGMA integrity_check`); `Ok(())` when it says "ok".
-    ///
-    /// Run on the writer connection: FTS5's part of the check reads the index structure a
-    /// connection cached earlier without refreshing it (queries do refresh it), so on a
-    /// reader that last touched the search index before a batch of writes it reported
-    /// "fts5: corruption found reading blob …" for a sound database (tests/it/crash.rs caught
-    /// it about one run in three).
-    pub async fn integrity_check(&self) -> Result<(), StoreError> {
-        let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_all(&self.writer)
-            .await?;
-        if rows == ["ok"] {
-            Ok(())
-        } else {
-            Err(StoreError::Corrupt(rows.join("; ")))
-        }
+    /// See [`super::Store::rewrites`].
+    pub(super) fn rewrites(&self) -> u64 {
+        self.rewrites.load(Ordering::Acquire)
     }
-}
 
-/// Sets the pragmas of a simulated fault (`f`, a [`Fault`] as a number) on a connection:
-/// `max_page_count` lowered to the current size makes a write that needs a new page fail
-/// with SQLITE_FULL ("database or disk is full"), the error a full disk gives;
-/// `query_only` makes every write fail with SQLITE_READONLY, the error of a read-only file.
-pub(super) async fn apply_fault(
-    conn: &mut sqlx::SqliteConnection,
-    f: u8,
-    max_pages: u64,
-) -> Result<(), sqlx::Error> {
-    let (query_only, pages) = match f {
-        1 => ("OFF", 1), // below the current size: SQLite keeps it at the current size
-        2 => ("ON", max_pages),
-        _ => ("OFF", max_pages),
-    };
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "PRAGMA query_only = {query_only}"
-    )))
-    .execute(&mut *conn)
-    .await?;
-    if pages > 0 {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "PRAGMA max_page_count = {pages}"
-        )))
-        .execute(&mut *conn)
-        .await?;
+    /// Items or tags changed.
+    pub(super) fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
-    Ok(())
+
+    /// Items were removed or moved.
+    pub(super) fn rewritten(&self) {
+        self.rewrites.fetch_add(1, Ordering::AcqRel);
+    }
 }

@@ -26,79 +26,37 @@
 //! # Files
 //!
 //! Backend-neutral: [`types`] (the data above), `error.rs`, `codec.rs` (how values become
-//! stored keys: content hashes, fingerprint halves). `health.rs`: the retry loop of
-//! fetch-path writes and the ledger of failing writes (neutral), SQLite's consistency check
-//! and simulated faults. SQLite, one job each: this file (the handle), `open.rs`, `save.rs` (saving
-//! fetched items), `query.rs` (reading them), `tags.rs`, `prune.rs`, `maintenance.rs`
-//! (rows for the app's start-up maintenance; re-keying content hashes), `sources.rs`,
-//! `pages.rs`.
+//! stored keys: content hashes, fingerprint halves), `health.rs` (the retry loop of
+//! fetch-path writes, the ledger of failing writes, the change counters). Each backend is
+//! a folder with one file per job: `sqlite/` (open, save, query, tags, prune, maintenance,
+//! sources, pages).
 //!
-//! # A second backend (PostgreSQL), as intended
+//! # Backends
 //!
 //! An enum, not a trait object: the backends are known when compiling, every method is
 //! async (async trait methods are not object-safe without boxing each future), and a
-//! `Store` must stay a cheap `Clone`:
-//!
-//! ```text
-//! #[derive(Clone, Debug)]
-//! pub enum Store {
-//!     Sqlite(sqlite::SqliteStore),      // today's code, moved under store/sqlite/
-//!     Postgres(postgres::PgStore),      // store/postgres/, migrations/postgres/
-//! }
-//!
-//! impl Store {
-//!     /// `[storage] database`: a path or `sqlite:…` opens SQLite, `postgres://…` PostgreSQL.
-//!     pub async fn open_url(database: &str, busy_timeout: Duration) -> Result<Store, StoreError>;
-//!     pub async fn items(&self, q: &ItemQuery) -> Result<Vec<StoredItem>, StoreError> {
-//!         match self {
-//!             Store::Sqlite(s) => s.items(q).await,
-//!             Store::Postgres(p) => p.items(q).await,
-//!         }
-//!     }
-//!     // … one such arm pair per method of the table above
-//! }
-//! ```
-//!
-//! Both backends share `types`, `error`, `codec` and `health` (each classifies its own
-//! "locked, try again" errors for the retry loop). The store's tests run against both.
-//!
-//! # SQLite
-//!
-//! Opened in WAL mode with foreign keys on. Two pools over the same file: one connection
-//! for every write (writes are serialized by SQLite anyway, so in-process writers queue in
-//! the pool instead of sleeping in SQLite's busy handler), and read-only connections
-//! (`PRAGMA query_only`) for everything else, so readers (the HTTP server) never wait for a
-//! pool slot that a write holds, and never block the writer. Each fetched feed is saved in
-//! one transaction: a crash leaves either the whole batch or none of it.
-//!
-//! Another process holding the write lock (a `marsad fetch` next to `marsad serve`, a
-//! backup, an admin's `sqlite3` shell) makes a write wait at most `[storage] busy_timeout`;
-//! the fetch path's writes ([`Store::save_items`], [`Store::record_fetch`]) are then tried
-//! twice more. A write that still fails, or fails for good (disk full, read-only file), is
-//! returned to the caller and remembered in [`Store::write_failures`] until the same kind
-//! of write succeeds again; `/readyz` and `/api/status` report it.
+//! `Store` must stay a cheap `Clone`. Each method of the table above is one `match` over
+//! the backends ([`delegate!`]), so each backend implements the same surface with the
+//! same signatures, and the store's tests run against each.
 
 mod codec;
 mod error;
 mod health;
-mod maintenance;
-mod open;
-mod pages;
-mod prune;
-mod query;
-mod save;
-mod sources;
-mod tags;
+pub mod sqlite;
+#[cfg(test)]
+mod tests;
 pub mod types;
 
-use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
 
-use sqlx::sqlite::SqlitePool;
+use chrono::{DateTime, Utc};
 
 pub use crate::model::NewItem;
+use crate::model::{StoredItem, TopicTag};
 pub use error::{EngineError, StoreError};
+pub use sqlite::SqliteStore;
 pub use types::{
     Fault, FetchRecord, ItemQuery, PageRecord, PageState, SaveReport, SourceRow, SourceState,
     StoryGrouping, StoryMember, WriteFailure,
@@ -106,87 +64,153 @@ pub use types::{
 
 /// A handle to the database; cheap to clone.
 #[derive(Clone, Debug)]
-pub struct Store {
-    /// Read-only connections (`query_only`).
-    pool: SqlitePool,
-    /// The one connection that writes.
-    writer: SqlitePool,
-    /// Failing kinds of write (`"save items"`, `"record fetch"`, ...), until one succeeds.
-    failures: Arc<Mutex<BTreeMap<&'static str, WriteFailure>>>,
-    /// The simulated fault in force ([`Fault`] as a number), re-applied on reconnect.
-    fault: Arc<AtomicU8>,
-    /// `max_page_count` before a simulated disk-full fault.
-    max_pages: Arc<AtomicU64>,
-    /// Writes tried again because the database was locked.
-    retries: Arc<AtomicU64>,
-    /// Bumped after every committed change to items or tags, so caches of rendered feeds
-    /// know when they are stale.
-    generation: Arc<AtomicU64>,
-    /// Bumped after items were removed or moved to another source, so in-memory views of
-    /// stored items (the story index) know when to reload.
-    rewrites: Arc<AtomicU64>,
+pub enum Store {
+    /// A SQLite file (the default).
+    Sqlite(SqliteStore),
+}
+
+/// Defines each listed async method of [`Store`] as the same method of the backend in use.
+macro_rules! delegate {
+    ($( $(#[$doc:meta])* async fn $name:ident(&self $(, $arg:ident : $ty:ty)* $(,)?) -> $ret:ty; )*) => {
+        $(
+            $(#[$doc])*
+            pub async fn $name(&self $(, $arg: $ty)*) -> $ret {
+                match self {
+                    Store::Sqlite(s) => s.$name($($arg),*).await,
+                }
+            }
+        )*
+    };
 }
 
 impl Store {
-    /// Starts a write transaction. `BEGIN IMMEDIATE` takes the write lock up front: a
-    /// deferred transaction that reads first and writes later fails with SQLITE_BUSY_SNAPSHOT
-    /// when another connection wrote in between, and no busy timeout can save it.
-    async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    /// Opens (creating if missing) a SQLite database file and applies migrations, with the
+    /// default busy timeout.
+    pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        Ok(Store::Sqlite(SqliteStore::open(path).await?))
     }
 
-    /// Changes when items or tags change (in this process).
+    /// Opens (creating if missing) a SQLite database file and applies migrations; a write
+    /// waits at most `busy_timeout` for another connection's lock.
+    pub async fn open_with(path: &Path, busy_timeout: Duration) -> Result<Store, StoreError> {
+        Ok(Store::Sqlite(
+            SqliteStore::open_with(path, busy_timeout).await?,
+        ))
+    }
+
+    fn common(&self) -> &health::Common {
+        match self {
+            Store::Sqlite(s) => &s.common,
+        }
+    }
+
+    /// Changes when items or tags change.
     pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+        self.common().generation()
     }
 
     /// Changes when stored items are removed (pruning) or move to another source (a retired
-    /// source's id given to another feed), in this process: in-memory views of stored
-    /// items, such as the story index, are stale then.
+    /// source's id given to another feed): in-memory views of stored items, such as the
+    /// story index, are stale then.
     pub fn rewrites(&self) -> u64 {
-        self.rewrites.load(Ordering::Acquire)
+        self.common().rewrites()
     }
 
-    fn changed(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
+    /// Writes tried again because the database was locked, since the store was opened.
+    pub fn write_retries(&self) -> u64 {
+        self.common().write_retries()
     }
 
-    fn rewritten(&self) {
-        self.rewrites.fetch_add(1, Ordering::AcqRel);
+    /// Kinds of write that failed and have not succeeded since, with their latest error.
+    pub fn write_failures(&self) -> Vec<(&'static str, WriteFailure)> {
+        self.common().write_failures()
     }
 
-    /// True when the database answers.
-    pub async fn ping(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    /// Saves one feed's items in one transaction, retried while the database is locked; a
+    /// failure is remembered until a save stores something again.
+    ///
+    /// Items are unique per (source, guid): an unchanged item is left alone, a changed one
+    /// updated (and re-tagged). A new item joins the story of the earliest item of another
+    /// source with the same guid or canonical URL, else the one `stories` finds by its
+    /// fingerprint, else starts its own (the story id is its first item's id); `stories`
+    /// is told of each new item once the transaction has committed. Callers that save
+    /// concurrently share one `stories` behind a lock, so each save sees the ones before.
+    pub async fn save_items(
+        &self,
+        source_id: &str,
+        items: &[NewItem],
+        now: DateTime<Utc>,
+        stories: &mut impl StoryGrouping,
+    ) -> Result<SaveReport, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.save_items(source_id, items, now, stories).await,
+        }
     }
 
-    /// Reads a `meta` value.
-    pub async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?)
-    }
+    delegate! {
+        /// True when the database answers.
+        async fn ping(&self) -> bool;
+        /// Closes the connections.
+        async fn close(&self) -> ();
+        /// Reads a `meta` value.
+        async fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
+        /// Writes a `meta` value.
+        async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError>;
+        /// The engine's own consistency check; `Ok(())` when it finds nothing.
+        async fn integrity_check(&self) -> Result<(), StoreError>;
+        /// Simulates (or, with [`Fault::None`], removes) a storage fault on the writer.
+        #[doc(hidden)]
+        async fn simulate_fault(&self, fault: Fault) -> Result<(), StoreError>;
 
-    /// Writes a `meta` value.
-    pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.retrying("meta", |_| true, || async {
-            sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-                .bind(key)
-                .bind(value)
-                .execute(&self.writer)
-                .await?;
-            Ok(())
-        })
-        .await
-    }
+        /// Writes the configured sources: new ones added, changed names and URLs updated,
+        /// sources no longer configured marked retired (their items stay).
+        async fn sync_sources(&self, sources: &[SourceRow]) -> Result<(), StoreError>;
+        /// Every stored source with its fetch state.
+        async fn sources(&self) -> Result<Vec<SourceState>, StoreError>;
+        /// One source's fetch state.
+        async fn source(&self, id: &str) -> Result<Option<SourceState>, StoreError>;
+        /// A source's display name.
+        async fn source_name(&self, id: &str) -> Result<Option<String>, StoreError>;
+        /// Records the outcome of a fetch (retried while the database is locked).
+        async fn record_fetch(&self, id: &str, r: &FetchRecord) -> Result<(), StoreError>;
 
-    /// Closes the pools (the writer last: closing it checkpoints the WAL).
-    pub async fn close(&self) {
-        self.pool.close().await;
-        self.writer.close().await;
+        /// Items with a fingerprint sorted at or after `since` (unix seconds), oldest
+        /// first: what a story index is loaded from.
+        async fn story_members(&self, since: i64) -> Result<Vec<StoryMember>, StoreError>;
+        /// Items a query selects, newest first.
+        async fn items(&self, q: &ItemQuery) -> Result<Vec<StoredItem>, StoreError>;
+        /// How many items a query selects, beyond its page.
+        async fn count_items(&self, q: &ItemQuery) -> Result<i64, StoreError>;
+        /// One item by id.
+        async fn item(&self, id: i64) -> Result<Option<StoredItem>, StoreError>;
+        /// Items per topic.
+        async fn topic_counts(&self) -> Result<HashMap<String, i64>, StoreError>;
+        /// (sources, items, stories, tagged items).
+        async fn counts(&self) -> Result<(i64, i64, i64, i64), StoreError>;
+
+        /// Items after `after_id` in id order with their (title, text), for re-tagging.
+        async fn item_texts(&self, after_id: i64, limit: u32) -> Result<Vec<(i64, String, String)>, StoreError>;
+        /// Items sorted since `since` with (title, text) and whether they carry `topic`.
+        async fn items_with_topic_flag(&self, topic: &str, since: i64) -> Result<Vec<(i64, String, String, bool)>, StoreError>;
+        /// Replaces the tags of the given items, in one transaction.
+        async fn replace_tags(&self, tags: &[(i64, Vec<TopicTag>)]) -> Result<(), StoreError>;
+
+        /// Deletes items sorted before `cutoff` and all but the newest `max_per_source` of
+        /// each source (0: no cap); returns (by age, by cap).
+        async fn prune(&self, cutoff: Option<i64>, max_per_source: u32) -> Result<(u64, u64), StoreError>;
+
+        /// What is known of the article pages of these items of a source.
+        async fn page_states(&self, source_id: &str, guids: &[&str]) -> Result<HashMap<String, PageState>, StoreError>;
+        /// One item's article page record.
+        async fn page_record(&self, source_id: &str, guid: &str) -> Result<Option<PageRecord>, StoreError>;
+        /// Writes article page records.
+        async fn save_pages(&self, source_id: &str, records: &[PageRecord]) -> Result<(), StoreError>;
+
+        /// Items the search index lacks, oldest id first: (id, title, text).
+        async fn items_missing_search(&self, limit: u32) -> Result<Vec<(i64, String, String)>, StoreError>;
+        /// Adds items' search terms to the index, in one transaction.
+        async fn add_search_terms(&self, terms: &[(i64, String)]) -> Result<(), StoreError>;
+        /// Replaces stored fingerprints (id, fingerprint), in one transaction.
+        async fn set_fingerprints(&self, fingerprints: &[(i64, u128)]) -> Result<(), StoreError>;
     }
 }
-
-#[cfg(test)]
-mod tests;

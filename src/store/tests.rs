@@ -520,7 +520,8 @@ async fn content_hashes_of_the_old_encoding_are_rekeyed_at_open_so_unchanged_ite
     s.save_items("a", &items, now, &mut g).await.unwrap();
     // As a database of version 1 holds them.
     let downgrade = |s: &Store| {
-        let (writer, items) = (s.writer.clone(), items.clone());
+        let Store::Sqlite(sqlite) = s;
+        let (writer, items) = (sqlite.writer.clone(), items.clone());
         async move {
             for it in &items {
                 sqlx::query("UPDATE items SET content_hash = ? WHERE guid = ?")

@@ -3,9 +3,9 @@
 
 use sqlx::{QueryBuilder, Sqlite};
 
-use super::{Store, StoreError};
+use super::{SqliteStore, StoreError};
 
-impl Store {
+impl SqliteStore {
     /// Removes items older than `cutoff` (unix seconds), and items past the newest
     /// `max_per_source` of their source unless they are the only copy of their story (those
     /// stay until they leave the window). `0` disables either rule. Returns (by age, by cap).
@@ -59,8 +59,8 @@ impl Store {
         }
         tx.commit().await?;
         if !doomed_by_age.is_empty() || !doomed_by_cap.is_empty() {
-            self.changed();
-            self.rewritten();
+            self.common.changed();
+            self.common.rewritten();
         }
         Ok((doomed_by_age.len() as u64, doomed_by_cap.len() as u64))
     }

@@ -9,22 +9,22 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use super::{Fault, Store, StoreError, health};
+use super::{Fault, SqliteStore, StoreError, apply_fault};
 
 /// How long a write waits for another connection's lock when the caller names no limit:
 /// the default of `[storage] busy_timeout` (the store does not read the config).
 const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-impl Store {
+impl SqliteStore {
     /// Opens (creating if missing) the database file and applies migrations, with the
     /// default busy timeout.
-    pub async fn open(path: &Path) -> Result<Store, StoreError> {
-        Store::open_with(path, DEFAULT_BUSY_TIMEOUT).await
+    pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with(path, DEFAULT_BUSY_TIMEOUT).await
     }
 
     /// Opens (creating if missing) the database file and applies migrations; a write waits
     /// at most `busy_timeout` for another connection's lock.
-    pub async fn open_with(path: &Path, busy_timeout: Duration) -> Result<Store, StoreError> {
+    pub async fn open_with(path: &Path, busy_timeout: Duration) -> Result<SqliteStore, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
                 path: dir.display().to_string(),
@@ -72,7 +72,7 @@ impl Store {
                     Box::pin(async move {
                         let f = fault.load(Ordering::Acquire);
                         if f != Fault::None as u8 {
-                            health::apply_fault(conn, f, max_pages.load(Ordering::Acquire)).await?;
+                            apply_fault(conn, f, max_pages.load(Ordering::Acquire)).await?;
                         }
                         Ok(())
                     })
@@ -85,15 +85,12 @@ impl Store {
             .max_connections(4)
             .connect_with(opts.pragma("query_only", "ON"))
             .await?;
-        let store = Store {
+        let store = SqliteStore {
             pool,
             writer,
-            failures: Default::default(),
             fault,
             max_pages,
-            retries: Default::default(),
-            generation: Default::default(),
-            rewrites: Default::default(),
+            common: Default::default(),
         };
         store.rekey_content_hashes().await?;
         Ok(store)

@@ -3,13 +3,13 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{FetchRecord, SourceRow, SourceState, Store, StoreError};
+use super::{FetchRecord, SourceRow, SourceState, SqliteStore, StoreError};
 
 fn ts(v: Option<i64>) -> Option<DateTime<Utc>> {
     v.and_then(|s| DateTime::from_timestamp(s, 0))
 }
 
-impl Store {
+impl SqliteStore {
     /// Makes the `sources` table match the config: inserts new ones, updates names and URLs,
     /// marks sources no longer configured as retired (their items stay).
     ///
@@ -92,9 +92,9 @@ impl Store {
         }
         tx.commit().await?;
         if archived {
-            self.changed();
+            self.common.changed();
             // Views that hold items by source (the story index) must see the move.
-            self.rewritten();
+            self.common.rewritten();
         }
         Ok(())
     }
@@ -122,7 +122,7 @@ impl Store {
         row.as_ref().map(row_to_state).transpose()
     }
 
-    /// A source's display name, without the state and item count of [`Store::source`]:
+    /// A source's display name, without the state and item count of [`SqliteStore::source`]:
     /// the source feed route asks for it on every request.
     pub async fn source_name(&self, id: &str) -> Result<Option<String>, StoreError> {
         Ok(sqlx::query_scalar("SELECT name FROM sources WHERE id = ?")
@@ -134,7 +134,8 @@ impl Store {
     /// Records a fetch outcome on the source, retried while the database is locked; a
     /// failure is remembered until a record succeeds again.
     pub async fn record_fetch(&self, id: &str, r: &FetchRecord) -> Result<(), StoreError> {
-        self.retrying("record fetch", |_| true, || self.record_fetch_once(id, r))
+        self.common
+            .retrying("record fetch", |_| true, || self.record_fetch_once(id, r))
             .await
     }
 

@@ -6,12 +6,12 @@ use std::collections::HashMap;
 use chrono::DateTime;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
-use super::{ItemQuery, Store, StoreError};
+use super::{ItemQuery, SqliteStore, StoreError};
 use crate::model::{AlsoReported, StoredItem};
 
 const SELECT_ITEMS: &str = "SELECT i.*, s.name AS source_name, s.url AS source_url FROM items i JOIN sources s ON s.id = i.source_id";
 
-impl Store {
+impl SqliteStore {
     /// Items matching a query, newest first.
     pub async fn items(&self, q: &ItemQuery) -> Result<Vec<StoredItem>, StoreError> {
         let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(SELECT_ITEMS);

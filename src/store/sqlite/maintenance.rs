@@ -5,9 +5,9 @@
 use super::codec::{
     CONTENT_HASH_VERSION, CONTENT_HASH_VERSION_KEY, Visible, content_hash, to_parts,
 };
-use super::{Store, StoreError, StoryMember};
+use super::{SqliteStore, StoreError, StoryMember};
 
-impl Store {
+impl SqliteStore {
     /// Items the search index lacks, oldest id first: (id, title, text). The index is
     /// written with its items, so these are items stored before it existed (or rebuilt).
     pub async fn items_missing_search(
@@ -50,7 +50,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
-        self.rewritten();
+        self.common.rewritten();
         Ok(())
     }
 

@@ -8,13 +8,13 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use super::codec::{Visible, content_hash, to_parts};
 use super::tags::insert_tag_rows;
-use super::{NewItem, SaveReport, Store, StoreError, StoryGrouping, StoryMember};
+use super::{NewItem, SaveReport, SqliteStore, StoreError, StoryGrouping, StoryMember};
 use crate::model::{CleanEntry, TopicTag};
 
 /// A new item's row: (id, sort_ts, story_id, item, content hash).
 type NewRow<'a> = (i64, i64, i64, &'a NewItem, String);
 
-impl Store {
+impl SqliteStore {
     /// Saves one feed's items in one transaction, retried while the database is locked; a
     /// failure is remembered until a save stores something again.
     ///
@@ -33,6 +33,7 @@ impl Store {
     ) -> Result<SaveReport, StoreError> {
         let grouping: &dyn StoryGrouping = &*stories;
         let (report, members) = self
+            .common
             .retrying(
                 "save items",
                 |(r, _): &(SaveReport, _)| r.new + r.updated > 0,
@@ -124,7 +125,7 @@ impl Store {
         }
         tx.commit().await?;
         if report.new + report.updated > 0 {
-            self.changed();
+            self.common.changed();
         }
         Ok((report, members))
     }

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use sqlx::{QueryBuilder, Row, Sqlite};
 
-use super::{PageRecord, PageState, Store, StoreError};
+use super::{PageRecord, PageState, SqliteStore, StoreError};
 
-impl Store {
+impl SqliteStore {
     /// The page states of these items of a source, by guid.
     pub async fn page_states(
         &self,
@@ -58,12 +58,13 @@ impl Store {
         source_id: &str,
         records: &[PageRecord],
     ) -> Result<(), StoreError> {
-        self.retrying(
-            "save pages",
-            |_| true,
-            || self.save_pages_once(source_id, records),
-        )
-        .await
+        self.common
+            .retrying(
+                "save pages",
+                |_| true,
+                || self.save_pages_once(source_id, records),
+            )
+            .await
     }
 
     async fn save_pages_once(

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 
 use sqlx::{QueryBuilder, Row, Sqlite};
 
-use super::{Store, StoreError};
+use super::{SqliteStore, StoreError};
 use crate::model::{StoredItem, TopicTag};
 
-impl Store {
+impl SqliteStore {
     /// Items in id order after `after_id`, for re-tagging in batches: (id, title, text).
     pub async fn item_texts(
         &self,
@@ -53,7 +53,7 @@ impl Store {
             insert_tag_rows(&mut tx, &[(*id, t)]).await?;
         }
         tx.commit().await?;
-        self.changed();
+        self.common.changed();
         Ok(())
     }
 
