@@ -65,15 +65,25 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
 }
 
 impl StoreError {
-    /// SQLITE_BUSY or SQLITE_LOCKED (the busy timeout ran out), or no writer connection
-    /// free in time: worth trying again soon.
+    /// Worth trying again soon: no connection free in time; SQLite's SQLITE_BUSY or
+    /// SQLITE_LOCKED (the busy timeout ran out); PostgreSQL's lock timeout (55P03), a
+    /// serialization failure (40001) or a deadlock (40P01), which roll back only this
+    /// transaction.
     pub(super) fn is_locked(&self) -> bool {
         match self {
             StoreError::Database(EngineError(Engine::Sql(sqlx::Error::PoolTimedOut))) => true,
-            StoreError::Database(EngineError(Engine::Sql(sqlx::Error::Database(e)))) => e
-                .code()
-                .and_then(|c| c.parse::<i32>().ok())
-                .is_some_and(|c| matches!(c & 0xff, 5 | 6)),
+            StoreError::Database(EngineError(Engine::Sql(sqlx::Error::Database(e)))) => {
+                if e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                    .is_some()
+                {
+                    e.code()
+                        .is_some_and(|c| matches!(&*c, "55P03" | "40001" | "40P01"))
+                } else {
+                    e.code()
+                        .and_then(|c| c.parse::<i32>().ok())
+                        .is_some_and(|c| matches!(c & 0xff, 5 | 6))
+                }
+            }
             _ => false,
         }
     }

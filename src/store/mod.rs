@@ -29,7 +29,7 @@
 //! stored keys: content hashes, fingerprint halves), `health.rs` (the retry loop of
 //! fetch-path writes, the ledger of failing writes, the change counters). Each backend is
 //! a folder with one file per job: `sqlite/` (open, save, query, tags, prune, maintenance,
-//! sources, pages).
+//! sources, pages) and `postgres/` (the same jobs, for a database several instances share).
 //!
 //! # Backends
 //!
@@ -42,6 +42,7 @@
 mod codec;
 mod error;
 mod health;
+pub mod postgres;
 pub mod sqlite;
 #[cfg(test)]
 mod tests;
@@ -56,6 +57,7 @@ use chrono::{DateTime, Utc};
 pub use crate::model::NewItem;
 use crate::model::{StoredItem, TopicTag};
 pub use error::{EngineError, StoreError};
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use types::{
     Fault, FetchRecord, ItemQuery, PageRecord, PageState, SaveReport, SourceRow, SourceState,
