@@ -11,10 +11,11 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tracing::{info, warn};
 
-use crate::config::{Config, SourceSpec};
+use crate::config::{Config, Database, SourceSpec};
 use crate::fetch::{Fetcher, schedule};
 use crate::pipeline::{Ingest, Outcome};
 use crate::server::{self, AppState};
+use crate::store::Claim;
 use crate::store::{SourceRow, Store};
 use crate::tag::Matcher;
 
@@ -24,16 +25,30 @@ mod rules;
 pub use rules::rules_hash;
 
 /// Opens the database, brings stored rows up to date ([`maintenance::run`]) and makes its
-/// `sources` table match the config.
+/// `sources` table match the config. With several instances on one database, one at a
+/// time does this ([`Store::exclusive`]); every step finds nothing left to do when another
+/// instance did it first, and every instance is expected to run the same config.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    let store = Store::open_with(&config.storage.database, config.storage.busy_timeout)
-        .await
-        .with_context(|| format!("cannot open database {}", config.storage.database.display()))?;
+    let store = connect(&config.storage).await?;
+    let _exclusive = store.exclusive("start-up maintenance").await?;
     maintenance::run(&store)
         .await
-        .with_context(|| format!("cannot open database {}", config.storage.database.display()))?;
+        .with_context(|| format!("cannot open database {}", config.storage.database))?;
     store.sync_sources(&source_rows(config)).await?;
     Ok(store)
+}
+
+/// Opens the database `[storage]` names (SQLite or PostgreSQL) and applies its migrations,
+/// without touching its rows.
+pub async fn connect(storage: &crate::config::StorageSettings) -> anyhow::Result<Store> {
+    let opened = match &storage.database {
+        Database::Sqlite(path) => Store::open_with(path, storage.busy_timeout).await,
+        Database::Postgres(_) => anyhow::bail!(
+            "cannot open database {}: this build's PostgreSQL store is not complete yet",
+            storage.database
+        ),
+    };
+    opened.with_context(|| format!("cannot open database {}", storage.database))
 }
 
 /// The `sources` rows a config asks for.
@@ -52,6 +67,7 @@ fn source_rows(config: &Config) -> Vec<SourceRow> {
 /// Applies `[storage] retention_days` and `max_items_per_source`; returns (by age, by cap).
 pub async fn prune(store: &Store, config: &Config) -> anyhow::Result<(u64, u64)> {
     let s = &config.storage;
+    let _exclusive = store.exclusive("retention").await?;
     let cutoff = (s.retention_days > 0)
         .then(|| Utc::now().timestamp() - i64::from(s.retention_days) * 86400);
     let (age, cap) = store.prune(cutoff, s.max_items_per_source).await?;
@@ -85,13 +101,18 @@ pub async fn retag_all(store: &Store, matcher: Arc<Matcher>, hash: &str) -> anyh
     Ok(total)
 }
 
-/// Re-tags stored items when the rules differ from those they were tagged with.
+/// Re-tags stored items when the rules differ from those they were tagged with. With
+/// several instances, one re-tags while the others wait, then find the rules' hash stored.
 pub async fn retag_if_changed(
     store: &Store,
     config: &Config,
     matcher: Arc<Matcher>,
 ) -> anyhow::Result<()> {
     let hash = rules_hash(&config.topics);
+    if store.meta("rules_hash").await?.as_deref() == Some(hash.as_str()) {
+        return Ok(());
+    }
+    let _exclusive = store.exclusive("re-tagging").await?;
     if store.meta("rules_hash").await?.as_deref() != Some(hash.as_str()) {
         let n = retag_all(store, matcher, &hash).await?;
         info!(items = n, "topic rules changed: stored items re-tagged");
@@ -116,12 +137,14 @@ async fn prepare_ingest(config: &Config, store: &Store) -> anyhow::Result<Ingest
     })
 }
 
-/// Limits fetches: a global number at once, and a number per host.
+/// Limits fetches: a global number at once, and a number per host; in a database several
+/// instances share, also `per_host` over all of them ([`Shared`]).
 #[derive(Clone)]
 struct Limits {
     global: Arc<Semaphore>,
     per_host: Arc<std::sync::Mutex<HashMap<String, Arc<Semaphore>>>>,
     per_host_n: usize,
+    shared: Option<Shared>,
 }
 
 impl Limits {
@@ -130,6 +153,15 @@ impl Limits {
             global: Arc::new(Semaphore::new(global)),
             per_host: Arc::default(),
             per_host_n: per_host,
+            shared: None,
+        }
+    }
+
+    /// Limits that also claim a host slot in the shared database when there is one.
+    fn for_store(config: &Config, store: &Store) -> Limits {
+        Limits {
+            shared: Shared::of(store, config),
+            ..Limits::new(config.fetch.concurrency, config.fetch.per_host)
         }
     }
 
@@ -137,7 +169,8 @@ impl Limits {
         self.within(&source.url, ingest.refresh(source)).await
     }
 
-    /// Runs `work` (a request to `url`) once a global slot and one of its host's are free.
+    /// Runs `work` (a request to `url`) once a slot of its host (in this process, then
+    /// over all instances) and a global one are free.
     async fn within<T>(&self, url: &url::Url, work: impl Future<Output = T>) -> T {
         let host = url.host_str().unwrap_or("").to_string();
         // A std mutex: held only to look up the semaphore, never across an await.
@@ -145,13 +178,145 @@ impl Limits {
             .per_host
             .lock()
             .expect("limits lock")
-            .entry(host)
+            .entry(host.clone())
             .or_insert_with(|| Arc::new(Semaphore::new(self.per_host_n)))
             .clone();
         let _h = host_sem.acquire().await.expect("never closed");
+        // Before the global slot: waiting for another instance to finish with this host
+        // must not hold up this instance's fetches of other hosts.
+        let _slot = match &self.shared {
+            Some(shared) => Some(shared.host_slot(&host, self.per_host_n).await),
+            None => None,
+        };
         let _g = self.global.acquire().await.expect("never closed");
         work.await
     }
+}
+
+/// This instance's part in fetch work shared through the database: who it is, and how long
+/// its claims hold.
+#[derive(Clone)]
+struct Shared {
+    store: Store,
+    /// This instance: host name, process id and start time.
+    owner: Arc<str>,
+    lease: chrono::Duration,
+}
+
+impl Shared {
+    fn of(store: &Store, config: &Config) -> Option<Shared> {
+        store.shared().then(|| Shared {
+            store: store.clone(),
+            owner: instance_name().into(),
+            lease: chrono::Duration::from_std(config.fetch.lease)
+                .unwrap_or(chrono::Duration::minutes(5)),
+        })
+    }
+
+    /// Claims source `id` if it is due (held until the guard is dropped); else says when
+    /// to look again.
+    async fn claim(&self, source: &SourceSpec) -> Result<Release, chrono::DateTime<Utc>> {
+        let now = Utc::now();
+        let soon = || now + chrono::Duration::seconds(5);
+        match self
+            .store
+            .claim_source(&source.id, &self.owner, now, now + self.lease)
+            .await
+        {
+            Ok(Claim::Claimed) => Ok(Release {
+                shared: self.clone(),
+                held: Held::Source(source.id.clone()),
+            }),
+            Ok(Claim::NotDue(at)) => Err(at),
+            // Another instance is fetching it: it will record the next due time when done
+            // (looked at one interval on), or die and let its lease lapse.
+            Ok(Claim::Held(until)) => Err(until.min(schedule::next_regular(&source.schedule, now))),
+            Err(e) => {
+                warn!(source_id = %source.id, error = %e, "cannot claim source; trying again shortly");
+                Err(soon())
+            }
+        }
+    }
+
+    /// Waits for one of `host`'s `limit` slots over all instances, held until the guard
+    /// is dropped.
+    async fn host_slot(&self, host: &str, limit: usize) -> Release {
+        let mut pause = std::time::Duration::from_millis(50);
+        loop {
+            let now = Utc::now();
+            match self
+                .store
+                .claim_host_slot(host, limit as u32, &self.owner, now, now + self.lease)
+                .await
+            {
+                Ok(Some(slot)) => {
+                    return Release {
+                        shared: self.clone(),
+                        held: Held::Slot(host.to_string(), slot),
+                    };
+                }
+                Ok(None) => {}
+                Err(e) => warn!(host, error = %e, "cannot claim a host slot; trying again"),
+            }
+            // Spread so instances waiting for the same host do not ask in lockstep.
+            let jitter = std::time::Duration::from_millis(
+                u64::from(std::process::id() ^ now.timestamp_subsec_millis()) % 50,
+            );
+            tokio::time::sleep(pause + jitter).await;
+            pause = (pause * 2).min(std::time::Duration::from_millis(500));
+        }
+    }
+}
+
+/// A claim this instance holds, given up when dropped: after the fetch, and also when the
+/// fetch is dropped half-way (a config reload), so nothing waits for the lease to lapse.
+struct Release {
+    shared: Shared,
+    held: Held,
+}
+
+enum Held {
+    Source(String),
+    Slot(String, u32),
+}
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return; // shutting down: the lease lapses
+        };
+        let shared = self.shared.clone();
+        let held = std::mem::replace(&mut self.held, Held::Slot(String::new(), 0));
+        rt.spawn(async move {
+            let owner = &shared.owner;
+            let (what, result) = match &held {
+                Held::Source(id) => (id.clone(), shared.store.release_source(id, owner).await),
+                Held::Slot(host, slot) => (
+                    format!("{host} slot {slot}"),
+                    shared.store.release_host_slot(host, *slot, owner).await,
+                ),
+            };
+            if let Err(e) = result {
+                warn!(claim = %what, error = %e, "cannot give up a claim; its lease will lapse");
+            }
+        });
+    }
+}
+
+/// This instance's name in leases: host name, process id and start time (one per process,
+/// so a config reload keeps its claims and a restarted process is a new owner).
+fn instance_name() -> &'static str {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_string())
+            .unwrap_or_else(|_| "host".into());
+        format!(
+            "{host}:{}:{}",
+            std::process::id(),
+            Utc::now().timestamp_nanos_opt().unwrap_or_default()
+        )
+    })
 }
 
 /// Checks each URL as a feed ([`crate::pipeline::check_feed`]) within `[fetch]`'s concurrency and
@@ -197,7 +362,9 @@ pub async fn fetch_all(
         force,
         ..prepare_ingest(config, store).await?
     };
-    let limits = Limits::new(config.fetch.concurrency, config.fetch.per_host);
+    // `marsad fetch` fetches what it is asked to now, due or not, but keeps to `per_host`
+    // over every instance sharing the database.
+    let limits = Limits::for_store(config, store);
     let states: HashMap<String, crate::store::SourceState> = store
         .sources()
         .await?
@@ -432,7 +599,7 @@ impl Scheduler {
         let task = tokio::spawn(run_scheduler(
             ingest,
             config.sources.clone(),
-            Limits::new(config.fetch.concurrency, config.fetch.per_host),
+            Limits::for_store(config, store),
             stop_rx,
             spread,
         ));
@@ -485,6 +652,16 @@ async fn run_scheduler(
                     _ = tokio::time::sleep(wait) => {}
                     _ = stop.changed() => return,
                 }
+                let _claim = match &limits.shared {
+                    Some(shared) => match shared.claim(&source).await {
+                        Ok(claim) => Some(claim),
+                        Err(later) => {
+                            due = later;
+                            continue;
+                        }
+                    },
+                    None => None,
+                };
                 let outcome = tokio::select! {
                     o = limits.run(&ingest, &source) => o,
                     _ = stop.changed() => return,

@@ -4,7 +4,6 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use anyhow::Context as _;
 use marsad::config::Config;
 use marsad::tag::{Matcher, TermWarning};
 
@@ -49,7 +48,12 @@ impl fmt::Display for CheckReport {
 /// Checks the loaded config's rules, and against the stored items when there is a database.
 pub async fn run(cfg: &Config) -> anyhow::Result<CheckReport> {
     let mut warnings = marsad::tag::term_warnings(&cfg.topics);
-    if cfg.storage.database.exists() {
+    if cfg
+        .storage
+        .database
+        .sqlite_path()
+        .is_none_or(std::path::Path::exists)
+    {
         warnings.extend(term_share_warnings(cfg).await?);
     }
     Ok(CheckReport {
@@ -63,9 +67,7 @@ pub async fn run(cfg: &Config) -> anyhow::Result<CheckReport> {
 /// Terms that match a large share of the items already stored (read in batches, as
 /// `retag` does); the database is opened without syncing sources, so `check` changes nothing.
 async fn term_share_warnings(cfg: &Config) -> anyhow::Result<Vec<TermWarning>> {
-    let store = marsad::store::Store::open_with(&cfg.storage.database, cfg.storage.busy_timeout)
-        .await
-        .with_context(|| format!("cannot open database {}", cfg.storage.database.display()))?;
+    let store = marsad::app::connect(&cfg.storage).await?;
     let matcher = Matcher::compile(&cfg.topics);
     let (mut after, mut total) = (0, 0);
     let mut counts: Vec<Vec<usize>> = cfg.topics.iter().map(|t| vec![0; t.terms.len()]).collect();

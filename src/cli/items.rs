@@ -1,7 +1,6 @@
 //! The stored items: `marsad explain`, `retag`, `prune` and `stats`.
 
 use std::fmt;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use marsad::config::Config;
@@ -120,26 +119,25 @@ pub struct Stats {
     pub sources: i64,
     /// Retired sources.
     pub retired: i64,
-    /// The database file.
-    pub database: PathBuf,
-    /// Bytes of the file and its WAL and shared-memory files.
-    pub bytes: u64,
+    /// The database (file path, or URL without its password).
+    pub database: String,
+    /// Bytes of a SQLite file and its WAL and shared-memory files.
+    pub bytes: Option<u64>,
 }
 
 impl Report for Stats {}
 
 impl fmt::Display for Stats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
+        write!(
             f,
-            "items     {}\nstories   {}\nsources   {} ({} retired)\ndatabase  {} ({:.1} MB)",
-            self.items,
-            self.stories,
-            self.sources,
-            self.retired,
-            self.database.display(),
-            self.bytes as f64 / 1e6
-        )
+            "items     {}\nstories   {}\nsources   {} ({} retired)\ndatabase  {}",
+            self.items, self.stories, self.sources, self.retired, self.database,
+        )?;
+        match self.bytes {
+            Some(b) => writeln!(f, " ({:.1} MB)", b as f64 / 1e6),
+            None => writeln!(f),
+        }
     }
 }
 
@@ -148,18 +146,19 @@ pub async fn stats(cfg: &Config) -> anyhow::Result<Stats> {
     let store = marsad::app::open_store(cfg).await?;
     let (items, stories, sources, retired) = store.counts().await?;
     store.close().await;
-    let db = &cfg.storage.database;
-    let bytes = ["", "-wal", "-shm"]
-        .iter()
-        .filter_map(|s| std::fs::metadata(format!("{}{s}", db.display())).ok())
-        .map(|m| m.len())
-        .sum();
+    let bytes = cfg.storage.database.sqlite_path().map(|db| {
+        ["", "-wal", "-shm"]
+            .iter()
+            .filter_map(|s| std::fs::metadata(format!("{}{s}", db.display())).ok())
+            .map(|m| m.len())
+            .sum()
+    });
     Ok(Stats {
         items,
         stories,
         sources,
         retired,
-        database: db.clone(),
+        database: cfg.storage.database.to_string(),
         bytes,
     })
 }

@@ -10,7 +10,9 @@ use std::str::FromStr;
 use super::duration::parse_duration;
 use super::error::{ConfigError, ConfigErrors, did_you_mean, error_at};
 use super::raw;
-use super::types::{Config, FetchSettings, MIN_ADMIN_TOKEN_CHARS, ServerSettings, StorageSettings};
+use super::types::{
+    Config, Database, FetchSettings, MIN_ADMIN_TOKEN_CHARS, ServerSettings, StorageSettings,
+};
 use super::validate::{validate_sources, validate_topics};
 
 /// The shipped default config, embedded so `marsad serve` works from any directory.
@@ -198,6 +200,7 @@ fn load_from(origin: Origin<'_>) -> Result<Config, ConfigErrors> {
         ),
         (&mut fetch.max_backoff, &f.max_backoff, "max_backoff"),
         (&mut fetch.max_interval, &f.max_interval, "max_interval"),
+        (&mut fetch.lease, &f.lease, "lease"),
     ] {
         if let Some(v) = value {
             match parse_duration(v.get_ref()) {
@@ -205,6 +208,19 @@ fn load_from(origin: Origin<'_>) -> Result<Config, ConfigErrors> {
                 Err(e) => at(&main_path, &main_text, v.span(), format!("{name}: {e}")),
             }
         }
+    }
+    if let Some(v) = &f.lease
+        && fetch.lease <= fetch.timeout
+    {
+        at(
+            &main_path,
+            &main_text,
+            v.span(),
+            format!(
+                "lease: must be longer than the fetch timeout ({}), or a slow fetch's claim expires while it runs",
+                crate::config::format_duration(fetch.timeout)
+            ),
+        );
     }
     if let Some(n) = f.max_body_bytes {
         fetch.max_body_bytes = n;
@@ -251,7 +267,18 @@ fn load_from(origin: Origin<'_>) -> Result<Config, ConfigErrors> {
 
     let sources_path = dir.join(main.sources_file.get_ref());
     let topics_path = dir.join(main.topics_file.get_ref());
-    let database = dir.join(&main.storage.database);
+    let database = match Database::parse(main.storage.database.get_ref(), &dir) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            at(
+                &main_path,
+                &main_text,
+                main.storage.database.span(),
+                format!("database: {e}"),
+            );
+            None
+        }
+    };
 
     let sources = match read(&origin, &sources_path, Which::Sources)
         .and_then(|t| parse_toml::<raw::SourcesFile>(&sources_path, &t).map(|f| (t, f)))
@@ -290,7 +317,7 @@ fn load_from(origin: Origin<'_>) -> Result<Config, ConfigErrors> {
             admin_token,
         },
         storage: StorageSettings {
-            database,
+            database: database.expect("checked above"),
             retention_days: main.storage.retention_days,
             max_items_per_source: main.storage.max_items_per_source,
             busy_timeout,

@@ -59,7 +59,7 @@ impl Default for Server {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Storage {
-    pub database: String,
+    pub database: Spanned<String>,
     #[serde(default = "default_retention_days")]
     pub retention_days: u32,
     #[serde(default = "default_max_items")]
@@ -78,7 +78,7 @@ fn default_max_items() -> u32 {
 impl Default for Storage {
     fn default() -> Self {
         Storage {
-            database: "../data/marsad.db".into(),
+            database: Spanned::new(0..0, "../data/marsad.db".into()),
             retention_days: default_retention_days(),
             max_items_per_source: default_max_items(),
             busy_timeout: None,
@@ -100,6 +100,7 @@ pub(super) struct Fetch {
     pub max_redirects: Option<usize>,
     pub user_agent: Option<String>,
     pub page_concurrency: Option<Spanned<usize>>,
+    pub lease: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

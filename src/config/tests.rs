@@ -32,10 +32,19 @@ fn the_shipped_config_loads() {
     .unwrap();
     assert!(c.sources.len() >= 8);
     assert!(c.topics.iter().any(|t| t.slug == "libya"));
-    assert!(c.storage.database.ends_with("data/marsad.db"));
+    assert!(
+        c.storage
+            .database
+            .sqlite_path()
+            .unwrap()
+            .ends_with("data/marsad.db")
+    );
     let e = load_embedded().unwrap();
     assert_eq!(e.sources.len(), c.sources.len());
-    assert_eq!(e.storage.database, Path::new("config/../data/marsad.db"));
+    assert_eq!(
+        e.storage.database,
+        Database::Sqlite("config/../data/marsad.db".into())
+    );
 }
 
 #[test]
@@ -45,10 +54,74 @@ fn relative_paths_resolve_against_the_config_folder() {
         TOPIC,
     );
     let c = load(&main).unwrap();
-    assert_eq!(c.storage.database, dir.path().join("db/m.db"));
+    assert_eq!(
+        c.storage.database,
+        Database::Sqlite(dir.path().join("db/m.db"))
+    );
     assert!(matches!(c.sources[0].schedule, Schedule::Every(d) if d == Duration::from_secs(600)));
     assert_eq!(c.sources[0].language, "ar");
     assert!(c.sources[0].enabled);
+}
+
+/// Loads a config whose `marsad.toml` is `main` (sources and topics as `setup` writes).
+fn load_main(main: &str) -> Result<Config, String> {
+    let (_dir, path) = setup(
+        "[[sources]]\nid = \"a\"\nname = \"A\"\nurl = \"http://127.0.0.1/f.xml\"\n",
+        TOPIC,
+    );
+    std::fs::write(
+        &path,
+        format!("sources_file = \"sources.toml\"\ntopics_file = \"topics.toml\"\n{main}"),
+    )
+    .unwrap();
+    load(&path).map_err(|e| {
+        e.to_string()
+            .replace(&*path.to_string_lossy(), "marsad.toml")
+    })
+}
+
+#[test]
+fn database_takes_a_sqlite_path_or_a_postgres_url_and_names_a_wrong_one() {
+    let db = |v: &str| {
+        load_main(&format!("[storage]\ndatabase = \"{v}\"\n")).map(|c| c.storage.database)
+    };
+    let url = "postgres://marsad:s3cret@db.example:5432/marsad";
+    assert_eq!(db(url), Ok(Database::Postgres(url.into())));
+    assert_eq!(
+        db(url).unwrap().to_string(),
+        "postgres://marsad:***@db.example:5432/marsad",
+        "the password is not shown"
+    );
+    assert_eq!(
+        db("postgresql:///marsad?host=/run/postgresql"),
+        Ok(Database::Postgres(
+            "postgresql:///marsad?host=/run/postgresql".into()
+        ))
+    );
+    assert!(matches!(db("sqlite:data/x.db"), Ok(Database::Sqlite(p)) if p.ends_with("data/x.db")));
+    assert!(
+        matches!(db("sqlite:///var/lib/m.db"), Ok(Database::Sqlite(p)) if p == Path::new("/var/lib/m.db"))
+    );
+    assert_eq!(
+        db("postgres:///marsad"),
+        Err("marsad.toml:4:12: database: a PostgreSQL URL needs a host (postgres://user@host/database)".into())
+    );
+    assert_eq!(
+        db("mysql://h/m"),
+        Err("marsad.toml:4:12: database: unknown scheme mysql://: a SQLite file path, sqlite:path or a postgres:// URL".into())
+    );
+}
+
+#[test]
+fn a_lease_no_longer_than_the_fetch_timeout_is_refused() {
+    let lease = |v: &str| {
+        load_main(&format!("[fetch]\ntimeout = \"30s\"\nlease = \"{v}\"\n")).map(|c| c.fetch.lease)
+    };
+    assert_eq!(lease("2m"), Ok(Duration::from_secs(120)));
+    assert_eq!(
+        lease("30s"),
+        Err("marsad.toml:5:9: lease: must be longer than the fetch timeout (30s), or a slow fetch's claim expires while it runs".into())
+    );
 }
 
 #[test]

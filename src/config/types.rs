@@ -2,7 +2,7 @@
 //! checked by `load` and `validate`; none is raw TOML.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The whole validated configuration.
@@ -62,8 +62,8 @@ impl ServerSettings {
 /// `[storage]`.
 #[derive(Debug, Clone)]
 pub struct StorageSettings {
-    /// SQLite file, resolved against the config file's folder.
-    pub database: PathBuf,
+    /// Where items are stored.
+    pub database: Database,
     /// Items older than this many days are pruned (0 keeps everything).
     pub retention_days: u32,
     /// At most this many items per source (0: no cap); the only copy of a story inside
@@ -72,6 +72,68 @@ pub struct StorageSettings {
     /// How long a write waits for another connection's write lock before it fails with
     /// "database is locked" (and is retried; see `store`).
     pub busy_timeout: Duration,
+}
+
+/// `[storage] database`: a SQLite file (a path, or `sqlite:` and a path) or a PostgreSQL
+/// database (`postgres://` or `postgresql://` URL) that several instances may share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// A SQLite file, resolved against the config file's folder.
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection URL.
+    Postgres(String),
+}
+
+impl Database {
+    /// Reads a `database` value; a relative SQLite path is resolved against `dir`.
+    pub fn parse(value: &str, dir: &Path) -> Result<Database, String> {
+        if value.starts_with("postgres://") || value.starts_with("postgresql://") {
+            let url = url::Url::parse(value).map_err(|e| format!("not a PostgreSQL URL: {e}"))?;
+            if url.host_str().is_none_or(str::is_empty)
+                && !url.query_pairs().any(|(k, _)| k == "host")
+            {
+                return Err("a PostgreSQL URL needs a host (postgres://user@host/database)".into());
+            }
+            return Ok(Database::Postgres(value.to_string()));
+        }
+        let path = value
+            .strip_prefix("sqlite://")
+            .or_else(|| value.strip_prefix("sqlite:"))
+            .unwrap_or(value);
+        if path.is_empty() {
+            return Err("empty: a SQLite file path or a postgres:// URL".into());
+        }
+        if let Some((scheme, _)) = path.split_once("://") {
+            return Err(format!(
+                "unknown scheme {scheme}://: a SQLite file path, sqlite:path or a postgres:// URL"
+            ));
+        }
+        Ok(Database::Sqlite(dir.join(path)))
+    }
+
+    /// The SQLite file, if that is the backend.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        match self {
+            Database::Sqlite(p) => Some(p),
+            Database::Postgres(_) => None,
+        }
+    }
+}
+
+/// The path, or the URL without its password (logs and errors show it).
+impl std::fmt::Display for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::Sqlite(p) => write!(f, "{}", p.display()),
+            Database::Postgres(u) => match url::Url::parse(u) {
+                Ok(mut url) if url.password().is_some() => {
+                    let _ = url.set_password(Some("***"));
+                    write!(f, "{url}")
+                }
+                _ => f.write_str(u),
+            },
+        }
+    }
 }
 
 impl StorageSettings {
@@ -105,6 +167,10 @@ pub struct FetchSettings {
     /// Article pages (`full_text` sources) fetched at once, over all hosts; apart from
     /// `concurrency` so that pages never hold up feeds. Per host, `per_host` applies.
     pub page_concurrency: usize,
+    /// How long a claim on a due source (and on one of its host's `per_host` slots) holds
+    /// in a database several instances share: a source claimed by an instance that died
+    /// is fetched by another one after at most this long. Longer than `timeout`.
+    pub lease: Duration,
 }
 
 impl Default for FetchSettings {
@@ -121,6 +187,7 @@ impl Default for FetchSettings {
             max_interval: Duration::from_secs(24 * 3600),
             user_agent: default_user_agent(),
             page_concurrency: 4,
+            lease: Duration::from_secs(5 * 60),
         }
     }
 }

@@ -57,8 +57,9 @@ use chrono::{DateTime, Utc};
 pub use crate::model::NewItem;
 use crate::model::{StoredItem, TopicTag};
 pub use error::{EngineError, StoreError};
-pub use postgres::PgStore;
+pub use postgres::{PgExclusive, PgStore};
 pub use sqlite::SqliteStore;
+pub use types::Claim;
 pub use types::{
     Fault, FetchRecord, ItemQuery, PageRecord, PageState, SaveReport, SourceRow, SourceState,
     StoryGrouping, StoryMember, WriteFailure,
@@ -70,6 +71,10 @@ pub enum Store {
     /// A SQLite file (the default).
     Sqlite(SqliteStore),
 }
+
+/// A job held by this instance ([`Store::exclusive`]) until dropped.
+#[derive(Debug)]
+pub struct Exclusive(#[expect(dead_code, reason = "held for its drop")] Option<PgExclusive>);
 
 /// Defines each listed async method of [`Store`] as the same method of the backend in use.
 macro_rules! delegate {
@@ -149,7 +154,38 @@ impl Store {
         }
     }
 
+    /// Whether several instances may share this database (PostgreSQL): the scheduler then
+    /// claims each due source and a slot of its host before fetching.
+    pub fn shared(&self) -> bool {
+        match self {
+            Store::Sqlite(_) => false,
+        }
+    }
+
+    /// Waits until no other instance runs `job` (re-tagging, retention, start-up
+    /// maintenance), then holds it until the guard is dropped. Jobs are idempotent; the
+    /// guard saves instances started together from doing the same work at once.
+    pub async fn exclusive(&self, job: &str) -> Result<Exclusive, StoreError> {
+        match self {
+            Store::Sqlite(_) => {
+                let _ = job;
+                Ok(Exclusive(None))
+            }
+        }
+    }
+
     delegate! {
+        /// Claims source `id` for `owner` until `until` if it is due at `now` and no other
+        /// instance holds it.
+        async fn claim_source(&self, id: &str, owner: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<Claim, StoreError>;
+        /// Gives up `owner`'s claim on source `id`.
+        async fn release_source(&self, id: &str, owner: &str) -> Result<(), StoreError>;
+        /// Claims one of `host`'s `limit` fetch slots over all instances; `None` when all
+        /// are held.
+        async fn claim_host_slot(&self, host: &str, limit: u32, owner: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<Option<u32>, StoreError>;
+        /// Gives up `owner`'s claim on a host slot.
+        async fn release_host_slot(&self, host: &str, slot: u32, owner: &str) -> Result<(), StoreError>;
+
         /// True when the database answers.
         async fn ping(&self) -> bool;
         /// Closes the connections.

@@ -237,3 +237,15 @@ pub enum Fault {
     /// Every write fails with the error a read-only file or mount gives.
     ReadOnly = 2,
 }
+
+/// What claiming a due source ([`super::Store::claim_source`]) found, in a database that
+/// several instances share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// This instance holds the source until it releases it or the lease lapses.
+    Claimed,
+    /// Another instance fetched it since: it is due next at this time.
+    NotDue(DateTime<Utc>),
+    /// Another instance holds it until this time.
+    Held(DateTime<Utc>),
+}

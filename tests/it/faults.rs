@@ -88,7 +88,13 @@ async fn readers_never_block_the_writer_and_a_held_write_lock_fails_a_write_afte
 {
     let server = growing_feeds(1, 30, 30).await;
     let env = env(&server, 1, Duration::from_millis(200)).await;
-    let db = env.config.storage.database.clone();
+    let db = env
+        .config
+        .storage
+        .database
+        .sqlite_path()
+        .unwrap()
+        .to_path_buf();
     let ingest = marsad::pipeline::process(
         &numbered_feed(0, 30),
         None,
@@ -166,7 +172,13 @@ async fn a_write_lock_held_past_the_busy_timeout_is_retried_and_a_fetch_that_sti
     // attempt's 0.5 s wait to see it and release the lock; every write held through all
     // three attempts costs 3 × 0.5 s + the pauses.
     let env = Arc::new(env(&server, 1, Duration::from_millis(500)).await);
-    let db = env.config.storage.database.clone();
+    let db = env
+        .config
+        .storage
+        .database
+        .sqlite_path()
+        .unwrap()
+        .to_path_buf();
     // As `serve` does at start-up: stored items tagged with the current rules (a write of
     // its own, done before the lock is taken).
     let matcher = std::sync::Arc::new(marsad::tag::Matcher::compile(&env.config.topics));

@@ -114,6 +114,16 @@ async fn the_postgres_migrations_apply_and_mirror_the_sqlite_schema() {
             ("terms".into(), ("tsvector".into(), true)),
         ])
     );
+    // Claims on shared fetch work exist only where several instances share a database.
+    let slots = postgres.remove("host_slots").expect("host_slots");
+    assert_eq!(
+        slots.keys().collect::<Vec<_>>(),
+        ["host", "owner", "slot", "until"]
+    );
+    let sources = postgres.get_mut("sources").unwrap();
+    for lease in ["lease_owner", "lease_until"] {
+        assert!(sources.remove(lease).is_some(), "sources.{lease}");
+    }
     assert_eq!(
         postgres.keys().collect::<Vec<_>>(),
         sqlite.keys().collect::<Vec<_>>(),

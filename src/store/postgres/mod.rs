@@ -13,11 +13,15 @@
 //!   transaction; every instance listens and bumps its change counters, so feed caches
 //!   (ETag, 304) and story indexes are invalidated by any instance's writes.
 
+mod leases;
+mod listen;
 mod open;
 
 use std::sync::Arc;
 
 use sqlx::postgres::PgPool;
+
+pub use leases::PgExclusive;
 
 use super::StoreError;
 use super::health::Common;
@@ -28,7 +32,6 @@ pub(super) const SAVE_LOCK: i64 = 0x6d61_7273_6164_0001;
 
 /// The `LISTEN`/`NOTIFY` channel of changes: payload `changed` (items or tags) or
 /// `rewritten` (items removed or moved).
-#[expect(dead_code, reason = "announced by the writes being ported")]
 pub(super) const CHANGES_CHANNEL: &str = "marsad_changes";
 
 /// A PostgreSQL database; cheap to clone.

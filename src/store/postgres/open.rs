@@ -26,9 +26,8 @@ impl PgStore {
             .connect_with(opts)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(PgStore {
-            pool,
-            common: Default::default(),
-        })
+        let common = std::sync::Arc::<crate::store::health::Common>::default();
+        super::listen::spawn(pool.clone(), common.clone());
+        Ok(PgStore { pool, common })
     }
 }

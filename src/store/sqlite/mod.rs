@@ -14,6 +14,7 @@
 //! returned to the caller and remembered in [`super::Store::write_failures`] until the same kind
 //! of write succeeds again; `/readyz` and `/api/status` report it.
 
+mod leases;
 mod maintenance;
 mod open;
 mod pages;
