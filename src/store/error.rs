@@ -33,6 +33,19 @@ pub enum StoreError {
     /// Stored data could not be read back, or a value could not be encoded for storage.
     #[error("stored data is corrupt: {0}")]
     Encoding(#[from] serde_json::Error),
+    /// The operation is not offered for this pair of backends.
+    #[error("{0}")]
+    Unsupported(&'static str),
+    /// A copy (`migrate-store`) was asked to write into a database that holds data.
+    #[error(
+        "the target database is not empty ({items} items, {sources} sources): migrate-store copies into a new, empty database"
+    )]
+    NotEmpty {
+        /// Items it holds.
+        items: i64,
+        /// Sources it holds.
+        sources: i64,
+    },
     /// The engine's own consistency check found faults (its report, joined).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),

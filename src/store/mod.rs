@@ -57,7 +57,7 @@ use chrono::{DateTime, Utc};
 pub use crate::model::NewItem;
 use crate::model::{StoredItem, TopicTag};
 pub use error::{EngineError, StoreError};
-pub use postgres::{PgExclusive, PgStore};
+pub use postgres::{Copied, PgExclusive, PgStore};
 pub use sqlite::SqliteStore;
 pub use types::Claim;
 pub use types::{

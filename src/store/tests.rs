@@ -248,7 +248,8 @@ async fn the_same_story_from_two_sources_is_shown_once_with_the_other_listed() {
             ("b".into(), other_fp, at("2026-11-29T08:00:00Z")),
         ]
     );
-    let member = |source: &str, fingerprint, ts: &str, story_id| StoryMember {
+    let member = |id, source: &str, fingerprint, ts: &str, story_id| StoryMember {
+        id,
         source_id: source.into(),
         sort_ts: at(ts),
         fingerprint,
@@ -257,9 +258,9 @@ async fn the_same_story_from_two_sources_is_shown_once_with_the_other_listed() {
     assert_eq!(
         g.members,
         [
-            member("a", first_fp, "2026-11-29T08:00:00Z", 1),
-            member("b", first_fp, "2026-11-29T08:30:00Z", 1),
-            member("b", other_fp, "2026-11-29T08:00:00Z", 3),
+            member(1, "a", first_fp, "2026-11-29T08:00:00Z", 1),
+            member(2, "b", first_fp, "2026-11-29T08:30:00Z", 1),
+            member(3, "b", other_fp, "2026-11-29T08:00:00Z", 3),
         ]
     );
 

@@ -13,6 +13,7 @@
 //!   transaction; every instance listens and bumps its change counters, so feed caches
 //!   (ETag, 304) and story indexes are invalidated by any instance's writes.
 
+mod import;
 mod leases;
 mod listen;
 mod open;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 
 use sqlx::postgres::PgPool;
 
+pub use import::Copied;
 pub use leases::PgExclusive;
 
 use super::StoreError;
