@@ -36,6 +36,10 @@ pub enum StoreError {
     /// The engine's own consistency check found faults (its report, joined).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// Asked of a backend that cannot do it (a database URL of an unknown kind, a fault
+    /// PostgreSQL cannot simulate); what was asked, in words.
+    #[error("not supported: {0}")]
+    Unsupported(String),
 }
 
 /// An error of the database engine. Opaque: callers read its message (and `source()`);
