@@ -1,4 +1,5 @@
-//! The only module that speaks SQL: SQLite through sqlx, schema in `migrations/`. It
+//! The only module that speaks SQL: SQLite (the default) or PostgreSQL (a database several
+//! instances share) through sqlx, schemas in `migrations/` and `migrations/postgres/`. It
 //! depends on [`crate::model`] alone: what it stores is computed before it is handed in
 //! (fingerprints, search terms), and what it returns is plain data.
 //!
@@ -10,7 +11,7 @@
 //!
 //! | job | methods |
 //! |---|---|
-//! | open, close | [`Store::open`], [`Store::open_with`] (SQLite file; busy timeout), [`Store::close`] |
+//! | open, close | [`Store::open_url`] (either backend, by the `[storage] database` setting), [`Store::open`], [`Store::open_with`] (SQLite file; busy timeout), [`Store::close`] |
 //! | health | [`Store::ping`], [`Store::integrity_check`], [`Store::write_failures`], [`Store::write_retries`] |
 //! | change counters | [`Store::generation`] (items or tags changed: feed caches), [`Store::rewrites`] (items removed or moved: the story index) |
 //! | sources | [`Store::sync_sources`], [`Store::sources`], [`Store::source`], [`Store::source_name`], [`Store::record_fetch`] |
@@ -69,6 +70,8 @@ pub use types::{
 pub enum Store {
     /// A SQLite file (the default).
     Sqlite(SqliteStore),
+    /// A PostgreSQL database, shared by any number of instances.
+    Postgres(PgStore),
 }
 
 /// Defines each listed async method of [`Store`] as the same method of the backend in use.
@@ -79,6 +82,7 @@ macro_rules! delegate {
             pub async fn $name(&self $(, $arg: $ty)*) -> $ret {
                 match self {
                     Store::Sqlite(s) => s.$name($($arg),*).await,
+                    Store::Postgres(s) => s.$name($($arg),*).await,
                 }
             }
         )*
@@ -86,6 +90,38 @@ macro_rules! delegate {
 }
 
 impl Store {
+    /// Opens the database `database` names and applies its migrations: a `postgres://` or
+    /// `postgresql://` URL is a PostgreSQL database (which must exist); `sqlite:PATH`,
+    /// `sqlite://PATH` or a plain path is a SQLite file (created if missing). A write waits
+    /// at most `busy_timeout` for another connection's lock (PostgreSQL's `lock_timeout`).
+    /// Any other `scheme://` is refused, rather than taken for a relative file path.
+    pub async fn open_url(database: &str, busy_timeout: Duration) -> Result<Store, StoreError> {
+        if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+            return Ok(Store::Postgres(
+                PgStore::open(database, busy_timeout).await?,
+            ));
+        }
+        let path = match database.strip_prefix("sqlite:") {
+            Some(rest) => rest.strip_prefix("//").unwrap_or(rest),
+            None => {
+                if let Some((scheme, _)) = database.split_once("://")
+                    && !scheme.is_empty()
+                    && scheme
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                {
+                    return Err(StoreError::Unsupported(format!(
+                        "the database {scheme}://…: use a postgres:// URL, sqlite:PATH or a file path"
+                    )));
+                }
+                database
+            }
+        };
+        Ok(Store::Sqlite(
+            SqliteStore::open_with(Path::new(path), busy_timeout).await?,
+        ))
+    }
+
     /// Opens (creating if missing) a SQLite database file and applies migrations, with the
     /// default busy timeout.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
@@ -103,6 +139,7 @@ impl Store {
     fn common(&self) -> &health::Common {
         match self {
             Store::Sqlite(s) => &s.common,
+            Store::Postgres(s) => &s.common,
         }
     }
 
@@ -146,6 +183,7 @@ impl Store {
     ) -> Result<SaveReport, StoreError> {
         match self {
             Store::Sqlite(s) => s.save_items(source_id, items, now, stories).await,
+            Store::Postgres(s) => s.save_items(source_id, items, now, stories).await,
         }
     }
 
