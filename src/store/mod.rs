@@ -37,7 +37,7 @@
 //! An enum, not a trait object: the backends are known when compiling, every method is
 //! async (async trait methods are not object-safe without boxing each future), and a
 //! `Store` must stay a cheap `Clone`. Each method of the table above is one `match` over
-//! the backends ([`delegate!`]), so each backend implements the same surface with the
+//! the backends (`delegate!`), so each backend implements the same surface with the
 //! same signatures, and the store's tests run against each.
 
 mod codec;

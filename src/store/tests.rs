@@ -57,6 +57,7 @@ on_each_backend!(
     page_records_are_replaced_per_item_and_carry_the_page_body,
     retagging_replaces_tags_and_search_terms_and_fingerprints_are_written_back,
     the_consistency_check_passes_on_a_sound_database,
+    pages_by_cursor_show_each_story_once_and_search_wants_every_stem,
 );
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1241,5 +1242,100 @@ async fn postgres_announces_changes_to_other_instances() {
     assert_eq!(
         (next().await, next().await),
         ("changed".into(), "rewritten".into())
+    );
+}
+
+async fn pages_by_cursor_show_each_story_once_and_search_wants_every_stem(b: Backend) {
+    let (_d, s) = store(b).await;
+    let now = t("2026-11-29T09:00:00Z");
+    // Five stories at minutes 0..5 from `a`; story 2 also from `b`, a minute later, and
+    // stories 3 and 4 at the same time (the cursor then goes by id).
+    let at = |src: &str, n: i64, minute: i64| {
+        let mut e = entry(&format!("{src}{n}"), "خبر", TEXT1, &format!("wire/{n}"));
+        e.published = Some(t("2026-11-29T08:00:00Z") + chrono::Duration::minutes(minute));
+        e.fingerprint = 0;
+        new_item(e, vec![tag(if n % 2 == 0 { "libya" } else { "oil" })])
+    };
+    let a: Vec<NewItem> = [(0, 0), (1, 1), (2, 2), (3, 3), (4, 3)]
+        .into_iter()
+        .map(|(n, m)| at("a", n, m))
+        .collect();
+    s.save_items("a", &a, now, &mut ()).await.unwrap();
+    s.save_items("b", &[at("b", 2, 4)], now, &mut ())
+        .await
+        .unwrap();
+
+    // Two at a time, newest first, each story once (its earliest item, `b2` left out).
+    let mut q = ItemQuery {
+        limit: 2,
+        ..ItemQuery::default()
+    };
+    let mut pages = Vec::new();
+    loop {
+        let page = s.items(&q).await.unwrap();
+        let Some(last) = page.last() else { break };
+        q.before = Some((last.sort_ts, last.id));
+        pages.push(
+            page.iter()
+                .map(|i| (i.guid.clone(), i.also.len()))
+                .collect::<Vec<_>>(),
+        );
+    }
+    let g = |guid: &str, also: usize| (guid.to_string(), also);
+    assert_eq!(
+        pages,
+        [
+            vec![g("a4", 0), g("a3", 0)],
+            vec![g("a2", 1), g("a1", 0)],
+            vec![g("a0", 0)]
+        ]
+    );
+    // With a filter, a story's earliest item among those it selects: `b2` for source b.
+    let only_b = ItemQuery {
+        sources: vec!["b".into()],
+        ..ItemQuery::default()
+    };
+    let b_items = s.items(&only_b).await.unwrap();
+    assert_eq!(
+        b_items
+            .iter()
+            .map(|i| (i.guid.as_str(), i.also[0].source_id.as_str()))
+            .collect::<Vec<_>>(),
+        [("b2", "a")]
+    );
+    let libya = ItemQuery {
+        topics: vec!["libya".into()],
+        all_topics: vec!["libya".into()],
+        since: Some(t("2026-11-29T08:01:00Z").timestamp()),
+        dedup: false,
+        ..ItemQuery::default()
+    };
+    let guids: Vec<String> = s
+        .items(&libya)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.guid)
+        .collect();
+    assert_eq!(guids, ["b2", "a4", "a2"]);
+    assert_eq!(s.count_items(&libya).await.unwrap(), 3);
+
+    // Every stem must occur, in any order.
+    let search = |stems: &[&str]| ItemQuery {
+        search: stems.iter().map(|s| s.to_string()).collect(),
+        dedup: true,
+        ..ItemQuery::default()
+    };
+    assert_eq!(
+        s.count_items(&search(&["طرابلس", "حفتر"])).await.unwrap(),
+        5
+    );
+    assert_eq!(
+        s.count_items(&search(&["حفتر", "الشرارة"])).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        s.count_items(&search(&["خبر", "الصخيرات"])).await.unwrap(),
+        5
     );
 }

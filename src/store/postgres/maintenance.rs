@@ -35,7 +35,7 @@ impl PgStore {
         // statement); the last given wins, as when each is written in turn.
         sqlx::query(
             "INSERT INTO item_search (item_id, terms)
-             SELECT DISTINCT ON (id) id, to_tsvector('simple', t)
+             SELECT DISTINCT ON (id) id, strip(to_tsvector('simple', t))
              FROM UNNEST($1::BIGINT[], $2::TEXT[]) WITH ORDINALITY AS u(id, t, n)
              ORDER BY id, n DESC
              ON CONFLICT (item_id) DO UPDATE SET terms = excluded.terms",

@@ -5,19 +5,23 @@
 //! `migrations/postgres/`. What several writers change:
 //!
 //! - Item ids come from the table's identity sequence, not `MAX(id) + 1`.
-//! - Saves take a transaction-level advisory lock ([`SAVE_LOCK`]) before they choose
+//! - Saves take a transaction-level advisory lock (`SAVE_LOCK`) before they choose
 //!   stories: the choice reads items other saves write, so saves are serialized across
 //!   instances as SQLite's one writer serializes them in one process, and ids are handed
 //!   out in commit order (the story index catches up on other instances' items by id).
-//! - Retention and source syncing each take their own advisory lock ([`PRUNE_LOCK`],
-//!   [`SYNC_LOCK`]): two instances pruning at once would otherwise both count the same
+//! - Retention and source syncing each take their own advisory lock (`PRUNE_LOCK`,
+//!   `SYNC_LOCK`): two instances pruning at once would otherwise both count the same
 //!   rows, and two syncing at once could both move a retired source's items.
 //! - Re-tagging, search terms, fingerprints and content-hash re-keying are idempotent
 //!   steps (upserts of values every instance computes alike), so instances running them at
 //!   once converge on the same rows.
-//! - Changes are announced with `NOTIFY` on [`CHANGES_CHANNEL`] in the writing
+//! - Changes are announced with `NOTIFY` on `CHANGES_CHANNEL` in the writing
 //!   transaction; every instance listens and bumps its change counters, so feed caches
 //!   (ETag, 304) and story indexes are invalidated by any instance's writes.
+//!
+//! Search terms are indexed as `strip(to_tsvector('simple', terms))`: the configuration
+//! the schema describes, without positions, since a search asks for every stem in any
+//! order (as FTS5 is asked in SQLite) and never for a phrase.
 //!
 //! Lists of values are bound as one array (`= ANY($1)`, `UNNEST($1, $2)`) rather than one
 //! placeholder per value, so no statement nears PostgreSQL's 65,535 bound values; the
@@ -57,7 +61,7 @@ const SYNC_LOCK: i64 = 0x6d61_7273_6164_0003;
 /// `rewritten` (items removed or moved).
 pub(super) const CHANGES_CHANNEL: &str = "marsad_changes";
 
-/// A change announced on [`CHANGES_CHANNEL`].
+/// A change announced on `CHANGES_CHANNEL`.
 #[derive(Debug, Clone, Copy)]
 enum Change {
     /// Items or tags changed ([`Common::changed`]).
@@ -184,7 +188,7 @@ impl PgStore {
     }
 }
 
-/// Announces a change to every instance (their `LISTEN` on [`CHANGES_CHANNEL`]); delivered
+/// Announces a change to every instance (their `LISTEN` on `CHANGES_CHANNEL`); delivered
 /// when, and only if, the transaction commits.
 async fn notify(tx: &mut Transaction<'_, Postgres>, change: Change) -> Result<(), StoreError> {
     let payload = match change {

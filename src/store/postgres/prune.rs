@@ -8,7 +8,7 @@ impl PgStore {
     /// `max_per_source` of their source unless they are the only copy of their story (those
     /// stay until they leave the window). `0` disables either rule. Returns (by age, by cap).
     ///
-    /// Runs of several instances are serialized by [`PRUNE_LOCK`], and the counts are the
+    /// Runs of several instances are serialized by `PRUNE_LOCK`, and the counts are the
     /// rows this run deleted: a second instance pruning just after the first finds nothing
     /// left to do and says so.
     pub async fn prune(

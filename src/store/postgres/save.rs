@@ -1,6 +1,6 @@
 //! Saving one fetched feed's items: new ones inserted with their story, changed ones
 //! updated and re-tagged, unchanged ones left alone; all in one transaction, serialized
-//! with every other instance's saves by [`SAVE_LOCK`].
+//! with every other instance's saves by `SAVE_LOCK`.
 
 use std::collections::{HashMap, HashSet};
 
@@ -226,7 +226,7 @@ async fn update_item(
         .execute(&mut **tx)
         .await?;
     sqlx::query(
-        "INSERT INTO item_search (item_id, terms) VALUES ($1, to_tsvector('simple', $2))
+        "INSERT INTO item_search (item_id, terms) VALUES ($1, strip(to_tsvector('simple', $2)))
          ON CONFLICT (item_id) DO UPDATE SET terms = excluded.terms",
     )
     .bind(id)
@@ -283,7 +283,7 @@ async fn insert_new_items(
             .collect();
         sqlx::query(
             "INSERT INTO item_search (item_id, terms)
-             SELECT id, to_tsvector('simple', t) FROM UNNEST($1::BIGINT[], $2::TEXT[]) AS u(id, t)",
+             SELECT id, strip(to_tsvector('simple', t)) FROM UNNEST($1::BIGINT[], $2::TEXT[]) AS u(id, t)",
         )
         .bind(&ids)
         .bind(&terms)

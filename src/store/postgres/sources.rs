@@ -28,7 +28,7 @@ impl PgStore {
     /// items stay apart until retention removes them. The same URL back under its id is the
     /// same source, and keeps its items.
     ///
-    /// Instances starting together each sync: [`SYNC_LOCK`] makes the second wait for the
+    /// Instances starting together each sync: `SYNC_LOCK` makes the second wait for the
     /// first and then find nothing to move.
     pub async fn sync_sources(&self, sources: &[SourceRow]) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
