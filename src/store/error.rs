@@ -33,9 +33,6 @@ pub enum StoreError {
     /// Stored data could not be read back, or a value could not be encoded for storage.
     #[error("stored data is corrupt: {0}")]
     Encoding(#[from] serde_json::Error),
-    /// The operation is not offered for this pair of backends.
-    #[error("{0}")]
-    Unsupported(&'static str),
     /// A copy (`migrate-store`) was asked to write into a database that holds data.
     #[error(
         "the target database is not empty ({items} items, {sources} sources): migrate-store copies into a new, empty database"
@@ -49,6 +46,10 @@ pub enum StoreError {
     /// The engine's own consistency check found faults (its report, joined).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// Asked of a backend that cannot do it (a database URL of an unknown kind, a fault
+    /// PostgreSQL cannot simulate); what was asked, in words.
+    #[error("not supported: {0}")]
+    Unsupported(String),
 }
 
 /// An error of the database engine. Opaque: callers read its message (and `source()`);

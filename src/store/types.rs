@@ -72,7 +72,7 @@ pub struct StoryMember {
 /// [`super::Store::save_items`] matches a new item with stored ones by guid and
 /// canonical URL itself, and asks this only about new items that neither matched; it tells
 /// it of every new item with a fingerprint once the save has committed.
-pub trait StoryGrouping: Sync {
+pub trait StoryGrouping: Send + Sync {
     /// The story of the nearest item of another source than `source_id` that counts as the
     /// same story, if any.
     fn nearest(&self, source_id: &str, fingerprint: u128, sort_ts: i64) -> Option<i64>;

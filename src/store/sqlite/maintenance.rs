@@ -59,7 +59,7 @@ impl SqliteStore {
     pub async fn story_members(&self, since: i64) -> Result<Vec<StoryMember>, StoreError> {
         let rows: Vec<(i64, i64, i64, i64, i64, String)> = sqlx::query_as(
             "SELECT id, sort_ts, fingerprint, fingerprint_hi, story_id, source_id FROM items
-             WHERE sort_ts >= ? AND (fingerprint != 0 OR fingerprint_hi != 0) ORDER BY sort_ts",
+             WHERE sort_ts >= ? AND (fingerprint != 0 OR fingerprint_hi != 0) ORDER BY sort_ts, id",
         )
         .bind(since)
         .fetch_all(&self.pool)
