@@ -84,6 +84,16 @@ enum Command {
     Prune,
     /// Items, stories, sources and database size
     Stats,
+    /// Copy a SQLite database into a new, empty PostgreSQL database (then point every
+    /// instance's [storage] database at it)
+    MigrateStore {
+        /// The SQLite database: a path or sqlite:PATH (default: the config's)
+        #[arg(long)]
+        from: Option<String>,
+        /// The PostgreSQL database: postgres://user:password@host/dbname
+        #[arg(long)]
+        to: String,
+    },
     /// Work with topic rules
     Topics {
         #[command(subcommand)]
@@ -235,6 +245,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => show(cli::topics::test(&cfg, &topic, &since).await?),
         Command::Prune => show(cli::items::prune(&cfg).await?),
         Command::Stats => show(cli::items::stats(&cfg).await?),
+        Command::MigrateStore { from, to } => {
+            show(cli::migrate::run(&cfg, from.as_deref(), &to).await?)
+        }
         Command::Retag => show(cli::items::retag(&cfg).await?),
     }
     Ok(())

@@ -11,6 +11,7 @@ pub mod check;
 pub mod fetch;
 pub mod inspect;
 pub mod items;
+pub mod migrate;
 pub mod opml;
 pub mod serve;
 pub mod sources;

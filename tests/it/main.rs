@@ -32,6 +32,7 @@ mod foundation;
 mod full_text;
 mod fuzz_regressions;
 mod hostile;
+mod instances;
 mod page;
 mod pg_leases;
 mod pg_schema;

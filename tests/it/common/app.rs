@@ -66,6 +66,7 @@ pub struct AppBuilder {
     server_toml: String,
     over: Option<AppFiles>,
     fetch_toml: String,
+    database: Option<String>,
     tweaks: Vec<Tweak>,
 }
 
@@ -115,6 +116,12 @@ impl AppBuilder {
     pub fn fetch_toml(mut self, lines: &str) -> Self {
         self.fetch_toml.push_str(lines);
         self.fetch_toml.push('\n');
+        self
+    }
+
+    /// `[storage] database` (`data/marsad.db`, SQLite, by default): a PostgreSQL URL.
+    pub fn database(mut self, database: &str) -> Self {
+        self.database = Some(database.to_string());
         self
     }
 
@@ -173,8 +180,10 @@ impl AppBuilder {
         std::fs::write(
             &files.main,
             format!(
-                "sources_file = \"sources.toml\"\ntopics_file = \"topics.toml\"\n[server]\nlisten = \"127.0.0.1:0\"\nbase_url = \"{base_url}\"\n{}[storage]\ndatabase = \"data/marsad.db\"\nretention_days = 0\n[fetch]\ninterval = \"10m\"\ntimeout = \"5s\"\nconnect_timeout = \"2s\"\n{}",
-                self.server_toml, self.fetch_toml
+                "sources_file = \"sources.toml\"\ntopics_file = \"topics.toml\"\n[server]\nlisten = \"127.0.0.1:0\"\nbase_url = \"{base_url}\"\n{}[storage]\ndatabase = \"{}\"\nretention_days = 0\n[fetch]\ninterval = \"10m\"\ntimeout = \"5s\"\nconnect_timeout = \"2s\"\n{}",
+                self.server_toml,
+                self.database.as_deref().unwrap_or("data/marsad.db"),
+                self.fetch_toml
             ),
         )
         .unwrap();
