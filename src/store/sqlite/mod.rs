@@ -16,6 +16,7 @@
 
 mod maintenance;
 mod open;
+mod outbox;
 mod pages;
 mod prune;
 mod query;
