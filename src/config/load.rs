@@ -274,6 +274,16 @@ fn load_from(origin: Origin<'_>) -> Result<Config, ConfigErrors> {
         }
     };
 
+    let (webhooks, push) = super::push::validate(
+        &main_path,
+        &main_text,
+        main.webhooks,
+        &main.push,
+        &topics,
+        &sources,
+        &mut errors,
+    );
+
     if !errors.is_empty() {
         return Err(ConfigErrors(errors));
     }
@@ -298,6 +308,8 @@ fn load_from(origin: Origin<'_>) -> Result<Config, ConfigErrors> {
         fetch,
         sources,
         topics,
+        webhooks,
+        push,
     })
 }
 

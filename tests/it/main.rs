@@ -34,6 +34,7 @@ mod fuzz_regressions;
 mod hostile;
 mod page;
 mod pg_schema;
+mod push;
 mod reload;
 mod security;
 mod sources_cli;

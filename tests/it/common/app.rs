@@ -66,6 +66,7 @@ pub struct AppBuilder {
     server_toml: String,
     over: Option<AppFiles>,
     fetch_toml: String,
+    main_toml: String,
     tweaks: Vec<Tweak>,
 }
 
@@ -115,6 +116,13 @@ impl AppBuilder {
     pub fn fetch_toml(mut self, lines: &str) -> Self {
         self.fetch_toml.push_str(lines);
         self.fetch_toml.push('\n');
+        self
+    }
+
+    /// More tables at the end of `marsad.toml` (`[[webhooks]]`, `[push]`).
+    pub fn main_toml(mut self, text: &str) -> Self {
+        self.main_toml.push_str(text);
+        self.main_toml.push('\n');
         self
     }
 
@@ -173,8 +181,8 @@ impl AppBuilder {
         std::fs::write(
             &files.main,
             format!(
-                "sources_file = \"sources.toml\"\ntopics_file = \"topics.toml\"\n[server]\nlisten = \"127.0.0.1:0\"\nbase_url = \"{base_url}\"\n{}[storage]\ndatabase = \"data/marsad.db\"\nretention_days = 0\n[fetch]\ninterval = \"10m\"\ntimeout = \"5s\"\nconnect_timeout = \"2s\"\n{}",
-                self.server_toml, self.fetch_toml
+                "sources_file = \"sources.toml\"\ntopics_file = \"topics.toml\"\n[server]\nlisten = \"127.0.0.1:0\"\nbase_url = \"{base_url}\"\n{}[storage]\ndatabase = \"data/marsad.db\"\nretention_days = 0\n[fetch]\ninterval = \"10m\"\ntimeout = \"5s\"\nconnect_timeout = \"2s\"\n{}{}",
+                self.server_toml, self.fetch_toml, self.main_toml
             ),
         )
         .unwrap();
