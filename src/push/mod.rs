@@ -256,8 +256,13 @@ pub async fn run(store: Store, config: Arc<RwLock<Arc<Config>>>, hub: Arc<Hub>) 
     };
     let head = store.outbox_head().await.unwrap_or(0);
     let (head_tx, head_rx) = watch::channel(head);
-    let tail = tokio::spawn(tail(store.clone(), hub.clone(), head, head_tx));
-    let mut workers: HashMap<String, (WebhookSpec, tokio::task::JoinHandle<()>)> = HashMap::new();
+    let _tail = Task(tokio::spawn(tail(
+        store.clone(),
+        hub.clone(),
+        head,
+        head_tx,
+    )));
+    let mut workers: HashMap<String, (WebhookSpec, Task)> = HashMap::new();
     let mut seen: Option<Arc<Config>> = None;
     let mut last_prune = tokio::time::Instant::now() - Duration::from_secs(3600);
     loop {
@@ -266,9 +271,8 @@ pub async fn run(store: Store, config: Arc<RwLock<Arc<Config>>>, hub: Arc<Hub>) 
             // Endpoints that changed or went are stopped (a delivery in flight is made again
             // by their next task, with the same id); new and changed ones start.
             workers.retain(|name, (spec, task)| {
-                let keep = cfg.webhooks.iter().any(|w| w == spec) && !task.is_finished();
+                let keep = cfg.webhooks.iter().any(|w| w == spec) && !task.0.is_finished();
                 if !keep {
-                    task.abort();
                     hub.endpoints.lock().expect("endpoints lock").remove(name);
                 }
                 keep
@@ -290,14 +294,14 @@ pub async fn run(store: Store, config: Arc<RwLock<Arc<Config>>>, hub: Arc<Hub>) 
                         ..EndpointStatus::default()
                     },
                 );
-                let task = tokio::spawn(webhook::deliver_all(
+                let task = Task(tokio::spawn(webhook::deliver_all(
                     store.clone(),
                     spec.clone(),
                     cfg.push.clone(),
                     epoch.clone(),
                     hub.clone(),
                     head_rx.clone(),
-                ));
+                )));
                 workers.insert(spec.name.clone(), (spec.clone(), task));
             }
             seen = Some(cfg.clone());
@@ -312,9 +316,16 @@ pub async fn run(store: Store, config: Arc<RwLock<Arc<Config>>>, hub: Arc<Hub>) 
             }
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
-        if tail.is_finished() {
-            break;
-        }
+    }
+}
+
+/// A task that ends with its owner: when [`run`] is aborted (the service stops) or an
+/// endpoint is removed, its tasks stop too.
+struct Task(tokio::task::JoinHandle<()>);
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
