@@ -59,9 +59,11 @@ fn staged(stages: Vec<Vec<u8>>, stage: Arc<AtomicUsize>) -> Handler {
     })
 }
 
-fn webhook_toml(url: &str, topics: &str) -> String {
+/// A `[[webhooks]]` table. `/metrics` is one registry for every test of this binary, so
+/// each test names its endpoint apart.
+fn webhook_toml(name: &str, url: &str, topics: &str) -> String {
     format!(
-        "[[webhooks]]\nname = \"desk\"\nurl = \"{url}\"\ntopics = {topics}\nsecret = \"{SECRET}\"\n"
+        "[[webhooks]]\nname = \"{name}\"\nurl = \"{url}\"\ntopics = {topics}\nsecret = \"{SECRET}\"\n"
     )
 }
 
@@ -386,7 +388,7 @@ async fn a_webhook_receiver_that_is_down_gets_the_libya_item_once_it_is_back_wit
     .await;
     let files = spawn_app()
         .source("a", server.url("/a"))
-        .main_toml(&webhook_toml(&receiver.url, "[\"libya\"]"))
+        .main_toml(&webhook_toml("desk-down", &receiver.url, "[\"libya\"]"))
         .files();
     let service = files.service().await;
     eventually("a delivery the receiver accepts", || async {
@@ -433,7 +435,7 @@ async fn a_webhook_receiver_that_is_down_gets_the_libya_item_once_it_is_back_wit
             &hook["behind"],
         ),
         (
-            &serde_json::json!("desk"),
+            &serde_json::json!("desk-down"),
             &serde_json::json!(1),
             &serde_json::json!(2),
             &serde_json::json!(0),
@@ -451,9 +453,9 @@ async fn a_webhook_receiver_that_is_down_gets_the_libya_item_once_it_is_back_wit
         .await
         .unwrap();
     for line in [
-        "marsad_webhook_deliveries_total{endpoint=\"desk\",outcome=\"error\"} 2",
-        "marsad_webhook_deliveries_total{endpoint=\"desk\",outcome=\"ok\"} 1",
-        "marsad_webhook_failing{endpoint=\"desk\"} 0",
+        "marsad_webhook_deliveries_total{endpoint=\"desk-down\",outcome=\"error\"} 2",
+        "marsad_webhook_deliveries_total{endpoint=\"desk-down\",outcome=\"ok\"} 1",
+        "marsad_webhook_failing{endpoint=\"desk-down\"} 0",
     ] {
         assert!(metrics.lines().any(|l| l == line), "{line} in\n{metrics}");
     }
@@ -461,7 +463,7 @@ async fn a_webhook_receiver_that_is_down_gets_the_libya_item_once_it_is_back_wit
 }
 
 /// The endpoint's stored cursor, read as an admin's `sqlite3` would.
-async fn cursor(files: &AppFiles) -> Option<i64> {
+async fn cursor(files: &AppFiles, endpoint: &str) -> Option<i64> {
     let opts: sqlx::sqlite::SqliteConnectOptions =
         format!("sqlite://{}", files.dir.join("data/marsad.db").display())
             .parse()
@@ -470,7 +472,8 @@ async fn cursor(files: &AppFiles) -> Option<i64> {
         <sqlx::sqlite::SqliteConnection as sqlx::Connection>::connect_with(&opts.read_only(true))
             .await
             .unwrap();
-    let c = sqlx::query_scalar("SELECT seq FROM outbox_cursors WHERE endpoint = 'desk'")
+    let c = sqlx::query_scalar("SELECT seq FROM outbox_cursors WHERE endpoint = ?")
+        .bind(endpoint)
         .fetch_optional(&mut conn)
         .await
         .unwrap();
@@ -488,7 +491,7 @@ async fn a_kill_9_between_the_commit_and_the_delivery_still_delivers_after_the_r
     .await;
     let files = spawn_app()
         .source("a", server.url("/a"))
-        .main_toml(&webhook_toml(&receiver.url, "[]"))
+        .main_toml(&webhook_toml("desk-kill", &receiver.url, "[]"))
         .files();
     let serve = || {
         files
@@ -508,7 +511,7 @@ async fn a_kill_9_between_the_commit_and_the_delivery_still_delivers_after_the_r
     let before = receiver.got();
     assert!(before.iter().all(|d| d.answered == 503 && d.signature_ok));
     assert_eq!(
-        cursor(&files).await,
+        cursor(&files, "desk-kill").await,
         Some(0),
         "nothing counted as delivered"
     );
@@ -520,7 +523,7 @@ async fn a_kill_9_between_the_commit_and_the_delivery_still_delivers_after_the_r
     })
     .await;
     eventually("the cursor to move past it", || async {
-        cursor(&files).await == Some(1)
+        cursor(&files, "desk-kill").await == Some(1)
     })
     .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -540,4 +543,129 @@ async fn a_kill_9_between_the_commit_and_the_delivery_still_delivers_after_the_r
         (&item["guid"], &item["source_id"]),
         (&serde_json::json!("l1"), &serde_json::json!("a"))
     );
+}
+
+/// `/api/status`'s `push` object.
+async fn push_status(base: &str) -> serde_json::Value {
+    let text = client()
+        .get(format!("{base}/api/status"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    serde_json::from_str::<serde_json::Value>(&text).unwrap()["push"].clone()
+}
+
+#[tokio::test]
+async fn a_delivery_is_given_up_after_retry_for_and_the_endpoint_moves_on() {
+    let receiver = Receiver::start(0, true).await;
+    let stage = Arc::new(AtomicUsize::new(0));
+    let server = FeedServer::start(vec![(
+        "/a",
+        staged(
+            vec![feed(&[LIBYA, LIBYA_2]), feed(&[LIBYA, LIBYA_2, EGYPT])],
+            stage.clone(),
+        ),
+    )])
+    .await;
+    let files = spawn_app()
+        .source("a", server.url("/a"))
+        .main_toml(&webhook_toml("desk-gives-up", &receiver.url, "[]"))
+        .main_toml("[push]\nretry_for = \"2s\"")
+        .files();
+    let service = files.service().await;
+    eventually("both items given up", || async {
+        push_status(&service.base).await["webhooks"][0]["gave_up"] == 2
+    })
+    .await;
+    let hook = push_status(&service.base).await["webhooks"][0].clone();
+    assert_eq!(hook["delivered"], 0);
+    assert_eq!(hook["last_error"], "HTTP 503 Service Unavailable");
+    assert_eq!(cursor(&files, "desk-gives-up").await, Some(2));
+    // Both items were tried, in order: l1's attempts all come before l2's.
+    let ids: Vec<String> = receiver.got().iter().map(|d| d.id.clone()).collect();
+    let first_l2 = ids.iter().position(|i| *i != ids[0]).unwrap();
+    assert!(
+        ids[first_l2..].iter().all(|i| *i == ids[first_l2]),
+        "{ids:?}"
+    );
+
+    // Back up: the next item is delivered; the given-up ones are not sent again.
+    receiver.down.store(false, Ordering::SeqCst);
+    stage.store(1, Ordering::SeqCst);
+    let out = files.run(&["fetch"]).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    eventually("the next item", || async {
+        receiver.got().iter().any(|d| d.answered == 204)
+    })
+    .await;
+    let (_, e1) = api_item(&service.base, "e1").await;
+    let delivered: Vec<String> = receiver
+        .got()
+        .into_iter()
+        .filter(|d| d.answered == 204)
+        .map(|d| d.body)
+        .collect();
+    assert_eq!(delivered, [e1]);
+    let metrics = client()
+        .get(format!("{}/metrics", service.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.lines().any(|l| l
+            == "marsad_webhook_deliveries_total{endpoint=\"desk-gives-up\",outcome=\"gave_up\"} 2"),
+        "{metrics}"
+    );
+    service.stop().await;
+}
+
+#[tokio::test]
+async fn a_webhook_added_by_a_reload_gets_the_items_stored_after_it() {
+    let receiver = Receiver::start(0, false).await;
+    let stage = Arc::new(AtomicUsize::new(0));
+    let server = FeedServer::start(vec![(
+        "/a",
+        staged(vec![feed(&[LIBYA]), feed(&[LIBYA, LIBYA_2])], stage.clone()),
+    )])
+    .await;
+    let files = spawn_app().source("a", server.url("/a")).files();
+    let service = files.service().await;
+    eventually("the first fetch", || async { server.hits("/a") > 0 }).await;
+    api_item(&service.base, "l1").await;
+
+    let main = std::fs::read_to_string(&files.main).unwrap();
+    std::fs::write(
+        &files.main,
+        format!(
+            "{main}{}",
+            webhook_toml("desk-reload", &receiver.url, "[\"libya\"]")
+        ),
+    )
+    .unwrap();
+    eventually("the endpoint to start", || async {
+        push_status(&service.base).await["webhooks"][0]["name"] == "desk-reload"
+    })
+    .await;
+    stage.store(1, Ordering::SeqCst);
+    let out = files.run(&["fetch"]).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    eventually("a delivery", || async { !receiver.got().is_empty() }).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (_, l2) = api_item(&service.base, "l2").await;
+    let bodies: Vec<String> = receiver.got().into_iter().map(|d| d.body).collect();
+    assert_eq!(bodies, [l2], "l1 was stored before the endpoint was added");
+
+    // Removed by the next reload: it leaves the status.
+    std::fs::write(&files.main, &main).unwrap();
+    eventually("the endpoint to stop", || async {
+        push_status(&service.base).await["webhooks"] == serde_json::json!([])
+    })
+    .await;
+    service.stop().await;
 }
