@@ -669,3 +669,175 @@ async fn a_webhook_added_by_a_reload_gets_the_items_stored_after_it() {
     .await;
     service.stop().await;
 }
+
+/// A child process killed when the test ends, also when it fails.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The resident memory of process `pid` (VmRSS, VmHWM) in KiB.
+fn memory_kib(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let field = |name: &str| -> u64 {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+            .unwrap()
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Issue 23's load figure: 1,000 open streams on one `marsad serve` while a fetch stores
+/// 2,000 items; half the clients read, half never do (their streams must be dropped, not
+/// buffered). Prints the server's memory; asserts it stays bounded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "load measurement (1,000 connections): cargo test --test it push::load -- --ignored --nocapture"]
+async fn load_1000_open_streams_while_ingesting_keep_memory_bounded() {
+    const STREAMS: usize = 1000;
+    const FEEDS: usize = 40;
+    let stage = Arc::new(AtomicUsize::new(0));
+    let paths: Vec<String> = (0..FEEDS).map(|n| format!("/f{n}")).collect();
+    let routes: Vec<(&str, Handler)> = paths
+        .iter()
+        .enumerate()
+        .map(|(n, p)| {
+            (
+                p.as_str(),
+                staged(
+                    vec![numbered_feed(n, 0), numbered_feed(n, 50)],
+                    stage.clone(),
+                ),
+            )
+        })
+        .collect();
+    let server = FeedServer::start(routes).await;
+    let sources: Vec<(String, String)> = (0..FEEDS)
+        .map(|n| (format!("s{n}"), server.url(&format!("/f{n}"))))
+        .collect();
+    let sources: Vec<(&str, String)> = sources
+        .iter()
+        .map(|(i, u)| (i.as_str(), u.clone()))
+        .collect();
+    let files = spawn_app()
+        .sources(&sources)
+        .server_toml("max_connections = 1100")
+        .main_toml("[push]\nmax_streams = 1000")
+        .files();
+    let mut child = KillOnDrop(
+        files
+            .command(&["serve"])
+            .env("RUST_LOG", "info")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let pid = child.0.id();
+    // The port is chosen by the system: read it from the start-up line.
+    let stdout = child.0.stdout.take().unwrap();
+    let (port_tx, port_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        let mut sent = false;
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.unwrap_or_default();
+            if !sent && let Some(at) = line.find("listen=") {
+                let addr: String = line[at + 7..].split(' ').next().unwrap().to_string();
+                let _ = port_tx.send(addr);
+                sent = true;
+            }
+        }
+    });
+    let addr = port_rx.recv_timeout(Duration::from_secs(30)).unwrap();
+    let base = format!("http://{addr}");
+    eventually("the first fetches", || async {
+        (0..FEEDS).all(|n| server.hits(&format!("/f{n}")) > 0)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle = memory_kib(pid);
+
+    let received = Arc::new(AtomicUsize::new(0));
+    let mut readers = Vec::new();
+    let mut silent = Vec::new();
+    let _ = client(); // installs rustls' crypto provider
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    for i in 0..STREAMS {
+        let r = http.get(format!("{base}/events")).send().await.unwrap();
+        assert_eq!(r.status(), 200, "stream {i}");
+        if i % 2 == 0 {
+            let received = received.clone();
+            readers.push(tokio::spawn(async move {
+                let mut r = r;
+                while let Ok(Some(chunk)) = r.chunk().await {
+                    let n = chunk.windows(11).filter(|w| w == b"event: item").count();
+                    received.fetch_add(n, Ordering::Relaxed);
+                }
+            }));
+        } else {
+            silent.push(r);
+        }
+    }
+    let refused = http.get(format!("{base}/events")).send().await.unwrap();
+    assert_eq!(refused.status(), 503, "the 1,001st stream");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let open = memory_kib(pid);
+
+    stage.store(1, Ordering::SeqCst);
+    let started = Instant::now();
+    let out = files.run(&["fetch"]).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let fetch_took = started.elapsed();
+    // Without filters each story is one event: every reading client gets one per story.
+    let opts: sqlx::sqlite::SqliteConnectOptions =
+        format!("sqlite://{}", files.dir.join("data/marsad.db").display())
+            .parse()
+            .unwrap();
+    let mut conn =
+        <sqlx::sqlite::SqliteConnection as sqlx::Connection>::connect_with(&opts.read_only(true))
+            .await
+            .unwrap();
+    let (items, stories): (i64, i64) =
+        sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT story_id) FROM items")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(items, (FEEDS * 50) as i64);
+    let expected = STREAMS / 2 * stories as usize;
+    let mut peak = open;
+    for _ in 0..300 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        peak = memory_kib(pid);
+        if received.load(Ordering::Relaxed) >= expected {
+            break;
+        }
+    }
+    let got = received.load(Ordering::Relaxed);
+    assert_eq!(got, expected, "{stories} stories to each reading client");
+    let still_open = push_status(&base).await["streams_open"].clone();
+    println!(
+        "load: {STREAMS} streams; serve RSS idle {} MiB, with the streams open {} MiB, after ingesting {} items {} MiB (peak {} MiB); fetch {fetch_took:?}; {got} events read by {} reading clients ({stories} stories each); streams still open: {still_open}",
+        idle.0 / 1024,
+        open.0 / 1024,
+        FEEDS * 50,
+        peak.0 / 1024,
+        peak.1 / 1024,
+        STREAMS / 2
+    );
+    assert!(peak.1 < 400 * 1024, "peak {} KiB", peak.1);
+    drop(child);
+    drop(silent);
+    for r in readers {
+        r.abort();
+    }
+}
