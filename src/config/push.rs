@@ -40,7 +40,7 @@ pub(super) struct RawPush {
 /// One webhook endpoint, validated.
 #[derive(Clone, PartialEq)]
 pub struct WebhookSpec {
-    /// Its name: `name`, else the URL's host and path. It keys the endpoint's place in the
+    /// Its name: `name`, else the URL's host. It keys the endpoint's place in the
     /// outbox and labels its metrics, so renaming it starts the endpoint afresh.
     pub name: String,
     /// Where items are POSTed (redirects are not followed).
@@ -223,10 +223,9 @@ pub(super) fn validate(
         };
         let (name, name_span) = match &h.name {
             Some(n) => (n.get_ref().trim().to_string(), n.span()),
-            None => (
-                format!("{}{}", url.host_str().unwrap_or(""), url.path()),
-                h.url.span(),
-            ),
+            // The host only: the name is shown on `/metrics`, and some services put the
+            // endpoint's secret in the URL's path.
+            None => (url.host_str().unwrap_or("").to_string(), h.url.span()),
         };
         if name.is_empty() || name.len() > 200 {
             err(name_span, "webhook name must be 1 to 200 characters".into());

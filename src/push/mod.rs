@@ -117,7 +117,7 @@ impl Filter {
 pub struct EndpointStatus {
     /// Configured name.
     pub name: String,
-    /// Scheme, host and path of its URL (the query, which may hold a token, is left out).
+    /// Scheme and host of its URL: its path and query may hold the endpoint's secret.
     pub url: String,
     /// Items delivered since the start.
     pub delivered: u64,
@@ -286,10 +286,9 @@ pub async fn run(store: Store, config: Arc<RwLock<Arc<Config>>>, hub: Arc<Hub>) 
                     EndpointStatus {
                         name: spec.name.clone(),
                         url: format!(
-                            "{}://{}{}",
+                            "{}://{}/…",
                             spec.url.scheme(),
-                            spec.url.host_str().unwrap_or(""),
-                            spec.url.path()
+                            spec.url.host_str().unwrap_or("")
                         ),
                         ..EndpointStatus::default()
                     },

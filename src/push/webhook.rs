@@ -124,11 +124,9 @@ pub(super) async fn deliver_all(
         }
         for e in &events {
             let a = Announcement::of(e);
-            if filter.admits(&a) {
-                deliver(&client, &spec, &settings, &epoch, &hub, &labels, &a).await;
-            }
             at = a.seq;
             if filter.admits(&a) {
+                deliver(&client, &spec, &settings, &epoch, &hub, &labels, &a).await;
                 save_cursor(&store, &spec.name, at).await;
             }
         }
