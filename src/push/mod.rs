@@ -196,6 +196,12 @@ impl Hub {
         self.events.subscribe()
     }
 
+    /// Sends `a` to every open stream.
+    pub fn publish(&self, a: Arc<Announcement>) {
+        // No receiver (no stream open) is not an error.
+        let _ = self.events.send(a);
+    }
+
     /// Resolves once the server is shutting down: streams end then, so the graceful
     /// shutdown does not wait for clients that never hang up.
     pub fn closing(&self) -> watch::Receiver<bool> {
@@ -352,10 +358,10 @@ async fn tail(store: Store, hub: Arc<Hub>, mut last: i64, head: watch::Sender<i6
             let Some(newest) = events.last().map(|e| e.seq) else {
                 break;
             };
-            // No receiver (no stream open) is not an error.
+            // Rendered only when a stream is open to read it.
             if hub.events.receiver_count() > 0 {
                 for e in &events {
-                    let _ = hub.events.send(Arc::new(Announcement::of(e)));
+                    hub.publish(Arc::new(Announcement::of(e)));
                 }
             }
             last = newest;

@@ -149,3 +149,90 @@ fn event(a: &Announcement) -> Event {
         .id(a.item_id.to_string())
         .data(&*a.json)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::push::Hub;
+
+    fn ann(item_id: i64, topics: &[&str]) -> Arc<Announcement> {
+        Arc::new(Announcement {
+            seq: item_id,
+            created_at: chrono::DateTime::default(),
+            item_id,
+            source_id: "a".into(),
+            topics: topics.iter().map(|t| t.to_string()).collect(),
+            earlier: Vec::new(),
+            json: format!("{{\"id\":{item_id}}}").into(),
+        })
+    }
+
+    fn stream(hub: &Arc<Hub>, filter: Filter, last: i64) -> Stream {
+        Stream {
+            backlog: VecDeque::new(),
+            live: hub.subscribe(),
+            last,
+            filter,
+            closing: hub.closing(),
+            _slot: hub.open_stream(10).unwrap(),
+        }
+    }
+
+    async fn ids(mut s: Stream, n: usize) -> Vec<i64> {
+        let mut out = Vec::new();
+        for _ in 0..n {
+            let Some((_, next)) = Stream::next(s).await else {
+                break;
+            };
+            out.push(next.last);
+            s = next;
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn a_stream_sends_what_its_filter_admits_after_its_last_event_in_order() {
+        let hub = Arc::new(Hub::new(8));
+        let libya = Filter {
+            topics: vec!["libya".into()],
+            ..Filter::default()
+        };
+        let s = stream(&hub, libya, 2);
+        for (id, topics) in [
+            (2, &["libya"][..]),
+            (3, &["egypt"]),
+            (4, &["libya"]),
+            (5, &["libya", "oil"]),
+        ] {
+            hub.publish(ann(id, topics));
+        }
+        // 2 was sent before (Last-Event-ID), 3 is Egypt's.
+        assert_eq!(ids(s, 2).await, [4, 5]);
+    }
+
+    #[tokio::test]
+    async fn a_stream_that_falls_more_than_its_buffer_behind_ends_and_a_shutdown_ends_the_rest() {
+        let hub = Arc::new(Hub::new(2));
+        let slow = stream(&hub, Filter::default(), 0);
+        let mut fast = stream(&hub, Filter::default(), 0);
+        for id in 1..=2 {
+            hub.publish(ann(id, &[]));
+            fast = Stream::next(fast).await.unwrap().1;
+        }
+        for id in 3..=4 {
+            hub.publish(ann(id, &[]));
+        }
+        // Four events behind with room for two: ended, so its client resumes from the store
+        // with Last-Event-ID instead of the server buffering for it.
+        assert!(Stream::next(slow).await.is_none());
+        assert_eq!(hub.streams_open(), 1);
+        // Two behind, within the bound: both come.
+        assert_eq!(ids(fast, 2).await, [3, 4]);
+        let s = stream(&hub, Filter::default(), 0);
+        hub.publish(ann(5, &[]));
+        let s = Stream::next(s).await.unwrap().1;
+        hub.close();
+        assert!(Stream::next(s).await.is_none());
+        assert_eq!(hub.streams_open(), 0);
+    }
+}
