@@ -413,6 +413,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
+    crate::push::prepare(&store, &config).await?;
     let mut scheduler = Scheduler::start(&config, &store, true).await?;
     info!(listen = %listener.local_addr()?, sources = config.sources.len(), topics = config.topics.len(), "marsad serving");
     let main_path = config.main_path.clone();
@@ -429,6 +430,11 @@ pub async fn serve(
         None // the embedded default config has no files to watch
     };
     spawn_sighup(reload_tx);
+    let push = tokio::spawn(crate::push::run(
+        store.clone(),
+        state.config.clone(),
+        state.push.clone(),
+    ));
     let mut server = tokio::spawn(server::serve(listener, state.clone(), shutdown));
     notify_systemd();
     // Retention runs at start and then daily; a failure is logged and tried again the next day.
@@ -458,6 +464,7 @@ pub async fn serve(
     };
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
     pruner.abort();
+    push.abort();
     scheduler.stop().await;
     store.close().await;
     result

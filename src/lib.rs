@@ -6,7 +6,7 @@
 //! Data flows one way; each stage has its own output type and does not call the next:
 //!
 //! ```text
-//! config ─▶ fetch ─▶ parse ─▶ clean ─▶ tag ─▶ store ─▶ publish ─▶ server
+//! config ─▶ fetch ─▶ parse ─▶ clean ─▶ tag ─▶ store ─▶ publish ─▶ server / push
 //! ```
 //!
 //! - [`config`]: TOML → typed, validated config; errors as `file:line:col: message`.
@@ -23,6 +23,8 @@
 //!   [`model`] only.
 //! - [`publish`]: pure renderers for RSS, Atom, JSON Feed, OPML and the HTML page.
 //! - [`server`]: the axum layer; errors become HTTP statuses in one place; the feed cache.
+//! - [`push`]: new items pushed out from the store's outbox: signed webhooks, the live
+//!   stream's hub (`GET /events`, served by [`server`]).
 //! - [`metrics`]: the Prometheus registry behind `GET /metrics`.
 //! - [`pipeline`]: the one recipe that composes fetch → parse → clean → tag → store.
 //! - [`app`]: composition root for `serve`: store and its start-up maintenance, scheduler,
@@ -38,6 +40,7 @@ pub mod model;
 pub mod parse;
 pub mod pipeline;
 pub mod publish;
+pub mod push;
 pub mod server;
 pub mod store;
 pub mod story;

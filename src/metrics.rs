@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -37,6 +38,23 @@ pub struct HttpLabels {
     pub status: String,
 }
 
+/// Labels of a webhook endpoint.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct EndpointLabels {
+    /// The endpoint's configured name.
+    pub endpoint: String,
+}
+
+/// Labels of a webhook delivery attempt.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DeliveryLabels {
+    /// The endpoint's configured name.
+    pub endpoint: String,
+    /// "ok" (delivered), "error" (a failed attempt, retried) or "gave_up" (retried for
+    /// `[push] retry_for` without success).
+    pub outcome: String,
+}
+
 /// Every metric marsad exports.
 pub struct Metrics {
     registry: Registry,
@@ -52,6 +70,14 @@ pub struct Metrics {
     pub fetch_seconds: Histogram,
     /// Seconds per feed render (cache misses only).
     pub render_seconds: Histogram,
+    /// Webhook delivery attempts by endpoint and outcome.
+    pub webhook_deliveries: Family<DeliveryLabels, Counter>,
+    /// Failed attempts in a row of an endpoint's current delivery (0: healthy).
+    pub webhook_failing: Family<EndpointLabels, Gauge>,
+    /// Outbox rows an endpoint has yet to go through (delivered, skipped or given up on).
+    pub webhook_behind: Family<EndpointLabels, Gauge>,
+    /// Live streams (`GET /events`) open.
+    pub streams_open: Gauge,
 }
 
 /// The process-wide metrics.
@@ -91,8 +117,36 @@ pub fn metrics() -> &'static Metrics {
             "Duration of a feed render (cache miss)",
             render_seconds.clone(),
         );
+        let webhook_deliveries = Family::<DeliveryLabels, Counter>::default();
+        let webhook_failing = Family::<EndpointLabels, Gauge>::default();
+        let webhook_behind = Family::<EndpointLabels, Gauge>::default();
+        let streams_open = Gauge::default();
+        registry.register(
+            "webhook_deliveries",
+            "Webhook delivery attempts by endpoint and outcome",
+            webhook_deliveries.clone(),
+        );
+        registry.register(
+            "webhook_failing",
+            "Failed attempts in a row of the endpoint's current delivery",
+            webhook_failing.clone(),
+        );
+        registry.register(
+            "webhook_behind",
+            "Outbox rows the endpoint has yet to go through",
+            webhook_behind.clone(),
+        );
+        registry.register(
+            "streams_open",
+            "Live event streams open",
+            streams_open.clone(),
+        );
         Metrics {
             registry,
+            webhook_deliveries,
+            webhook_failing,
+            webhook_behind,
+            streams_open,
             fetches,
             items_stored,
             tags,

@@ -301,6 +301,16 @@ fn load_from(origin: Origin<'_>) -> Result<Config, ConfigErrors> {
         }
     };
 
+    let (webhooks, push) = super::push::validate(
+        &main_path,
+        &main_text,
+        main.webhooks,
+        &main.push,
+        &topics,
+        &sources,
+        &mut errors,
+    );
+
     if !errors.is_empty() {
         return Err(ConfigErrors(errors));
     }
@@ -325,6 +335,8 @@ fn load_from(origin: Origin<'_>) -> Result<Config, ConfigErrors> {
         fetch,
         sources,
         topics,
+        webhooks,
+        push,
     })
 }
 

@@ -10,7 +10,7 @@
 //!
 //! - `types`: the validated [`Config`] and its parts;
 //! - `load`: the files read, `marsad.toml`'s settings checked;
-//! - `validate`: the sources' and topics' checks;
+//! - `validate`: the sources' and topics' checks; `push`: `[[webhooks]]` and `[push]`;
 //! - `error`: positions, messages and hints of what is wrong;
 //! - `raw`: the files as written; `duration`, `crontab`: the value grammars;
 //! - [`edit`]: `sources.toml` rewritten by the `sources` commands.
@@ -20,6 +20,7 @@ mod duration;
 pub mod edit;
 mod error;
 mod load;
+mod push;
 mod raw;
 mod types;
 mod validate;
@@ -31,6 +32,7 @@ pub use error::{ConfigError, ConfigErrors};
 pub use load::{
     EMBEDDED_MAIN, EMBEDDED_SOURCES, EMBEDDED_TOPICS, load, load_embedded, load_from_strs,
 };
+pub use push::{PushSettings, WebhookSpec};
 pub use types::*;
 pub use validate::{IntervalError, SourceIdError, check_interval, check_source_id};
 

@@ -19,6 +19,10 @@ pub(super) struct Main {
     pub storage: Storage,
     #[serde(default)]
     pub fetch: Fetch,
+    #[serde(default)]
+    pub webhooks: Vec<super::push::RawWebhook>,
+    #[serde(default)]
+    pub push: super::push::RawPush,
 }
 
 fn default_sources_file() -> Spanned<String> {

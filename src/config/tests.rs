@@ -458,3 +458,82 @@ fn the_shipped_full_text_rules_compile() {
         assert!(!s.full_text, "{id}");
     }
 }
+
+#[test]
+fn webhooks_are_read_and_bad_urls_secrets_and_names_have_positions() {
+    let (dir, main) = setup(
+        "[[sources]]\nid = \"a\"\nname = \"A\"\nurl = \"http://x/f\"\n",
+        TOPIC,
+    );
+    let c = load(&main).unwrap();
+    assert!(c.webhooks.is_empty());
+    assert_eq!(c.push, PushSettings::default());
+    // 32 bytes: "0123456789abcdef0123456789abcdef" in base64.
+    let good = "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+    write(
+        dir.path(),
+        "marsad.toml",
+        &format!(
+            "[storage]\ndatabase = \"m.db\"\n[push]\nretry_for = \"3d\"\nmax_streams = 10\n[[webhooks]]\nurl = \"https://newsroom.example/hooks/marsad?k=1\"\ntopics = [\"libya\"]\nsecret = \"{good}\"\n[[webhooks]]\nname = \"wire\"\nurl = \"http://127.0.0.1:9/h\"\nsecret = \"{good}\"\nsources = [\"a\"]\n"
+        ),
+    );
+    let c = load(&main).unwrap();
+    assert_eq!(c.push.retry_for, Duration::from_secs(3 * 86400));
+    assert_eq!(c.push.max_streams, 10);
+    let hooks: Vec<(&str, &str, &[String], &[String])> = c
+        .webhooks
+        .iter()
+        .map(|h| {
+            (
+                h.name.as_str(),
+                h.url.as_str(),
+                &h.topics[..],
+                &h.sources[..],
+            )
+        })
+        .collect();
+    assert_eq!(
+        hooks,
+        [
+            (
+                "newsroom.example",
+                "https://newsroom.example/hooks/marsad?k=1",
+                &["libya".to_string()][..],
+                &[][..]
+            ),
+            (
+                "wire",
+                "http://127.0.0.1:9/h",
+                &[][..],
+                &["a".to_string()][..]
+            ),
+        ]
+    );
+    assert_eq!(c.webhooks[0].secret, b"0123456789abcdef0123456789abcdef");
+    assert!(!format!("{:?}", c.webhooks[0]).contains("MDEy"));
+
+    write(
+        dir.path(),
+        "marsad.toml",
+        &format!(
+            "[storage]\ndatabase = \"m.db\"\n[push]\nmax_streams = 0\n[[webhooks]]\nurl = \"ftp://x/h\"\nsecret = \"{good}\"\n[[webhooks]]\nurl = \"http://x/h\"\nsecret = \"MDEy\"\n[[webhooks]]\nurl = \"http://x/h\"\nsecret = \"whsec_***\"\n[[webhooks]]\nurl = \"http://x/h\"\nsecret = \"whsec_MDEy\"\ntopics = [\"libia\"]\n[[webhooks]]\nurl = \"http://x/h\"\nsecret = \"{good}\"\n[[webhooks]]\nurl = \"http://x/h\"\nsecret = \"{good}\"\n"
+        ),
+    );
+    let e = load(&main).unwrap_err();
+    let text: Vec<String> =
+        e.0.iter()
+            .map(|e| format!("{}:{}: {}", e.line, e.col, e.message))
+            .collect();
+    assert_eq!(
+        text,
+        [
+            "4:15: max_streams must be at least 1",
+            "6:7: webhook url \"ftp://x/h\": use an http or https URL with a host",
+            "10:10: secret must start with \"whsec_\" followed by base64 (a Standard Webhooks secret, e.g. from `echo whsec_$(openssl rand -base64 32)`)",
+            "13:10: secret: the part after \"whsec_\" is not base64: Invalid symbol 42, offset 0.",
+            "16:10: secret: 3 bytes after base64 decoding; use 24 to 64 random bytes (`echo whsec_$(openssl rand -base64 32)`)",
+            "17:11: unknown topic \"libia\"",
+            "22:7: a second webhook named \"x\": give each endpoint its own `name` (it keys the endpoint's deliveries)",
+        ]
+    );
+}

@@ -24,6 +24,10 @@ pub struct Config {
     pub sources: Vec<SourceSpec>,
     /// Topics, in file order.
     pub topics: Vec<TopicSpec>,
+    /// Webhook endpoints (`[[webhooks]]`), in file order.
+    pub webhooks: Vec<super::WebhookSpec>,
+    /// `[push]`: live stream and delivery limits.
+    pub push: super::PushSettings,
 }
 
 /// `[server]`.

@@ -351,5 +351,11 @@ pub fn rfc3339(d: DateTime<Utc>) -> String {
     d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// An item as JSON: the body of `GET /api/items/{id}`, of a webhook delivery and of a live
+/// stream's event, so a receiver parses one shape.
+pub fn item_json(item: &StoredItem) -> String {
+    serde_json::to_string(item).expect("an item always serializes")
+}
+
 #[cfg(test)]
 mod tests;

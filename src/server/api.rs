@@ -90,6 +90,11 @@ pub(super) async fn status(
             "open_connections": st.connections.open(),
             "max_connections": cfg.server.max_connections,
         },
+        "push": {
+            "streams_open": st.push.streams_open(),
+            "max_streams": cfg.push.max_streams,
+            "webhooks": st.push.endpoints(),
+        },
     }))
     .into_response()
 }
@@ -133,7 +138,11 @@ pub(super) async fn item(
         .item(id)
         .await?
         .ok_or_else(|| ServerError::NotFound(format!("no such item: {id}")))?;
-    Ok(axum::Json(item).into_response())
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        crate::publish::item_json(&item),
+    )
+        .into_response())
 }
 
 pub(super) async fn topics(State(st): State<AppState>) -> Result<Response, ServerError> {

@@ -6,13 +6,14 @@
 //!
 //! This file holds the state, the router and the layers every response passes; the routes
 //! are in one file per family: `feeds` (RSS, Atom, JSON Feed, OPML), `pages` (HTML),
-//! `api` (JSON, health, readiness). `query` parses what a request asks for, `error` turns
+//! `api` (JSON, health, readiness), `events` (the live stream). `query` parses what a request asks for, `error` turns
 //! errors into statuses, `cache` keeps rendered feeds, `conn` serves connections.
 
 mod api;
 mod cache;
 mod conn;
 mod error;
+mod events;
 mod feeds;
 mod pages;
 mod query;
@@ -63,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/items", get(api::items))
         .route("/api/items/{id}", get(api::item))
         .route("/api/topics", get(api::topics))
+        .route("/events", get(events::events))
         .fallback(|| async { ServerError::NotFound("not found".into()) })
         .route_layer(axum::middleware::from_fn(count_requests))
         .layer(axum::middleware::from_fn(security_headers))
@@ -133,5 +135,12 @@ pub async fn serve(
         max_connections: s.max_connections,
     };
     let connections = state.connections.clone();
+    // Live streams never end by themselves: they are closed first, so the graceful
+    // shutdown's wait for requests in flight ends.
+    let push = state.push.clone();
+    let shutdown = async move {
+        shutdown.await;
+        push.close();
+    };
     conn::run(listener, router(state), limits, connections, shutdown).await
 }

@@ -24,12 +24,16 @@ pub struct AppState {
     pub connections: Arc<Connections>,
     /// The tagger of the config in force, for the item pages' explanations.
     pub(super) matcher: Arc<MatcherCache>,
+    /// New items for the live streams, and the webhook endpoints' state.
+    pub push: Arc<crate::push::Hub>,
 }
 
 impl AppState {
     /// State for a store and config.
     pub fn new(store: Store, config: Config) -> AppState {
+        let push = Arc::new(crate::push::Hub::new(config.push.stream_buffer));
         AppState {
+            push,
             store,
             config: Arc::new(RwLock::new(Arc::new(config))),
             notice: Arc::new(RwLock::new(None)),

@@ -21,6 +21,7 @@
 //! | retention | [`Store::prune`] |
 //! | article pages | [`Store::page_states`], [`Store::page_record`], [`Store::save_pages`] |
 //! | facts about the data | [`Store::meta`], [`Store::set_meta`] |
+//! | push outbox (written by `save_items`) | [`Store::outbox_after`], [`Store::outbox_after_item`], [`Store::outbox_head`], [`Store::outbox_cursor`], [`Store::set_outbox_cursor`], [`Store::prune_outbox`] |
 //! | maintenance (data other modules compute) | [`Store::items_missing_search`], [`Store::add_search_terms`], [`Store::set_fingerprints`] |
 //! | tests only | [`Store::simulate_fault`] (hidden) |
 //!
@@ -30,7 +31,8 @@
 //! stored keys: content hashes, fingerprint halves), `health.rs` (the retry loop of
 //! fetch-path writes, the ledger of failing writes, the change counters). Each backend is
 //! a folder with one file per job: `sqlite/` (open, save, query, tags, prune, maintenance,
-//! sources, pages) and `postgres/` (the same jobs, for a database several instances share).
+//! sources, pages, outbox) and `postgres/` (the same jobs, for a database several
+//! instances share).
 //!
 //! # Backends
 //!
@@ -62,8 +64,8 @@ pub use postgres::{Copied, PgExclusive, PgStore};
 pub use sqlite::SqliteStore;
 pub use types::Claim;
 pub use types::{
-    Fault, FetchRecord, ItemQuery, PageRecord, PageState, SaveReport, SourceRow, SourceState,
-    StoryGrouping, StoryMember, WriteFailure,
+    EarlierItem, Fault, FetchRecord, ItemQuery, OutboxEvent, PageRecord, PageState, SaveReport,
+    SourceRow, SourceState, StoryGrouping, StoryMember, WriteFailure,
 };
 
 /// A handle to the database; cheap to clone.
@@ -300,5 +302,18 @@ impl Store {
         async fn add_search_terms(&self, terms: &[(i64, String)]) -> Result<(), StoreError>;
         /// Replaces stored fingerprints (id, fingerprint), in one transaction.
         async fn set_fingerprints(&self, fingerprints: &[(i64, u128)]) -> Result<(), StoreError>;
+
+        /// Outbox rows (one per new item, written with it) after `after_seq`, oldest first.
+        async fn outbox_after(&self, after_seq: i64, limit: u32) -> Result<Vec<OutboxEvent>, StoreError>;
+        /// Outbox rows of items after `after_item`, oldest first (a stream's resume).
+        async fn outbox_after_item(&self, after_item: i64, limit: u32) -> Result<Vec<OutboxEvent>, StoreError>;
+        /// The newest outbox position ever written (0: none).
+        async fn outbox_head(&self) -> Result<i64, StoreError>;
+        /// Where a webhook endpoint's deliveries have got, if it was ever started.
+        async fn outbox_cursor(&self, endpoint: &str) -> Result<Option<i64>, StoreError>;
+        /// Records that an endpoint is done with every outbox row up to `seq`.
+        async fn set_outbox_cursor(&self, endpoint: &str, seq: i64) -> Result<(), StoreError>;
+        /// Deletes outbox rows stored before `before` that every named endpoint is done with.
+        async fn prune_outbox(&self, before: i64, endpoints: &[String]) -> Result<u64, StoreError>;
     }
 }

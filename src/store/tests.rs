@@ -43,6 +43,8 @@ macro_rules! on_each_backend {
     };
 }
 
+mod outbox;
+
 on_each_backend!(
     saving_the_same_items_twice_adds_nothing_and_changes_update,
     topic_source_and_time_filters_select_items,

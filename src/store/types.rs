@@ -258,3 +258,26 @@ pub enum Claim {
     /// Another instance holds it until this time.
     Held(DateTime<Utc>),
 }
+
+/// One row of the push outbox: a new item to announce, as it reads now.
+#[derive(Debug, Clone)]
+pub struct OutboxEvent {
+    /// Position in the outbox; never reused.
+    pub seq: i64,
+    /// When the item was stored (the retry window of its deliveries counts from here).
+    pub created_at: DateTime<Utc>,
+    /// The item with its tags and the other items of its story.
+    pub item: crate::model::StoredItem,
+    /// The items of its story stored before it: what decides whether a subscriber that sees
+    /// each story once has already been told of this one.
+    pub earlier: Vec<EarlierItem>,
+}
+
+/// An item of a story stored before the one announced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlierItem {
+    /// Its source.
+    pub source_id: String,
+    /// Its topics.
+    pub topics: Vec<String>,
+}

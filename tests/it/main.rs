@@ -36,6 +36,7 @@ mod instances;
 mod page;
 mod pg_leases;
 mod pg_schema;
+mod push;
 mod reload;
 mod security;
 mod sources_cli;

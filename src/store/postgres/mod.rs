@@ -32,6 +32,7 @@ mod leases;
 mod listen;
 mod maintenance;
 mod open;
+mod outbox;
 mod pages;
 mod prune;
 mod query;

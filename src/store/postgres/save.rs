@@ -149,6 +149,9 @@ impl PgStore {
             }
         }
         insert_new_items(&mut tx, source_id, now.timestamp(), &new_rows).await?;
+        // Announced in the same transaction: a crash after the commit loses no announcement.
+        let new_ids: Vec<i64> = new_rows.iter().map(|(id, ..)| *id).collect();
+        super::outbox::record_new_items(&mut tx, &new_ids, now.timestamp()).await?;
         let new_tags: Vec<(i64, &[TopicTag])> = new_rows
             .iter()
             .map(|(id, _, _, item, _)| (*id, &item.tags[..]))

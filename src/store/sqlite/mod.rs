@@ -17,6 +17,7 @@
 mod leases;
 mod maintenance;
 mod open;
+mod outbox;
 mod pages;
 mod prune;
 mod query;

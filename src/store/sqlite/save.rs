@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite};
 
 use super::codec::{Visible, content_hash, to_parts};
+use super::outbox::record_new_items;
 use super::tags::insert_tag_rows;
 use super::{NewItem, SaveReport, SqliteStore, StoreError, StoryGrouping, StoryMember};
 use crate::model::{CleanEntry, TopicTag};
@@ -117,6 +118,9 @@ impl SqliteStore {
             }
         }
         insert_new_items(&mut tx, source_id, now.timestamp(), &new_rows).await?;
+        // Announced in the same transaction: a crash after the commit loses no announcement.
+        let new_ids: Vec<i64> = new_rows.iter().map(|(id, ..)| *id).collect();
+        record_new_items(&mut tx, &new_ids, now.timestamp()).await?;
         let new_tags: Vec<(i64, &[TopicTag])> = new_rows
             .iter()
             .map(|(id, _, _, item, _)| (*id, &item.tags[..]))

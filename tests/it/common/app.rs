@@ -67,6 +67,7 @@ pub struct AppBuilder {
     over: Option<AppFiles>,
     fetch_toml: String,
     database: Option<String>,
+    main_toml: String,
     tweaks: Vec<Tweak>,
 }
 
@@ -125,6 +126,13 @@ impl AppBuilder {
         self
     }
 
+    /// More tables at the end of `marsad.toml` (`[[webhooks]]`, `[push]`).
+    pub fn main_toml(mut self, text: &str) -> Self {
+        self.main_toml.push_str(text);
+        self.main_toml.push('\n');
+        self
+    }
+
     /// Writes over the files of `earlier` instead of into a new temp dir, keeping its
     /// database: marsad restarted with another config.
     pub fn over(mut self, earlier: &AppFiles) -> Self {
@@ -180,10 +188,11 @@ impl AppBuilder {
         std::fs::write(
             &files.main,
             format!(
-                "sources_file = \"sources.toml\"\ntopics_file = \"topics.toml\"\n[server]\nlisten = \"127.0.0.1:0\"\nbase_url = \"{base_url}\"\n{}[storage]\ndatabase = \"{}\"\nretention_days = 0\n[fetch]\ninterval = \"10m\"\ntimeout = \"5s\"\nconnect_timeout = \"2s\"\n{}",
+                "sources_file = \"sources.toml\"\ntopics_file = \"topics.toml\"\n[server]\nlisten = \"127.0.0.1:0\"\nbase_url = \"{base_url}\"\n{}[storage]\ndatabase = \"{}\"\nretention_days = 0\n[fetch]\ninterval = \"10m\"\ntimeout = \"5s\"\nconnect_timeout = \"2s\"\n{}{}",
                 self.server_toml,
                 self.database.as_deref().unwrap_or("data/marsad.db"),
-                self.fetch_toml
+                self.fetch_toml,
+                self.main_toml
             ),
         )
         .unwrap();
