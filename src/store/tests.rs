@@ -1410,3 +1410,41 @@ async fn a_feed_of_thousands_of_items_is_saved_and_read_in_one_call(b: Backend) 
     );
     assert_eq!(s.prune(None, 1).await.unwrap(), (0, 2 * N as u64 - 2));
 }
+
+/// Saves held up by another instance's save wait in this one without taking every
+/// connection: the HTTP server's reads go on meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_saves_waiting_for_another_instance_leave_connections_for_reads() {
+    use sqlx::Connection as _;
+    let (db, s) = store(Backend::Postgres).await;
+    // Another instance in the middle of a save: it holds the save lock.
+    let mut other = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let mut other_save = other.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(postgres::SAVE_LOCK)
+        .execute(&mut *other_save)
+        .await
+        .unwrap();
+    let now = t("2026-11-29T09:00:00Z");
+    // As many as the default `[fetch] concurrency`, more than the pool's connections.
+    let saves: Vec<_> = (0..16)
+        .map(|n| {
+            let s = s.clone();
+            let item = new_item(
+                entry(&n.to_string(), "خبر", TEXT1, &format!("a/{n}")),
+                vec![],
+            );
+            tokio::spawn(async move { s.save_items("a", &[item], now, &mut ()).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let read = tokio::time::timeout(Duration::from_secs(5), s.items(&ItemQuery::default()))
+        .await
+        .expect("a read while saves wait");
+    assert!(read.unwrap().is_empty(), "no save went past the lock");
+    other_save.commit().await.unwrap();
+    for save in saves {
+        assert_eq!(save.await.unwrap().unwrap().new, 1);
+    }
+    assert_eq!(s.counts().await.unwrap().0, 16);
+}
