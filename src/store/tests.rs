@@ -60,6 +60,7 @@ on_each_backend!(
     retagging_replaces_tags_and_search_terms_and_fingerprints_are_written_back,
     the_consistency_check_passes_on_a_sound_database,
     pages_by_cursor_show_each_story_once_and_search_wants_every_stem,
+    a_feed_of_thousands_of_items_is_saved_and_read_in_one_call,
 );
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1341,4 +1342,112 @@ async fn pages_by_cursor_show_each_story_once_and_search_wants_every_stem(b: Bac
         s.count_items(&search(&["خبر", "الصخيرات"])).await.unwrap(),
         5
     );
+}
+
+async fn a_feed_of_thousands_of_items_is_saved_and_read_in_one_call(b: Backend) {
+    // More rows than one statement could bind one value at a time: 3,300 items of 21
+    // values each are 69,300, past PostgreSQL's 65,535 (and SQLite's 32,766).
+    const N: usize = 3300;
+    let (_d, s) = store(b).await;
+    let now = t("2026-11-29T09:00:00Z");
+    let items: Vec<NewItem> = (0..N)
+        .map(|n| {
+            let mut e = entry(&format!("g{n}"), "خبر", TEXT2, &format!("a/{n}"));
+            e.fingerprint = 0;
+            new_item(e, vec![tag("oil"), tag("libya")])
+        })
+        .collect();
+    let report = s.save_items("a", &items, now, &mut ()).await.unwrap();
+    assert_eq!(
+        report,
+        SaveReport {
+            seen: N as u32,
+            new: N as u32,
+            updated: 0
+        }
+    );
+    let again = s.save_items("a", &items, now, &mut ()).await.unwrap();
+    assert_eq!(
+        again,
+        SaveReport {
+            seen: N as u32,
+            new: 0,
+            updated: 0
+        }
+    );
+    // The same articles from `b`: each joins its story by canonical URL.
+    let copies: Vec<NewItem> = items
+        .iter()
+        .map(|it| {
+            let mut c = it.clone();
+            c.entry.guid = format!("b-{}", c.entry.guid);
+            c
+        })
+        .collect();
+    s.save_items("b", &copies, now, &mut ()).await.unwrap();
+    assert_eq!(s.counts().await.unwrap(), (2 * N as i64, N as i64, 2, 0));
+    assert_eq!(s.topic_counts().await.unwrap()["oil"], 2 * N as i64);
+
+    let records: Vec<PageRecord> = items
+        .iter()
+        .map(|it| PageRecord {
+            guid: it.entry.guid.clone(),
+            feed_hash: "h".into(),
+            page_url: None,
+            etag: None,
+            last_modified: None,
+            body_from: "page".into(),
+            rule: None,
+            reason: None,
+            fetched_at: 1,
+        })
+        .collect();
+    s.save_pages("a", &records).await.unwrap();
+    let guids: Vec<&str> = items.iter().map(|it| it.entry.guid.as_str()).collect();
+    let states = s.page_states("a", &guids).await.unwrap();
+    assert_eq!(states.len(), N);
+    assert!(
+        states
+            .values()
+            .all(|p| p.page_html.as_deref() == Some(&*format!("<p>{TEXT2}</p>")))
+    );
+    assert_eq!(s.prune(None, 1).await.unwrap(), (0, 2 * N as u64 - 2));
+}
+
+/// Saves held up by another instance's save wait in this one without taking every
+/// connection: the HTTP server's reads go on meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_saves_waiting_for_another_instance_leave_connections_for_reads() {
+    use sqlx::Connection as _;
+    let (db, s) = store(Backend::Postgres).await;
+    // Another instance in the middle of a save: it holds the save lock.
+    let mut other = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let mut other_save = other.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(postgres::SAVE_LOCK)
+        .execute(&mut *other_save)
+        .await
+        .unwrap();
+    let now = t("2026-11-29T09:00:00Z");
+    // As many as the default `[fetch] concurrency`, more than the pool's connections.
+    let saves: Vec<_> = (0..16)
+        .map(|n| {
+            let s = s.clone();
+            let item = new_item(
+                entry(&n.to_string(), "خبر", TEXT1, &format!("a/{n}")),
+                vec![],
+            );
+            tokio::spawn(async move { s.save_items("a", &[item], now, &mut ()).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let read = tokio::time::timeout(Duration::from_secs(5), s.items(&ItemQuery::default()))
+        .await
+        .expect("a read while saves wait");
+    assert!(read.unwrap().is_empty(), "no save went past the lock");
+    other_save.commit().await.unwrap();
+    for save in saves {
+        assert_eq!(save.await.unwrap().unwrap().new, 1);
+    }
+    assert_eq!(s.counts().await.unwrap().0, 16);
 }

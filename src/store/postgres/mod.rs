@@ -9,6 +9,8 @@
 //!   stories: the choice reads items other saves write, so saves are serialized across
 //!   instances as SQLite's one writer serializes them in one process, and ids are handed
 //!   out in commit order (the story index catches up on other instances' items by id).
+//!   Within an instance saves take turns before they take a connection, so saves waiting
+//!   for that lock never hold every connection the HTTP server's reads need.
 //! - Retention and source syncing each take their own advisory lock (`PRUNE_LOCK`,
 //!   `SYNC_LOCK`): two instances pruning at once would otherwise both count the same
 //!   rows, and two syncing at once could both move a retired source's items.
@@ -42,6 +44,7 @@ mod tags;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Duration;
 
 use sqlx::postgres::PgPool;
 use sqlx::{Postgres, Transaction};
@@ -82,6 +85,14 @@ enum Change {
 pub struct PgStore {
     /// Connections for reads and writes (PostgreSQL has no single-writer limit).
     pub(super) pool: PgPool,
+    /// One save at a time in this instance. Saves wait for each other on `SAVE_LOCK`
+    /// anyway, and each one waiting there holds a connection: with more fetches saving at
+    /// once than the pool has connections, the reads of the HTTP server would find none.
+    /// Queued here, the waiting saves hold nothing.
+    save_turn: Arc<tokio::sync::Mutex<()>>,
+    /// How long a save waits for its turn before it fails as "locked" (and is retried):
+    /// the pool's acquire timeout, which bounded the same wait when it was on a connection.
+    turn_timeout: Duration,
     /// The simulated fault in force ([`Fault`] as a number).
     fault: Arc<AtomicU8>,
     /// Write retries, failures and change counters.

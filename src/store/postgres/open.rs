@@ -11,7 +11,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use super::{Fault, PgStore};
 use crate::store::StoreError;
 
-/// Connections per instance: the HTTP server's reads and a few concurrent saves.
+/// Connections per instance: the HTTP server's reads, one save (saves take turns), and
+/// the other writes.
 const MAX_CONNECTIONS: u32 = 10;
 
 impl PgStore {
@@ -23,14 +24,17 @@ impl PgStore {
         let opts = PgConnectOptions::from_str(url)?
             .application_name("marsad")
             .options([("lock_timeout", format!("{}ms", lock_timeout.as_millis()))]);
+        let acquire_timeout = lock_timeout.saturating_mul(4).max(Duration::from_secs(30));
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
-            .acquire_timeout(lock_timeout.saturating_mul(4).max(Duration::from_secs(30)))
+            .acquire_timeout(acquire_timeout)
             .connect_with(opts)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         let store = PgStore {
             pool,
+            save_turn: Default::default(),
+            turn_timeout: acquire_timeout,
             fault: Arc::new(AtomicU8::new(Fault::None as u8)),
             common: Default::default(),
         };

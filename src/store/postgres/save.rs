@@ -69,6 +69,9 @@ impl PgStore {
             ..SaveReport::default()
         };
         let mut members = Vec::new();
+        let _turn = tokio::time::timeout(self.turn_timeout, self.save_turn.lock())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?;
         let mut tx = self.write().await?;
         // Every read below sees the saves committed before this one (READ COMMITTED takes
         // a new snapshot per statement), and none can commit until this one ends: the
