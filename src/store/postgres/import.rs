@@ -271,10 +271,7 @@ impl PgStore {
             .await?;
         }
         copied.meta = meta.len() as u64;
-        sqlx::query("SELECT pg_notify($1, 'rewritten')")
-            .bind(super::CHANGES_CHANNEL)
-            .execute(&mut *tx)
-            .await?;
+        super::notify(&mut tx, super::Change::Rewritten, &self.token).await?;
         tx.commit().await?;
         self.common.changed();
         self.common.rewritten();

@@ -10,11 +10,12 @@ use sqlx::postgres::{PgListener, PgPool};
 use super::CHANGES_CHANNEL;
 use crate::store::health::Common;
 
-/// Listens until the pool is closed. A lost connection may have lost notifications, so
-/// both counters are bumped when it is back: caches are rebuilt once too often rather
-/// than served stale.
-pub(super) fn spawn(pool: PgPool, common: Arc<Common>) {
+/// Listens until the pool is closed, skipping the changes marked with `token` (this
+/// handle's own). A lost connection may have lost notifications, so both counters are
+/// bumped when it is back: caches are rebuilt once too often rather than served stale.
+pub(super) fn spawn(pool: PgPool, common: Arc<Common>, token: Arc<str>) {
     tokio::spawn(async move {
+        let mut first = true;
         while !pool.is_closed() {
             let mut listener = match PgListener::connect_with(&pool).await {
                 Ok(l) => l,
@@ -29,13 +30,20 @@ pub(super) fn spawn(pool: PgPool, common: Arc<Common>) {
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
-            common.changed();
-            common.rewritten();
+            if !first {
+                common.changed();
+                common.rewritten();
+            }
+            first = false;
             loop {
                 match listener.try_recv().await {
-                    Ok(Some(n)) if n.payload() == "rewritten" => common.rewritten(),
-                    Ok(Some(_)) => common.changed(),
-                    // The connection was lost; the next call reconnects.
+                    Ok(Some(n)) => match n.payload().split_once(' ') {
+                        Some((_, from)) if from == &*token => {}
+                        Some(("rewritten", _)) => common.rewritten(),
+                        _ => common.changed(),
+                    },
+                    // The connection was lost; the next call reconnects, and what was
+                    // announced meanwhile is lost.
                     Ok(None) => {
                         common.changed();
                         common.rewritten();

@@ -71,7 +71,7 @@ impl PgStore {
         .bind(&hi)
         .execute(&mut *tx)
         .await?;
-        notify(&mut tx, Change::Rewritten).await?;
+        notify(&mut tx, Change::Rewritten, &self.token).await?;
         tx.commit().await?;
         self.common.rewritten();
         Ok(())

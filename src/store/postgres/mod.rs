@@ -97,6 +97,9 @@ pub struct PgStore {
     fault: Arc<AtomicU8>,
     /// Write retries, failures and change counters.
     pub(super) common: Arc<Common>,
+    /// This handle's mark on the changes it announces: its own listener skips them (it
+    /// bumped its counters when it wrote), so the counters move once per change.
+    token: Arc<str>,
 }
 
 impl PgStore {
@@ -208,10 +211,14 @@ impl PgStore {
 
 /// Announces a change to every instance (their `LISTEN` on `CHANGES_CHANNEL`); delivered
 /// when, and only if, the transaction commits.
-async fn notify(tx: &mut Transaction<'_, Postgres>, change: Change) -> Result<(), StoreError> {
+async fn notify(
+    tx: &mut Transaction<'_, Postgres>,
+    change: Change,
+    token: &str,
+) -> Result<(), StoreError> {
     let payload = match change {
-        Change::Changed => "changed",
-        Change::Rewritten => "rewritten",
+        Change::Changed => format!("changed {token}"),
+        Change::Rewritten => format!("rewritten {token}"),
     };
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind(CHANGES_CHANNEL)

@@ -37,8 +37,13 @@ impl PgStore {
             turn_timeout: acquire_timeout,
             fault: Arc::new(AtomicU8::new(Fault::None as u8)),
             common: Default::default(),
+            token: format!("{:016x}", fastrand::u64(..)).into(),
         };
-        super::listen::spawn(store.pool.clone(), store.common.clone());
+        super::listen::spawn(
+            store.pool.clone(),
+            store.common.clone(),
+            store.token.clone(),
+        );
         store.rekey_content_hashes().await?;
         Ok(store)
     }

@@ -58,8 +58,8 @@ impl PgStore {
         }
         let removed = counts != [0, 0];
         if removed {
-            notify(&mut tx, Change::Changed).await?;
-            notify(&mut tx, Change::Rewritten).await?;
+            notify(&mut tx, Change::Changed, &self.token).await?;
+            notify(&mut tx, Change::Rewritten, &self.token).await?;
         }
         tx.commit().await?;
         if removed {

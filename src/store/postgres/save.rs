@@ -162,7 +162,7 @@ impl PgStore {
         insert_tag_rows(&mut tx, &new_tags).await?;
         let wrote = report.new + report.updated > 0;
         if wrote {
-            notify(&mut tx, Change::Changed).await?;
+            notify(&mut tx, Change::Changed, &self.token).await?;
         }
         tx.commit().await?;
         if wrote {

@@ -109,8 +109,8 @@ impl PgStore {
             .await?;
         }
         if archived {
-            notify(&mut tx, Change::Changed).await?;
-            notify(&mut tx, Change::Rewritten).await?;
+            notify(&mut tx, Change::Changed, &self.token).await?;
+            notify(&mut tx, Change::Rewritten, &self.token).await?;
         }
         tx.commit().await?;
         if archived {

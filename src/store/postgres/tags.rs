@@ -67,7 +67,7 @@ impl PgStore {
             .execute(&mut *tx)
             .await?;
         insert_tag_rows(&mut tx, &rows).await?;
-        notify(&mut tx, Change::Changed).await?;
+        notify(&mut tx, Change::Changed, &self.token).await?;
         tx.commit().await?;
         self.common.changed();
         Ok(())
