@@ -6,7 +6,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tracing::{info, warn};
@@ -166,6 +166,23 @@ impl Limits {
         self.within(&source.url, ingest.refresh(source)).await
     }
 
+    /// Refreshes a source claimed by this instance once its fetch can start, if the claim
+    /// still holds then: a claim may lapse while the fetch waits for its host (behind the
+    /// sources claimed with it at start-up, or a dead instance's slots), and another
+    /// instance may have fetched the source meanwhile. `Err` is when to look again.
+    async fn run_claimed(
+        &self,
+        ingest: &Ingest,
+        source: &SourceSpec,
+        shared: &Shared,
+    ) -> Result<Outcome, DateTime<Utc>> {
+        self.within(&source.url, async {
+            shared.renew(source).await?;
+            Ok(ingest.refresh(source).await)
+        })
+        .await
+    }
+
     /// Runs `work` (a request to `url`) once a slot of its host (in this process, then
     /// over all instances) and a global one are free.
     async fn within<T>(&self, url: &url::Url, work: impl Future<Output = T>) -> T {
@@ -179,13 +196,25 @@ impl Limits {
             .or_insert_with(|| Arc::new(Semaphore::new(self.per_host_n)))
             .clone();
         let _h = host_sem.acquire().await.expect("never closed");
-        // Before the global slot: waiting for another instance to finish with this host
-        // must not hold up this instance's fetches of other hosts.
-        let _slot = match &self.shared {
-            Some(shared) => Some(shared.host_slot(&host, self.per_host_n).await),
-            None => None,
+        let Some(shared) = &self.shared else {
+            let _g = self.global.acquire().await.expect("never closed");
+            return work.await;
         };
-        let _g = self.global.acquire().await.expect("never closed");
+        // The host slot is claimed last, when the fetch can start, so its lease (about the
+        // fetch timeout) runs while the host is talked to; and no global permit is held
+        // while another instance has the host, so this instance's other hosts go on.
+        let mut pause = std::time::Duration::from_millis(50);
+        let (_g, _slot) = loop {
+            let g = self.global.acquire().await.expect("never closed");
+            if let Some(slot) = shared.host_slot(&host, self.per_host_n).await {
+                break (g, slot);
+            }
+            drop(g);
+            // Spread so instances waiting for the same host do not ask in lockstep.
+            let jitter = std::time::Duration::from_millis(fastrand::u64(..50));
+            tokio::time::sleep(pause + jitter).await;
+            pause = (pause * 2).min(std::time::Duration::from_millis(500));
+        };
         work.await
     }
 }
@@ -198,6 +227,9 @@ struct Shared {
     /// This instance: host name, process id and start time.
     owner: Arc<str>,
     lease: chrono::Duration,
+    /// How long a host slot is held if this instance dies: a fetch talks to its host for
+    /// at most the fetch timeout, so a slot is not leased for the source lease.
+    slot_lease: chrono::Duration,
 }
 
 impl Shared {
@@ -207,60 +239,62 @@ impl Shared {
             owner: instance_name().into(),
             lease: chrono::Duration::from_std(config.fetch.lease)
                 .unwrap_or(chrono::Duration::minutes(5)),
+            slot_lease: chrono::Duration::from_std(
+                (config.fetch.timeout + std::time::Duration::from_secs(10)).min(config.fetch.lease),
+            )
+            .unwrap_or(chrono::Duration::minutes(1)),
         })
     }
 
     /// Claims source `id` if it is due (held until the guard is dropped); else says when
     /// to look again.
-    async fn claim(&self, source: &SourceSpec) -> Result<Release, chrono::DateTime<Utc>> {
+    async fn claim(&self, source: &SourceSpec) -> Result<Release, DateTime<Utc>> {
+        self.renew(source).await?;
+        Ok(Release {
+            shared: self.clone(),
+            held: Held::Source(source.id.clone()),
+        })
+    }
+
+    /// Claims source `id` again (a claim of this instance's is renewed for a new lease) if
+    /// it is still due and nobody else holds it; else says when to look again.
+    async fn renew(&self, source: &SourceSpec) -> Result<(), DateTime<Utc>> {
         let now = Utc::now();
-        let soon = || now + chrono::Duration::seconds(5);
         match self
             .store
             .claim_source(&source.id, &self.owner, now, now + self.lease)
             .await
         {
-            Ok(Claim::Claimed) => Ok(Release {
-                shared: self.clone(),
-                held: Held::Source(source.id.clone()),
-            }),
+            Ok(Claim::Claimed) => Ok(()),
             Ok(Claim::NotDue(at)) => Err(at),
             // Another instance is fetching it: it will record the next due time when done
             // (looked at one interval on), or die and let its lease lapse.
             Ok(Claim::Held(until)) => Err(until.min(schedule::next_regular(&source.schedule, now))),
             Err(e) => {
                 warn!(source_id = %source.id, error = %e, "cannot claim source; trying again shortly");
-                Err(soon())
+                Err(now + chrono::Duration::seconds(5))
             }
         }
     }
 
-    /// Waits for one of `host`'s `limit` slots over all instances, held until the guard
-    /// is dropped.
-    async fn host_slot(&self, host: &str, limit: usize) -> Release {
-        let mut pause = std::time::Duration::from_millis(50);
-        loop {
-            let now = Utc::now();
-            match self
-                .store
-                .claim_host_slot(host, limit as u32, &self.owner, now, now + self.lease)
-                .await
-            {
-                Ok(Some(slot)) => {
-                    return Release {
-                        shared: self.clone(),
-                        held: Held::Slot(host.to_string(), slot),
-                    };
-                }
-                Ok(None) => {}
-                Err(e) => warn!(host, error = %e, "cannot claim a host slot; trying again"),
+    /// One of `host`'s `limit` slots over all instances, held until the guard is dropped;
+    /// `None` when all are taken (or the database cannot say: the caller waits and asks
+    /// again).
+    async fn host_slot(&self, host: &str, limit: usize) -> Option<Release> {
+        let now = Utc::now();
+        match self
+            .store
+            .claim_host_slot(host, limit as u32, &self.owner, now, now + self.slot_lease)
+            .await
+        {
+            Ok(slot) => slot.map(|slot| Release {
+                shared: self.clone(),
+                held: Held::Slot(host.to_string(), slot),
+            }),
+            Err(e) => {
+                warn!(host, error = %e, "cannot claim a host slot; trying again");
+                None
             }
-            // Spread so instances waiting for the same host do not ask in lockstep.
-            let jitter = std::time::Duration::from_millis(
-                u64::from(std::process::id() ^ now.timestamp_subsec_millis()) % 50,
-            );
-            tokio::time::sleep(pause + jitter).await;
-            pause = (pause * 2).min(std::time::Duration::from_millis(500));
         }
     }
 }
@@ -666,9 +700,22 @@ async fn run_scheduler(
                     },
                     None => None,
                 };
+                let run = async {
+                    match &limits.shared {
+                        Some(shared) => limits.run_claimed(&ingest, &source, shared).await,
+                        None => Ok(limits.run(&ingest, &source).await),
+                    }
+                };
                 let outcome = tokio::select! {
-                    o = limits.run(&ingest, &source) => o,
+                    o = run => o,
                     _ = stop.changed() => return,
+                };
+                let outcome = match outcome {
+                    Ok(o) => o,
+                    Err(later) => {
+                        due = later;
+                        continue;
+                    }
                 };
                 due = outcome
                     .next_due
