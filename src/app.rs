@@ -43,10 +43,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
 pub async fn connect(storage: &crate::config::StorageSettings) -> anyhow::Result<Store> {
     let opened = match &storage.database {
         Database::Sqlite(path) => Store::open_with(path, storage.busy_timeout).await,
-        Database::Postgres(_) => anyhow::bail!(
-            "cannot open database {}: this build's PostgreSQL store is not complete yet",
-            storage.database
-        ),
+        Database::Postgres(url) => Store::open_url(url, storage.busy_timeout).await,
     };
     opened.with_context(|| format!("cannot open database {}", storage.database))
 }

@@ -25,6 +25,11 @@ pub struct Stories(Arc<tokio::sync::Mutex<Option<Loaded>>>);
 /// An index with what it was loaded at.
 struct Loaded {
     index: StoryIndex,
+    /// The highest item id the index was told of.
+    seen: i64,
+    /// Whether other instances write the same database (the index then catches up on
+    /// their items at each save).
+    shared: bool,
     /// [`Store::rewrites`] when it was loaded: items removed or moved since make it stale.
     rewrites: u64,
     /// When it was loaded (unix seconds).
@@ -48,30 +53,36 @@ impl Stories {
             .is_none_or(|l| l.rewrites != rewrites || now.timestamp() - l.at >= RELOAD_AFTER_SECS);
         if stale {
             let since = now.timestamp() - STORY_INDEX_DAYS * 86_400;
-            let mut index = StoryIndex::default();
-            for m in store.story_members(since).await? {
-                index.insert(m.sort_ts, m.fingerprint, m.story_id, &m.source_id);
-            }
-            *guard = Some(Loaded {
-                index,
+            let mut loaded = Loaded {
+                index: StoryIndex::default(),
+                seen: 0,
+                shared: store.shared(),
                 rewrites,
                 at: now.timestamp(),
-            });
+            };
+            for m in store.story_members(since).await? {
+                loaded.saved(m);
+            }
+            *guard = Some(loaded);
         }
         let loaded = guard.as_mut().expect("loaded above");
-        store
-            .save_items(source_id, items, now, &mut loaded.index)
-            .await
+        store.save_items(source_id, items, now, loaded).await
     }
 }
 
-impl StoryGrouping for StoryIndex {
+impl StoryGrouping for Loaded {
     fn nearest(&self, source_id: &str, fingerprint: u128, sort_ts: i64) -> Option<i64> {
-        StoryIndex::nearest(self, source_id, fingerprint, sort_ts)
+        self.index.nearest(source_id, fingerprint, sort_ts)
     }
 
     fn saved(&mut self, m: StoryMember) {
-        self.insert(m.sort_ts, m.fingerprint, m.story_id, &m.source_id);
+        self.seen = self.seen.max(m.id);
+        self.index
+            .insert(m.sort_ts, m.fingerprint, m.story_id, &m.source_id);
+    }
+
+    fn seen_up_to(&self) -> Option<i64> {
+        self.shared.then_some(self.seen)
     }
 }
 

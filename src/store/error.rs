@@ -33,9 +33,23 @@ pub enum StoreError {
     /// Stored data could not be read back, or a value could not be encoded for storage.
     #[error("stored data is corrupt: {0}")]
     Encoding(#[from] serde_json::Error),
+    /// A copy (`migrate-store`) was asked to write into a database that holds data.
+    #[error(
+        "the target database is not empty ({items} items, {sources} sources): migrate-store copies into a new, empty database"
+    )]
+    NotEmpty {
+        /// Items it holds.
+        items: i64,
+        /// Sources it holds.
+        sources: i64,
+    },
     /// The engine's own consistency check found faults (its report, joined).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// Asked of a backend that cannot do it (a database URL of an unknown kind, a fault
+    /// PostgreSQL cannot simulate); what was asked, in words.
+    #[error("not supported: {0}")]
+    Unsupported(String),
 }
 
 /// An error of the database engine. Opaque: callers read its message (and `source()`);

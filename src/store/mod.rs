@@ -1,4 +1,5 @@
-//! The only module that speaks SQL: SQLite through sqlx, schema in `migrations/`. It
+//! The only module that speaks SQL: SQLite (the default) or PostgreSQL (a database several
+//! instances share) through sqlx, schemas in `migrations/` and `migrations/postgres/`. It
 //! depends on [`crate::model`] alone: what it stores is computed before it is handed in
 //! (fingerprints, search terms), and what it returns is plain data.
 //!
@@ -10,7 +11,7 @@
 //!
 //! | job | methods |
 //! |---|---|
-//! | open, close | [`Store::open`], [`Store::open_with`] (SQLite file; busy timeout), [`Store::close`] |
+//! | open, close | [`Store::open_url`] (either backend, by the `[storage] database` setting), [`Store::open`], [`Store::open_with`] (SQLite file; busy timeout), [`Store::close`] |
 //! | health | [`Store::ping`], [`Store::integrity_check`], [`Store::write_failures`], [`Store::write_retries`] |
 //! | change counters | [`Store::generation`] (items or tags changed: feed caches), [`Store::rewrites`] (items removed or moved: the story index) |
 //! | sources | [`Store::sync_sources`], [`Store::sources`], [`Store::source`], [`Store::source_name`], [`Store::record_fetch`] |
@@ -36,7 +37,7 @@
 //! An enum, not a trait object: the backends are known when compiling, every method is
 //! async (async trait methods are not object-safe without boxing each future), and a
 //! `Store` must stay a cheap `Clone`. Each method of the table above is one `match` over
-//! the backends ([`delegate!`]), so each backend implements the same surface with the
+//! the backends (`delegate!`), so each backend implements the same surface with the
 //! same signatures, and the store's tests run against each.
 
 mod codec;
@@ -57,7 +58,7 @@ use chrono::{DateTime, Utc};
 pub use crate::model::NewItem;
 use crate::model::{StoredItem, TopicTag};
 pub use error::{EngineError, StoreError};
-pub use postgres::{PgExclusive, PgStore};
+pub use postgres::{Copied, PgExclusive, PgStore};
 pub use sqlite::SqliteStore;
 pub use types::Claim;
 pub use types::{
@@ -70,6 +71,8 @@ pub use types::{
 pub enum Store {
     /// A SQLite file (the default).
     Sqlite(SqliteStore),
+    /// A PostgreSQL database, shared by any number of instances.
+    Postgres(PgStore),
 }
 
 /// A job held by this instance ([`Store::exclusive`]) until dropped.
@@ -84,6 +87,7 @@ macro_rules! delegate {
             pub async fn $name(&self $(, $arg: $ty)*) -> $ret {
                 match self {
                     Store::Sqlite(s) => s.$name($($arg),*).await,
+                    Store::Postgres(s) => s.$name($($arg),*).await,
                 }
             }
         )*
@@ -91,6 +95,38 @@ macro_rules! delegate {
 }
 
 impl Store {
+    /// Opens the database `database` names and applies its migrations: a `postgres://` or
+    /// `postgresql://` URL is a PostgreSQL database (which must exist); `sqlite:PATH`,
+    /// `sqlite://PATH` or a plain path is a SQLite file (created if missing). A write waits
+    /// at most `busy_timeout` for another connection's lock (PostgreSQL's `lock_timeout`).
+    /// Any other `scheme://` is refused, rather than taken for a relative file path.
+    pub async fn open_url(database: &str, busy_timeout: Duration) -> Result<Store, StoreError> {
+        if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+            return Ok(Store::Postgres(
+                PgStore::open(database, busy_timeout).await?,
+            ));
+        }
+        let path = match database.strip_prefix("sqlite:") {
+            Some(rest) => rest.strip_prefix("//").unwrap_or(rest),
+            None => {
+                if let Some((scheme, _)) = database.split_once("://")
+                    && !scheme.is_empty()
+                    && scheme
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                {
+                    return Err(StoreError::Unsupported(format!(
+                        "the database {scheme}://…: use a postgres:// URL, sqlite:PATH or a file path"
+                    )));
+                }
+                database
+            }
+        };
+        Ok(Store::Sqlite(
+            SqliteStore::open_with(Path::new(path), busy_timeout).await?,
+        ))
+    }
+
     /// Opens (creating if missing) a SQLite database file and applies migrations, with the
     /// default busy timeout.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
@@ -108,6 +144,7 @@ impl Store {
     fn common(&self) -> &health::Common {
         match self {
             Store::Sqlite(s) => &s.common,
+            Store::Postgres(s) => &s.common,
         }
     }
 
@@ -151,15 +188,30 @@ impl Store {
     ) -> Result<SaveReport, StoreError> {
         match self {
             Store::Sqlite(s) => s.save_items(source_id, items, now, stories).await,
+            Store::Postgres(s) => s.save_items(source_id, items, now, stories).await,
+        }
+    }
+
+    /// Copies every row of `self` into `target`, which must be empty, in one transaction;
+    /// `progress` is told the items copied so far. SQLite into PostgreSQL only: the way a
+    /// deployment outgrows one machine.
+    pub async fn copy_into(
+        &self,
+        target: &Store,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Copied, StoreError> {
+        match (self, target) {
+            (Store::Sqlite(from), Store::Postgres(to)) => to.import_sqlite(from, progress).await,
+            _ => Err(StoreError::Unsupported(
+                "copying other than a SQLite database into a PostgreSQL one".into(),
+            )),
         }
     }
 
     /// Whether several instances may share this database (PostgreSQL): the scheduler then
     /// claims each due source and a slot of its host before fetching.
     pub fn shared(&self) -> bool {
-        match self {
-            Store::Sqlite(_) => false,
-        }
+        matches!(self, Store::Postgres(_))
     }
 
     /// Waits until no other instance runs `job` (re-tagging, retention, start-up
@@ -167,10 +219,8 @@ impl Store {
     /// guard saves instances started together from doing the same work at once.
     pub async fn exclusive(&self, job: &str) -> Result<Exclusive, StoreError> {
         match self {
-            Store::Sqlite(_) => {
-                let _ = job;
-                Ok(Exclusive(None))
-            }
+            Store::Sqlite(_) => Ok(Exclusive(None)),
+            Store::Postgres(p) => Ok(Exclusive(Some(p.exclusive(job).await?))),
         }
     }
 

@@ -55,6 +55,8 @@ impl Default for ItemQuery {
 /// A stored item as story grouping sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoryMember {
+    /// The item's id.
+    pub id: i64,
     /// Its source.
     pub source_id: String,
     /// Its sort time (unix seconds).
@@ -70,12 +72,19 @@ pub struct StoryMember {
 /// [`super::Store::save_items`] matches a new item with stored ones by guid and
 /// canonical URL itself, and asks this only about new items that neither matched; it tells
 /// it of every new item with a fingerprint once the save has committed.
-pub trait StoryGrouping: Sync {
+pub trait StoryGrouping: Send + Sync {
     /// The story of the nearest item of another source than `source_id` that counts as the
     /// same story, if any.
     fn nearest(&self, source_id: &str, fingerprint: u128, sort_ts: i64) -> Option<i64>;
-    /// A new item was stored as a member of a story.
+    /// A new item was stored as a member of a story (by this process, or by another
+    /// instance when the store catches up, see [`StoryGrouping::seen_up_to`]).
     fn saved(&mut self, member: StoryMember);
+    /// The highest item id this grouping was told of, when it follows a database that other
+    /// instances write too: a save first tells it of the members stored after that id, so
+    /// its choice sees every instance's items. `None` (the default): it needs no catching up.
+    fn seen_up_to(&self) -> Option<i64> {
+        None
+    }
 }
 
 /// No grouping by fingerprint: each new item not matched by guid or canonical URL starts

@@ -33,6 +33,7 @@ mod full_text;
 mod fuzz_regressions;
 mod hostile;
 mod page;
+mod pg_leases;
 mod pg_schema;
 mod reload;
 mod security;

@@ -1,6 +1,7 @@
-//! Groundwork for PostgreSQL as a second store (issue 24): the test server harness and the
-//! schema of `migrations/postgres/`, held against the SQLite schema and search. The store
-//! does not use PostgreSQL yet.
+//! PostgreSQL as a second store (issue 24): the test server harness, the schema of
+//! `migrations/postgres/` held against the SQLite schema and search, and the store opened
+//! on it through the public API. The store's own tests run on both backends
+//! (`src/store/tests.rs`).
 //!
 //! They need the server binaries (`initdb`, `pg_ctl`: Debian's `postgresql` package),
 //! which `.ci/run` installs when missing.
@@ -328,4 +329,81 @@ async fn postgres_full_text_over_the_stored_stems_finds_what_sqlite_finds() {
     }
     assert!(found_any >= 8, "most queries find something: {found_any}");
     store.close().await;
+}
+
+#[tokio::test]
+async fn the_store_opens_a_postgres_url_migrates_once_and_keeps_what_it_saved() {
+    use marsad::store::{ItemQuery, SourceRow, Store};
+    let server = PgServer::start();
+    server.create_database("store");
+    let url = server.url("store");
+    let timeout = std::time::Duration::from_secs(5);
+    // Two instances starting together: sqlx's migration lock lets one apply the schema.
+    let (one, two) = tokio::join!(
+        Store::open_url(&url, timeout),
+        Store::open_url(&url, timeout)
+    );
+    let (one, two) = (one.unwrap(), two.unwrap());
+    assert!(matches!(one, Store::Postgres(_)));
+    let applied = server.psql(
+        "store",
+        "SELECT version || ' ' || success FROM _sqlx_migrations ORDER BY version",
+    );
+    assert_eq!(applied.trim(), "1 true");
+    one.sync_sources(&[SourceRow {
+        id: "a".into(),
+        name: "أ".into(),
+        url: "http://a/f".into(),
+    }])
+    .await
+    .unwrap();
+    let item = marsad::model::NewItem {
+        entry: marsad::model::CleanEntry {
+            guid: "g1".into(),
+            url: Some("https://a.test/1".into()),
+            canonical_url: Some("a.test/1".into()),
+            title: "خبر عن طرابلس".into(),
+            author: None,
+            published: None,
+            updated: None,
+            summary: String::new(),
+            content_html: "<p>نص</p>".into(),
+            text: "نص".into(),
+            language: "ar".into(),
+            dir: "rtl",
+            source_credit: None,
+            fingerprint: 0,
+            norm_title: String::new(),
+            norm_text: String::new(),
+        },
+        tags: Vec::new(),
+        search_terms: "خبر طرابلس نص".into(),
+    };
+    let report = one
+        .save_items("a", &[item], chrono::Utc::now(), &mut ())
+        .await
+        .unwrap();
+    assert_eq!(report.new, 1);
+    one.close().await;
+    let found = two
+        .items(&ItemQuery {
+            search: vec!["طرابلس".into()],
+            ..ItemQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|i| i.guid.as_str()).collect::<Vec<_>>(),
+        ["g1"]
+    );
+    assert_eq!(
+        server
+            .psql(
+                "store",
+                "SELECT id || ' ' || story_id || ' ' || guid FROM items"
+            )
+            .trim(),
+        "1 1 g1"
+    );
+    two.close().await;
 }

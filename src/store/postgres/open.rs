@@ -1,11 +1,14 @@
-//! Connecting to PostgreSQL and applying its migrations.
+//! Connecting to PostgreSQL, applying its migrations, and the store's own re-keying of
+//! stored values.
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU8;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use super::PgStore;
+use super::{Fault, PgStore};
 use crate::store::StoreError;
 
 /// Connections per instance: the HTTP server's reads and a few concurrent saves.
@@ -26,8 +29,13 @@ impl PgStore {
             .connect_with(opts)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        let common = std::sync::Arc::<crate::store::health::Common>::default();
-        super::listen::spawn(pool.clone(), common.clone());
-        Ok(PgStore { pool, common })
+        let store = PgStore {
+            pool,
+            fault: Arc::new(AtomicU8::new(Fault::None as u8)),
+            common: Default::default(),
+        };
+        super::listen::spawn(store.pool.clone(), store.common.clone());
+        store.rekey_content_hashes().await?;
+        Ok(store)
     }
 }

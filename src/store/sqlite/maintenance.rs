@@ -57,16 +57,17 @@ impl SqliteStore {
     /// Items with a fingerprint sorted at or after `since` (unix seconds), oldest first:
     /// what a story index is loaded from.
     pub async fn story_members(&self, since: i64) -> Result<Vec<StoryMember>, StoreError> {
-        let rows: Vec<(i64, i64, i64, i64, String)> = sqlx::query_as(
-            "SELECT sort_ts, fingerprint, fingerprint_hi, story_id, source_id FROM items
-             WHERE sort_ts >= ? AND (fingerprint != 0 OR fingerprint_hi != 0) ORDER BY sort_ts",
+        let rows: Vec<(i64, i64, i64, i64, i64, String)> = sqlx::query_as(
+            "SELECT id, sort_ts, fingerprint, fingerprint_hi, story_id, source_id FROM items
+             WHERE sort_ts >= ? AND (fingerprint != 0 OR fingerprint_hi != 0) ORDER BY sort_ts, id",
         )
         .bind(since)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(sort_ts, lo, hi, story_id, source_id)| StoryMember {
+            .map(|(id, sort_ts, lo, hi, story_id, source_id)| StoryMember {
+                id,
                 source_id,
                 sort_ts,
                 fingerprint: super::codec::from_parts(lo, hi),

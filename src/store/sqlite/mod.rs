@@ -59,6 +59,11 @@ impl SqliteStore {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
+    /// The read-only connections, for copying out (`postgres::import`).
+    pub(in crate::store) fn reader(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     /// True when the database answers.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()

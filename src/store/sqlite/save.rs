@@ -105,6 +105,7 @@ impl SqliteStore {
                     known.insert(e.guid.clone(), (id, hash));
                     if e.fingerprint != 0 {
                         members.push(StoryMember {
+                            id,
                             source_id: source_id.to_string(),
                             sort_ts,
                             fingerprint: e.fingerprint,

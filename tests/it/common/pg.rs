@@ -95,7 +95,6 @@ impl PgServer {
     }
 
     /// A connection URL for `database`.
-    #[expect(dead_code, reason = "for the PostgreSQL store's tests (issue 24)")]
     pub fn url(&self, database: &str) -> String {
         format!("postgres://{USER}@127.0.0.1:{}/{database}", self.port)
     }
