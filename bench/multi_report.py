@@ -33,6 +33,10 @@ def seconds(text):
     return float(text)
 
 
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
 def pct(xs, p):
     if not xs:
         return float("nan")
@@ -164,17 +168,26 @@ def main():
                 doubles.append((s, x, y))
             elif g >= 2 * iv:
                 missed.append((s, x, y))
-    print(f"\ngaps between a source's fetches: {len(gaps)}; median {statistics.median(gaps):.1f} s, "
-          f"p95 {pct(gaps, 95):.1f} s, max {max(gaps):.1f} s; under {a.interval / 2:.0f} s "
+    print(f"\ngaps between a source's fetches: {len(gaps)}; median {median(gaps):.1f} s, "
+          f"p95 {pct(gaps, 95):.1f} s, max {max(gaps, default=float('nan')):.1f} s; under {a.interval / 2:.0f} s "
           f"(double): {len(doubles)}; {2 * a.interval:.0f} s or more (missed): {len(missed)}")
+    def phase_of(t):
+        if not tk:
+            return phases[0]
+        return phases[0] if t < tk else phases[1] if t < tk + lease else phases[2]
+
     for what, lst in (("double", doubles), ("missed", missed)):
+        if lst:
+            by = Counter(phase_of(y["start"]) for _, _, y in lst)
+            print(f"  {what} by the second fetch's time: "
+                  + ", ".join(f"{p} {by[p]}" for p in phases))
         for s, x, y in lst[:10]:
             print(f"    {what} s{s} (host {x['host']}): +{rel(x['start']):.3f} s {x['agent']} "
                   f"{x['status']} then +{rel(y['start']):.3f} s {y['agent']} {y['status']}")
         if len(lst) > 10:
             print(f"    … {len(lst) - 10} more {what}")
-    out["gaps"] = {"median_s": statistics.median(gaps), "p95_s": pct(gaps, 95),
-                   "max_s": max(gaps), "double": len(doubles), "missed": len(missed)}
+    out["gaps"] = {"median_s": median(gaps), "p95_s": pct(gaps, 95),
+                   "max_s": max(gaps, default=float("nan")), "double": len(doubles), "missed": len(missed)}
 
     # Per-host concurrency: the farm's own counter, and recomputed from the log.
     farm_peak = {}
@@ -236,7 +249,7 @@ def main():
           f"{count / minutes:.0f} items stored/min ({count} items, the first fetch of a feed stores "
           f"its {WINDOW}); first pass (every source fetched once) done at +{first_pass:.1f} s")
     late = [g - a.interval for g in gaps]
-    print(f"  lateness (gap minus interval): median {statistics.median(late):.1f} s, "
+    print(f"  lateness (gap minus interval): median {median(late):.1f} s, "
           f"p95 {pct(late, 95):.1f} s; statuses {dict(sorted(status.items()))}")
     print(f"  fetches per instance: {dict(sorted(per_agent.items()))}")
     cpu = os.path.join(d, "cpu")
@@ -250,7 +263,7 @@ def main():
     out["throughput"] = {"fetches_per_min": len(fetches) / minutes,
                          "steady_fetches_per_min": len(steady) / steady_min,
                          "items_per_min": count / minutes, "first_pass_s": first_pass,
-                         "lateness_median_s": statistics.median(late),
+                         "lateness_median_s": median(late),
                          "lateness_p95_s": pct(late, 95)}
     with open(os.path.join(d, "report.json"), "w") as f:
         json.dump(out, f, indent=1)
