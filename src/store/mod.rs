@@ -22,6 +22,8 @@
 //! | article pages | [`Store::page_states`], [`Store::page_record`], [`Store::save_pages`] |
 //! | facts about the data | [`Store::meta`], [`Store::set_meta`] |
 //! | push outbox (written by `save_items`) | [`Store::outbox_after`], [`Store::outbox_after_item`], [`Store::outbox_head`], [`Store::outbox_cursor`], [`Store::set_outbox_cursor`], [`Store::prune_outbox`] |
+//! | shared fetch work (PostgreSQL; SQLite grants every claim) | [`Store::shared`], [`Store::claim_source`], [`Store::release_source`], [`Store::claim_host_slot`], [`Store::release_host_slot`], [`Store::exclusive`] |
+//! | moving to PostgreSQL | [`Store::copy_into`] (`migrate-store`) |
 //! | maintenance (data other modules compute) | [`Store::items_missing_search`], [`Store::add_search_terms`], [`Store::set_fingerprints`] |
 //! | tests only | [`Store::simulate_fault`] (hidden) |
 //!
@@ -31,8 +33,9 @@
 //! stored keys: content hashes, fingerprint halves), `health.rs` (the retry loop of
 //! fetch-path writes, the ledger of failing writes, the change counters). Each backend is
 //! a folder with one file per job: `sqlite/` (open, save, query, tags, prune, maintenance,
-//! sources, pages, outbox) and `postgres/` (the same jobs, for a database several
-//! instances share).
+//! sources, pages, outbox, leases) and `postgres/` (the same jobs, for a database several
+//! instances share, plus `listen.rs`, other instances' changes, and `import.rs`, the copy
+//! from SQLite).
 //!
 //! # Backends
 //!
