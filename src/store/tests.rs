@@ -69,25 +69,12 @@ enum Backend {
     Postgres,
 }
 
-/// The test server, started on first use; taken and dropped (stopping it) at exit.
+/// The test server, started on first use; stopped once the test binary has ended
+/// (statics are never dropped; the server watches for that).
 static PG_SERVER: Mutex<Option<PgServer>> = Mutex::new(None);
 
 /// Databases created on [`PG_SERVER`] so far (their names are `t1`, `t2`, …).
 static PG_DATABASES: AtomicUsize = AtomicUsize::new(0);
-
-// `atexit` from the C library: statics are never dropped, and the server must not outlive
-// the test binary. Declared here rather than through the `libc` crate for this one function.
-unsafe extern "C" {
-    fn atexit(callback: extern "C" fn()) -> std::ffi::c_int;
-}
-
-extern "C" fn stop_pg_server() {
-    let server = PG_SERVER
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .take();
-    drop(server);
-}
 
 /// A new, empty database on the test server: its URL.
 fn pg_database() -> String {
@@ -96,11 +83,6 @@ fn pg_database() -> String {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     if server.is_none() {
         *server = Some(PgServer::start());
-        // SAFETY: `stop_pg_server` is a plain function that neither unwinds (a poisoned
-        // lock is taken as is; dropping the server ignores its errors) nor registers
-        // further handlers.
-        let registered = unsafe { atexit(stop_pg_server) };
-        assert_eq!(registered, 0, "atexit");
     }
     let server = server.as_ref().expect("started");
     let name = format!("t{}", PG_DATABASES.fetch_add(1, Ordering::AcqRel) + 1);

@@ -72,12 +72,14 @@ impl PgServer {
                 .args(["-o", &opts]);
             let out = as_owner(&mut ctl, owner).output().expect("run pg_ctl");
             if out.status.success() {
-                return PgServer {
+                let server = PgServer {
                     dir,
                     bin,
                     owner,
                     port,
                 };
+                server.stop_when_this_process_ends();
+                return server;
             }
             failure = format!(
                 "{}{}\nserver log:\n{}",
@@ -135,6 +137,32 @@ impl PgServer {
             .arg(self.port.to_string())
             .env("PGCONNECT_TIMEOUT", "10");
         c
+    }
+}
+
+impl PgServer {
+    /// Stops the server and removes its folder once this process has ended, however it
+    /// ends (a server kept in a static is never dropped; a test binary killed by a signal
+    /// drops nothing): a small shell in the background, run as the server's owner, watches
+    /// this process. The shell that starts it returns at once.
+    fn stop_when_this_process_ends(&self) {
+        let script = r#"(while [ -d "/proc/$1" ]; do sleep 0.5; done
+"$2/pg_ctl" stop --pgdata "$3/data" --mode immediate --wait --silent
+rm -rf "$3") &"#;
+        let mut watch = Command::new("sh");
+        watch
+            .args(["-c", script, "watch"])
+            .arg(std::process::id().to_string())
+            .arg(&self.bin)
+            .arg(self.dir.path())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        // `status`, not `output`: the watch keeps no pipe of ours open.
+        let started = as_owner(&mut watch, self.owner)
+            .status()
+            .expect("start the server's watch");
+        assert!(started.success(), "the server's watch: {started}");
     }
 }
 
