@@ -213,6 +213,60 @@ impl Store {
         }
     }
 
+    /// Outbox events after position `after_seq`, oldest first, at most `limit`; rows whose
+    /// item is gone are gone too.
+    pub async fn outbox_after(
+        &self,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<OutboxEvent>, StoreError> {
+        let rows = match self {
+            Store::Sqlite(s) => s.outbox_rows_after(after_seq, limit).await?,
+            Store::Postgres(p) => p.outbox_rows_after(after_seq, limit).await?,
+        };
+        self.outbox_events(rows).await
+    }
+
+    /// Outbox events of items after `after_item` (a live stream's `Last-Event-ID`), oldest
+    /// first, at most `limit`.
+    pub async fn outbox_after_item(
+        &self,
+        after_item: i64,
+        limit: u32,
+    ) -> Result<Vec<OutboxEvent>, StoreError> {
+        let rows = match self {
+            Store::Sqlite(s) => s.outbox_rows_after_item(after_item, limit).await?,
+            Store::Postgres(p) => p.outbox_rows_after_item(after_item, limit).await?,
+        };
+        self.outbox_events(rows).await
+    }
+
+    /// Each outbox row with its item as it reads now and the items of its story stored
+    /// before it.
+    async fn outbox_events(
+        &self,
+        rows: Vec<types::OutboxRow>,
+    ) -> Result<Vec<OutboxEvent>, StoreError> {
+        let mut out = Vec::with_capacity(rows.len());
+        for (seq, item_id, created) in rows {
+            // Pruned between the two reads: nothing to announce.
+            let Some(item) = self.item(item_id).await? else {
+                continue;
+            };
+            let earlier = match self {
+                Store::Sqlite(s) => s.earlier_items(item.story_id, item.id).await?,
+                Store::Postgres(p) => p.earlier_items(item.story_id, item.id).await?,
+            };
+            out.push(OutboxEvent {
+                seq,
+                created_at: DateTime::from_timestamp(created, 0).unwrap_or_default(),
+                item,
+                earlier,
+            });
+        }
+        Ok(out)
+    }
+
     /// Whether several instances may share this database (PostgreSQL): the scheduler then
     /// claims each due source and a slot of its host before fetching.
     pub fn shared(&self) -> bool {
@@ -306,10 +360,6 @@ impl Store {
         /// Replaces stored fingerprints (id, fingerprint), in one transaction.
         async fn set_fingerprints(&self, fingerprints: &[(i64, u128)]) -> Result<(), StoreError>;
 
-        /// Outbox rows (one per new item, written with it) after `after_seq`, oldest first.
-        async fn outbox_after(&self, after_seq: i64, limit: u32) -> Result<Vec<OutboxEvent>, StoreError>;
-        /// Outbox rows of items after `after_item`, oldest first (a stream's resume).
-        async fn outbox_after_item(&self, after_item: i64, limit: u32) -> Result<Vec<OutboxEvent>, StoreError>;
         /// The newest outbox position ever written (0: none).
         async fn outbox_head(&self) -> Result<i64, StoreError>;
         /// Where a webhook endpoint's deliveries have got, if it was ever started.

@@ -259,6 +259,10 @@ pub enum Claim {
     Held(DateTime<Utc>),
 }
 
+/// One row of the push outbox as a backend stores it: (position, item id, stored at in
+/// unix seconds).
+pub(super) type OutboxRow = (i64, i64, i64);
+
 /// One row of the push outbox: a new item to announce, as it reads now.
 #[derive(Debug, Clone)]
 pub struct OutboxEvent {

@@ -3,70 +3,45 @@
 //! same order across instances: a reader never sees a later position before an earlier one
 //! commits, and a cursor never skips a row.
 
-use chrono::DateTime;
-
 use super::PgStore;
 use crate::store::StoreError;
-use crate::store::types::{EarlierItem, OutboxEvent};
+use crate::store::types::{EarlierItem, OutboxRow};
 
 impl PgStore {
     /// Outbox rows after `after_seq`, oldest first, at most `limit`; rows whose item is gone
-    /// are gone too.
-    pub async fn outbox_after(
+    /// are gone too. [`crate::store::Store::outbox_after`] makes them events.
+    pub async fn outbox_rows_after(
         &self,
         after_seq: i64,
         limit: u32,
-    ) -> Result<Vec<OutboxEvent>, StoreError> {
-        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        Ok(sqlx::query_as(
             "SELECT seq, item_id, created_at FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2",
         )
         .bind(after_seq)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await?;
-        self.outbox_events(rows).await
+        .await?)
     }
 
     /// Outbox rows of items after `after_item` (a live stream's `Last-Event-ID`), oldest
     /// first, at most `limit`.
-    pub async fn outbox_after_item(
+    pub async fn outbox_rows_after_item(
         &self,
         after_item: i64,
         limit: u32,
-    ) -> Result<Vec<OutboxEvent>, StoreError> {
-        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        Ok(sqlx::query_as(
             "SELECT seq, item_id, created_at FROM outbox WHERE item_id > $1 ORDER BY seq LIMIT $2",
         )
         .bind(after_item)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await?;
-        self.outbox_events(rows).await
-    }
-
-    async fn outbox_events(
-        &self,
-        rows: Vec<(i64, i64, i64)>,
-    ) -> Result<Vec<OutboxEvent>, StoreError> {
-        let mut out = Vec::with_capacity(rows.len());
-        for (seq, item_id, created) in rows {
-            // Pruned between the two reads: nothing to announce.
-            let Some(item) = self.item(item_id).await? else {
-                continue;
-            };
-            let earlier = self.earlier_items(item.story_id, item.id).await?;
-            out.push(OutboxEvent {
-                seq,
-                created_at: DateTime::from_timestamp(created, 0).unwrap_or_default(),
-                item,
-                earlier,
-            });
-        }
-        Ok(out)
+        .await?)
     }
 
     /// The items of `story_id` stored before `item_id`, with their topics.
-    async fn earlier_items(
+    pub async fn earlier_items(
         &self,
         story_id: i64,
         item_id: i64,
