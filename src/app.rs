@@ -131,6 +131,8 @@ async fn prepare_ingest(config: &Config, store: &Store) -> anyhow::Result<Ingest
         force: false,
         pages: crate::fetch::HostLimits::new(config.fetch.page_concurrency, config.fetch.per_host),
         stories: crate::pipeline::Stories::default(),
+        hubs: crate::pipeline::Hubs::default(),
+        fallback_interval: config.push.fallback_interval,
     })
 }
 
@@ -448,7 +450,12 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
     crate::push::prepare(&store, &config).await?;
-    let mut scheduler = Scheduler::start(&config, &store, true).await?;
+    let hubs = crate::pipeline::Hubs::default();
+    // Sources a hub pushes to are polled at the fallback interval from the first fetch on.
+    if let Err(e) = crate::push::subscriber::refresh_pushed(&store, &hubs).await {
+        warn!(error = %e, "cannot read the WebSub subscriptions; every source is polled as usual");
+    }
+    let mut scheduler = Scheduler::start(&config, &store, true, &hubs).await?;
     info!(listen = %listener.local_addr()?, sources = config.sources.len(), topics = config.topics.len(), "marsad serving");
     let main_path = config.main_path.clone();
     let watched = [
@@ -456,7 +463,18 @@ pub async fn serve(
         config.sources_path.clone(),
         config.topics_path.clone(),
     ];
-    let state = AppState::new(store.clone(), config);
+    let mut state = AppState::new(store.clone(), config);
+    Arc::get_mut(&mut state.push)
+        .expect("no other handle to the push hub yet")
+        .hubs = hubs.clone();
+    // Content the sources' hubs push is stored as fetches, a few at once.
+    let (inbox_tx, mut inbox) = tokio::sync::mpsc::channel::<crate::push::Pushed>(64);
+    state.push.set_inbox(inbox_tx);
+    let subscriber = tokio::spawn(crate::push::subscriber::run(
+        store.clone(),
+        state.config.clone(),
+        hubs.clone(),
+    ));
     let (reload_tx, mut reload_rx) = tokio::sync::mpsc::channel::<&'static str>(16);
     let _watcher = if main_path.exists() {
         watch_files(&watched, reload_tx.clone())
@@ -488,6 +506,18 @@ pub async fn serve(
     let result = loop {
         tokio::select! {
             r = &mut server => break r,
+            Some(pushed) = inbox.recv() => {
+                let config = state.config.read().expect("config lock").clone();
+                match config.sources.iter().find(|s| s.id == pushed.source_id && s.enabled) {
+                    Some(source) => {
+                        let (ingest, source) = (scheduler.ingest.clone(), source.clone());
+                        tokio::spawn(async move {
+                            ingest.refresh_pushed(&source, pushed.body, pushed.content_type).await;
+                        });
+                    }
+                    None => info!(source_id = %pushed.source_id, "websub: content pushed for a source no longer fetched; dropped"),
+                }
+            }
             Some(why) = reload_rx.recv() => {
                 // Editors write in several steps: wait for the burst to end.
                 tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -499,6 +529,7 @@ pub async fn serve(
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
     pruner.abort();
     push.abort();
+    subscriber.abort();
     scheduler.stop().await;
     store.close().await;
     result
@@ -548,7 +579,8 @@ async fn reload(
                 return;
             }
             scheduler.stop().await;
-            match Scheduler::start(&new, store, false).await {
+            let hubs = scheduler.ingest.hubs.clone();
+            match Scheduler::start(&new, store, false, &hubs).await {
                 Ok(s) => *scheduler = s,
                 Err(e) => tracing::error!(error = %e, "config reload: scheduler did not restart"),
             }
@@ -626,22 +658,32 @@ fn spawn_sighup(tx: tokio::sync::mpsc::Sender<&'static str>) {
 struct Scheduler {
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    /// What the tasks refresh with; pushed content is stored with it too.
+    ingest: Ingest,
 }
 
 impl Scheduler {
     /// Compiles the rules, re-tags stored items if they changed, and starts one task per
     /// enabled source, first due as [`schedule::first_due`] says (`spread` at start-up).
-    async fn start(config: &Config, store: &Store, spread: bool) -> anyhow::Result<Scheduler> {
-        let ingest = prepare_ingest(config, store).await?;
+    async fn start(
+        config: &Config,
+        store: &Store,
+        spread: bool,
+        hubs: &crate::pipeline::Hubs,
+    ) -> anyhow::Result<Scheduler> {
+        let ingest = Ingest {
+            hubs: hubs.clone(),
+            ..prepare_ingest(config, store).await?
+        };
         let (stop, stop_rx) = watch::channel(false);
         let task = tokio::spawn(run_scheduler(
-            ingest,
+            ingest.clone(),
             config.sources.clone(),
             Limits::for_store(config, store),
             stop_rx,
             spread,
         ));
-        Ok(Scheduler { stop, task })
+        Ok(Scheduler { stop, task, ingest })
     }
 
     /// Stops every task and waits for them; a fetch in flight is dropped (its transaction

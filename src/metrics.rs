@@ -78,6 +78,19 @@ pub struct Metrics {
     pub webhook_behind: Family<EndpointLabels, Gauge>,
     /// Live streams (`GET /events`) open.
     pub streams_open: Gauge,
+    /// Feeds delivered to WebSub subscribers.
+    pub websub_deliveries: Counter,
+    /// Failed attempts to deliver a feed to a WebSub subscriber.
+    pub websub_failures: Counter,
+    /// Content pushed to marsad by its sources' WebSub hubs, by outcome.
+    pub websub_pushes: Family<OutcomeLabels, Counter>,
+}
+
+/// Labels of a count by outcome.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    /// What happened.
+    pub outcome: String,
 }
 
 /// The process-wide metrics.
@@ -141,8 +154,29 @@ pub fn metrics() -> &'static Metrics {
             "Live event streams open",
             streams_open.clone(),
         );
+        let websub_deliveries = Counter::default();
+        let websub_failures = Counter::default();
+        let websub_pushes = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "websub_deliveries",
+            "Feeds delivered to WebSub subscribers",
+            websub_deliveries.clone(),
+        );
+        registry.register(
+            "websub_failures",
+            "Failed attempts to deliver a feed to a WebSub subscriber",
+            websub_failures.clone(),
+        );
+        registry.register(
+            "websub_pushes",
+            "Content pushed by sources' WebSub hubs, by outcome",
+            websub_pushes.clone(),
+        );
         Metrics {
             registry,
+            websub_deliveries,
+            websub_failures,
+            websub_pushes,
             webhook_deliveries,
             webhook_failing,
             webhook_behind,

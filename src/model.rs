@@ -37,6 +37,10 @@ pub struct ParsedFeed {
     pub format: String,
     /// RSS `<ttl>` in minutes.
     pub ttl: Option<u32>,
+    /// The WebSub hub the feed advertises (`rel="hub"`; JSON Feed `hubs`).
+    pub hub: Option<String>,
+    /// The feed's own URL (`rel="self"`; JSON Feed `feed_url`): the WebSub topic.
+    pub self_url: Option<String>,
     /// Entries in document order.
     pub entries: Vec<ParsedEntry>,
     /// Things the parser had to repair or guess (charset, malformed XML).
@@ -149,6 +153,9 @@ pub struct FeedMeta {
     pub format: String,
     /// RSS `<ttl>`.
     pub ttl: Option<u32>,
+    /// The WebSub hub the feed advertises, and the topic to subscribe to (its `self`
+    /// URL), when it advertises one.
+    pub websub: Option<(String, String)>,
 }
 
 /// An item to save: the cleaned entry, its tags, and its search terms.

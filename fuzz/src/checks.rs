@@ -84,6 +84,7 @@ pub fn ingest(data: &[u8]) {
         self_url: "http://127.0.0.1:8080/sources/fuzz.atom?limit=50".into(),
         html_url: "http://127.0.0.1:8080/".into(),
         next_url: Some("http://127.0.0.1:8080/sources/fuzz.atom?before=1.2&x=<&>".into()),
+        hub_url: Some("http://127.0.0.1:8080/websub?x=<&>".into()),
         updated: now,
         base_url: "http://127.0.0.1:8080".into(),
     };

@@ -32,7 +32,7 @@ pub use error::{ConfigError, ConfigErrors};
 pub use load::{
     EMBEDDED_MAIN, EMBEDDED_SOURCES, EMBEDDED_TOPICS, load, load_embedded, load_from_strs,
 };
-pub use push::{PushSettings, WebhookSpec};
+pub use push::{MIN_LEASE, PushSettings, WebhookSpec};
 pub use types::*;
 pub use validate::{IntervalError, SourceIdError, check_interval, check_source_id};
 

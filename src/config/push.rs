@@ -35,6 +35,11 @@ pub(super) struct RawPush {
     pub resume_limit: Option<Spanned<u32>>,
     pub retry_for: Option<Spanned<String>>,
     pub webhook_timeout: Option<Spanned<String>>,
+    pub allow_private_callbacks: Option<bool>,
+    pub max_subscriptions_per_host: Option<Spanned<usize>>,
+    pub websub_lease: Option<Spanned<String>>,
+    pub subscribe: Option<bool>,
+    pub fallback_interval: Option<Spanned<String>>,
 }
 
 /// One webhook endpoint, validated.
@@ -79,8 +84,21 @@ pub struct PushSettings {
     pub resume_limit: u32,
     /// How long a webhook delivery is retried, counted from when the item was stored.
     pub retry_for: Duration,
-    /// Whole-request timeout of one delivery attempt.
+    /// Whole-request timeout of one delivery attempt (webhooks and WebSub alike).
     pub webhook_timeout: Duration,
+    /// Whether WebSub callbacks may be private, loopback or link-local addresses. Callbacks
+    /// come from strangers: by default the hub refuses to make requests into the network it
+    /// runs in.
+    pub allow_private_callbacks: bool,
+    /// WebSub subscriptions one callback host may hold at once.
+    pub max_subscriptions_per_host: usize,
+    /// The longest WebSub lease the hub grants, and the one it grants when none is asked.
+    pub websub_lease: Duration,
+    /// Whether marsad subscribes to the WebSub hubs its sources' feeds advertise.
+    pub subscribe: bool,
+    /// How often a source a hub pushes to is still polled, in case a push is lost (capped
+    /// at `[fetch] max_interval`, never shorter than the source's own interval).
+    pub fallback_interval: Duration,
 }
 
 impl Default for PushSettings {
@@ -91,9 +109,18 @@ impl Default for PushSettings {
             resume_limit: 500,
             retry_for: Duration::from_secs(48 * 3600),
             webhook_timeout: Duration::from_secs(10),
+            allow_private_callbacks: false,
+            max_subscriptions_per_host: 20,
+            websub_lease: Duration::from_secs(10 * 86400),
+            subscribe: true,
+            fallback_interval: Duration::from_secs(6 * 3600),
         }
     }
 }
+
+/// The shortest WebSub lease the hub grants: shorter ones are raised to it, so a
+/// subscriber cannot make the hub verify intent every few seconds.
+pub const MIN_LEASE: Duration = Duration::from_secs(300);
 
 /// Standard Webhooks: secrets are 24 to 64 random bytes, base64 after `whsec_`.
 const SECRET_BYTES: std::ops::RangeInclusive<usize> = 24..=64;
@@ -131,12 +158,33 @@ pub(super) fn validate(
     if let Some(v) = &push.resume_limit {
         settings.resume_limit = *v.get_ref();
     }
+    if let Some(v) = &push.max_subscriptions_per_host {
+        if *v.get_ref() == 0 {
+            err(
+                v.span(),
+                "max_subscriptions_per_host must be at least 1".into(),
+            );
+        }
+        settings.max_subscriptions_per_host = *v.get_ref();
+    }
+    settings.allow_private_callbacks = push.allow_private_callbacks.unwrap_or(false);
+    settings.subscribe = push.subscribe.unwrap_or(true);
     for (slot, value, name) in [
         (&mut settings.retry_for, &push.retry_for, "retry_for"),
         (
             &mut settings.webhook_timeout,
             &push.webhook_timeout,
             "webhook_timeout",
+        ),
+        (
+            &mut settings.websub_lease,
+            &push.websub_lease,
+            "websub_lease",
+        ),
+        (
+            &mut settings.fallback_interval,
+            &push.fallback_interval,
+            "fallback_interval",
         ),
     ] {
         if let Some(v) = value {
@@ -145,6 +193,17 @@ pub(super) fn validate(
                 Err(e) => err(v.span(), format!("{name}: {e}")),
             }
         }
+    }
+    if let Some(v) = &push.websub_lease
+        && settings.websub_lease < MIN_LEASE
+    {
+        err(
+            v.span(),
+            format!(
+                "websub_lease must be at least {} minutes",
+                MIN_LEASE.as_secs() / 60
+            ),
+        );
     }
 
     let mut names = HashSet::new();

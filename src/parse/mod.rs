@@ -254,6 +254,18 @@ fn convert(feed: Feed, text: &str, warnings: Vec<String>, notes: &dialect::Notes
         .map(|l| l.trim().to_ascii_lowercase())
         .filter(|l| !l.is_empty());
     let link = preferred_link(&feed.links);
+    let rel = |want: &str| {
+        feed.links
+            .iter()
+            .find(|l| l.rel.as_deref() == Some(want))
+            .map(|l| l.href.trim().to_string())
+            .filter(|h| !h.is_empty())
+    };
+    // feed-rs reads Atom's and RSS's `atom:link`s, not JSON Feed's `hubs`.
+    let (hub, self_url) = match feed.feed_type {
+        FeedType::JSON => json_hub(text),
+        _ => (rel("hub"), rel("self")),
+    };
     let mut entries: Vec<ParsedEntry> = feed.entries.into_iter().map(convert_entry).collect();
     // The extras are per item in document order; when the salvage dropped items the two
     // lists no longer match, and the extras are left out rather than given to wrong items.
@@ -276,11 +288,39 @@ fn convert(feed: Feed, text: &str, warnings: Vec<String>, notes: &dialect::Notes
         language,
         format,
         ttl: feed.ttl,
+        hub,
+        self_url,
         entries,
         warnings,
     };
     keep_linkless(&mut parsed);
     parsed
+}
+
+/// A JSON Feed's first WebSub hub and its `feed_url`.
+fn json_hub(text: &str) -> (Option<String>, Option<String>) {
+    #[derive(serde::Deserialize)]
+    struct Hub {
+        #[serde(rename = "type")]
+        kind: String,
+        url: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Top {
+        #[serde(default)]
+        hubs: Vec<Hub>,
+        feed_url: Option<String>,
+    }
+    match serde_json::from_str::<Top>(text) {
+        Ok(t) => (
+            t.hubs
+                .into_iter()
+                .find(|h| h.kind.eq_ignore_ascii_case("websub"))
+                .map(|h| h.url),
+            t.feed_url,
+        ),
+        Err(_) => (None, None),
+    }
 }
 
 /// The `alternate` link (Atom's default relation), else the first one: a `self`, `related`

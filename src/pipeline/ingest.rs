@@ -29,6 +29,10 @@ pub struct Ingest {
     pub pages: crate::fetch::HostLimits,
     /// Story grouping of the items saved.
     pub stories: super::Stories,
+    /// The WebSub hubs the sources advertise, and the sources they push to.
+    pub hubs: super::Hubs,
+    /// `[push] fallback_interval`: how often a source a hub pushes to is still polled.
+    pub fallback_interval: std::time::Duration,
 }
 
 /// The blocking pool's CPU jobs at once: one per core.

@@ -11,6 +11,7 @@
 mod full_text;
 mod ingest;
 mod stories;
+pub mod websub;
 
 use std::time::Duration;
 
@@ -31,6 +32,7 @@ pub use full_text::{Page, inspect_page};
 pub use ingest::Ingest;
 use ingest::cpu_slots;
 pub use stories::Stories;
+pub use websub::{Advertised, Hubs};
 
 /// Parse → clean → tag, without storing (used by the pipeline and by `marsad inspect`).
 pub fn process(
@@ -81,6 +83,19 @@ pub fn process(
             language: parsed.language,
             format: parsed.format,
             ttl: parsed.ttl,
+            websub: parsed.hub.map(|hub| {
+                // Relative links are read against the feed's own URL.
+                let absolute = |u: &str| {
+                    base.and_then(|b| url::Url::parse(b).ok())
+                        .and_then(|b| b.join(u).ok())
+                        .map_or_else(|| u.to_string(), String::from)
+                };
+                let topic = parsed
+                    .self_url
+                    .as_deref()
+                    .map_or_else(|| base.unwrap_or("").to_string(), absolute);
+                (absolute(&hub), topic)
+            }),
         },
         items,
         warnings: parsed.warnings,
@@ -265,7 +280,7 @@ impl Ingest {
             },
             _ => Validators::default(),
         };
-        let mut fetched = match self.fetcher.fetch(&source.url, &validators).await {
+        let fetched = match self.fetcher.fetch(&source.url, &validators).await {
             Ok(f) => f,
             Err(e) => {
                 return FetchOutcome::Failed {
@@ -278,6 +293,51 @@ impl Ingest {
         if let Some(to) = &fetched.moved_to {
             warn!(source_id = %source.id, url = %source.url, moved_to = %to, "feed moved permanently; update sources.toml");
         }
+        self.store_body(source, state, fetched, now).await
+    }
+
+    /// Stores what a source's WebSub hub pushed, as the body of a fetch of the source: the
+    /// same parse, clean, tag and store, recorded on the source like a fetch (its
+    /// validators kept, so the next poll stays conditional).
+    pub async fn refresh_pushed(
+        &self,
+        source: &SourceSpec,
+        mut body: Vec<u8>,
+        content_type: Option<String>,
+    ) -> Outcome {
+        let now = Utc::now();
+        let state = self.store.source(&source.id).await.ok().flatten();
+        let limit = usize::try_from(self.settings.max_body_bytes).unwrap_or(usize::MAX);
+        let truncated = body.len() > limit;
+        body.truncate(limit);
+        let fetched = Fetched {
+            final_url: source.url.clone(),
+            status: 200,
+            not_modified: false,
+            content_type,
+            validators: Validators {
+                etag: state.as_ref().and_then(|s| s.etag.clone()),
+                last_modified: state.as_ref().and_then(|s| s.last_modified.clone()),
+            },
+            body,
+            truncated,
+            fresh_for: None,
+            moved_to: None,
+        };
+        let outcome = self.store_body(source, state.as_ref(), fetched, now).await;
+        let failures = state.as_ref().map_or(0, |s| s.consecutive_failures);
+        self.record(source, now, failures, outcome).await
+    }
+
+    /// The recipe after the request: unchanged? → parse, clean, tag → retention → article
+    /// pages → store.
+    async fn store_body(
+        &self,
+        source: &SourceSpec,
+        state: Option<&SourceState>,
+        mut fetched: Fetched,
+        now: DateTime<Utc>,
+    ) -> FetchOutcome {
         let status = fetched.status;
         let failed = |error: String| FetchOutcome::Failed {
             status: Some(status),
@@ -461,8 +521,12 @@ impl Ingest {
                 moved_to,
                 fresh_for,
             } => {
-                let next =
-                    schedule::after_success(&source.schedule, now, fresh_for, &self.settings);
+                let next = schedule::after_success(
+                    &source.schedule,
+                    now,
+                    self.hint(source, fresh_for),
+                    &self.settings,
+                );
                 summary.unchanged = true;
                 summary.status = Some(status);
                 summary.next_due = Some(next);
@@ -491,8 +555,18 @@ impl Ingest {
                     feed,
                     warnings,
                 } = *s;
-                let next =
-                    schedule::after_success(&source.schedule, now, fresh_for, &self.settings);
+                self.hubs.advertise(
+                    &source.id,
+                    feed.websub
+                        .clone()
+                        .map(|(hub, topic)| websub::Advertised { hub, topic }),
+                );
+                let next = schedule::after_success(
+                    &source.schedule,
+                    now,
+                    self.hint(source, fresh_for),
+                    &self.settings,
+                );
                 info!(source_id = %source.id, seen = report.seen, new = report.new, updated = report.updated, too_old, retention_days = self.retention_days, next_due = %next, "fetched");
                 summary.status = Some(status);
                 summary.report = report;
@@ -530,6 +604,18 @@ impl Ingest {
             .inc();
         m.items_stored.inc_by(u64::from(summary.report.new));
         summary
+    }
+}
+
+impl Ingest {
+    /// The server's freshness hint, or for a source a WebSub hub pushes to, at least
+    /// `[push] fallback_interval`: polling is then only a safety net for lost pushes.
+    fn hint(&self, source: &SourceSpec, fresh_for: Option<Duration>) -> Option<Duration> {
+        if self.hubs.is_pushed(&source.id) {
+            Some(fresh_for.map_or(self.fallback_interval, |f| f.max(self.fallback_interval)))
+        } else {
+            fresh_for
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! reaches XML passes [`xml_safe`], so no character invalid in XML 1.0 is ever written.
 
 pub mod dates;
+mod feeds;
 pub mod html;
 pub mod opml;
 
@@ -14,6 +15,7 @@ use serde::Serialize;
 
 use crate::model::StoredItem;
 
+pub use feeds::{FeedOf, Format, newest_change};
 pub use opml::{Outline, opml};
 
 /// What a feed is, beyond its items.
@@ -31,6 +33,8 @@ pub struct FeedInfo {
     pub html_url: String,
     /// Absolute URL of the next page (RFC 5005), when there is one.
     pub next_url: Option<String>,
+    /// The WebSub hub that pushes this feed (`rel="hub"`), when it can be subscribed to.
+    pub hub_url: Option<String>,
     /// Newest change.
     pub updated: DateTime<Utc>,
     /// Base URL of the marsad instance.
@@ -114,6 +118,13 @@ pub fn rss(info: &FeedInfo, items: &[StoredItem]) -> String {
             ..Link::default()
         });
     }
+    if let Some(hub) = &info.hub_url {
+        links.push(Link {
+            href: xml_safe(hub),
+            rel: "hub".into(),
+            ..Link::default()
+        });
+    }
     let rss_items: Vec<rss::Item> = items
         .iter()
         .map(|it| rss::Item {
@@ -189,6 +200,13 @@ pub fn atom(info: &FeedInfo, items: &[StoredItem]) -> String {
             href: xml_safe(next),
             rel: "next".into(),
             mime_type: Some("application/atom+xml".into()),
+            ..Link::default()
+        });
+    }
+    if let Some(hub) = &info.hub_url {
+        links.push(Link {
+            href: xml_safe(hub),
+            rel: "hub".into(),
             ..Link::default()
         });
     }
@@ -271,7 +289,17 @@ struct JsonFeed<'a> {
     language: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     next_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hubs: Vec<JsonHub<'a>>,
     items: Vec<JsonItem>,
+}
+
+/// JSON Feed's `hubs` entry.
+#[derive(Serialize)]
+struct JsonHub<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url: &'a str,
 }
 
 #[derive(Serialize)]
@@ -316,6 +344,14 @@ pub fn json(info: &FeedInfo, items: &[StoredItem]) -> String {
         description: &info.description,
         language: "ar",
         next_url: info.next_url.as_deref(),
+        hubs: info
+            .hub_url
+            .iter()
+            .map(|url| JsonHub {
+                kind: "WebSub",
+                url,
+            })
+            .collect(),
         items: items
             .iter()
             .map(|it| JsonItem {

@@ -51,6 +51,7 @@ fn info() -> FeedInfo {
         self_url: "http://m.test/feeds/libya.atom".into(),
         html_url: "http://m.test/".into(),
         next_url: Some("http://m.test/feeds/libya.atom?before=1.2".into()),
+        hub_url: None,
         updated: DateTime::parse_from_rfc3339("2026-11-29T09:00:00Z")
             .unwrap()
             .with_timezone(&Utc),

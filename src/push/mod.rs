@@ -20,7 +20,10 @@
 //! subscriber's filters, so a Libya desk hears of a story from its first Libya item even
 //! when the story's first item was tagged otherwise.
 
+mod guard;
+pub mod subscriber;
 mod webhook;
+pub mod websub;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -35,6 +38,7 @@ use tracing::warn;
 use crate::config::{Config, WebhookSpec};
 use crate::store::{EarlierItem, OutboxEvent, Store};
 
+pub use guard::{Guard, is_public};
 pub use webhook::{sign, webhook_id};
 
 /// A new item ready to send: what filters need, and its JSON rendered once for everyone.
@@ -143,6 +147,26 @@ pub struct Hub {
     streams: AtomicUsize,
     closing: watch::Sender<bool>,
     endpoints: Mutex<BTreeMap<String, EndpointStatus>>,
+    /// Told when this process stored or removed a WebSub subscription, so its deliveries
+    /// start at once.
+    pub(crate) websub_changed: tokio::sync::Notify,
+    /// Where content the sources' hubs push goes (to be stored as a fetch); set by
+    /// `marsad serve`.
+    inbox: Mutex<Option<tokio::sync::mpsc::Sender<Pushed>>>,
+    /// The hubs the sources advertise and the sources they push to (shared with the
+    /// pipeline).
+    pub hubs: crate::pipeline::Hubs,
+}
+
+/// Content a source's WebSub hub pushed, with a valid signature.
+#[derive(Debug)]
+pub struct Pushed {
+    /// The source.
+    pub source_id: String,
+    /// The body, as a fetch of the feed would have it.
+    pub body: Vec<u8>,
+    /// Its `Content-Type`.
+    pub content_type: Option<String>,
 }
 
 impl std::fmt::Debug for Hub {
@@ -172,6 +196,9 @@ impl Hub {
             streams: AtomicUsize::new(0),
             closing: watch::channel(false).0,
             endpoints: Mutex::default(),
+            websub_changed: tokio::sync::Notify::new(),
+            inbox: Mutex::default(),
+            hubs: crate::pipeline::Hubs::default(),
         }
     }
 
@@ -184,6 +211,18 @@ impl Hub {
             .ok()?;
         crate::metrics::metrics().streams_open.inc();
         Some(StreamSlot(self.clone()))
+    }
+
+    /// Sends pushed content to `tx` from now on.
+    pub fn set_inbox(&self, tx: tokio::sync::mpsc::Sender<Pushed>) {
+        *self.inbox.lock().expect("inbox lock") = Some(tx);
+    }
+
+    /// Hands pushed content over to be stored; false when nothing takes it now (no
+    /// scheduler, or too much waiting), so the hub is told to try again later.
+    pub fn take_pushed(&self, p: Pushed) -> bool {
+        let tx = self.inbox.lock().expect("inbox lock").clone();
+        tx.is_some_and(|tx| tx.try_send(p).is_ok())
     }
 
     /// Live streams open.
@@ -269,6 +308,9 @@ pub async fn run(store: Store, config: Arc<RwLock<Arc<Config>>>, hub: Arc<Hub>) 
         head_tx,
     )));
     let mut workers: HashMap<String, (WebhookSpec, Task)> = HashMap::new();
+    let mut websub = websub::Deliveries::new();
+    let mut websub_cursors = websub.sync(&store, &config, &head_rx).await;
+    let mut websub_synced = tokio::time::Instant::now();
     let mut seen: Option<Arc<Config>> = None;
     let mut last_prune = tokio::time::Instant::now() - Duration::from_secs(3600);
     loop {
@@ -315,14 +357,30 @@ pub async fn run(store: Store, config: Arc<RwLock<Arc<Config>>>, hub: Arc<Hub>) 
             last_prune = tokio::time::Instant::now();
             let keep = cfg.push.retry_for + Duration::from_secs(3600);
             let before = Utc::now().timestamp() - keep.as_secs() as i64;
-            let names: Vec<String> = cfg.webhooks.iter().map(|w| w.name.clone()).collect();
+            let names: Vec<String> = cfg
+                .webhooks
+                .iter()
+                .map(|w| w.name.clone())
+                .chain(websub_cursors.iter().cloned())
+                .collect();
             if let Err(e) = store.prune_outbox(before, &names).await {
                 warn!(error = %e, "push: pruning the outbox failed");
             }
         }
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        let changed = tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => false,
+            _ = hub.websub_changed.notified() => true,
+        };
+        // Another instance may have changed the subscriptions, and leases end.
+        if changed || websub_synced.elapsed() >= WEBSUB_SYNC {
+            websub_cursors = websub.sync(&store, &config, &head_rx).await;
+            websub_synced = tokio::time::Instant::now();
+        }
     }
 }
+
+/// How often the WebSub subscriptions are read again when this process changed none.
+const WEBSUB_SYNC: Duration = Duration::from_secs(10);
 
 /// A task that ends with its owner: when [`run`] is aborted (the service stops) or an
 /// endpoint is removed, its tasks stop too.

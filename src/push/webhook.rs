@@ -69,7 +69,7 @@ pub(super) async fn cursor(store: &Store, name: &str) -> Result<i64, StoreError>
 /// The pause before attempt `n + 1` after `n` failures: doubling from [`FIRST_PAUSE`] up
 /// to [`MAX_PAUSE`], then drawn between half and all of that, so endpoints that fail
 /// together do not all retry in the same second.
-fn pause(failures: u32) -> Duration {
+pub(super) fn pause(failures: u32) -> Duration {
     let full = FIRST_PAUSE
         .saturating_mul(1u32 << failures.saturating_sub(1).min(20))
         .min(MAX_PAUSE);
@@ -242,7 +242,7 @@ async fn deliver(
 
 /// A transport error with its causes: reqwest's own message is often only "error sending
 /// request".
-fn transport_error(e: &reqwest::Error) -> String {
+pub(super) fn transport_error(e: &reqwest::Error) -> String {
     let mut s = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(cause) = source {

@@ -6,14 +6,13 @@ use std::sync::Arc;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
 
 use super::cache::Cached;
 use super::error::ServerError;
 use super::query::{Format, find_topic, parse_query, split_file};
 use super::state::AppState;
 use crate::config::Config;
-use crate::publish::{self, FeedInfo, Outline};
+use crate::publish::{self, FeedInfo, FeedOf, Outline};
 use crate::store::ItemQuery;
 
 pub(super) async fn topic_feed(
@@ -25,27 +24,20 @@ pub(super) async fn topic_feed(
     let (slug, format) = split_file(&file)?;
     let cfg = st.config();
     let (mut q, kept) = parse_query(raw.as_deref(), &cfg)?;
-    let (title, description) = if slug == "all" {
-        (
-            "مرصد: كل الأخبار".to_string(),
-            "كل الأخبار من كل المصادر".to_string(),
-        )
+    let of = if slug == "all" {
+        FeedOf::All
     } else {
         let t = find_topic(&cfg, slug)?;
         q.topics.push(t.slug.clone());
-        (
-            format!("مرصد: {}", t.name),
-            t.description
-                .clone()
-                .unwrap_or_else(|| format!("أخبار {}", t.name)),
-        )
+        FeedOf::Topic(t.slug.clone())
     };
+    let (title, description) = of.heading(&cfg, "").expect("the topic was found");
     let path = format!("/feeds/{file}");
     let title = search_title(title, &kept);
     render_feed(
         &st,
         &cfg,
-        &format!("topic:{slug}"),
+        &of.id(),
         title,
         description,
         &path,
@@ -75,13 +67,17 @@ pub(super) async fn source_feed(
     // A source's own feed shows all its items: de-duplication is across sources.
     q.dedup = false;
     let path = format!("/sources/{file}");
-    let title = search_title(format!("مرصد: {name}"), &kept);
+    let of = FeedOf::Source(id.to_string());
+    let (title, description) = of
+        .heading(&cfg, &name)
+        .expect("a source feed has a heading");
+    let title = search_title(title, &kept);
     render_feed(
         &st,
         &cfg,
-        &format!("source:{id}"),
+        &of.id(),
         title,
-        format!("أخبار {name} بعد التنظيف"),
+        description,
         &path,
         q,
         kept,
@@ -142,11 +138,9 @@ async fn render_feed(
                 .map(|l| with_query(Some(format!("{}.{}", l.sort_ts, l.id))))
         })
         .flatten();
-    let updated = items
-        .iter()
-        .map(|i| i.fetched_at.max(i.updated.unwrap_or(i.fetched_at)))
-        .max()
-        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+    let updated = publish::newest_change(&items);
+    // Only the feed itself is a WebSub topic: a filtered or later page is not pushed.
+    let hub_url = (kept.is_empty() && q.before.is_none()).then(|| format!("{base}/websub"));
     let info = FeedInfo {
         id: id.to_string(),
         title,
@@ -154,14 +148,11 @@ async fn render_feed(
         self_url: self_url.clone(),
         html_url: format!("{base}/"),
         next_url,
+        hub_url,
         updated,
         base_url: base.clone(),
     };
-    let body = match format {
-        Format::Rss => publish::rss(&info, &items),
-        Format::Atom => publish::atom(&info, &items),
-        Format::Json => publish::json(&info, &items),
-    };
+    let body = format.render(&info, &items);
     // Readers may poll as often as a third of the polling interval, within 1–15 minutes.
     let max_age = (cfg.fetch.interval.as_secs() / 3).clamp(60, 900);
     crate::metrics::metrics()

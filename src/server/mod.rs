@@ -6,7 +6,8 @@
 //!
 //! This file holds the state, the router and the layers every response passes; the routes
 //! are in one file per family: `feeds` (RSS, Atom, JSON Feed, OPML), `pages` (HTML),
-//! `api` (JSON, health, readiness), `events` (the live stream). `query` parses what a request asks for, `error` turns
+//! `api` (JSON, health, readiness), `events` (the live stream), `websub` (the WebSub hub
+//! and subscriber callback). `query` parses what a request asks for, `error` turns
 //! errors into statuses, `cache` keeps rendered feeds, `conn` serves connections.
 
 mod api;
@@ -18,6 +19,7 @@ mod feeds;
 mod pages;
 mod query;
 mod state;
+mod websub;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -65,6 +67,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/items/{id}", get(api::item))
         .route("/api/topics", get(api::topics))
         .route("/events", get(events::events))
+        .route(
+            "/websub",
+            axum::routing::post(websub::hub)
+                .layer(axum::extract::DefaultBodyLimit::max(WEBSUB_FORM_BYTES)),
+        )
+        .route(
+            "/websub/callback/{token}",
+            get(websub::verify).post(websub::content),
+        )
         .fallback(|| async { ServerError::NotFound("not found".into()) })
         .route_layer(axum::middleware::from_fn(count_requests))
         .layer(axum::middleware::from_fn(security_headers))
@@ -80,6 +91,9 @@ pub fn router(state: AppState) -> Router {
             pages::strip_base,
         ))
 }
+
+/// The largest `POST /websub` form: four URLs and a secret.
+const WEBSUB_FORM_BYTES: usize = 16 * 1024;
 
 /// `Content-Security-Policy` of every response. The page has no script, no image and no
 /// frame: a script that got past escaping would not run, and the page cannot be framed.

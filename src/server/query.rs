@@ -13,32 +13,7 @@ const MAX_LIST_VALUES: usize = 50;
 /// Most words in a search (`q`).
 pub(super) const MAX_SEARCH_WORDS: usize = 16;
 
-/// Feed formats.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) enum Format {
-    Rss,
-    Atom,
-    Json,
-}
-
-impl Format {
-    fn from_ext(ext: &str) -> Option<Format> {
-        match ext {
-            "rss" => Some(Format::Rss),
-            "atom" => Some(Format::Atom),
-            "json" => Some(Format::Json),
-            _ => None,
-        }
-    }
-
-    pub(super) fn content_type(self) -> &'static str {
-        match self {
-            Format::Rss => "application/rss+xml; charset=utf-8",
-            Format::Atom => "application/atom+xml; charset=utf-8",
-            Format::Json => "application/feed+json; charset=utf-8",
-        }
-    }
-}
+pub(super) use crate::publish::Format;
 
 pub(super) fn split_file(file: &str) -> Result<(&str, Format), ServerError> {
     let (name, ext) = file.rsplit_once('.').ok_or_else(|| {

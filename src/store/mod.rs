@@ -67,8 +67,9 @@ pub use postgres::{Copied, PgExclusive, PgStore};
 pub use sqlite::SqliteStore;
 pub use types::Claim;
 pub use types::{
-    EarlierItem, Fault, FetchRecord, ItemQuery, OutboxEvent, PageRecord, PageState, SaveReport,
-    SourceRow, SourceState, StoryGrouping, StoryMember, WriteFailure,
+    EarlierItem, Fault, FetchRecord, HubSubscription, ItemQuery, OutboxEvent, PageRecord,
+    PageState, SaveReport, SourceRow, SourceState, SourceSubscription, StoryGrouping, StoryMember,
+    WriteFailure,
 };
 
 /// A handle to the database; cheap to clone.
@@ -368,5 +369,21 @@ impl Store {
         async fn set_outbox_cursor(&self, endpoint: &str, seq: i64) -> Result<(), StoreError>;
         /// Deletes outbox rows stored before `before` that every named endpoint is done with.
         async fn prune_outbox(&self, before: i64, endpoints: &[String]) -> Result<u64, StoreError>;
+
+        /// Stores a confirmed WebSub subscription, or renews the one of the same topic and
+        /// callback; returns its id.
+        async fn websub_subscribe(&self, s: &HubSubscription) -> Result<i64, StoreError>;
+        /// Removes a WebSub subscription and its cursor; returns its id if there was one.
+        async fn websub_unsubscribe(&self, topic: &str, callback: &str) -> Result<Option<i64>, StoreError>;
+        /// Every WebSub subscription, expired ones included, by id.
+        async fn websub_subscriptions(&self) -> Result<Vec<HubSubscription>, StoreError>;
+        /// Removes WebSub subscriptions whose lease ended before `now` (unix seconds).
+        async fn websub_expire(&self, now: i64) -> Result<u64, StoreError>;
+        /// marsad's subscriptions to its sources' WebSub hubs.
+        async fn source_subscriptions(&self) -> Result<Vec<SourceSubscription>, StoreError>;
+        /// Writes a source's WebSub subscription.
+        async fn set_source_subscription(&self, s: &SourceSubscription) -> Result<(), StoreError>;
+        /// Forgets a source's WebSub subscription.
+        async fn remove_source_subscription(&self, source_id: &str) -> Result<(), StoreError>;
     }
 }

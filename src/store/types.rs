@@ -285,3 +285,44 @@ pub struct EarlierItem {
     /// Its topics.
     pub topics: Vec<String>,
 }
+
+/// Someone subscribed to one of our feeds through the WebSub hub (`POST /websub`).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct HubSubscription {
+    /// Its id (0 before it is stored); its outbox cursor is `websub:<id>`.
+    pub id: i64,
+    /// The feed URL subscribed to (`hub.topic`).
+    pub topic: String,
+    /// Where the feed is POSTed (`hub.callback`).
+    pub callback: String,
+    /// The callback's host, for the per-host cap.
+    pub host: String,
+    /// `hub.secret`, when given: deliveries are signed with it.
+    pub secret: Option<String>,
+    /// When the lease ends (unix seconds).
+    pub expires_at: i64,
+    /// When it was first confirmed (unix seconds).
+    pub created_at: i64,
+}
+
+/// marsad's own subscription to the WebSub hub a source's feed advertises.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SourceSubscription {
+    /// The source.
+    pub source_id: String,
+    /// The hub's URL.
+    pub hub: String,
+    /// The topic subscribed to (the feed's `rel="self"` URL).
+    pub topic: String,
+    /// The callback's last path segment: unguessable, so a stranger cannot confirm a
+    /// subscription marsad did not ask for.
+    pub token: String,
+    /// The `hub.secret` sent: pushes must be signed with it.
+    pub secret: String,
+    /// `pending`, `active`, `denied` or `unsubscribing`.
+    pub state: String,
+    /// When the lease the hub granted ends (unix seconds), once verified.
+    pub expires_at: Option<i64>,
+    /// When the row last changed (unix seconds).
+    pub updated_at: i64,
+}

@@ -24,6 +24,7 @@ mod query;
 mod save;
 mod sources;
 mod tags;
+mod websub;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
