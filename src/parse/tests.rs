@@ -489,3 +489,49 @@ fn a_body_ending_inside_a_language_attribute_is_no_panic() {
         let _ = parse(body, None, None, None);
     }
 }
+
+#[test]
+fn a_feeds_websub_hub_and_self_link_are_read_in_every_format() {
+    let rss = one(
+        r#"<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>T</title><link>http://site.test/</link><atom:link rel="hub" href="https://hub.test/"/><atom:link rel="self" href="http://site.test/feed"/></channel></rss>"#,
+    );
+    assert_eq!(
+        (
+            rss.hub.as_deref(),
+            rss.self_url.as_deref(),
+            rss.link.as_deref()
+        ),
+        (
+            Some("https://hub.test/"),
+            Some("http://site.test/feed"),
+            Some("http://site.test/")
+        )
+    );
+    let atom = one(
+        r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>x</id><updated>2026-01-01T00:00:00Z</updated><link rel="self" href="http://site.test/atom"/><link rel="hub" href="https://hub.test/a"/><link href="http://site.test/"/></feed>"#,
+    );
+    assert_eq!(
+        (
+            atom.hub.as_deref(),
+            atom.self_url.as_deref(),
+            atom.link.as_deref()
+        ),
+        (
+            Some("https://hub.test/a"),
+            Some("http://site.test/atom"),
+            Some("http://site.test/")
+        )
+    );
+    let json = one(
+        r#"{"version":"https://jsonfeed.org/version/1.1","title":"T","feed_url":"http://site.test/feed.json","hubs":[{"type":"rssCloud","url":"http://cloud.test/"},{"type":"WebSub","url":"https://hub.test/j"}],"items":[]}"#,
+    );
+    assert_eq!(
+        (json.hub.as_deref(), json.self_url.as_deref()),
+        (
+            Some("https://hub.test/j"),
+            Some("http://site.test/feed.json")
+        )
+    );
+    let none = one(r#"<rss version="2.0"><channel><title>T</title></channel></rss>"#);
+    assert_eq!((none.hub, none.self_url), (None, None));
+}

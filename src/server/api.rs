@@ -60,6 +60,26 @@ pub(super) async fn status(
             .collect()
     });
     let failures = st.store.write_failures();
+    // Subscribers of our feeds (callback hosts only: a callback's path may be a secret),
+    // and the sources a hub pushes to.
+    let now = chrono::Utc::now().timestamp();
+    let websub = match (
+        st.store.websub_subscriptions().await,
+        st.store.source_subscriptions().await,
+    ) {
+        (Ok(subs), Ok(ours)) => serde_json::json!({
+            "subscriptions": subs
+                .iter()
+                .filter(|s| s.expires_at >= now)
+                .map(|s| serde_json::json!({"topic": s.topic, "host": s.host, "expires_at": s.expires_at}))
+                .collect::<Vec<_>>(),
+            "sources": ours
+                .iter()
+                .map(|s| serde_json::json!({"source": s.source_id, "hub": s.hub, "state": s.state, "expires_at": s.expires_at}))
+                .collect::<Vec<_>>(),
+        }),
+        _ => serde_json::Value::Null,
+    };
     axum::Json(serde_json::json!({
         "version": env!("CARGO_PKG_VERSION"),
         "config": {
@@ -94,6 +114,7 @@ pub(super) async fn status(
             "streams_open": st.push.streams_open(),
             "max_streams": cfg.push.max_streams,
             "webhooks": st.push.endpoints(),
+            "websub": websub,
         },
     }))
     .into_response()

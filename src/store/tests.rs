@@ -44,6 +44,7 @@ macro_rules! on_each_backend {
 }
 
 mod outbox;
+mod websub;
 
 on_each_backend!(
     saving_the_same_items_twice_adds_nothing_and_changes_update,

@@ -94,3 +94,45 @@ async fn a_new_item_invalidates_the_cached_feed_and_gzip_matches_the_plain_body(
         .unwrap();
     assert_eq!(r.status(), 200, "the old validator no longer matches");
 }
+
+#[tokio::test]
+async fn a_fetch_by_another_process_makes_the_cached_feed_stale_within_2s() {
+    let handler: Handler =
+        Arc::new(|_, n| Response::new(axum::body::Body::from(rss(if n == 1 { 1 } else { 2 }))));
+    let server = FeedServer::start(vec![("/f", handler)]).await;
+    // The service fetches once at start, then not for 10 minutes.
+    let files = spawn_app().source("s", server.url("/f")).files();
+    let service = files.service().await;
+    eventually("the service's first fetch", || async {
+        server.hits("/f") == 1
+    })
+    .await;
+    let url = format!("{}/feeds/all.atom", service.base);
+    let get = || async {
+        let r = client().get(&url).send().await.unwrap();
+        let etag = r.headers()["etag"].to_str().unwrap().to_string();
+        (etag, r.text().await.unwrap())
+    };
+    // Cached once the first fetch is in.
+    eventually("the first item", || async {
+        get().await.1.contains("خبر رقم 0")
+    })
+    .await;
+    let (etag, _) = get().await;
+    // `marsad fetch` beside `marsad serve`, as an admin runs it.
+    let out = files.run(&["fetch"]).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let fetched = std::time::Instant::now();
+    eventually("the second item", || async {
+        get().await.1.contains("خبر رقم 1")
+    })
+    .await;
+    let stale_for = fetched.elapsed();
+    println!("feed cache: the other process's item was served {stale_for:?} after its fetch");
+    assert!(
+        stale_for < std::time::Duration::from_secs(2),
+        "{stale_for:?}"
+    );
+    assert_ne!(get().await.0, etag);
+    service.stop().await;
+}

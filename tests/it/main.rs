@@ -41,3 +41,4 @@ mod reload;
 mod security;
 mod sources_cli;
 mod topics_eval;
+mod websub;

@@ -93,8 +93,42 @@ impl SqliteStore {
             common: Default::default(),
         };
         store.rekey_content_hashes().await?;
+        watch_other_writers(store.pool.clone(), store.common.clone());
         Ok(store)
     }
+}
+
+/// How often the file is checked for other processes' commits.
+const WATCH_EVERY: Duration = Duration::from_secs(1);
+
+/// Bumps the change counter when another process (`marsad fetch`, `marsad retag`, a
+/// second `serve`) commits to the file, so feed caches and the live stream do not go on
+/// serving what this process last wrote. `PRAGMA data_version` changes on one connection
+/// when any other connection committed; this process's own writer counts as another, so
+/// its commits are counted a second time, which only makes a cache entry stale once more.
+/// Runs until the pool is closed.
+fn watch_other_writers(pool: sqlx::SqlitePool, common: Arc<super::Common>) {
+    tokio::spawn(async move {
+        let Ok(mut conn) = pool.acquire().await.map(sqlx::pool::PoolConnection::detach) else {
+            return;
+        };
+        let mut seen: Option<i64> = None;
+        while !pool.is_closed() {
+            match sqlx::query_scalar::<_, i64>("PRAGMA data_version")
+                .fetch_one(&mut conn)
+                .await
+            {
+                Ok(v) => {
+                    if seen.is_some_and(|s| s != v) {
+                        common.changed();
+                    }
+                    seen = Some(v);
+                }
+                Err(_) => return,
+            }
+            tokio::time::sleep(WATCH_EVERY).await;
+        }
+    });
 }
 
 /// Checks that the database file (when it exists) and its folder are writable: SQLite

@@ -283,8 +283,14 @@ impl AppFiles {
     /// The whole service (`marsad serve` in this process: store, scheduler, config reload,
     /// HTTP) on 127.0.0.1:0, once it answers `/healthz`.
     pub async fn service(&self) -> Service {
+        self.service_on(TcpListener::bind("127.0.0.1:0").await.unwrap())
+            .await
+    }
+
+    /// [`AppFiles::service`] on a listener the test bound, so `base_url` can name it (as
+    /// WebSub topics and callbacks must).
+    pub async fn service_on(&self, listener: TcpListener) -> Service {
         let config = self.load();
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(marsad::app::serve(config, listener, async {
