@@ -515,6 +515,48 @@ fn webhooks_are_read_and_bad_urls_secrets_and_names_have_positions() {
     write(
         dir.path(),
         "marsad.toml",
+        "[storage]\ndatabase = \"m.db\"\n[push]\nsubscribe = false\nallow_private_callbacks = true\nfallback_interval = \"12h\"\nwebsub_lease = \"2d\"\nmax_subscriptions_per_host = 3\n",
+    );
+    let c = load(&main).unwrap();
+    assert_eq!(
+        (
+            c.push.subscribe,
+            c.push.allow_private_callbacks,
+            c.push.fallback_interval,
+            c.push.websub_lease,
+            c.push.max_subscriptions_per_host
+        ),
+        (
+            false,
+            true,
+            Duration::from_secs(12 * 3600),
+            Duration::from_secs(2 * 86400),
+            3
+        )
+    );
+    write(
+        dir.path(),
+        "marsad.toml",
+        "[storage]\ndatabase = \"m.db\"\n[push]\nwebsub_lease = \"1m\"\nmax_subscriptions_per_host = 0\nfallback_interval = \"soon\"\n",
+    );
+    let text: Vec<String> = load(&main)
+        .unwrap_err()
+        .0
+        .iter()
+        .map(|e| format!("{}:{}: {}", e.line, e.col, e.message))
+        .collect();
+    assert_eq!(
+        text,
+        [
+            "5:30: max_subscriptions_per_host must be at least 1",
+            "6:21: fallback_interval: missing number before 's' in duration \"soon\"",
+            "4:16: websub_lease must be at least 5 minutes",
+        ]
+    );
+
+    write(
+        dir.path(),
+        "marsad.toml",
         &format!(
             "[storage]\ndatabase = \"m.db\"\n[push]\nmax_streams = 0\n[[webhooks]]\nurl = \"ftp://x/h\"\nsecret = \"{good}\"\n[[webhooks]]\nurl = \"http://x/h\"\nsecret = \"MDEy\"\n[[webhooks]]\nurl = \"http://x/h\"\nsecret = \"whsec_***\"\n[[webhooks]]\nurl = \"http://x/h\"\nsecret = \"whsec_MDEy\"\ntopics = [\"libia\"]\n[[webhooks]]\nurl = \"http://x/h\"\nsecret = \"{good}\"\n[[webhooks]]\nurl = \"http://x/h\"\nsecret = \"{good}\"\n"
         ),
