@@ -23,7 +23,7 @@ pub struct Hubs(Arc<Inner>);
 
 #[derive(Debug, Default)]
 struct Inner {
-    advertised: Mutex<HashMap<String, Advertised>>,
+    advertised: Mutex<HashMap<String, Option<Advertised>>>,
     pushed: RwLock<HashSet<String>>,
     changed: Notify,
 }
@@ -32,18 +32,16 @@ impl Hubs {
     /// Records what source `id`'s feed advertises now (`None`: no hub).
     pub fn advertise(&self, id: &str, hub: Option<Advertised>) {
         let mut map = self.0.advertised.lock().expect("hubs lock");
-        let changed = match hub {
-            Some(h) => map.insert(id.to_string(), h.clone()) != Some(h),
-            None => map.remove(id).is_some(),
-        };
+        let changed = map.insert(id.to_string(), hub.clone()) != Some(hub);
         drop(map);
         if changed {
             self.0.changed.notify_one();
         }
     }
 
-    /// What every source advertised at its latest parsed fetch.
-    pub fn advertised(&self) -> HashMap<String, Advertised> {
+    /// What each source this process fetched advertised at its latest parsed fetch
+    /// (`None`: no hub); sources this process has not fetched are absent.
+    pub fn advertised(&self) -> HashMap<String, Option<Advertised>> {
         self.0.advertised.lock().expect("hubs lock").clone()
     }
 

@@ -289,7 +289,7 @@ const BATCH: u32 = 100;
 
 /// Runs the push side of `marsad serve` until aborted: the tail that feeds the live
 /// streams, one delivery task per webhook endpoint (restarted when a reload changes
-/// `[[webhooks]]`), and the outbox's pruning.
+/// `[[webhooks]]`) and per WebSub subscription, and the outbox's pruning.
 pub async fn run(store: Store, config: Arc<RwLock<Arc<Config>>>, hub: Arc<Hub>) {
     let current = || config.read().expect("config lock").clone();
     let epoch = match webhook::epoch(&store).await {
@@ -307,6 +307,19 @@ pub async fn run(store: Store, config: Arc<RwLock<Arc<Config>>>, hub: Arc<Hub>) 
         head,
         head_tx,
     )));
+    // Every instance feeds its own live streams; with several instances on one database,
+    // one of them delivers webhooks and WebSub (the others wait on its lock, and the next
+    // takes over when it stops or dies), so an endpoint is not sent each item once per
+    // instance.
+    let _deliverer = loop {
+        match store.exclusive("push deliveries").await {
+            Ok(guard) => break guard,
+            Err(e) => {
+                warn!(error = %e, "push: cannot take the delivery lock; retrying");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }
+    };
     let mut workers: HashMap<String, (WebhookSpec, Task)> = HashMap::new();
     let mut websub = websub::Deliveries::new();
     let mut websub_cursors = websub.sync(&store, &config, &head_rx).await;

@@ -33,6 +33,26 @@ const RENEW_AT: f64 = 0.1;
 /// subscriptions of sources no longer configured, and keeps `hubs`' set of pushed sources
 /// in line with the store.
 pub async fn run(store: Store, config: Arc<RwLock<Arc<Config>>>, hubs: Hubs) {
+    // With several instances on one database, one of them asks the hubs (the others take
+    // over when it stops); every instance answers callbacks, which any may receive.
+    let _asker = loop {
+        if let Err(e) = refresh_pushed(&store, &hubs).await {
+            warn!(error = %e, "websub subscriber: cannot read its subscriptions");
+        }
+        if let Err(e) = hand_over(&store, &hubs).await {
+            warn!(error = %e, "websub subscriber: cannot record what the feeds advertise");
+        }
+        match store.try_exclusive("websub subscriber").await {
+            Ok(Some(guard)) => break guard,
+            // Another instance asks; this one keeps its pushed set current.
+            Ok(None) => {}
+            Err(e) => warn!(error = %e, "websub subscriber: cannot take its lock; retrying"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(TICK) => {}
+            _ = hubs.changed() => {}
+        }
+    };
     // Requests made and not yet verified, and when: a hub that never verifies is asked
     // again after `PENDING_FOR`, not at each tick.
     let mut asked: HashMap<String, i64> = HashMap::new();
@@ -66,11 +86,22 @@ async fn look_over(
     let guard = Guard::new(cfg.push.allow_private_callbacks);
     let advertised = hubs.advertised();
     for source in &cfg.sources {
-        let wanted = advertised
-            .get(&source.id)
+        let row = rows.get(&source.id);
+        // What the feed advertises, as this process last saw it; a source this process has
+        // not fetched (since it started, or another instance fetched it) keeps its row.
+        let seen: Option<Advertised> = match advertised.get(&source.id) {
+            Some(a) => a.clone(),
+            None => row
+                .filter(|r| r.state != "unsubscribing")
+                .map(|r| Advertised {
+                    hub: r.hub.clone(),
+                    topic: r.topic.clone(),
+                }),
+        };
+        let wanted = seen
+            .as_ref()
             .filter(|_| cfg.push.subscribe && source.enabled)
             .filter(|a| reachable(base, &a.hub));
-        let row = rows.get(&source.id);
         match (wanted, row) {
             (None, None) => {}
             (None, Some(row)) => {
@@ -107,6 +138,35 @@ async fn look_over(
         if !cfg.sources.iter().any(|s| s.id == row.source_id) && row.state != "unsubscribing" {
             unsubscribe(store, cfg, guard, row.clone()).await;
         }
+    }
+    Ok(())
+}
+
+/// Records the hubs this process saw advertised that the store does not hold yet, as
+/// subscriptions to ask for: the instance that asks the hubs has not fetched these
+/// sources itself.
+async fn hand_over(store: &Store, hubs: &Hubs) -> Result<(), StoreError> {
+    let rows = store.source_subscriptions().await?;
+    for (id, a) in hubs.advertised() {
+        let Some(a) = a else { continue };
+        if rows
+            .iter()
+            .any(|r| r.source_id == id && r.hub == a.hub && r.topic == a.topic)
+        {
+            continue;
+        }
+        store
+            .set_source_subscription(&SourceSubscription {
+                source_id: id,
+                hub: a.hub,
+                topic: a.topic,
+                token: random_hex(),
+                secret: random_hex(),
+                state: "pending".into(),
+                expires_at: None,
+                updated_at: Utc::now().timestamp(),
+            })
+            .await?;
     }
     Ok(())
 }

@@ -284,6 +284,14 @@ impl Store {
         }
     }
 
+    /// [`Store::exclusive`] without waiting: `None` while another instance runs `job`.
+    pub async fn try_exclusive(&self, job: &str) -> Result<Option<Exclusive>, StoreError> {
+        match self {
+            Store::Sqlite(_) => Ok(Some(Exclusive(None))),
+            Store::Postgres(p) => Ok(p.try_exclusive(job).await?.map(|g| Exclusive(Some(g)))),
+        }
+    }
+
     delegate! {
         /// Claims source `id` for `owner` until `until` if it is due at `now` and no other
         /// instance holds it.

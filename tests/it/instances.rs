@@ -416,3 +416,81 @@ async fn migrate_store_copies_a_sqlite_database_into_postgresql_with_its_ids_and
     );
     service.stop().await;
 }
+
+#[tokio::test]
+async fn two_instances_deliver_each_webhook_once_and_the_other_takes_over_when_one_dies() {
+    let server = PgServer::start();
+    server.create_database("hooks");
+    let (farm, base) = Farm::start(Duration::ZERO).await;
+    let ids: Arc<Mutex<Vec<String>>> = Arc::default();
+    let got = ids.clone();
+    let receiver = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap| {
+            let got = got.clone();
+            async move {
+                got.lock()
+                    .unwrap()
+                    .push(headers["webhook-id"].to_str().unwrap().to_string());
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+    let files = spawn_app()
+        .source("s1", format!("{base}/f/1"))
+        .database(&server.url("hooks"))
+        .main_toml(&format!(
+            "[[webhooks]]\nname = \"desk\"\nurl = \"{hook}\"\nsecret = \"whsec_xQm5GSvnuZ7rJ8k1pKMhYdNe9wq3LcT0aXfB2Wg4RVo=\"\n"
+        ))
+        .files();
+    let delivered = |n: usize| {
+        let ids = ids.clone();
+        async move {
+            let start = Instant::now();
+            while ids.lock().unwrap().len() < n {
+                assert!(
+                    start.elapsed() < Duration::from_secs(30),
+                    "{:?}",
+                    ids.lock().unwrap()
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            // Anything sent twice would come right after.
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            let got = ids.lock().unwrap().clone();
+            let mut distinct = got.clone();
+            distinct.sort();
+            distinct.dedup();
+            assert_eq!(distinct.len(), got.len(), "an item sent twice: {got:?}");
+            got.len()
+        }
+    };
+    // The first instance delivers the first fetch's three items; the second, started
+    // after, waits for the delivery lock.
+    let first = serve(&files);
+    assert_eq!(delivered(3).await, 3);
+    let _second = serve(&files);
+    wait_for(
+        &server,
+        "hooks",
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+        Duration::from_secs(30),
+        |n| n >= 1,
+    )
+    .await;
+    let fetch_one_more = |n: usize| {
+        farm.items.store(n, Ordering::SeqCst);
+        files.run(&["fetch", "--force"])
+    };
+    let out = fetch_one_more(4).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(delivered(4).await, 4, "two instances, each item once");
+    // The delivering instance dies; the other takes over.
+    drop(first);
+    let out = fetch_one_more(5).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(delivered(5).await, 5);
+}

@@ -146,4 +146,14 @@ impl PgStore {
             .await?;
         Ok(PgExclusive { _conn: conn })
     }
+
+    /// Holds `job` if no other instance runs it now; `None` otherwise (nothing waits).
+    pub async fn try_exclusive(&self, job: &str) -> Result<Option<PgExclusive>, StoreError> {
+        let mut conn = self.pool.acquire().await?.detach();
+        let held: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtextextended($1, 0))")
+            .bind(format!("marsad job {job}"))
+            .fetch_one(&mut conn)
+            .await?;
+        Ok(held.then_some(PgExclusive { _conn: conn }))
+    }
 }
