@@ -413,6 +413,19 @@ async fn a_websub_delivery_missed_while_the_service_was_down_is_made_after_the_r
         .main_toml("[push]\nallow_private_callbacks = true")
         .files();
     let service = files.service_on(listener).await;
+    // Subscribed after the first fetch stored e1: only later items are sent.
+    eventually("the first fetch's item", || async {
+        client()
+            .get(format!("{base}/api/items"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("\"e1\"")
+    })
+    .await;
     let sub = Subscriber::start("k", false).await;
     let topic = format!("{base}/sources/a.rss");
     let (code, text) = post_hub(
