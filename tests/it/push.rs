@@ -18,45 +18,9 @@ use hmac::{KeyInit, Mac};
 /// 32 random bytes as a Standard Webhooks secret.
 const SECRET: &str = "whsec_xQm5GSvnuZ7rJ8k1pKMhYdNe9wq3LcT0aXfB2Wg4RVo=";
 
-const LIBYA: (&str, &str, &str) = (
-    "l1",
-    "حكومة الوحدة الوطنية الليبية تعلن خطة لإعادة الإعمار في طرابلس",
-    "أعلنت حكومة الوحدة الوطنية في ليبيا اليوم خطة لإعادة إعمار الأحياء المتضررة في طرابلس وبنغازي خلال عامين.",
-);
-const LIBYA_2: (&str, &str, &str) = (
-    "l2",
-    "المؤسسة الوطنية للنفط في ليبيا تستأنف الإنتاج في حقل الشرارة",
-    "استأنفت المؤسسة الوطنية للنفط في ليبيا الإنتاج في حقل الشرارة جنوب غرب البلاد بعد توقف دام أسبوعين.",
-);
-const EGYPT: (&str, &str, &str) = (
-    "e1",
-    "الرئيس المصري يفتتح محطة جديدة لتوليد الكهرباء في أسوان",
-    "افتتح الرئيس المصري عبد الفتاح السيسي اليوم محطة جديدة لتوليد الكهرباء في أسوان جنوب مصر بقدرة ألف ميغاواط.",
-);
-
-/// An RSS feed of (guid, title, text) items; an item's link is `http://news.test/{guid}`,
-/// so two feeds carrying one guid carry the same article (one story).
+/// An RSS feed of (guid, title, text) items.
 fn feed(items: &[(&str, &str, &str)]) -> Vec<u8> {
-    let mut s =
-        String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>مصدر</title>");
-    for (guid, title, text) in items {
-        s.push_str(&format!(
-            "<item><guid isPermaLink=\"false\">{guid}</guid><title>{title}</title><link>http://news.test/{guid}</link><description>{text}</description></item>"
-        ));
-    }
-    s.push_str("</channel></rss>");
-    s.into_bytes()
-}
-
-/// A feed that serves `stages[n]` once `stage` is `n`.
-fn staged(stages: Vec<Vec<u8>>, stage: Arc<AtomicUsize>) -> Handler {
-    Arc::new(move |_, _| {
-        let body = stages[stage.load(Ordering::SeqCst).min(stages.len() - 1)].clone();
-        axum::response::Response::builder()
-            .header("content-type", "application/rss+xml")
-            .body(axum::body::Body::from(body))
-            .unwrap()
-    })
+    news_feed(items, &[])
 }
 
 /// A `[[webhooks]]` table. `/metrics` is one registry for every test of this binary, so

@@ -131,3 +131,53 @@ pub fn counter() -> Arc<AtomicUsize> {
 pub fn bump(c: &AtomicUsize) -> usize {
     c.fetch_add(1, Ordering::SeqCst) + 1
 }
+
+/// Real-sounding news items (guid, title, text) for push tests: two Libya stories and two
+/// Egypt ones.
+pub const LIBYA: (&str, &str, &str) = (
+    "l1",
+    "حكومة الوحدة الوطنية الليبية تعلن خطة لإعادة الإعمار في طرابلس",
+    "أعلنت حكومة الوحدة الوطنية في ليبيا اليوم خطة لإعادة إعمار الأحياء المتضررة في طرابلس وبنغازي خلال عامين.",
+);
+/// See [`LIBYA`].
+pub const LIBYA_2: (&str, &str, &str) = (
+    "l2",
+    "المؤسسة الوطنية للنفط في ليبيا تستأنف الإنتاج في حقل الشرارة",
+    "استأنفت المؤسسة الوطنية للنفط في ليبيا الإنتاج في حقل الشرارة جنوب غرب البلاد بعد توقف دام أسبوعين.",
+);
+/// See [`LIBYA`].
+pub const EGYPT: (&str, &str, &str) = (
+    "e1",
+    "الرئيس المصري يفتتح محطة جديدة لتوليد الكهرباء في أسوان",
+    "افتتح الرئيس المصري عبد الفتاح السيسي اليوم محطة جديدة لتوليد الكهرباء في أسوان جنوب مصر بقدرة ألف ميغاواط.",
+);
+
+/// An RSS feed of (guid, title, text) items with the channel's `atom:link`s (rel, href);
+/// an item's link is `http://news.test/{guid}`, so two feeds carrying one guid carry the
+/// same article (one story).
+pub fn news_feed(items: &[(&str, &str, &str)], links: &[(&str, &str)]) -> Vec<u8> {
+    let mut s = String::from(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\"><channel><title>مصدر</title>",
+    );
+    for (rel, href) in links {
+        s.push_str(&format!("<atom:link rel=\"{rel}\" href=\"{href}\"/>"));
+    }
+    for (guid, title, text) in items {
+        s.push_str(&format!(
+            "<item><guid isPermaLink=\"false\">{guid}</guid><title>{title}</title><link>http://news.test/{guid}</link><description>{text}</description></item>"
+        ));
+    }
+    s.push_str("</channel></rss>");
+    s.into_bytes()
+}
+
+/// A feed that serves `stages[n]` once `stage` is `n`.
+pub fn staged(stages: Vec<Vec<u8>>, stage: Arc<AtomicUsize>) -> Handler {
+    Arc::new(move |_, _| {
+        let body = stages[stage.load(Ordering::SeqCst).min(stages.len() - 1)].clone();
+        axum::response::Response::builder()
+            .header("content-type", "application/rss+xml")
+            .body(axum::body::Body::from(body))
+            .unwrap()
+    })
+}
