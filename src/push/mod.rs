@@ -330,9 +330,12 @@ pub async fn run(store: Store, config: Arc<RwLock<Arc<Config>>>, hub: Arc<Hub>) 
         let cfg = current();
         if !seen.as_ref().is_some_and(|s| Arc::ptr_eq(s, &cfg)) {
             // Endpoints that changed or went are stopped (a delivery in flight is made again
-            // by their next task, with the same id); new and changed ones start.
+            // by their next task, with the same id); new and changed ones start, and so does
+            // every endpoint when `[push]` changed (its timeout and retry window).
+            let same_push = seen.as_ref().is_none_or(|s| s.push == cfg.push);
             workers.retain(|name, (spec, task)| {
-                let keep = cfg.webhooks.iter().any(|w| w == spec) && !task.0.is_finished();
+                let keep =
+                    same_push && cfg.webhooks.iter().any(|w| w == spec) && !task.0.is_finished();
                 if !keep {
                     hub.endpoints.lock().expect("endpoints lock").remove(name);
                 }

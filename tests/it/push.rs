@@ -18,6 +18,12 @@ use hmac::{KeyInit, Mac};
 /// 32 random bytes as a Standard Webhooks secret.
 const SECRET: &str = "whsec_xQm5GSvnuZ7rJ8k1pKMhYdNe9wq3LcT0aXfB2Wg4RVo=";
 
+const LIBYA_3: (&str, &str, &str) = (
+    "l3",
+    "مجلس النواب الليبي يعقد جلسة في بنغازي لمناقشة قانون الانتخابات",
+    "عقد مجلس النواب الليبي جلسة في بنغازي اليوم لمناقشة مشروع قانون الانتخابات الرئاسية والبرلمانية في ليبيا.",
+);
+
 /// An RSS feed of (guid, title, text) items.
 fn feed(items: &[(&str, &str, &str)]) -> Vec<u8> {
     news_feed(items, &[])
@@ -595,7 +601,14 @@ async fn a_webhook_added_by_a_reload_gets_the_items_stored_after_it() {
     let stage = Arc::new(AtomicUsize::new(0));
     let server = FeedServer::start(vec![(
         "/a",
-        staged(vec![feed(&[LIBYA]), feed(&[LIBYA, LIBYA_2])], stage.clone()),
+        staged(
+            vec![
+                feed(&[LIBYA]),
+                feed(&[LIBYA, LIBYA_2]),
+                feed(&[LIBYA, LIBYA_2, LIBYA_3]),
+            ],
+            stage.clone(),
+        ),
     )])
     .await;
     let files = spawn_app().source("a", server.url("/a")).files();
@@ -624,6 +637,29 @@ async fn a_webhook_added_by_a_reload_gets_the_items_stored_after_it() {
     let (_, l2) = api_item(&service.base, "l2").await;
     let bodies: Vec<String> = receiver.got().into_iter().map(|d| d.body).collect();
     assert_eq!(bodies, [l2], "l1 was stored before the endpoint was added");
+
+    // A `[push]` change applies to the endpoints already running: with the receiver
+    // down and `retry_for` cut from 48 h to 2 s by a reload, the next item is given up.
+    receiver.down.store(true, Ordering::SeqCst);
+    stage.store(2, Ordering::SeqCst);
+    let out = files.run(&["fetch"]).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    eventually("a refused attempt", || async {
+        receiver.got().iter().any(|d| d.answered == 503)
+    })
+    .await;
+    std::fs::write(
+        &files.main,
+        format!(
+            "{main}{}[push]\nretry_for = \"2s\"\n",
+            webhook_toml("desk-reload", &receiver.url, "[\"libya\"]")
+        ),
+    )
+    .unwrap();
+    eventually("the item given up after the new retry_for", || async {
+        push_status(&service.base).await["webhooks"][0]["gave_up"] == 1
+    })
+    .await;
 
     // Removed by the next reload: it leaves the status.
     std::fs::write(&files.main, &main).unwrap();
