@@ -29,10 +29,10 @@
 //!    `not_after` word it is a surname, and the same word alone elsewhere (السوداني) is the
 //!    same man; inside a `not_in` origin phrase (من أصل تونسي) every indefinite adjective
 //!    of the topic elsewhere (تونسي، يمنية) is that person. An adjective next to a built-in
-//!    origin phrase ([`ORIGIN_BEFORE`], [`ORIGIN_AFTER`]: من أصول لبنانية، تونسي الأصل) is
+//!    origin phrase (`ORIGIN_BEFORE`, `ORIGIN_AFTER`: من أصول لبنانية، تونسي الأصل) is
 //!    guarded the same way, for every topic. In an item with an origin, a definite adjective
 //!    is the person too (حصدت اليمنية، الداعشي الليبي) unless it follows a state's or an
-//!    institution's noun ([`STATE_NOUNS`]: النيابة التونسية); the name itself (السودان،
+//!    institution's noun (`STATE_NOUNS`: النيابة التونسية); the name itself (السودان،
 //!    تونس) is read as usual.
 //! 3. Local context: a term with `unless_near` does not count when a context word is within
 //!    `window` words; one with `only_near` counts only when one is that near. Title and text
@@ -50,7 +50,7 @@
 //!    `PLACES` (بغداد ودمشق وبيروت وصنعاء) is one entry of a list and worth 1 point,
 //!    whatever its weight: the text then lists the parties of a story, not its subject;
 //!    but the two sides after بين (بين مصر والسودان) are each a subject. So is the host of
-//!    an event, named right after a word of [`VENUE_BEFORE`] (قمة تونس، استضافت القاهرة),
+//!    an event, named right after a word of `VENUE_BEFORE` (قمة تونس، استضافت القاهرة),
 //!    in any field. A country or capital named in the lead after another one named earlier
 //!    in the lead (not the dateline, not an adjective: الجيش الإسرائيلي), before the lead
 //!    names the topic at all, is worth a body mention: the lead's subject is what it names
@@ -192,11 +192,11 @@ enum Role {
     Exclude,
     /// A country or capital of [`PLACES`] (`topic` and `term` unused), to find lists.
     Place,
-    /// An event or hosting word of [`VENUE_BEFORE`] (`topic` and `term` unused).
+    /// An event or hosting word of `VENUE_BEFORE` (`topic` and `term` unused).
     Venue,
-    /// An origin phrase of [`ORIGIN_BEFORE`] (`topic` and `term` unused).
+    /// An origin phrase of `ORIGIN_BEFORE` (`topic` and `term` unused).
     OriginBefore,
-    /// An origin word of [`ORIGIN_AFTER`] (`topic` and `term` unused).
+    /// An origin word of `ORIGIN_AFTER` (`topic` and `term` unused).
     OriginAfter,
 }
 
@@ -910,6 +910,7 @@ impl Matcher {
             }
         }
         let mut text_words: Option<Vec<&str>> = None;
+        let mut listed_ends: Vec<(usize, usize)> = Vec::new();
         for (hi, suppressed) in mentions {
             let h = &hits[hi];
             let u = use_of(h);
@@ -920,8 +921,18 @@ impl Matcher {
                     text_words.get_or_insert_with(|| scan.text.split(' ').collect()),
                     h.position,
                 );
-            // In construct only (قمة تونس): an adjective after the event's noun (المؤتمر
-            // اليمني، القمة التونسية الأوروبية) makes the event the country's own.
+            // The place of a list entry (وحزب الله في لبنان، والحوثيين في اليمن) is the
+            // same entry: it adds nothing to the entry's one point.
+            let entry_place = h.field == Field::Text
+                && h.position >= 2
+                && listed_ends.contains(&(u.topic, h.position - 2))
+                && text_words
+                    .get_or_insert_with(|| scan.text.split(' ').collect())
+                    .get(h.position - 1)
+                    == Some(&"في");
+            if listed {
+                listed_ends.push((u.topic, h.position + u.words - 1));
+            }
             // A country named in the lead after another country, before the lead named
             // this topic, is a party or a place the story touches: the lead's subject is
             // what it names first. Not the two sides of a relation (بين مصر والسودان).
@@ -938,12 +949,15 @@ impl Matcher {
                     text_words.get_or_insert_with(|| scan.text.split(' ').collect()),
                     h.position,
                 );
+            // In construct only (قمة تونس): an adjective after the event's noun (المؤتمر
+            // اليمني، القمة التونسية الأوروبية) makes the event the country's own.
             let venue = !h.nisba
                 && venues
                     .iter()
                     .any(|&(f, p, v)| f == h.field && p == h.position && !hits[v].definite);
             let points = match (suppressed, h.field) {
                 (Some(_), _) => 0.0,
+                _ if entry_place => 0.0,
                 // One entry of a list of countries (تشاد ومصر وليبيا، بغداد ودمشق وبيروت
                 // وصنعاء) is worth one body mention, whatever the name's weight; so is the
                 // host of an event (قمة تونس، استضافت القاهرة), the place and not the story.
@@ -1193,7 +1207,7 @@ const ORIGIN_BEFORE: &[&str] = &[
 ];
 const ORIGIN_AFTER: &[&str] = &["الأصل"];
 
-/// What every origin phrase of [`ORIGIN_BEFORE`], [`ORIGIN_AFTER`] and of a topic's
+/// What every origin phrase of `ORIGIN_BEFORE`, `ORIGIN_AFTER` and of a topic's
 /// `not_in` list has in common, normalized: a `not_in` phrase with it marks an origin.
 const ORIGIN_STEM: &str = "اصل";
 
@@ -1252,6 +1266,9 @@ const STATE_NOUNS: &[&str] = &[
     "الاعلام",
     "التلفزيون",
     "الوكاله",
+    "الحزب",
+    "الحركه",
+    "الموتمر",
 ];
 
 /// Whether topic `topic` has a term matched at word `at` of `field`.
@@ -1262,7 +1279,7 @@ fn mentions_at(hits: &[Hit], uses: &[Vec<Use>], topic: usize, field: Field, at: 
     })
 }
 
-/// Whether one of the two words before `at` is a noun of [`STATE_NOUNS`] (with its
+/// Whether one of the two words before `at` is a noun of `STATE_NOUNS` (with its
 /// conjunction or preposition: والحكومة، للمنتخب).
 fn after_state_noun(words: &[&str], at: usize) -> bool {
     words[at.saturating_sub(2)..at.min(words.len())]

@@ -739,3 +739,38 @@ fn the_two_sides_between_which_a_relation_runs_are_not_a_list() {
     let ev = m.evaluate("", "من بين الدول المشاركة مصر والسودان وغيرهما. وقال");
     assert_eq!((ev[0].score, ev[1].score), (1.0, 1.0));
 }
+
+#[test]
+fn the_place_of_a_list_entry_is_the_same_entry() {
+    let m = Matcher::compile(&[
+        topic("lebanon", vec![TermSpec::plain("لبنان")]),
+        topic(
+            "yemen",
+            vec![
+                TermSpec::plain("اليمن"),
+                TermSpec {
+                    weight: 2.0,
+                    ..TermSpec::plain("الحوثي")
+                },
+            ],
+        ),
+    ]);
+    let text = format!(
+        "{} ويضم المحور حلفاء إيران مثل حماس ولبنان والحوثيين في اليمن والفصائل العراقية",
+        filler(45)
+    );
+    let ev = m.evaluate("", &text);
+    assert_eq!((ev[0].score, ev[1].score), (1.0, 1.0));
+    let yemen: Vec<(String, f64)> = ev[1]
+        .matches
+        .iter()
+        .map(|m| (m.found.clone(), m.points))
+        .collect();
+    assert_eq!(
+        yemen,
+        [("والحوثيين".to_string(), 1.0), ("اليمن".to_string(), 0.0)]
+    );
+    // Not a list: the place counts.
+    let ev = m.evaluate("", &format!("{} وقاتل الحوثيين في اليمن", filler(45)));
+    assert_eq!(ev[1].score, 3.0);
+}
