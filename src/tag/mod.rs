@@ -51,7 +51,8 @@
 //!    whatever its weight: the text then lists the parties of a story, not its subject;
 //!    but the two sides after بين (بين مصر والسودان) are each a subject. So is the host of
 //!    an event, named right after a word of `VENUE_BEFORE` (قمة تونس، استضافت القاهرة),
-//!    in any field. A country or capital named in the lead after another one named earlier
+//!    in any field, and where someone comes from or heads to, after a word of `MOVEMENT`
+//!    (قادما من القاهرة، باتجاه الأراضي التونسية). A country or capital named in the lead after another one named earlier
 //!    in the lead (not the dateline, not an adjective: الجيش الإسرائيلي), before the lead
 //!    names the topic at all, is worth a body mention: the lead's subject is what it names
 //!    first.
@@ -194,6 +195,8 @@ enum Role {
     Place,
     /// An event or hosting word of `VENUE_BEFORE` (`topic` and `term` unused).
     Venue,
+    /// A movement phrase of `MOVEMENT` (`topic` and `term` unused).
+    Movement,
     /// An origin phrase of `ORIGIN_BEFORE` (`topic` and `term` unused).
     OriginBefore,
     /// An origin word of `ORIGIN_AFTER` (`topic` and `term` unused).
@@ -432,6 +435,11 @@ impl Matcher {
                 add(p, false, role, usize::MAX, 0);
             }
         }
+        for m in MOVEMENT {
+            for t in TERRITORY {
+                add(&format!("{m} {t}"), false, Role::Movement, usize::MAX, 0);
+            }
+        }
         let index = WordIndex::new(patterns.iter().map(String::as_str));
         Matcher {
             index,
@@ -647,6 +655,7 @@ impl Matcher {
         // Built-in phrases, by (field, word a mention must start or end at, hit): a venue
         // or origin phrase ends right before the mention; an origin word follows it.
         let mut venues: Vec<(Field, usize, usize)> = Vec::new();
+        let mut movements: Vec<(Field, usize)> = Vec::new();
         let mut origin_before: Vec<(Field, usize, usize)> = Vec::new();
         let mut origin_after: Vec<(Field, usize, usize)> = Vec::new();
         // Topics whose own `not_in` origin phrase (من أصل يمني) is in the item, whether or
@@ -663,6 +672,10 @@ impl Matcher {
                 }
                 Role::Venue => {
                     venues.push((h.field, h.position + u.words, hi));
+                    continue;
+                }
+                Role::Movement => {
+                    movements.push((h.field, h.position + u.words));
                     continue;
                 }
                 Role::OriginBefore => {
@@ -689,6 +702,7 @@ impl Matcher {
                 | Role::Exclude
                 | Role::Place
                 | Role::Venue
+                | Role::Movement
                 | Role::OriginBefore
                 | Role::OriginAfter => unreachable!("handled above"),
             }
@@ -955,13 +969,16 @@ impl Matcher {
                 && venues
                     .iter()
                     .any(|&(f, p, v)| f == h.field && p == h.position && !hits[v].definite);
+            // Where someone comes from or heads to (قادما من القاهرة، باتجاه الأراضي
+            // التونسية) is a place the story passes through.
+            let moving = movements.contains(&(h.field, h.position));
             let points = match (suppressed, h.field) {
                 (Some(_), _) => 0.0,
                 _ if entry_place => 0.0,
                 // One entry of a list of countries (تشاد ومصر وليبيا، بغداد ودمشق وبيروت
                 // وصنعاء) is worth one body mention, whatever the name's weight; so is the
                 // host of an event (قمة تونس، استضافت القاهرة), the place and not the story.
-                _ if listed || venue => TEXT_WEIGHT,
+                _ if listed || venue || moving => TEXT_WEIGHT,
                 (None, Field::Title) => self.topics[u.topic].terms[u.term].weight * TITLE_WEIGHT,
                 (None, Field::Text) if h.position < lead && !party => {
                     self.topics[u.topic].terms[u.term].weight * LEAD_WEIGHT
@@ -1192,6 +1209,34 @@ const VENUE_BEFORE: &[&str] = &[
     "انعقدت في",
     "المنعقد في",
     "المنعقدة في",
+];
+
+/// Words of a movement: a place right after one, or after one and a word of [`TERRITORY`]
+/// (باتجاه الأراضي التونسية، قادما من العاصمة المصرية), is where someone comes from or heads
+/// to, worth one body mention in any field: the story is where the movement is seen.
+const MOVEMENT: &[&str] = &[
+    "باتجاه",
+    "نحو",
+    "قادما من",
+    "قادمة من",
+    "قادمين من",
+    "قادمون من",
+    "عائدا من",
+    "عائدة من",
+    "عائدين من",
+];
+/// Words for a country's land, coast or border, between a movement word and its name.
+const TERRITORY: &[&str] = &[
+    "",
+    "الأراضي",
+    "أراضي",
+    "الحدود",
+    "حدود",
+    "السواحل",
+    "سواحل",
+    "التراب",
+    "المياه",
+    "العاصمة",
 ];
 
 /// Words before an adjective that make it a person's origin (من أصل تونسي، من أصول

@@ -774,3 +774,29 @@ fn the_place_of_a_list_entry_is_the_same_entry() {
     let ev = m.evaluate("", &format!("{} وقاتل الحوثيين في اليمن", filler(45)));
     assert_eq!(ev[1].score, 3.0);
 }
+
+#[test]
+fn where_someone_comes_from_or_heads_to_is_one_mention() {
+    let m = Matcher::compile(&[
+        topic("tunisia", vec![TermSpec::plain("تونس")]),
+        topic(
+            "egypt",
+            vec![TermSpec {
+                weight: 2.0,
+                ..TermSpec::plain("القاهرة")
+            }],
+        ),
+    ]);
+    let score = |t: usize, title: &str, text: &str| m.evaluate(title, text)[t].score;
+    assert_eq!(
+        score(
+            0,
+            "",
+            "أحبط الدرك تهريب سلع باتجاه الأراضي التونسية أمس. وقال"
+        ),
+        1.0
+    );
+    assert_eq!(score(1, "وصل القائد قادما من القاهرة", ""), 1.0);
+    // Not a movement: the place counts as usual.
+    assert_eq!(score(1, "وصل القائد إلى القاهرة", ""), 6.0);
+}
