@@ -925,6 +925,7 @@ impl Matcher {
         }
         let mut text_words: Option<Vec<&str>> = None;
         let mut listed_ends: Vec<(usize, usize)> = Vec::new();
+        let mut passed_ends: Vec<(usize, Field, usize)> = Vec::new();
         for (hi, suppressed) in mentions {
             let h = &hits[hi];
             let u = use_of(h);
@@ -972,9 +973,16 @@ impl Matcher {
             // Where someone comes from or heads to (قادما من القاهرة، باتجاه الأراضي
             // التونسية) is a place the story passes through.
             let moving = movements.contains(&(h.field, h.position));
+            // The same place named again in apposition (قادما من العاصمة المصرية القاهرة):
+            // one place, already counted as passed through or as a venue.
+            let apposed =
+                h.position > 0 && passed_ends.contains(&(u.topic, h.field, h.position - 1));
+            if (venue || moving || apposed) && suppressed.is_none() {
+                passed_ends.push((u.topic, h.field, h.position + u.words - 1));
+            }
             let points = match (suppressed, h.field) {
                 (Some(_), _) => 0.0,
-                _ if entry_place => 0.0,
+                _ if entry_place || apposed => 0.0,
                 // One entry of a list of countries (تشاد ومصر وليبيا، بغداد ودمشق وبيروت
                 // وصنعاء) is worth one body mention, whatever the name's weight; so is the
                 // host of an event (قمة تونس، استضافت القاهرة), the place and not the story.

@@ -781,10 +781,13 @@ fn where_someone_comes_from_or_heads_to_is_one_mention() {
         topic("tunisia", vec![TermSpec::plain("تونس")]),
         topic(
             "egypt",
-            vec![TermSpec {
-                weight: 2.0,
-                ..TermSpec::plain("القاهرة")
-            }],
+            vec![
+                TermSpec::plain("مصر"),
+                TermSpec {
+                    weight: 2.0,
+                    ..TermSpec::plain("القاهرة")
+                },
+            ],
         ),
     ]);
     let score = |t: usize, title: &str, text: &str| m.evaluate(title, text)[t].score;
@@ -797,6 +800,11 @@ fn where_someone_comes_from_or_heads_to_is_one_mention() {
         1.0
     );
     assert_eq!(score(1, "وصل القائد قادما من القاهرة", ""), 1.0);
+    // The place named again in apposition is the same place.
+    let ev = &m.evaluate("", "وصل القائد قادما من العاصمة المصرية القاهرة. وقال")[1];
+    assert_eq!(ev.score, 1.0);
+    let points: Vec<f64> = ev.matches.iter().map(|m| m.points).collect();
+    assert_eq!(points, [1.0, 0.0]);
     // Not a movement: the place counts as usual.
     assert_eq!(score(1, "وصل القائد إلى القاهرة", ""), 6.0);
 }
