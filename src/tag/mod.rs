@@ -686,7 +686,7 @@ impl Matcher {
                     origin_after.push((h.field, h.position, hi));
                     continue;
                 }
-                Role::Inside if scan.found(h).contains(ORIGIN_STEM) => {
+                Role::Inside if scan.found(h).split(' ').any(is_origin_word) => {
                     origin_phrases.push((u.topic, hi));
                 }
                 _ => {}
@@ -1260,9 +1260,13 @@ const ORIGIN_BEFORE: &[&str] = &[
 ];
 const ORIGIN_AFTER: &[&str] = &["الأصل"];
 
-/// What every origin phrase of `ORIGIN_BEFORE`, `ORIGIN_AFTER` and of a topic's
-/// `not_in` list has in common, normalized: a `not_in` phrase with it marks an origin.
-const ORIGIN_STEM: &str = "اصل";
+/// Whether a normalized word is "origin" (اصل، اصول، الاصل، واصوله …): a `not_in` phrase
+/// with one marks a person's origin.
+fn is_origin_word(word: &str) -> bool {
+    let w = word.strip_prefix(['و', 'ف']).unwrap_or(word);
+    let w = w.strip_prefix("ال").unwrap_or(w);
+    ["اصل", "اصول", "اصله", "اصلها", "اصوله", "اصولها"].contains(&w)
+}
 
 /// Nouns of a state or an institution (normalized, with the article): a definite adjective
 /// after one (النيابة العامة التونسية، المنتخب السوداني) names the institution, not a person.

@@ -677,6 +677,17 @@ fn an_origin_phrase_marks_a_person_whatever_the_topics_rules_say() {
         "حصدت اليمنية ابتسام مقعدا لتصبح أول بريطانية من أصل يمني تنال ذلك",
     )[0];
     assert_eq!((ev.score, ev.tagged), (0.0, false));
+    let mut yemen = TermSpec::plain("اليمن");
+    yemen.not_in = vec!["من أصول يمنية".into()];
+    let m = Matcher::compile(&[topic("yemen", vec![yemen])]);
+    let ev = &m.evaluate("", "حصدت اليمنية ابتسام مقعدا وهي بريطانية من أصول يمنية")[0];
+    assert_eq!((ev.score, ev.tagged), (0.0, false));
+    // A phrase guard without an origin word marks no person.
+    let mut yemen = TermSpec::plain("اليمن");
+    yemen.not_in = vec!["جنوب اليمن".into()];
+    let m = Matcher::compile(&[topic("yemen", vec![yemen])]);
+    let ev = &m.evaluate("", "حصدت اليمنية ابتسام مقعدا في جنوب اليمن")[0];
+    assert_eq!(ev.score, 2.0);
 }
 
 #[test]
