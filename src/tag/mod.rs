@@ -1064,8 +1064,19 @@ impl Matcher {
         for f in found {
             let prefix = &text[f.words.0..f.at.0];
             let suffix = &text[f.at.1..f.words.1];
+            // A key serves many rules (a country is a term, a cue of other topics and a
+            // place), most with the same affix rule: check each rule once per hit.
+            let mut last: Option<(&Affix, bool)> = None;
             for (k, u) in self.uses[f.pattern].iter().enumerate() {
-                if accepts(&u.affix, prefix, suffix) {
+                let ok = match last {
+                    Some((a, ok)) if *a == u.affix => ok,
+                    _ => {
+                        let ok = accepts(&u.affix, prefix, suffix);
+                        last = Some((&u.affix, ok));
+                        ok
+                    }
+                };
+                if ok {
                     hits.push(Hit {
                         use_idx: (f.pattern, k),
                         field,
