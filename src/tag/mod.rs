@@ -28,8 +28,12 @@
 //!    not a mention of the term at all. A guarded adjective marks a person: after a
 //!    `not_after` word it is a surname, and the same word alone elsewhere (السوداني) is the
 //!    same man; inside a `not_in` origin phrase (من أصل تونسي) every indefinite adjective
-//!    of the topic elsewhere (تونسي، يمنية) is that person. The name itself (السودان، تونس)
-//!    and definite adjectives, which name institutions (النيابة التونسية), are read as usual.
+//!    of the topic elsewhere (تونسي، يمنية) is that person. An adjective next to a built-in
+//!    origin phrase (`ORIGIN_BEFORE`, `ORIGIN_AFTER`: من أصول لبنانية، تونسي الأصل) is
+//!    guarded the same way, for every topic. In an item with an origin, a definite adjective
+//!    is the person too (حصدت اليمنية، الداعشي الليبي) unless it follows a state's or an
+//!    institution's noun (`STATE_NOUNS`: النيابة التونسية); the name itself (السودان،
+//!    تونس) is read as usual.
 //! 3. Local context: a term with `unless_near` does not count when a context word is within
 //!    `window` words; one with `only_near` counts only when one is that near. Title and text
 //!    are read as one sequence for this.
@@ -44,7 +48,14 @@
 //!    text (the lead, at most [`LEAD_MAX_WORDS`] words) 2, the rest of the text 1. A text
 //!    mention joined by و to another topic's mention or to a country or capital of
 //!    `PLACES` (بغداد ودمشق وبيروت وصنعاء) is one entry of a list and worth 1 point,
-//!    whatever its weight: the text then lists the parties of a story, not its subject.
+//!    whatever its weight: the text then lists the parties of a story, not its subject;
+//!    but the two sides after بين (بين مصر والسودان) are each a subject. So is the host of
+//!    an event, named right after a word of `VENUE_BEFORE` (قمة تونس، استضافت القاهرة),
+//!    in any field, and where someone comes from or heads to, after a word of `MOVEMENT`
+//!    (قادما من القاهرة، باتجاه الأراضي التونسية). A country or capital named in the lead after another one named earlier
+//!    in the lead (not the dateline, not an adjective: الجيش الإسرائيلي), before the lead
+//!    names the topic at all, is worth a body mention: the lead's subject is what it names
+//!    first.
 //! 6. A topic is tagged when its score reaches `min_score`.
 //! 7. Composite topics (`all_of`, `any_of`, `none_of`) are then decided from the tags above.
 //!    Once one `all_of` member is tagged, the others need only half their `min_score`: the
@@ -182,6 +193,14 @@ enum Role {
     Exclude,
     /// A country or capital of [`PLACES`] (`topic` and `term` unused), to find lists.
     Place,
+    /// An event or hosting word of `VENUE_BEFORE` (`topic` and `term` unused).
+    Venue,
+    /// A movement phrase of `MOVEMENT` (`topic` and `term` unused).
+    Movement,
+    /// An origin phrase of `ORIGIN_BEFORE` (`topic` and `term` unused).
+    OriginBefore,
+    /// An origin word of `ORIGIN_AFTER` (`topic` and `term` unused).
+    OriginAfter,
 }
 
 #[derive(Debug, Clone)]
@@ -279,6 +298,10 @@ enum Suppressed {
         other: usize,
     },
     NoSense,
+    /// The adjective of an origin phrase (من أصل تونسي): a person's origin.
+    Origin {
+        guard: usize,
+    },
 }
 
 /// A topic's evaluation before anything is copied out: indices into the hits. Building
@@ -401,8 +424,21 @@ impl Matcher {
                 terms,
             });
         }
-        for p in PLACES {
-            add(p, false, Role::Place, usize::MAX, 0);
+        let builtin = [
+            (PLACES, Role::Place),
+            (VENUE_BEFORE, Role::Venue),
+            (ORIGIN_BEFORE, Role::OriginBefore),
+            (ORIGIN_AFTER, Role::OriginAfter),
+        ];
+        for (list, role) in builtin {
+            for p in list {
+                add(p, false, role, usize::MAX, 0);
+            }
+        }
+        for m in MOVEMENT {
+            for t in TERRITORY {
+                add(&format!("{m} {t}"), false, Role::Movement, usize::MAX, 0);
+            }
         }
         let index = WordIndex::new(patterns.iter().map(String::as_str));
         Matcher {
@@ -616,6 +652,15 @@ impl Matcher {
         // Context words, cues and guards, by the term they serve.
         let mut contexts: FxHashMap<(usize, usize), TermContext> = FxHashMap::default();
         let mut evals: Vec<RawEval> = vec![RawEval::default(); self.topics.len()];
+        // Built-in phrases, by (field, word a mention must start or end at, hit): a venue
+        // or origin phrase ends right before the mention; an origin word follows it.
+        let mut venues: Vec<(Field, usize, usize)> = Vec::new();
+        let mut movements: Vec<(Field, usize)> = Vec::new();
+        let mut origin_before: Vec<(Field, usize, usize)> = Vec::new();
+        let mut origin_after: Vec<(Field, usize, usize)> = Vec::new();
+        // Topics whose own `not_in` origin phrase (من أصل يمني) is in the item, whether or
+        // not one of its terms matched inside it.
+        let mut origin_phrases: Vec<(usize, usize)> = Vec::new();
         for (hi, h) in hits.iter().enumerate() {
             let u = use_of(h);
             let span = (h.global, h.global + u.words - 1, hi);
@@ -624,6 +669,25 @@ impl Matcher {
                 Role::Exclude => {
                     evals[u.topic].vetoed_by.get_or_insert(hi);
                     continue;
+                }
+                Role::Venue => {
+                    venues.push((h.field, h.position + u.words, hi));
+                    continue;
+                }
+                Role::Movement => {
+                    movements.push((h.field, h.position + u.words));
+                    continue;
+                }
+                Role::OriginBefore => {
+                    origin_before.push((h.field, h.position + u.words, hi));
+                    continue;
+                }
+                Role::OriginAfter => {
+                    origin_after.push((h.field, h.position, hi));
+                    continue;
+                }
+                Role::Inside if scan.found(h).split(' ').any(is_origin_word) => {
+                    origin_phrases.push((u.topic, hi));
                 }
                 _ => {}
             }
@@ -634,7 +698,13 @@ impl Matcher {
                 Role::OtherCue => cx.other_cues.push(hi),
                 Role::Inside => cx.inside.push(span),
                 Role::After => cx.after.push((h.field, h.position + u.words, hi)),
-                Role::Term | Role::Exclude | Role::Place => unreachable!("handled above"),
+                Role::Term
+                | Role::Exclude
+                | Role::Place
+                | Role::Venue
+                | Role::Movement
+                | Role::OriginBefore
+                | Role::OriginAfter => unreachable!("handled above"),
             }
         }
         for c in contexts.values_mut() {
@@ -665,7 +735,23 @@ impl Matcher {
                     .map(|&(_, _, g)| Suppressed::After { guard: g })
             };
             let near = || c.near(h.global, end, t.window);
-            let suppressed = inside.or_else(after).or_else(|| {
+            // The adjective of an origin phrase (من أصل تونسي، لبناني الأصل) is a person's.
+            let origin = || {
+                if !h.nisba {
+                    return None;
+                }
+                let last = h.position + u.words - 1;
+                origin_before
+                    .iter()
+                    .find(|&&(f, p, _)| f == h.field && p == h.position)
+                    .or_else(|| {
+                        origin_after
+                            .iter()
+                            .find(|&&(f, p, _)| f == h.field && p == last + 1)
+                    })
+                    .map(|&(_, _, g)| Suppressed::Origin { guard: g })
+            };
+            let suppressed = inside.or_else(after).or_else(origin).or_else(|| {
                 if t.unless_near {
                     near().map(|cue| Suppressed::Near {
                         window: t.window,
@@ -708,10 +794,20 @@ impl Matcher {
                 Some(Suppressed::Inside { guard }) if h.nisba && !h.definite => {
                     origins.entry(topic).or_insert(guard);
                 }
+                Some(Suppressed::Origin { guard }) => {
+                    origins.entry(topic).or_insert(guard);
+                }
                 _ => {}
             }
         }
+        for &(topic, guard) in &origin_phrases {
+            origins.entry(topic).or_insert(guard);
+        }
         if !(surnames.is_empty() && origins.is_empty()) {
+            let words = [
+                scan.title.split(' ').collect::<Vec<_>>(),
+                scan.text.split(' ').collect::<Vec<_>>(),
+            ];
             for (hi, s) in &mut mentions {
                 let h = &hits[*hi];
                 if s.is_some() || !h.nisba {
@@ -723,7 +819,13 @@ impl Matcher {
                     .get(&topic)
                     .and_then(|named| named.iter().find(|(f, _)| *f == form))
                     .map(|&(_, guard)| guard);
-                let origin = origins.get(&topic).copied().filter(|_| !h.definite);
+                // A definite adjective is the person too, unless it follows a state's or
+                // an institution's noun (النيابة التونسية، المنتخب السوداني).
+                let field_words = &words[usize::from(h.field == Field::Text)];
+                let origin = origins
+                    .get(&topic)
+                    .copied()
+                    .filter(|_| !h.definite || !after_state_noun(field_words, h.position));
                 if let Some(guard) = surname.or(origin) {
                     *s = Some(Suppressed::Person { guard });
                 }
@@ -799,19 +901,94 @@ impl Matcher {
             by_start: &edges,
             by_end: &by_end,
         };
+        // Countries and capitals named in the lead, by word (the dateline, word 0, aside),
+        // and whether by name (not by adjective: الجيش الإسرائيلي names an actor, not where
+        // the story happens).
+        let lead_places: Vec<(usize, bool)> = hits
+            .iter()
+            .filter(|h| {
+                h.field == Field::Text
+                    && h.position > 0
+                    && h.position < lead
+                    && use_of(h).role == Role::Place
+            })
+            .map(|h| (h.position, !h.nisba))
+            .collect();
+        // Where each topic is first named in the lead.
+        let mut first_in_lead = vec![usize::MAX; self.topics.len()];
+        for &(hi, s) in &mentions {
+            let h = &hits[hi];
+            if s.is_none() && h.field == Field::Text && h.position < lead {
+                let f = &mut first_in_lead[use_of(h).topic];
+                *f = (*f).min(h.position);
+            }
+        }
+        let mut text_words: Option<Vec<&str>> = None;
+        let mut listed_ends: Vec<(usize, usize)> = Vec::new();
+        let mut passed_ends: Vec<(usize, Field, usize)> = Vec::new();
         for (hi, suppressed) in mentions {
             let h = &hits[hi];
             let u = use_of(h);
             let listed = h.field == Field::Text
                 && !lists.by_start.is_empty()
-                && lists.enumerated(&edge(h, u.topic));
+                && lists.enumerated(&edge(h, u.topic))
+                && !between_two(
+                    text_words.get_or_insert_with(|| scan.text.split(' ').collect()),
+                    h.position,
+                );
+            // The place of a list entry (وحزب الله في لبنان، والحوثيين في اليمن) is the
+            // same entry: it adds nothing to the entry's one point.
+            let entry_place = h.field == Field::Text
+                && h.position >= 2
+                && listed_ends.contains(&(u.topic, h.position - 2))
+                && text_words
+                    .get_or_insert_with(|| scan.text.split(' ').collect())
+                    .get(h.position - 1)
+                    == Some(&"في");
+            if listed {
+                listed_ends.push((u.topic, h.position + u.words - 1));
+            }
+            // A country named in the lead after another country, before the lead named
+            // this topic, is a party or a place the story touches: the lead's subject is
+            // what it names first. Not the two sides of a relation (بين مصر والسودان).
+            let party = h.field == Field::Text
+                && h.position < lead
+                && lead_places.iter().any(|&(p, _)| p == h.position)
+                && lead_places.iter().any(|&(p, named)| {
+                    named
+                        && p < h.position
+                        && p < first_in_lead[u.topic]
+                        && !mentions_at(hits, &self.uses, u.topic, h.field, p)
+                })
+                && !between_two(
+                    text_words.get_or_insert_with(|| scan.text.split(' ').collect()),
+                    h.position,
+                );
+            // In construct only (قمة تونس): an adjective after the event's noun (المؤتمر
+            // اليمني، القمة التونسية الأوروبية) makes the event the country's own.
+            let venue = !h.nisba
+                && venues
+                    .iter()
+                    .any(|&(f, p, v)| f == h.field && p == h.position && !hits[v].definite);
+            // Where someone comes from or heads to (قادما من القاهرة، باتجاه الأراضي
+            // التونسية) is a place the story passes through.
+            let moving = movements.contains(&(h.field, h.position));
+            // The same place named again in apposition (قادما من العاصمة المصرية القاهرة):
+            // one place, already counted as passed through or as a venue.
+            let apposed =
+                h.position > 0 && passed_ends.contains(&(u.topic, h.field, h.position - 1));
+            if (venue || moving || apposed) && suppressed.is_none() {
+                passed_ends.push((u.topic, h.field, h.position + u.words - 1));
+            }
             let points = match (suppressed, h.field) {
                 (Some(_), _) => 0.0,
+                _ if entry_place || apposed => 0.0,
                 // One entry of a list of countries (تشاد ومصر وليبيا، بغداد ودمشق وبيروت
-                // وصنعاء) is worth one body mention, whatever the name's weight.
-                _ if listed => TEXT_WEIGHT,
+                // وصنعاء) is worth one body mention, whatever the name's weight; so is the
+                // host of an event (قمة تونس، استضافت القاهرة), the place and not the story.
+                _ if listed || venue || moving => TEXT_WEIGHT,
                 (None, Field::Title) => self.topics[u.topic].terms[u.term].weight * TITLE_WEIGHT,
-                (None, Field::Text) if h.position < lead => {
+                (None, Field::Text) if h.position < lead && !party => {
                     self.topics[u.topic].terms[u.term].weight * LEAD_WEIGHT
                 }
                 (None, Field::Text) => self.topics[u.topic].terms[u.term].weight * TEXT_WEIGHT,
@@ -887,8 +1064,19 @@ impl Matcher {
         for f in found {
             let prefix = &text[f.words.0..f.at.0];
             let suffix = &text[f.at.1..f.words.1];
+            // A key serves many rules (a country is a term, a cue of other topics and a
+            // place), most with the same affix rule: check each rule once per hit.
+            let mut last: Option<(&Affix, bool)> = None;
             for (k, u) in self.uses[f.pattern].iter().enumerate() {
-                if accepts(&u.affix, prefix, suffix) {
+                let ok = match last {
+                    Some((a, ok)) if *a == u.affix => ok,
+                    _ => {
+                        let ok = accepts(&u.affix, prefix, suffix);
+                        last = Some((&u.affix, ok));
+                        ok
+                    }
+                };
+                if ok {
                     hits.push(Hit {
                         use_idx: (f.pattern, k),
                         field,
@@ -1013,6 +1201,184 @@ const PLACES: &[&str] = &[
     "غزة",
 ];
 
+/// Event and hosting words: a place named right after one (قمة تونس، مهرجان القاهرة،
+/// استضافت القاهرة، عقد في تونس) is where an event is held, worth one body mention in any
+/// field. The story is the event: a summit, a festival, other parties' talks. Not with the
+/// article or an adjective (القمة التونسية، المؤتمر اليمني): then the event is the country's.
+const VENUE_BEFORE: &[&str] = &[
+    "قمة",
+    "مهرجان",
+    "مؤتمر",
+    "منتدى",
+    "ملتقى",
+    "معرض",
+    "استضافت",
+    "تستضيف",
+    "يستضيف",
+    "استضاف",
+    "احتضنت",
+    "تحتضن",
+    "يحتضن",
+    "احتضن",
+    "عقد في",
+    "عقدت في",
+    "تعقد في",
+    "يعقد في",
+    "انعقد في",
+    "انعقدت في",
+    "المنعقد في",
+    "المنعقدة في",
+];
+
+/// Words of a movement: a place right after one, or after one and a word of [`TERRITORY`]
+/// (باتجاه الأراضي التونسية، قادما من العاصمة المصرية), is where someone comes from or heads
+/// to, worth one body mention in any field: the story is where the movement is seen.
+const MOVEMENT: &[&str] = &[
+    "باتجاه",
+    "نحو",
+    "قادما من",
+    "قادمة من",
+    "قادمين من",
+    "قادمون من",
+    "عائدا من",
+    "عائدة من",
+    "عائدين من",
+];
+/// Words for a country's land, coast or border, between a movement word and its name.
+const TERRITORY: &[&str] = &[
+    "",
+    "الأراضي",
+    "أراضي",
+    "الحدود",
+    "حدود",
+    "السواحل",
+    "سواحل",
+    "التراب",
+    "المياه",
+    "العاصمة",
+];
+
+/// Words before an adjective that make it a person's origin (من أصل تونسي، من أصول
+/// لبنانية), and after it (تونسي الأصل).
+const ORIGIN_BEFORE: &[&str] = &[
+    "من أصل",
+    "من أصول",
+    "ذو أصول",
+    "ذات أصول",
+    "ذوي أصول",
+    "أصوله",
+    "أصولها",
+];
+const ORIGIN_AFTER: &[&str] = &["الأصل"];
+
+/// Whether a normalized word is "origin" (اصل، اصول، الاصل، واصوله …): a `not_in` phrase
+/// with one marks a person's origin.
+fn is_origin_word(word: &str) -> bool {
+    let w = word.strip_prefix(['و', 'ف']).unwrap_or(word);
+    let w = w.strip_prefix("ال").unwrap_or(w);
+    ["اصل", "اصول", "اصله", "اصلها", "اصوله", "اصولها"].contains(&w)
+}
+
+/// Nouns of a state or an institution (normalized, with the article): a definite adjective
+/// after one (النيابة العامة التونسية، المنتخب السوداني) names the institution, not a person.
+const STATE_NOUNS: &[&str] = &[
+    "الحكومه",
+    "الدوله",
+    "الجيش",
+    "الشرطه",
+    "الامن",
+    "النيابه",
+    "القضاء",
+    "المحكمه",
+    "البرلمان",
+    "المجلس",
+    "النواب",
+    "الوزاره",
+    "الوزير",
+    "الوزراء",
+    "الرئيس",
+    "الرئاسه",
+    "الخارجيه",
+    "الداخليه",
+    "الدفاع",
+    "العدل",
+    "السلطات",
+    "السلطه",
+    "السفاره",
+    "السفير",
+    "القنصليه",
+    "الاتحاد",
+    "المنتخب",
+    "الدوري",
+    "النادي",
+    "البنك",
+    "المصرف",
+    "الشعب",
+    "الجنسيه",
+    "العاصمه",
+    "الاراضي",
+    "الحدود",
+    "السواحل",
+    "المياه",
+    "القوات",
+    "الحرس",
+    "البحريه",
+    "الجمارك",
+    "الشركه",
+    "الموسسه",
+    "الهيئه",
+    "الجامعه",
+    "العامه",
+    "العموميه",
+    "الوطنيه",
+    "الاعلام",
+    "التلفزيون",
+    "الوكاله",
+    "الحزب",
+    "الحركه",
+    "الموتمر",
+];
+
+/// Whether topic `topic` has a term matched at word `at` of `field`.
+fn mentions_at(hits: &[Hit], uses: &[Vec<Use>], topic: usize, field: Field, at: usize) -> bool {
+    hits.iter().any(|h| {
+        let u = &uses[h.use_idx.0][h.use_idx.1];
+        h.field == field && h.position == at && u.role == Role::Term && u.topic == topic
+    })
+}
+
+/// Whether one of the two words before `at` is a noun of `STATE_NOUNS` (with its
+/// conjunction or preposition: والحكومة، للمنتخب).
+fn after_state_noun(words: &[&str], at: usize) -> bool {
+    words[at.saturating_sub(2)..at.min(words.len())]
+        .iter()
+        .any(|w| {
+            let w = w.strip_prefix(['و', 'ف']).unwrap_or(w);
+            let w = w
+                .strip_prefix(['ب', 'ل', 'ك'])
+                .filter(|r| r.starts_with("ال"))
+                .unwrap_or(w);
+            let w = match w.strip_prefix("لل") {
+                Some(r) => format!("ال{r}"),
+                None => w.to_string(),
+            };
+            STATE_NOUNS.contains(&w.as_str())
+        })
+}
+
+/// Whether a list entry at `at` is one of the two sides of a relation (بين مصر والسودان،
+/// بين بلاده ومصر والسودان): "between" names the parties of a border or a dispute, which are
+/// each the subject, unlike "among" (من بين الدول).
+fn between_two(words: &[&str], at: usize) -> bool {
+    (1..=3).any(|k| {
+        at >= k
+            && words
+                .get(at - k)
+                .is_some_and(|w| *w == "بين" || *w == "وبين")
+            && (at - k == 0 || words[at - k - 1] != "من")
+    })
+}
+
 /// A term mention or a place in the text, for finding enumerations.
 #[derive(Clone, Copy)]
 struct Edge {
@@ -1116,6 +1482,9 @@ fn describe(why: Suppressed, word: impl Fn(usize) -> String) -> String {
             word(cue)
         ),
         Suppressed::NoSense => "no cue of this topic's sense in the item".into(),
+        Suppressed::Origin { guard } => {
+            format!("a person's origin, next to «{}»", word(guard))
+        }
     }
 }
 

@@ -639,3 +639,183 @@ fn words_are_split_at_every_space_across_blocks() {
     }
     assert_eq!(seen, 40, "hits in all texts");
 }
+
+#[test]
+fn an_origin_phrase_marks_a_person_whatever_the_topics_rules_say() {
+    // No origin phrase in the rules: the built-in one (من أصول، الأصل) finds it.
+    let m = Matcher::compile(&[topic("lebanon", vec![TermSpec::plain("لبنان")])]);
+    let ev = &m.evaluate("", "فاز المغني من أصول لبنانية بالجائزة في لندن")[0];
+    assert_eq!(ev.score, 0.0);
+    assert_eq!(
+        ev.matches[0].suppressed.as_deref(),
+        Some("a person's origin, next to «من اصول»")
+    );
+    let ev = &m.evaluate("", "فاز المغني لبناني الأصل بالجائزة في لندن")[0];
+    assert_eq!(ev.score, 0.0);
+    // The item's other adjectives are that person: an indefinite one, and a definite one
+    // that is not an institution's (حصدت اليمنية، الداعشي الليبي).
+    let ev = &m.evaluate(
+        "فوز اللبنانية سارة بمقعد",
+        "حصدت اللبنانية سارة مقعدا في البرلمان البريطاني. وهي بريطانية من أصول لبنانية",
+    )[0];
+    assert_eq!(ev.score, 0.0);
+    // A definite adjective after a state's noun is the state, and the name is the country.
+    let ev = &m.evaluate(
+        "",
+        "استدعت الخارجية اللبنانية السفير. وكان المهاجم من أصول لبنانية",
+    )[0];
+    assert_eq!(ev.score, 2.0);
+    // A topic's own `not_in` origin phrase marks the person even when no term matched
+    // inside it (يمني is not a term of a topic written as اليمن).
+    let mut yemen = TermSpec::plain("اليمن");
+    yemen.not_in = vec!["من أصل يمني".into()];
+    let mut woman = TermSpec::plain("يمنية");
+    woman.exact = true;
+    let m = Matcher::compile(&[topic("yemen", vec![yemen, woman])]);
+    let ev = &m.evaluate(
+        "أول يمنية تفوز بمقعد",
+        "حصدت اليمنية ابتسام مقعدا لتصبح أول بريطانية من أصل يمني تنال ذلك",
+    )[0];
+    assert_eq!((ev.score, ev.tagged), (0.0, false));
+    let mut yemen = TermSpec::plain("اليمن");
+    yemen.not_in = vec!["من أصول يمنية".into()];
+    let m = Matcher::compile(&[topic("yemen", vec![yemen])]);
+    let ev = &m.evaluate("", "حصدت اليمنية ابتسام مقعدا وهي بريطانية من أصول يمنية")[0];
+    assert_eq!((ev.score, ev.tagged), (0.0, false));
+    // A phrase guard without an origin word marks no person.
+    let mut yemen = TermSpec::plain("اليمن");
+    yemen.not_in = vec!["جنوب اليمن".into()];
+    let m = Matcher::compile(&[topic("yemen", vec![yemen])]);
+    let ev = &m.evaluate("", "حصدت اليمنية ابتسام مقعدا في جنوب اليمن")[0];
+    assert_eq!(ev.score, 2.0);
+}
+
+#[test]
+fn the_host_of_an_event_is_one_mention_in_any_field() {
+    let m = Matcher::compile(&[topic(
+        "tunisia",
+        vec![TermSpec::plain("تونس"), TermSpec::plain("القاهرة")],
+    )]);
+    let score = |title: &str, text: &str| m.evaluate(title, text)[0].score;
+    assert_eq!(
+        score("", "يناقش الزعماء المجتمعون في قمة تونس القرار الأمريكي"),
+        1.0
+    );
+    assert_eq!(score("محادثات استضافت القاهرة جولتها الثانية", ""), 1.0);
+    assert_eq!(score("", "اختتم الحوار الذي عقد في تونس أعماله"), 1.0);
+    // With the article or an adjective, the event is the country's own.
+    assert_eq!(score("", "انطلقت القمة التونسية الأوروبية أمس"), 2.0);
+    assert_eq!(score("قيادي في المؤتمر التونسي", ""), 3.0);
+}
+
+#[test]
+fn a_country_named_in_the_lead_after_another_is_a_party_not_the_subject() {
+    let m = Matcher::compile(&[
+        topic("tunisia", vec![TermSpec::plain("تونس")]),
+        topic("lebanon", vec![TermSpec::plain("لبنان")]),
+    ]);
+    let ev = m.evaluate(
+        "",
+        "تباطأ وصول المهاجرين إلى إيطاليا هذا العام وتفوقت الطرق من تونس على غيرها. وقال",
+    );
+    assert_eq!(ev[0].score, 1.0, "إيطاليا is named first");
+    // The dateline is not the subject, nor an actor named by its adjective.
+    let ev = m.evaluate(
+        "",
+        "بيروت - شنت الطائرات الإسرائيلية غارة على جنوب لبنان. وقال",
+    );
+    assert_eq!(ev[1].score, 2.0);
+    // The topic's own name first: its later mentions keep the lead's weight.
+    let ev = m.evaluate(
+        "",
+        "قال رئيس تونس إن العلاقات مع إيطاليا ومع تونس قوية. وتابع",
+    );
+    assert_eq!(ev[0].score, 4.0);
+}
+
+#[test]
+fn the_two_sides_between_which_a_relation_runs_are_not_a_list() {
+    let m = Matcher::compile(&[
+        topic("egypt", vec![TermSpec::plain("مصر")]),
+        topic("sudan", vec![TermSpec::plain("سودان")]),
+    ]);
+    let ev = m.evaluate(
+        "",
+        "يعد المعبر الحدودي بين مصر والسودان نافذة للفارين. وقال",
+    );
+    assert_eq!((ev[0].score, ev[1].score), (2.0, 2.0));
+    let ev = m.evaluate("", "أثار السد خلافا بين بلاده ومصر والسودان منذ سنوات. وقال");
+    assert_eq!((ev[0].score, ev[1].score), (2.0, 2.0));
+    // "Among" is a list.
+    let ev = m.evaluate("", "من بين الدول المشاركة مصر والسودان وغيرهما. وقال");
+    assert_eq!((ev[0].score, ev[1].score), (1.0, 1.0));
+}
+
+#[test]
+fn the_place_of_a_list_entry_is_the_same_entry() {
+    let m = Matcher::compile(&[
+        topic("lebanon", vec![TermSpec::plain("لبنان")]),
+        topic(
+            "yemen",
+            vec![
+                TermSpec::plain("اليمن"),
+                TermSpec {
+                    weight: 2.0,
+                    ..TermSpec::plain("الحوثي")
+                },
+            ],
+        ),
+    ]);
+    let text = format!(
+        "{} ويضم المحور حلفاء إيران مثل حماس ولبنان والحوثيين في اليمن والفصائل العراقية",
+        filler(45)
+    );
+    let ev = m.evaluate("", &text);
+    assert_eq!((ev[0].score, ev[1].score), (1.0, 1.0));
+    let yemen: Vec<(String, f64)> = ev[1]
+        .matches
+        .iter()
+        .map(|m| (m.found.clone(), m.points))
+        .collect();
+    assert_eq!(
+        yemen,
+        [("والحوثيين".to_string(), 1.0), ("اليمن".to_string(), 0.0)]
+    );
+    // Not a list: the place counts.
+    let ev = m.evaluate("", &format!("{} وقاتل الحوثيين في اليمن", filler(45)));
+    assert_eq!(ev[1].score, 3.0);
+}
+
+#[test]
+fn where_someone_comes_from_or_heads_to_is_one_mention() {
+    let m = Matcher::compile(&[
+        topic("tunisia", vec![TermSpec::plain("تونس")]),
+        topic(
+            "egypt",
+            vec![
+                TermSpec::plain("مصر"),
+                TermSpec {
+                    weight: 2.0,
+                    ..TermSpec::plain("القاهرة")
+                },
+            ],
+        ),
+    ]);
+    let score = |t: usize, title: &str, text: &str| m.evaluate(title, text)[t].score;
+    assert_eq!(
+        score(
+            0,
+            "",
+            "أحبط الدرك تهريب سلع باتجاه الأراضي التونسية أمس. وقال"
+        ),
+        1.0
+    );
+    assert_eq!(score(1, "وصل القائد قادما من القاهرة", ""), 1.0);
+    // The place named again in apposition is the same place.
+    let ev = &m.evaluate("", "وصل القائد قادما من العاصمة المصرية القاهرة. وقال")[1];
+    assert_eq!(ev.score, 1.0);
+    let points: Vec<f64> = ev.matches.iter().map(|m| m.points).collect();
+    assert_eq!(points, [1.0, 0.0]);
+    // Not a movement: the place counts as usual.
+    assert_eq!(score(1, "وصل القائد إلى القاهرة", ""), 6.0);
+}
