@@ -90,19 +90,36 @@ pub struct Filter {
 }
 
 impl Filter {
-    fn matches(&self, source_id: &str, topics: &[String]) -> bool {
-        (self.topics.is_empty() || self.topics.iter().any(|t| topics.contains(t)))
-            && self.all_topics.iter().all(|t| topics.contains(t))
+    fn matches<T: AsRef<str>>(&self, source_id: &str, topics: &[T]) -> bool {
+        let has = |t: &String| topics.iter().any(|x| x.as_ref() == t);
+        (self.topics.is_empty() || self.topics.iter().any(has))
+            && self.all_topics.iter().all(has)
             && (self.sources.is_empty() || self.sources.iter().any(|s| s == source_id))
+    }
+
+    fn admits_parts<T: AsRef<str>>(
+        &self,
+        source_id: &str,
+        topics: &[T],
+        earlier: &[EarlierItem],
+    ) -> bool {
+        self.matches(source_id, topics)
+            && !(self.dedup
+                && earlier
+                    .iter()
+                    .any(|e| self.matches(&e.source_id, &e.topics)))
     }
 
     /// Whether `a` is sent to this subscriber.
     pub fn admits(&self, a: &Announcement) -> bool {
-        self.matches(&a.source_id, &a.topics)
-            && !(self.dedup
-                && a.earlier
-                    .iter()
-                    .any(|e| self.matches(&e.source_id, &e.topics)))
+        self.admits_parts(&a.source_id, &a.topics, &a.earlier)
+    }
+
+    /// Whether the item of outbox row `e` is sent to this subscriber: [`Filter::admits`]
+    /// before the item is rendered, so rows a subscriber skips cost no rendering.
+    pub fn admits_event(&self, e: &OutboxEvent) -> bool {
+        let topics: Vec<&str> = e.item.topics.iter().map(|t| t.slug.as_str()).collect();
+        self.admits_parts(&e.item.source_id, &topics, &e.earlier)
     }
 
     /// A webhook endpoint's filter: always once per story.
@@ -502,6 +519,63 @@ mod tests {
         assert!(both.admits(&ann("c", &["oil", "libya"], &[])));
         assert!(!both.admits(&ann("c", &["oil"], &[])));
         assert!(!both.admits(&ann("b", &["oil", "libya"], &[])));
+
+        // An outbox row is judged as its announcement would be, before it is rendered.
+        let event = |source: &str, topics: &[&str], earlier: &[(&str, &[&str])]| {
+            let a = ann(source, topics, earlier);
+            OutboxEvent {
+                seq: 1,
+                created_at: DateTime::default(),
+                item: crate::model::StoredItem {
+                    id: 1,
+                    source_id: a.source_id.clone(),
+                    source_name: String::new(),
+                    source_url: String::new(),
+                    guid: "g".into(),
+                    url: None,
+                    title: String::new(),
+                    author: None,
+                    published: None,
+                    updated: None,
+                    fetched_at: DateTime::default(),
+                    sort_ts: 0,
+                    summary: String::new(),
+                    content_html: String::new(),
+                    text: String::new(),
+                    language: "ar".into(),
+                    dir: "rtl".into(),
+                    source_credit: None,
+                    story_id: 1,
+                    topics: a
+                        .topics
+                        .iter()
+                        .map(|t| crate::model::TopicTag {
+                            slug: t.clone(),
+                            score: 1.0,
+                            matches: Vec::new(),
+                        })
+                        .collect(),
+                    also: Vec::new(),
+                },
+                earlier: a.earlier.clone(),
+            }
+        };
+        for (source, topics, earlier) in [
+            ("a", &["libya", "oil"][..], &[][..]),
+            ("a", &["egypt"][..], &[][..]),
+            ("b", &["libya"][..], &[("a", &["libya"][..])][..]),
+            ("b", &["libya"][..], &[("a", &["egypt"][..])][..]),
+            ("c", &["oil", "libya"][..], &[][..]),
+        ] {
+            let (e, a) = (event(source, topics, earlier), ann(source, topics, earlier));
+            for f in [&libya, &everything, &both] {
+                assert_eq!(
+                    f.admits_event(&e),
+                    f.admits(&a),
+                    "{source} {topics:?} {earlier:?}"
+                );
+            }
+        }
     }
 
     #[test]

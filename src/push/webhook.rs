@@ -123,9 +123,9 @@ pub(super) async fn deliver_all(
             continue;
         }
         for e in &events {
-            let a = Announcement::of(e);
-            at = a.seq;
-            if filter.admits(&a) {
+            at = e.seq;
+            if filter.admits_event(e) {
+                let a = Announcement::of(e);
                 deliver(&client, &spec, &settings, &epoch, &hub, &labels, &a).await;
                 save_cursor(&store, &spec.name, at).await;
             }

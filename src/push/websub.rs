@@ -22,7 +22,7 @@ use tracing::{info, warn};
 
 use super::guard::Guard;
 use super::webhook::{cursor, pause, transport_error};
-use super::{Announcement, BATCH, Filter, Hub, Task};
+use super::{BATCH, Filter, Hub, Task};
 use crate::config::{Config, MIN_LEASE, PushSettings};
 use crate::publish::{FeedInfo, FeedOf, Format};
 use crate::store::{HubSubscription, ItemQuery, Store};
@@ -342,16 +342,20 @@ impl Deliveries {
         head: &watch::Receiver<i64>,
     ) -> Vec<String> {
         let now = Utc::now().timestamp();
-        if let Err(e) = store.websub_expire(now).await {
-            warn!(error = %e, "websub: cannot remove expired subscriptions");
-        }
-        let subs = match store.websub_subscriptions().await {
+        let mut subs = match store.websub_subscriptions().await {
             Ok(s) => s,
             Err(e) => {
                 warn!(error = %e, "websub: cannot read the subscriptions");
                 return self.tasks.keys().map(|id| cursor_name(*id)).collect();
             }
         };
+        // Written only when a lease has ended: this runs every few seconds.
+        if subs.iter().any(|s| s.expires_at < now) {
+            if let Err(e) = store.websub_expire(now).await {
+                warn!(error = %e, "websub: cannot remove expired subscriptions");
+            }
+            subs.retain(|s| s.expires_at >= now);
+        }
         self.tasks.retain(|id, (old, task)| {
             subs.iter()
                 .any(|s| s.id == *id && s.secret == old.secret && s.callback == old.callback)
@@ -434,10 +438,7 @@ async fn deliver_all(
             return;
         };
         let filter = filter_of(&of);
-        let first = events
-            .iter()
-            .map(Announcement::of)
-            .find(|a| filter.admits(a));
+        let first = events.iter().find(|e| filter.admits_event(e));
         if let Some(first) = first {
             let deadline = first.created_at
                 + chrono::Duration::from_std(cfg.push.retry_for).unwrap_or(chrono::TimeDelta::MAX);
