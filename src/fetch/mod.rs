@@ -38,6 +38,8 @@ pub struct Fetched {
     pub not_modified: bool,
     /// `Content-Type` header.
     pub content_type: Option<String>,
+    /// `Link` headers (WebSub discovery reads `rel="hub"` and `rel="self"` there).
+    pub links: Vec<String>,
     /// New validators.
     pub validators: Validators,
     /// The body, decompressed, at most `max_body_bytes`.
@@ -198,6 +200,7 @@ impl Fetcher {
                     status: status.as_u16(),
                     not_modified: true,
                     content_type: None,
+                    links: Vec::new(),
                     validators: new_validators,
                     body: Vec::new(),
                     truncated: false,
@@ -217,6 +220,11 @@ impl Fetcher {
                 status: status.as_u16(),
                 not_modified: false,
                 content_type: header_str(&headers, header::CONTENT_TYPE),
+                links: headers
+                    .get_all(header::LINK)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok().map(str::to_string))
+                    .collect(),
                 validators: new_validators,
                 body,
                 truncated,

@@ -315,6 +315,7 @@ impl Ingest {
             status: 200,
             not_modified: false,
             content_type,
+            links: Vec::new(),
             validators: Validators {
                 etag: state.as_ref().and_then(|s| s.etag.clone()),
                 last_modified: state.as_ref().and_then(|s| s.last_modified.clone()),
@@ -367,6 +368,11 @@ impl Ingest {
             Ok(p) => p,
             Err(error) => return failed(error.to_string()),
         };
+        // WebSub: a hub named in the response's `Link` headers takes precedence over the
+        // one in the document.
+        if let Some(found) = websub::from_link_headers(&fetched.links, &fetched.final_url) {
+            processed.feed.websub = Some(found);
+        }
         // Items past the retention are left out before their pages are fetched.
         let (items, too_old) = within_retention(
             std::mem::take(&mut processed.items),

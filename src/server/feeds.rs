@@ -117,17 +117,31 @@ async fn render_feed(
         }
     };
     let self_url = with_query(q.before.map(|(a, b)| format!("{a}.{b}")));
+    // Only the feed itself is a WebSub topic: a filtered or later page is not pushed. Its
+    // hub and topic are named in the document and in `Link` headers, as WebSub's
+    // discovery asks.
+    let hub_url = (kept.is_empty() && q.before.is_none()).then(|| format!("{base}/websub"));
+    let link = hub_url.as_ref().and_then(|hub| {
+        header::HeaderValue::from_str(&format!("<{hub}>; rel=\"hub\", <{self_url}>; rel=\"self\""))
+            .ok()
+    });
+    let linked = |mut r: Response| {
+        if let Some(v) = &link {
+            r.headers_mut().append(header::LINK, v.clone());
+        }
+        r
+    };
     // Read before the query: a write during rendering leaves this entry already stale.
     let generation = st.store.generation();
     if let Some(hit) = st.cache.get(&self_url, generation) {
-        return Ok(hit.respond(headers));
+        return Ok(linked(hit.respond(headers)));
     }
     // A miss waits for a render slot, then looks again: a render that finished meanwhile
     // (most often of this very feed, when a commit made it stale for every client) serves it.
     let _permit = st.cache.render_permit().await;
     let generation = st.store.generation();
     if let Some(hit) = st.cache.get(&self_url, generation) {
-        return Ok(hit.respond(headers));
+        return Ok(linked(hit.respond(headers)));
     }
     let started = std::time::Instant::now();
     let items = st.store.items(&q).await?;
@@ -139,8 +153,6 @@ async fn render_feed(
         })
         .flatten();
     let updated = publish::newest_change(&items);
-    // Only the feed itself is a WebSub topic: a filtered or later page is not pushed.
-    let hub_url = (kept.is_empty() && q.before.is_none()).then(|| format!("{base}/websub"));
     let info = FeedInfo {
         id: id.to_string(),
         title,
@@ -148,7 +160,7 @@ async fn render_feed(
         self_url: self_url.clone(),
         html_url: format!("{base}/"),
         next_url,
-        hub_url,
+        hub_url: hub_url.clone(),
         updated,
         base_url: base.clone(),
     };
@@ -166,7 +178,7 @@ async fn render_feed(
         max_age,
     ));
     st.cache.put(self_url, rendered.clone());
-    Ok(rendered.respond(headers))
+    Ok(linked(rendered.respond(headers)))
 }
 
 pub(super) async fn topics_opml(State(st): State<AppState>) -> Response {

@@ -260,6 +260,26 @@ async fn a_websub_subscriber_gets_the_libya_feed_signed_within_2s_of_the_fetch()
             );
         }
     }
+    // The hub and the topic are also announced in `Link` headers (WebSub discovery).
+    let link = |url: String| async move {
+        let r = client().get(url).send().await.unwrap();
+        r.headers()
+            .get_all("link")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        link(format!("{base}/sources/a.rss")).await,
+        [format!(
+            "<{base}/websub>; rel=\"hub\", <{base}/sources/a.rss>; rel=\"self\""
+        )]
+    );
+    assert!(
+        link(format!("{base}/feeds/libya.atom?limit=5"))
+            .await
+            .is_empty()
+    );
     assert!(
         !get(format!("{base}/feeds/libya.atom?q=طرابلس"))
             .await
@@ -609,7 +629,10 @@ async fn marsad_subscribes_to_a_sources_hub_and_stores_what_it_pushes_within_2s(
     let feed_url = format!("{origin}/feed");
     let hub_url = format!("{origin}/hub");
     let log: Arc<Mutex<HubLog>> = Arc::default();
-    let first = feed(&[EGYPT], &[("hub", &hub_url), ("self", &feed_url)]);
+    // The polled feed names its hub in `Link` headers only (the pushes below carry them in
+    // the document): both discovery paths are taken.
+    let first = feed(&[EGYPT], &[]);
+    let links = format!("<{hub_url}>; rel=\"hub\", <{feed_url}>; rel=\"self\"");
     let feed_hits = counter();
     let router = {
         let (log, hits) = (log.clone(), feed_hits.clone());
@@ -618,8 +641,16 @@ async fn marsad_subscribes_to_a_sources_hub_and_stores_what_it_pushes_within_2s(
                 "/feed",
                 axum::routing::get(move || {
                     bump(&hits);
-                    let body = first.clone();
-                    async move { ([("content-type", "application/rss+xml")], body) }
+                    let (body, links) = (first.clone(), links.clone());
+                    async move {
+                        (
+                            [
+                                ("content-type", "application/rss+xml".to_string()),
+                                ("link", links),
+                            ],
+                            body,
+                        )
+                    }
                 }),
             )
             .route(
