@@ -245,22 +245,18 @@ async fn verify(store: &Store, hub: &Hub, guard: Guard, timeout: Duration, req: 
         }
         return;
     }
-    let stored = async {
-        let id = store
-            .websub_subscribe(&HubSubscription {
-                id: 0,
-                topic: req.topic.clone(),
-                callback: req.callback.to_string(),
-                host: callback_host(&req.callback),
-                secret: req.secret.clone(),
-                expires_at: now + req.lease.as_secs() as i64,
-                created_at: now,
-            })
-            .await?;
-        // Deliveries start with the items stored from now on (a renewal keeps its place).
-        cursor(store, &cursor_name(id)).await
-    }
-    .await;
+    // Deliveries start with the items stored from now on (a renewal keeps its place).
+    let stored = store
+        .websub_subscribe(&HubSubscription {
+            id: 0,
+            topic: req.topic.clone(),
+            callback: req.callback.to_string(),
+            host: callback_host(&req.callback),
+            secret: req.secret.clone(),
+            expires_at: now + req.lease.as_secs() as i64,
+            created_at: now,
+        })
+        .await;
     match stored {
         Ok(_) => {
             info!(callback = %req.callback, topic = %req.topic, lease_seconds = req.lease.as_secs(), "websub: subscribed");

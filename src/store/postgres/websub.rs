@@ -7,9 +7,12 @@ use crate::store::types::{HubSubscription, SourceSubscription};
 
 impl PgStore {
     /// Stores a confirmed subscription, or renews the one of the same topic and callback
-    /// (its id and cursor stay); returns its id.
+    /// (its id and cursor stay); returns its id. A new subscription's cursor is the outbox's
+    /// end, written in the same transaction: it is sent the items stored from now on, even
+    /// if the process stops right after.
     pub async fn websub_subscribe(&self, s: &HubSubscription) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO websub_subscriptions (topic, callback, host, secret, expires_at, created_at)
              VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (topic, callback) DO UPDATE SET
@@ -22,8 +25,17 @@ impl PgStore {
         .bind(&s.secret)
         .bind(s.expires_at)
         .bind(s.created_at)
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO outbox_cursors (endpoint, seq) VALUES ('websub:' || CAST($1 AS TEXT), COALESCE(pg_sequence_last_value(pg_get_serial_sequence('outbox', 'seq')::regclass), 0))
+             ON CONFLICT (endpoint) DO NOTHING",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// Removes a subscription and its cursor; returns its id if there was one.

@@ -6,9 +6,12 @@ use crate::store::types::{HubSubscription, SourceSubscription};
 
 impl SqliteStore {
     /// Stores a confirmed subscription, or renews the one of the same topic and callback
-    /// (its id and cursor stay); returns its id.
+    /// (its id and cursor stay); returns its id. A new subscription's cursor is the outbox's
+    /// end, written in the same transaction: it is sent the items stored from now on, even
+    /// if the process stops right after.
     pub async fn websub_subscribe(&self, s: &HubSubscription) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
+        let mut tx = self.writer.begin().await?;
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO websub_subscriptions (topic, callback, host, secret, expires_at, created_at)
              VALUES (?, ?, ?, ?, ?, ?)
              ON CONFLICT (topic, callback) DO UPDATE SET
@@ -21,8 +24,17 @@ impl SqliteStore {
         .bind(&s.secret)
         .bind(s.expires_at)
         .bind(s.created_at)
-        .fetch_one(&self.writer)
-        .await?)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO outbox_cursors (endpoint, seq) VALUES ('websub:' || ?, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0))
+             ON CONFLICT (endpoint) DO NOTHING",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// Removes a subscription and its cursor; returns its id if there was one.

@@ -35,6 +35,11 @@ async fn a_renewal_keeps_the_subscription_and_unsubscribing_or_expiry_removes_it
         .await
         .unwrap();
     assert_ne!(libya, egypt);
+    // Each starts at the outbox's end (nothing written yet).
+    assert_eq!(
+        s.outbox_cursor(&format!("websub:{libya}")).await.unwrap(),
+        Some(0)
+    );
     s.set_outbox_cursor(&format!("websub:{libya}"), 7)
         .await
         .unwrap();
