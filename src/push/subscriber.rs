@@ -24,8 +24,11 @@ use crate::store::{SourceSubscription, Store, StoreError};
 
 /// How often the subscriptions are looked over (renewals, retries, removed sources).
 const TICK: Duration = Duration::from_secs(30);
-/// A request that stays unverified this long is made again.
+/// A request that stays unverified (or a renewal that does not go through) is made again
+/// after this, then after twice as long each time, up to [`MAX_PAUSE`].
 const PENDING_FOR: i64 = 600;
+/// The longest pause between two requests to a hub for one source.
+const MAX_PAUSE: i64 = 86400;
 /// A lease is renewed when less than this share of it (or a day) is left.
 const RENEW_AT: f64 = 0.1;
 
@@ -53,9 +56,8 @@ pub async fn run(store: Store, config: Arc<RwLock<Arc<Config>>>, hubs: Hubs) {
             _ = hubs.changed() => {}
         }
     };
-    // Requests made and not yet verified, and when: a hub that never verifies is asked
-    // again after `PENDING_FOR`, not at each tick.
-    let mut asked: HashMap<String, i64> = HashMap::new();
+    // Requests made and not yet answered by a verification: when, and how many in a row.
+    let mut asked: HashMap<String, (i64, u32)> = HashMap::new();
     loop {
         let cfg = config.read().expect("config lock").clone();
         if let Err(e) = look_over(&store, &cfg, &hubs, &mut asked).await {
@@ -72,7 +74,7 @@ async fn look_over(
     store: &Store,
     cfg: &Config,
     hubs: &Hubs,
-    asked: &mut HashMap<String, i64>,
+    asked: &mut HashMap<String, (i64, u32)>,
 ) -> Result<(), StoreError> {
     let now = Utc::now().timestamp();
     let rows: HashMap<String, SourceSubscription> = store
@@ -111,23 +113,35 @@ async fn look_over(
             }
             (Some(a), row) => {
                 let same = row.filter(|r| r.hub == a.hub && r.topic == a.topic);
-                let due = match same {
-                    None => true,
+                let wanted = match same {
+                    // A new hub or topic is asked for at once.
+                    None => {
+                        asked.remove(&source.id);
+                        true
+                    }
                     Some(r) => match r.state.as_str() {
                         "active" => r.expires_at.is_none_or(|e| {
                             let left = e - now;
                             let lease = (e - r.updated_at).max(1);
                             left < ((lease as f64 * RENEW_AT) as i64).min(86400)
                         }),
-                        // Asked and not verified yet, refused, or being given up: ask again
-                        // once in a while.
-                        _ => asked
-                            .get(&source.id)
-                            .is_none_or(|at| now - at >= PENDING_FOR),
+                        // Asked and not verified yet, refused, or being given up.
+                        _ => true,
                     },
                 };
-                if due {
-                    asked.insert(source.id.clone(), now);
+                if !wanted {
+                    asked.remove(&source.id);
+                    continue;
+                }
+                let tries = asked.get(&source.id).map_or(0, |(at, n)| {
+                    if now - at >= retry_pause(*n) {
+                        *n
+                    } else {
+                        u32::MAX
+                    }
+                });
+                if tries != u32::MAX {
+                    asked.insert(source.id.clone(), (now, tries + 1));
                     subscribe(store, cfg, guard, &source.id, a, same.cloned()).await;
                 }
             }
@@ -140,6 +154,14 @@ async fn look_over(
         }
     }
     Ok(())
+}
+
+/// The pause after the `n`-th request in a row that did not lead to a verified
+/// subscription: doubling from [`PENDING_FOR`] up to [`MAX_PAUSE`].
+fn retry_pause(n: u32) -> i64 {
+    PENDING_FOR
+        .saturating_mul(1i64 << n.saturating_sub(1).min(20))
+        .min(MAX_PAUSE)
 }
 
 /// Records the hubs this process saw advertised that the store does not hold yet, as
@@ -502,6 +524,17 @@ mod tests {
             Some("sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
             body
         ));
+    }
+
+    #[test]
+    fn a_hub_that_does_not_verify_is_asked_ever_less_often() {
+        let pauses: Vec<i64> = (1..=10).map(retry_pause).collect();
+        assert_eq!(
+            pauses,
+            [
+                600, 1200, 2400, 4800, 9600, 19200, 38400, 76800, 86400, 86400
+            ]
+        );
     }
 
     #[test]
