@@ -296,6 +296,15 @@ pub async fn prepare(store: &Store, config: &Config) -> Result<(), crate::store:
     Ok(())
 }
 
+/// 128 random bits from the operating system, as 32 hex digits: WebSub challenges,
+/// callback tokens and secrets, which strangers must not guess (`fastrand`, used for
+/// jitter, is not meant for that).
+pub(crate) fn random_token() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the operating system's random source");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// How often the outbox is read when nothing in this process said it changed (another
 /// process, `marsad fetch`, may write it).
 const TAIL_POLL: Duration = Duration::from_secs(1);

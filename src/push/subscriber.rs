@@ -182,8 +182,8 @@ async fn hand_over(store: &Store, hubs: &Hubs) -> Result<(), StoreError> {
                 source_id: id,
                 hub: a.hub,
                 topic: a.topic,
-                token: random_hex(),
-                secret: random_hex(),
+                token: super::random_token(),
+                secret: super::random_token(),
                 state: "pending".into(),
                 expires_at: None,
                 updated_at: Utc::now().timestamp(),
@@ -228,10 +228,6 @@ pub async fn refresh_pushed(store: &Store, hubs: &Hubs) -> Result<(), StoreError
     Ok(())
 }
 
-fn random_hex() -> String {
-    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
-}
-
 /// Asks the hub for a subscription (or its renewal, keeping the callback and secret).
 async fn subscribe(
     store: &Store,
@@ -256,8 +252,8 @@ async fn subscribe(
             source_id: source_id.to_string(),
             hub: a.hub.clone(),
             topic: a.topic.clone(),
-            token: random_hex(),
-            secret: random_hex(),
+            token: super::random_token(),
+            secret: super::random_token(),
             state: "pending".into(),
             expires_at: None,
             updated_at: now,

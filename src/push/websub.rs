@@ -210,7 +210,7 @@ fn callback_host(callback: &url::Url) -> String {
 /// Asks the callback to confirm (`GET` with `hub.challenge`) and, when it echoes the
 /// challenge, stores (or removes) the subscription.
 async fn verify(store: &Store, hub: &Hub, guard: Guard, timeout: Duration, req: Request) {
-    let challenge = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+    let challenge = super::random_token();
     let mut url = req.callback.clone();
     {
         let mut q = url.query_pairs_mut();
