@@ -33,7 +33,9 @@
 //!    guarded the same way, for every topic. In an item with an origin, a definite adjective
 //!    is the person too (حصدت اليمنية، الداعشي الليبي) unless it follows a state's or an
 //!    institution's noun (`STATE_NOUNS`: النيابة التونسية); the name itself (السودان،
-//!    تونس) is read as usual.
+//!    تونس) is read as usual. A former office holder's adjective (الوزير اللبناني السابق)
+//!    counts only in an item that names the topic some other way: it says who someone
+//!    was, not where the story is.
 //! 3. Local context: a term with `unless_near` does not count when a context word is within
 //!    `window` words; one with `only_near` counts only when one is that near. Title and text
 //!    are read as one sequence for this.
@@ -45,15 +47,16 @@
 //!    counts. A tie keeps the topic's reading when the term lists no `sense` cues (the name
 //!    is the topic's by default) and loses it when it does (the name needs evidence).
 //! 5. Each counted match adds `weight × field weight`: title 3, the first sentence of the
-//!    text (the lead, at most [`LEAD_MAX_WORDS`] words) 2, the rest of the text 1. A text
+//!    text (the lead, at most [`LEAD_MAX_WORDS`] words) 2, the rest of the text 1. A
 //!    mention joined by و to another topic's mention or to a country or capital of
-//!    `PLACES` (بغداد ودمشق وبيروت وصنعاء) is one entry of a list and worth 1 point,
-//!    whatever its weight: the text then lists the parties of a story, not its subject;
-//!    but the two sides after بين (بين مصر والسودان) are each a subject. So is the host of
-//!    an event, named right after a word of `VENUE_BEFORE` (قمة تونس، استضافت القاهرة),
-//!    in any field, and where someone comes from or heads to, after a word of `MOVEMENT`
-//!    (قادما من القاهرة، باتجاه الأراضي التونسية). A country or capital named in the lead after another one named earlier
-//!    in the lead (not the dateline, not an adjective: الجيش الإسرائيلي), before the lead
+//!    `PLACES` (بغداد ودمشق وبيروت وصنعاء), in the title as in the text, is one entry of a
+//!    list and worth 1 point, whatever its weight and field: the item then lists the
+//!    parties of a story, not its subject; but the two sides after بين (بين مصر والسودان)
+//!    are each a subject. So is the host of an event, named right after a word of
+//!    `VENUE_BEFORE` (قمة تونس، استضافت القاهرة), in any field, and where someone comes
+//!    from or heads to, after a word of `MOVEMENT` (قادما من القاهرة، باتجاه الأراضي
+//!    التونسية). A country or capital named in the lead after another one named earlier in
+//!    the lead (not the dateline, not an adjective: الجيش الإسرائيلي), before the lead
 //!    names the topic at all, is worth a body mention: the lead's subject is what it names
 //!    first.
 //! 6. A topic is tagged when its score reaches `min_score`.
@@ -302,6 +305,9 @@ enum Suppressed {
     Origin {
         guard: usize,
     },
+    /// A former office holder's nationality (الوزير اللبناني السابق), in an item that names
+    /// the topic no other way.
+    Former,
 }
 
 /// A topic's evaluation before anything is copied out: indices into the hits. Building
@@ -831,6 +837,38 @@ impl Matcher {
                 }
             }
         }
+        // A former office holder's nationality (الوزير اللبناني السابق) says who someone was,
+        // not where the story is: it counts only in an item that names the topic some other
+        // way (its name, a place, an institution's adjective).
+        {
+            let words = [
+                scan.title.split(' ').collect::<Vec<_>>(),
+                scan.text.split(' ').collect::<Vec<_>>(),
+            ];
+            let former: Vec<bool> = mentions
+                .iter()
+                .map(|&(hi, s)| {
+                    let h = &hits[hi];
+                    s.is_none()
+                        && h.nisba
+                        && a_former_holders(
+                            &words[usize::from(h.field == Field::Text)],
+                            h.position + use_of(h).words - 1,
+                        )
+                })
+                .collect();
+            let mut named_otherwise = vec![false; self.topics.len()];
+            for (&(hi, s), &was) in mentions.iter().zip(&former) {
+                if s.is_none() && !was {
+                    named_otherwise[use_of(&hits[hi]).topic] = true;
+                }
+            }
+            for ((hi, s), was) in mentions.iter_mut().zip(former) {
+                if was && !named_otherwise[use_of(&hits[*hi]).topic] {
+                    *s = Some(Suppressed::Former);
+                }
+            }
+        }
         // One reading per ambiguous term and item. Cues are counted by the word they start
         // at, so a cue that is also one of the topic's terms (لبنان) counts once.
         let distinct = |mut at: Vec<usize>| {
@@ -866,23 +904,25 @@ impl Matcher {
             });
         }
 
-        // Where each topic's terms and every listed place start and end in the text, to find
-        // enumerations.
+        // Where each topic's terms and every listed place start and end, to find
+        // enumerations, in the title as in the text (بعد تونس ومصر..). Title and text are
+        // numbered as one sequence with a gap between them: no list runs across the two.
         let mut edges: Vec<Edge> = Vec::new();
-        let edge = |h: &Hit, topic: usize| Edge {
-            topic,
-            start: h.position,
-            end: h.position + use_of(h).words - 1,
-            and: scan.found(h).starts_with('و'),
+        let edge = |h: &Hit, topic: usize| {
+            let start = h.global + usize::from(h.field == Field::Text);
+            Edge {
+                topic,
+                start,
+                end: start + use_of(h).words - 1,
+                and: scan.found(h).starts_with('و'),
+            }
         };
         for &(hi, _) in &mentions {
             let h = &hits[hi];
-            if h.field == Field::Text {
-                edges.push(edge(h, use_of(h).topic));
-            }
+            edges.push(edge(h, use_of(h).topic));
         }
         for h in hits {
-            if h.field == Field::Text && use_of(h).role == Role::Place {
+            if use_of(h).role == Role::Place {
                 edges.push(edge(h, PLACE));
             }
         }
@@ -924,16 +964,23 @@ impl Matcher {
             }
         }
         let mut text_words: Option<Vec<&str>> = None;
+        let mut title_words: Option<Vec<&str>> = None;
         let mut listed_ends: Vec<(usize, usize)> = Vec::new();
         let mut passed_ends: Vec<(usize, Field, usize)> = Vec::new();
         for (hi, suppressed) in mentions {
             let h = &hits[hi];
             let u = use_of(h);
-            let listed = h.field == Field::Text
-                && !lists.by_start.is_empty()
+            let listed = !lists.by_start.is_empty()
                 && lists.enumerated(&edge(h, u.topic))
                 && !between_two(
-                    text_words.get_or_insert_with(|| scan.text.split(' ').collect()),
+                    match h.field {
+                        Field::Title => {
+                            title_words.get_or_insert_with(|| scan.title.split(' ').collect())
+                        }
+                        Field::Text => {
+                            text_words.get_or_insert_with(|| scan.text.split(' ').collect())
+                        }
+                    },
                     h.position,
                 );
             // The place of a list entry (وحزب الله في لبنان، والحوثيين في اليمن) is the
@@ -945,7 +992,7 @@ impl Matcher {
                     .get_or_insert_with(|| scan.text.split(' ').collect())
                     .get(h.position - 1)
                     == Some(&"في");
-            if listed {
+            if listed && h.field == Field::Text {
                 listed_ends.push((u.topic, h.position + u.words - 1));
             }
             // A country named in the lead after another country, before the lead named
@@ -1366,6 +1413,15 @@ fn after_state_noun(words: &[&str], at: usize) -> bool {
         })
 }
 
+/// Words after an adjective that make it a former office holder's (الوزير اللبناني السابق,
+/// لاعب كرة القدم التونسي السابق): who the person was, not the state they serve.
+const FORMER: &[&str] = &["السابق", "السابقه", "الاسبق", "الاسبقه"];
+
+/// Whether the adjective ending at word `at` is a former office holder's nationality.
+fn a_former_holders(words: &[&str], at: usize) -> bool {
+    words.get(at + 1).is_some_and(|w| FORMER.contains(w))
+}
+
 /// Whether a list entry at `at` is one of the two sides of a relation (بين مصر والسودان،
 /// بين بلاده ومصر والسودان): "between" names the parties of a border or a dispute, which are
 /// each the subject, unlike "among" (من بين الدول).
@@ -1484,6 +1540,9 @@ fn describe(why: Suppressed, word: impl Fn(usize) -> String) -> String {
         Suppressed::NoSense => "no cue of this topic's sense in the item".into(),
         Suppressed::Origin { guard } => {
             format!("a person's origin, next to «{}»", word(guard))
+        }
+        Suppressed::Former => {
+            "a former office holder's nationality, and the item names the topic no other way".into()
         }
     }
 }

@@ -819,3 +819,45 @@ fn where_someone_comes_from_or_heads_to_is_one_mention() {
     // Not a movement: the place counts as usual.
     assert_eq!(score(1, "وصل القائد إلى القاهرة", ""), 6.0);
 }
+
+#[test]
+fn a_list_of_countries_in_the_title_is_a_list_too() {
+    let m = Matcher::compile(&[
+        topic("tunisia", vec![TermSpec::plain("تونس")]),
+        topic("egypt", vec![TermSpec::plain("مصر")]),
+    ]);
+    let ev = m.evaluate("بعد تونس ومصر.. اتفاق مع المغرب", "");
+    assert_eq!((ev[0].score, ev[1].score), (1.0, 1.0));
+    let ev = m.evaluate("اتفاق بين تونس ومصر", "");
+    assert_eq!(
+        (ev[0].score, ev[1].score),
+        (3.0, 3.0),
+        "the two sides of بين"
+    );
+    // The title's last word and the text's first are not one list.
+    let ev = m.evaluate("رئيس الوزراء يزور تونس", "ومصر تستعد لاستقباله");
+    assert_eq!((ev[0].score, ev[1].score), (3.0, 2.0));
+}
+
+#[test]
+fn a_former_office_holders_nationality_counts_only_beside_another_mention() {
+    let m = Matcher::compile(&[
+        topic("lebanon", vec![TermSpec::plain("لبنان")]),
+        topic("libya", vec![TermSpec::plain("ليبيا")]),
+    ]);
+    let ev = m.evaluate(
+        "",
+        "اختير الوزير اللبناني السابق غسان سلامة مبعوثا إلى ليبيا. وقال",
+    );
+    assert_eq!((ev[0].score, ev[1].score), (0.0, 2.0));
+    assert_eq!(
+        ev[0].matches[0].suppressed.as_deref(),
+        Some("a former office holder's nationality, and the item names the topic no other way")
+    );
+    // Named another way too: the adjective counts.
+    let ev = m.evaluate("", "عاد الوزير اللبناني الأسبق إلى لبنان أمس. وقال");
+    assert_eq!(ev[0].score, 4.0);
+    // A serving minister's nationality is his state's.
+    let ev = m.evaluate("", "زار الوزير اللبناني طرابلس الغرب أمس. وقال");
+    assert_eq!(ev[0].score, 2.0);
+}
