@@ -55,7 +55,8 @@
 //!    are each a subject. So is the host of an event, named right after a word of
 //!    `VENUE_BEFORE` (قمة تونس، استضافت القاهرة), in any field, and where someone comes
 //!    from or heads to, after a word of `MOVEMENT` (قادما من القاهرة، باتجاه الأراضي
-//!    التونسية). A country or capital named in the lead after another one named earlier in
+//!    التونسية، غادر القاهرة), and a neighbour that locates another place, after a word of
+//!    `BORDERING` (رفح المحاذية لمصر). A country or capital named in the lead after another one named earlier in
 //!    the lead (not the dateline, not an adjective: الجيش الإسرائيلي), before the lead
 //!    names the topic at all, is worth a body mention: the lead's subject is what it names
 //!    first.
@@ -198,7 +199,7 @@ enum Role {
     Place,
     /// An event or hosting word of `VENUE_BEFORE` (`topic` and `term` unused).
     Venue,
-    /// A movement phrase of `MOVEMENT` (`topic` and `term` unused).
+    /// A movement phrase of `MOVEMENT`, or a word of `BORDERING` (`topic` and `term` unused).
     Movement,
     /// An origin phrase of `ORIGIN_BEFORE` (`topic` and `term` unused).
     OriginBefore,
@@ -435,6 +436,7 @@ impl Matcher {
             (VENUE_BEFORE, Role::Venue),
             (ORIGIN_BEFORE, Role::OriginBefore),
             (ORIGIN_AFTER, Role::OriginAfter),
+            (BORDERING, Role::Movement),
         ];
         for (list, role) in builtin {
             for p in list {
@@ -1290,7 +1292,18 @@ const MOVEMENT: &[&str] = &[
     "عائدا من",
     "عائدة من",
     "عائدين من",
+    "غادر",
+    "غادرت",
+    "يغادر",
+    "تغادر",
+    "مغادرا",
+    "مغادرة",
 ];
+
+/// Words that locate a place by its neighbour (رفح المحاذية لمصر، على الحدود مع ليبيا): the
+/// neighbour right after one is a landmark, worth one body mention in any field like a
+/// place passed through.
+const BORDERING: &[&str] = &["المحاذية", "المحاذي", "المتاخمة", "المتاخم", "الحدود مع"];
 /// Words for a country's land, coast or border, between a movement word and its name.
 const TERRITORY: &[&str] = &[
     "",

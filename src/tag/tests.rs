@@ -816,8 +816,30 @@ fn where_someone_comes_from_or_heads_to_is_one_mention() {
     assert_eq!(ev.score, 1.0);
     let points: Vec<f64> = ev.matches.iter().map(|m| m.points).collect();
     assert_eq!(points, [1.0, 0.0]);
+    assert_eq!(
+        score(
+            1,
+            "",
+            "غادر القاهرة مساء اليوم القائد متوجها إلى بلاده. وقال"
+        ),
+        1.0
+    );
+    // A neighbour that locates another place is a landmark.
+    assert_eq!(
+        score(
+            1,
+            "",
+            "يخشى النازحون إلى رفح المحاذية لمصر توسع القصف. وقال"
+        ),
+        1.0
+    );
+    assert_eq!(score(0, "اشتباكات على الحدود مع تونس", ""), 1.0);
     // Not a movement: the place counts as usual.
     assert_eq!(score(1, "وصل القائد إلى القاهرة", ""), 6.0);
+    assert_eq!(
+        score(1, "", "يخشى النازحون من حدود مصر الجنوبية. وقال"),
+        2.0
+    );
 }
 
 #[test]

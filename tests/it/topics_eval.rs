@@ -191,6 +191,21 @@ fn every_topic_reaches_its_precision_and_recall_on_its_own_labeled_set() {
     // MARSAD_EVAL_EXPLAIN=1 prints `marsad explain` for every wrong item: what a newsroom
     // reads to decide which rule to change.
     let explain = std::env::var_os("MARSAD_EVAL_EXPLAIN").is_some();
+    // MARSAD_EVAL_DUMP=FILE writes every item of every set with every topic it gets: diff
+    // two dumps to read what a rule change does to the topics on the other sets' items,
+    // which no label covers.
+    if let Some(path) = std::env::var_os("MARSAD_EVAL_DUMP") {
+        let mut out = String::new();
+        for it in sets.values().flatten() {
+            let tags: Vec<String> = matcher
+                .tag(&it.title, &it.text)
+                .into_iter()
+                .map(|t| t.slug)
+                .collect();
+            out.push_str(&format!("{}\t{}\t{}\n", it.id, tags.join(","), it.title));
+        }
+        std::fs::write(path, out).unwrap();
+    }
     for (topic, items) in &sets {
         assert!(
             topics.iter().any(|t| &t.slug == topic),
