@@ -1427,12 +1427,20 @@ fn after_state_noun(words: &[&str], at: usize) -> bool {
 }
 
 /// Words after an adjective that make it a former office holder's (الوزير اللبناني السابق,
-/// لاعب كرة القدم التونسي السابق): who the person was, not the state they serve.
-const FORMER: &[&str] = &["السابق", "السابقه", "الاسبق", "الاسبقه"];
+/// لاعب كرة القدم التونسي السابق): who the person was, not the state they serve. By the
+/// adjective's gender: "former" must agree with it to describe the same noun (in نجم الكرة
+/// المصرية السابق the star is former, Egyptian football is not).
+const FORMER_MASCULINE: &[&str] = &["السابق", "الاسبق"];
+const FORMER_FEMININE: &[&str] = &["السابقه", "الاسبق"];
 
 /// Whether the adjective ending at word `at` is a former office holder's nationality.
 fn a_former_holders(words: &[&str], at: usize) -> bool {
-    words.get(at + 1).is_some_and(|w| FORMER.contains(w))
+    let former = if words[at].ends_with('ه') {
+        FORMER_FEMININE
+    } else {
+        FORMER_MASCULINE
+    };
+    words.get(at + 1).is_some_and(|w| former.contains(w))
 }
 
 /// Whether a list entry at `at` is one of the two sides of a relation (بين مصر والسودان،

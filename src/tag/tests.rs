@@ -879,6 +879,12 @@ fn a_former_office_holders_nationality_counts_only_beside_another_mention() {
     // Named another way too: the adjective counts.
     let ev = m.evaluate("", "عاد الوزير اللبناني الأسبق إلى لبنان أمس. وقال");
     assert_eq!(ev[0].score, 4.0);
+    // "Former" agrees with the star, not with Egyptian football.
+    let m2 = Matcher::compile(&[topic("egypt", vec![TermSpec::plain("مصر")])]);
+    let ev = m2.evaluate("", "يعد اليماني نجم الكرة المصرية السابق موهبة كبيرة. وقال");
+    assert_eq!(ev[0].score, 2.0);
+    let ev = m2.evaluate("", "عادت الوزيرة المصرية السابقة إلى عملها. وقال");
+    assert_eq!(ev[0].score, 0.0);
     // A serving minister's nationality is his state's.
     let ev = m.evaluate("", "زار الوزير اللبناني طرابلس الغرب أمس. وقال");
     assert_eq!(ev[0].score, 2.0);
