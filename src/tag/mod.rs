@@ -52,7 +52,8 @@
 //!    `PLACES` (بغداد ودمشق وبيروت وصنعاء), in the title as in the text, is one entry of a
 //!    list and worth 1 point, whatever its weight and field: the item then lists the
 //!    parties of a story, not its subject; but the two sides after بين (بين مصر والسودان)
-//!    are each a subject. So is the host of an event, named right after a word of
+//!    are each a subject. A roster of people by nationality, each with a name (المصري عمر
+//!    مرموش، والتونسي إلياس السخيري), is a list too. So is the host of an event, named right after a word of
 //!    `VENUE_BEFORE` (قمة تونس، استضافت القاهرة), in any field, and where someone comes
 //!    from or heads to, after a word of `MOVEMENT` (قادما من القاهرة، باتجاه الأراضي
 //!    التونسية، غادر القاهرة), and a neighbour that locates another place, after a word of
@@ -917,6 +918,7 @@ impl Matcher {
                 start,
                 end: start + use_of(h).words - 1,
                 and: scan.found(h).starts_with('و'),
+                person: h.nisba && h.definite,
             }
         };
         for &(hi, _) in &mentions {
@@ -1464,6 +1466,8 @@ struct Edge {
     end: usize,
     /// Its word starts with the conjunction و.
     and: bool,
+    /// A definite adjective used as a noun may head a person's name (المصري عمر مرموش).
+    person: bool,
 }
 
 /// The text's mentions and places, sorted by first and by last word.
@@ -1502,11 +1506,30 @@ impl Lists<'_> {
             }
         };
         let before = me.and && me.start > 0 && self.ending_at(me.start - 1).iter().any(&other);
-        before
+        if before
             || self
                 .starting_at(me.end + 1)
                 .iter()
                 .any(|o| o.and && other(o))
+        {
+            return true;
+        }
+        // A roster of people by nationality, each with a name of one to three words
+        // (المصري عمر مرموش، والتونسي إلياس السخيري، والجزائري فارس شايبي).
+        me.person
+            && ((me.and
+                && (2..=4).any(|gap| {
+                    me.start >= gap
+                        && self
+                            .ending_at(me.start - gap)
+                            .iter()
+                            .any(|o| o.person && other(o))
+                }))
+                || (2..=4).any(|gap| {
+                    self.starting_at(me.end + gap)
+                        .iter()
+                        .any(|o| o.and && o.person && other(o))
+                }))
     }
 }
 

@@ -889,3 +889,25 @@ fn a_former_office_holders_nationality_counts_only_beside_another_mention() {
     let ev = m.evaluate("", "زار الوزير اللبناني طرابلس الغرب أمس. وقال");
     assert_eq!(ev[0].score, 2.0);
 }
+
+#[test]
+fn a_roster_of_people_by_nationality_is_a_list() {
+    let m = Matcher::compile(&[
+        topic("tunisia", vec![TermSpec::plain("تونس")]),
+        topic("egypt", vec![TermSpec::plain("مصر")]),
+    ]);
+    let ev = m.evaluate(
+        "",
+        "أصبح النادي يملك في صفوفه المصري عمر مرموش، والتونسي إلياس السخيري، والجزائري فارس شايبي. وقال",
+    );
+    assert_eq!((ev[0].score, ev[1].score), (1.0, 1.0));
+    // Without the conjunction, two adjectives are two mentions, not a roster.
+    let ev = m.evaluate(
+        "",
+        "قال المصري عمر مرموش إن التونسي إلياس السخيري سيلعب. وتابع",
+    );
+    assert_eq!((ev[0].score, ev[1].score), (2.0, 2.0));
+    // Indefinite adjectives describe a noun, they do not head a name.
+    let ev = m.evaluate("", "وقعت شركة مصرية كبرى وشركة تونسية عقدا. وقال");
+    assert_eq!((ev[0].score, ev[1].score), (2.0, 2.0));
+}
