@@ -35,7 +35,9 @@
 //!    institution's noun (`STATE_NOUNS`: النيابة التونسية); the name itself (السودان،
 //!    تونس) is read as usual. A former office holder's adjective (الوزير اللبناني السابق)
 //!    counts only in an item that names the topic some other way: it says who someone
-//!    was, not where the story is.
+//!    was, not where the story is. A place in construct after a noun of `NAMED_AFTER`
+//!    (ميدان لبنان، مطعم القاهرة) is part of a street's or a business's name, not a
+//!    mention.
 //! 3. Local context: a term with `unless_near` does not count when a context word is within
 //!    `window` words; one with `only_near` counts only when one is that near. Title and text
 //!    are read as one sequence for this.
@@ -206,6 +208,8 @@ enum Role {
     OriginBefore,
     /// An origin word of `ORIGIN_AFTER` (`topic` and `term` unused).
     OriginAfter,
+    /// A noun of `NAMED_AFTER` (`topic` and `term` unused).
+    NamedAfter,
 }
 
 #[derive(Debug, Clone)]
@@ -305,6 +309,10 @@ enum Suppressed {
     NoSense,
     /// The adjective of an origin phrase (من أصل تونسي): a person's origin.
     Origin {
+        guard: usize,
+    },
+    /// Part of the name of a street, a square or a business (ميدان لبنان).
+    Name {
         guard: usize,
     },
     /// A former office holder's nationality (الوزير اللبناني السابق), in an item that names
@@ -438,6 +446,7 @@ impl Matcher {
             (ORIGIN_BEFORE, Role::OriginBefore),
             (ORIGIN_AFTER, Role::OriginAfter),
             (BORDERING, Role::Movement),
+            (NAMED_AFTER, Role::NamedAfter),
         ];
         for (list, role) in builtin {
             for p in list {
@@ -664,6 +673,7 @@ impl Matcher {
         // Built-in phrases, by (field, word a mention must start or end at, hit): a venue
         // or origin phrase ends right before the mention; an origin word follows it.
         let mut venues: Vec<(Field, usize, usize)> = Vec::new();
+        let mut named_after: Vec<(Field, usize, usize)> = Vec::new();
         let mut movements: Vec<(Field, usize)> = Vec::new();
         let mut origin_before: Vec<(Field, usize, usize)> = Vec::new();
         let mut origin_after: Vec<(Field, usize, usize)> = Vec::new();
@@ -681,6 +691,12 @@ impl Matcher {
                 }
                 Role::Venue => {
                     venues.push((h.field, h.position + u.words, hi));
+                    continue;
+                }
+                Role::NamedAfter => {
+                    if !h.definite {
+                        named_after.push((h.field, h.position + u.words, hi));
+                    }
                     continue;
                 }
                 Role::Movement => {
@@ -711,6 +727,7 @@ impl Matcher {
                 | Role::Exclude
                 | Role::Place
                 | Role::Venue
+                | Role::NamedAfter
                 | Role::Movement
                 | Role::OriginBefore
                 | Role::OriginAfter => unreachable!("handled above"),
@@ -760,18 +777,50 @@ impl Matcher {
                     })
                     .map(|&(_, _, g)| Suppressed::Origin { guard: g })
             };
-            let suppressed = inside.or_else(after).or_else(origin).or_else(|| {
-                if t.unless_near {
-                    near().map(|cue| Suppressed::Near {
-                        window: t.window,
-                        cue,
-                    })
-                } else if t.only_near && near().is_none() {
-                    Some(Suppressed::NotNear { window: t.window })
-                } else {
-                    None
+            // A street, square or restaurant named after the place (ميدان لبنان بالمهندسين،
+            // مطعم القاهرة في تونس): a name, not the place.
+            let name = || {
+                if h.nisba || named_after.is_empty() {
+                    return None;
                 }
-            });
+                let at = |p: usize| {
+                    named_after
+                        .iter()
+                        .find(|&&(f, q, _)| f == h.field && q == p)
+                        .map(|&(_, _, g)| Suppressed::Name { guard: g })
+                };
+                // The second of two names joined by و (ساحتي عدن وصنعاء).
+                let joined = || {
+                    if !scan.found(h).starts_with('و') {
+                        return None;
+                    }
+                    hits.iter()
+                        .filter(|o| {
+                            let r = use_of(o).role;
+                            o.field == h.field
+                                && (r == Role::Term || r == Role::Place)
+                                && o.position + use_of(o).words == h.position
+                        })
+                        .find_map(|o| at(o.position))
+                };
+                at(h.position).or_else(joined)
+            };
+            let suppressed = inside
+                .or_else(after)
+                .or_else(origin)
+                .or_else(name)
+                .or_else(|| {
+                    if t.unless_near {
+                        near().map(|cue| Suppressed::Near {
+                            window: t.window,
+                            cue,
+                        })
+                    } else if t.only_near && near().is_none() {
+                        Some(Suppressed::NotNear { window: t.window })
+                    } else {
+                        None
+                    }
+                });
             mentions.push((hi, suppressed));
         }
 
@@ -1281,6 +1330,28 @@ const VENUE_BEFORE: &[&str] = &[
     "المنعقدة في",
 ];
 
+/// Nouns of streets, squares, bridges and businesses: a place in construct right after one
+/// (ميدان لبنان بالمهندسين، شارع لبنان، مطعم القاهرة، مستشفى مصر الدولي، ساحتي عدن وصنعاء
+/// in Baghdad) is part of a name, not a mention: such names are everywhere in the region's
+/// local news, and say nothing of where the story is. Not with the article (الشارع
+/// اللبناني is Lebanese public opinion) and not for an adjective.
+const NAMED_AFTER: &[&str] = &[
+    "شارع",
+    "ميدان",
+    "ساحة",
+    "ساحتي",
+    "جادة",
+    "جسر",
+    "مجسر",
+    "مجسري",
+    "كوبري",
+    "نفق",
+    "مطعم",
+    "مقهى",
+    "فندق",
+    "مستشفى",
+];
+
 /// Words of a movement: a place right after one, or after one and a word of [`TERRITORY`]
 /// (باتجاه الأراضي التونسية، قادما من العاصمة المصرية), is where someone comes from or heads
 /// to, worth one body mention in any field: the story is where the movement is seen.
@@ -1584,6 +1655,9 @@ fn describe(why: Suppressed, word: impl Fn(usize) -> String) -> String {
         Suppressed::NoSense => "no cue of this topic's sense in the item".into(),
         Suppressed::Origin { guard } => {
             format!("a person's origin, next to «{}»", word(guard))
+        }
+        Suppressed::Name { guard } => {
+            format!("part of a name, after «{}»", word(guard))
         }
         Suppressed::Former => {
             "a former office holder's nationality, and the item names the topic no other way".into()

@@ -911,3 +911,38 @@ fn a_roster_of_people_by_nationality_is_a_list() {
     let ev = m.evaluate("", "وقعت شركة مصرية كبرى وشركة تونسية عقدا. وقال");
     assert_eq!((ev[0].score, ev[1].score), (2.0, 2.0));
 }
+
+#[test]
+fn a_street_square_or_business_named_after_a_place_is_not_the_place() {
+    let m = Matcher::compile(&[
+        topic("lebanon", vec![TermSpec::plain("لبنان")]),
+        topic(
+            "yemen",
+            vec![
+                TermSpec::plain("اليمن"),
+                TermSpec::plain("عدن"),
+                TermSpec::plain("صنعاء"),
+            ],
+        ),
+    ]);
+    let score = |t: usize, title: &str, text: &str| m.evaluate(title, text)[t].score;
+    // Giza's Lebanon Square (masress.com/akhbarelyomgate/245633).
+    let ev = &m.evaluate(
+        "",
+        "أشعل العشرات النيران بكشك للمرور بميدان لبنان بالمهندسين منذ قليل. وقال",
+    )[0];
+    assert_eq!(ev.score, 0.0);
+    assert_eq!(
+        ev.matches[0].suppressed.as_deref(),
+        Some("part of a name, after «بميدان»")
+    );
+    // Two names joined by و after one noun: Baghdad's Aden and Sanaa squares.
+    assert_eq!(
+        score(1, "افتتاح مجسري ساحتي عدن وصنعاء في الكاظمية", ""),
+        0.0
+    );
+    // With the article it is the country's street (public opinion); a nisba is no name.
+    assert_eq!(score(0, "", "يترقب الشارع لبنان الجديد. وقال"), 2.0);
+    assert_eq!(score(0, "", "انقسم الشارع اللبناني حول القرار. وقال"), 2.0);
+    assert_eq!(score(0, "", "افتتح مطعم لبناني في الحي. وقال"), 2.0);
+}
