@@ -25,7 +25,9 @@
 //! 1. `exclude` terms veto a topic when found anywhere in the item.
 //! 2. Phrase guards: a mention inside one of the term's `not_in` phrases (سودان in
 //!    جنوب السودان), or right after one of its `not_after` words (السوداني after شياع), is
-//!    not a mention of the term at all. A guarded adjective marks a person: after a
+//!    not a mention of the term at all; nor is a definite adjective right after a common
+//!    given name (`GIVEN_NAMES`: طاهر المصري، سامي الطرابلسي), for every topic. A guarded
+//!    adjective marks a person: after a
 //!    `not_after` word it is a surname, and the same word alone elsewhere (السوداني) is the
 //!    same man; inside a `not_in` origin phrase (من أصل تونسي) every indefinite adjective
 //!    of the topic elsewhere (تونسي، يمنية) is that person. An adjective next to a built-in
@@ -210,6 +212,8 @@ enum Role {
     OriginAfter,
     /// A noun of `NAMED_AFTER` (`topic` and `term` unused).
     NamedAfter,
+    /// A given name of `GIVEN_NAMES` (`topic` and `term` unused).
+    GivenName,
 }
 
 #[derive(Debug, Clone)]
@@ -447,6 +451,7 @@ impl Matcher {
             (ORIGIN_AFTER, Role::OriginAfter),
             (BORDERING, Role::Movement),
             (NAMED_AFTER, Role::NamedAfter),
+            (GIVEN_NAMES, Role::GivenName),
         ];
         for (list, role) in builtin {
             for p in list {
@@ -674,6 +679,7 @@ impl Matcher {
         // or origin phrase ends right before the mention; an origin word follows it.
         let mut venues: Vec<(Field, usize, usize)> = Vec::new();
         let mut named_after: Vec<(Field, usize, usize)> = Vec::new();
+        let mut given_names: Vec<(Field, usize, usize)> = Vec::new();
         let mut movements: Vec<(Field, usize)> = Vec::new();
         let mut origin_before: Vec<(Field, usize, usize)> = Vec::new();
         let mut origin_after: Vec<(Field, usize, usize)> = Vec::new();
@@ -691,6 +697,10 @@ impl Matcher {
                 }
                 Role::Venue => {
                     venues.push((h.field, h.position + u.words, hi));
+                    continue;
+                }
+                Role::GivenName => {
+                    given_names.push((h.field, h.position + u.words, hi));
                     continue;
                 }
                 Role::NamedAfter => {
@@ -728,6 +738,7 @@ impl Matcher {
                 | Role::Place
                 | Role::Venue
                 | Role::NamedAfter
+                | Role::GivenName
                 | Role::Movement
                 | Role::OriginBefore
                 | Role::OriginAfter => unreachable!("handled above"),
@@ -754,9 +765,12 @@ impl Matcher {
                 .iter()
                 .find(|&&(s, e, _)| s <= h.global && end <= e)
                 .map(|&(_, _, g)| Suppressed::Inside { guard: g });
+            // A term's own `not_after` words, and for a definite adjective any common given
+            // name (طاهر المصري، بيرم التونسي): a surname.
             let after = || {
                 c.after
                     .iter()
+                    .chain(given_names.iter().filter(|_| h.nisba && h.definite))
                     .find(|&&(f, p, _)| f == h.field && p == h.position)
                     .map(|&(_, _, g)| Suppressed::After { guard: g })
             };
@@ -1328,6 +1342,82 @@ const VENUE_BEFORE: &[&str] = &[
     "انعقدت في",
     "المنعقد في",
     "المنعقدة في",
+];
+
+/// Common given names: a definite adjective of a place right after one (طاهر المصري، بيرم
+/// التونسي، مشير المصري) is a surname, as after a term's `not_after` word. Only names that
+/// are not also common words before an adjective: علي is على after folding, عمر is "age"
+/// (عمر المصريين), أمل "hope", جمال "beauty", سيد "master".
+const GIVEN_NAMES: &[&str] = &[
+    "محمد",
+    "أحمد",
+    "محمود",
+    "مصطفى",
+    "إبراهيم",
+    "إسماعيل",
+    "يوسف",
+    "خالد",
+    "طارق",
+    "طاهر",
+    "ياسر",
+    "هاني",
+    "سامي",
+    "سامر",
+    "رامي",
+    "وليد",
+    "عمرو",
+    "حسين",
+    "حسام",
+    "هشام",
+    "عصام",
+    "أسامة",
+    "باسم",
+    "بسام",
+    "ماهر",
+    "مازن",
+    "نزار",
+    "منيب",
+    "مشير",
+    "فادي",
+    "زياد",
+    "عماد",
+    "مراد",
+    "مجدي",
+    "حمدي",
+    "رمزي",
+    "فتحي",
+    "صبري",
+    "فوزي",
+    "شوقي",
+    "حازم",
+    "أيمن",
+    "تامر",
+    "معتز",
+    "بيرم",
+    "طلعت",
+    "عبدالله",
+    "ناصر",
+    "عثمان",
+    "حمزة",
+    "أنس",
+    "بلال",
+    "فاطمة",
+    "مريم",
+    "ليلى",
+    "سارة",
+    "نادية",
+    "رانيا",
+    "دينا",
+    "ريم",
+    "هالة",
+    "سلمى",
+    "شيرين",
+    "نيفين",
+    "ياسمين",
+    "رشا",
+    "غادة",
+    "داليا",
+    "نهى",
 ];
 
 /// Nouns of streets, squares, bridges and businesses: a place in construct right after one

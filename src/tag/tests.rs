@@ -946,3 +946,28 @@ fn a_street_square_or_business_named_after_a_place_is_not_the_place() {
     assert_eq!(score(0, "", "انقسم الشارع اللبناني حول القرار. وقال"), 2.0);
     assert_eq!(score(0, "", "افتتح مطعم لبناني في الحي. وقال"), 2.0);
 }
+
+#[test]
+fn an_adjective_after_a_common_given_name_is_a_surname() {
+    let m = Matcher::compile(&[topic("egypt", vec![TermSpec::plain("مصر")]), libya()]);
+    let ev = m.evaluate(
+        "من هو طاهر المصري؟",
+        "زار رئيس الديوان الملكي رئيس الوزراء الأردني الأسبق طاهر المصري في منزله. وقال",
+    );
+    assert_eq!(ev[0].score, 0.0);
+    assert_eq!(
+        ev[0].matches[0].suppressed.as_deref(),
+        Some("right after «طاهر»")
+    );
+    // Tunisia's coach سامي الطرابلسي is no mention of Tripoli.
+    assert_eq!(
+        m.evaluate("", "عين سامي الطرابلسي مدربا. وقال")[1].score,
+        0.0
+    );
+    // An adjective of a noun, or the name itself after a given name, still counts.
+    assert_eq!(
+        m.evaluate("", "قال محمد إن الجيش المصري مستعد. وتابع")[0].score,
+        2.0
+    );
+    assert_eq!(m.evaluate("", "غادر محمد مصر أمس. وقال")[0].score, 2.0);
+}
