@@ -27,9 +27,8 @@
 //!    جنوب السودان), or right after one of its `not_after` words (السوداني after شياع), is
 //!    not a mention of the term at all; nor is a definite adjective right after a common
 //!    given name (`GIVEN_NAMES`: طاهر المصري، سامي الطرابلسي), for every topic. A guarded
-//!    adjective marks a person: after a
-//!    `not_after` word it is a surname, and the same word alone elsewhere (السوداني) is the
-//!    same man; inside a `not_in` origin phrase (من أصل تونسي) every indefinite adjective
+//!    adjective marks a person: after a `not_after` word it is a surname, and the same word
+//!    alone elsewhere (السوداني) is the same man; inside a `not_in` origin phrase (من أصل تونسي) every indefinite adjective
 //!    of the topic elsewhere (تونسي، يمنية) is that person. An adjective next to a built-in
 //!    origin phrase (`ORIGIN_BEFORE`, `ORIGIN_AFTER`: من أصول لبنانية، تونسي الأصل) is
 //!    guarded the same way, for every topic. In an item with an origin, a definite adjective
@@ -1461,6 +1460,13 @@ const MOVEMENT: &[&str] = &[
     "تغادر",
     "مغادرا",
     "مغادرة",
+    "متوجها الى",
+    "متوجهة الى",
+    "متوجهين الى",
+    "يتوجه الى",
+    "تتوجه الى",
+    "سيتوجه الى",
+    "ستتوجه الى",
 ];
 
 /// Words that locate a place by its neighbour (رفح المحاذية لمصر، على الحدود مع ليبيا): the

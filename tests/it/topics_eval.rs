@@ -48,7 +48,7 @@ const GUIDE_TARGET: f64 = 0.9;
 /// less 0.02: the test fails when a rule or engine change loses ground. Topics still below
 /// [`TARGET`] are printed.
 const FLOORS: &[(&str, f64, f64)] = &[
-    ("egypt", 0.87, 0.91),
+    ("egypt", 0.88, 0.92),
     ("lebanon", 0.92, 0.97),
     ("libya", 0.93, 0.97),
     ("libya-migration", 0.97, 0.94),
