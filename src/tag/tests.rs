@@ -824,6 +824,10 @@ fn where_someone_comes_from_or_heads_to_is_one_mention() {
         ),
         1.0
     );
+    assert_eq!(
+        score(1, "", "أعلنت الدوحة أن وفدا سيتوجه إلى القاهرة غدا. وقال"),
+        1.0
+    );
     // A neighbour that locates another place is a landmark.
     assert_eq!(
         score(
