@@ -209,11 +209,7 @@ pub async fn run(
             )
             .await;
             let tags = page.entry.as_ref().map_or_else(Vec::new, |e| {
-                matcher.tag_normalized(
-                    &e.norm_title,
-                    &e.norm_text,
-                    marsad::tag::lead_words(&e.text),
-                )
+                matcher.tag_normalized(&e.norm_title, &e.norm_text, marsad::tag::lead(&e.text))
             });
             *slot = Some((page, tags));
         }

@@ -117,7 +117,7 @@ impl Ingest {
                         matcher.tag_normalized(
                             &e.norm_title,
                             &e.norm_text,
-                            crate::tag::lead_words(&e.text),
+                            crate::tag::lead(&e.text),
                         )
                     });
                     (p.entry.clone().zip(tags), p)

@@ -66,7 +66,7 @@ pub fn process(
             let tags = matcher.tag_normalized(
                 &entry.norm_title,
                 &entry.norm_text,
-                crate::tag::lead_words(&entry.text),
+                crate::tag::lead(&entry.text),
             );
             let search_terms = search_terms(&entry);
             NewItem {

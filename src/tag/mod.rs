@@ -64,6 +64,8 @@
 //!    the lead (not the dateline, not an adjective: الجيش الإسرائيلي), before the lead
 //!    names the topic at all, is worth a body mention: the lead's subject is what it names
 //!    first.
+//!    A dateline (`القاهرة - كتب`، `تونس 25 أبريل 2017 /`, [`dateline_words`]) is where the
+//!    copy was filed: 1 point, whatever the name's weight.
 //! 6. A topic is tagged when its score reaches `min_score`.
 //! 7. Composite topics (`all_of`, `any_of`, `none_of`) are then decided from the tags above.
 //!    Once one `all_of` member is tagged, the others need only half their `min_score`: the
@@ -97,6 +99,95 @@ pub const TEXT_WEIGHT: f64 = 1.0;
 /// The lead ends at the first sentence end, and at this many words at the latest: Arabic
 /// copy often runs one sentence over a whole paragraph of commas.
 pub const LEAD_MAX_WORDS: usize = 40;
+
+/// Where a text's lead and dateline end, in words of its matching form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Lead {
+    /// Words of the lead ([`lead_words`]).
+    pub words: usize,
+    /// Words of the dateline ([`dateline_words`]); 0 without one.
+    pub dateline: usize,
+}
+
+/// The lead and dateline of `text` (before normalizing).
+pub fn lead(text: &str) -> Lead {
+    Lead {
+        words: lead_words(text),
+        dateline: dateline_words(text),
+    }
+}
+
+/// Separators that end a wire dateline (`القاهرة - `، `تونس / `، `بيروت- `، `طرابلس (وال)`).
+const DATELINE_ENDS: &[char] = &['-', '–', '—', '/', ':', '(', '|'];
+
+/// Months' names in matching form: Egyptian, Levantine and Maghrebi calendars.
+const MONTHS: &[&str] = &[
+    "يناير",
+    "فبراير",
+    "مارس",
+    "ابريل",
+    "مايو",
+    "يونيو",
+    "يوليو",
+    "اغسطس",
+    "سبتمبر",
+    "اكتوبر",
+    "نوفمبر",
+    "ديسمبر",
+    "كانون",
+    "شباط",
+    "اذار",
+    "نيسان",
+    "ايار",
+    "حزيران",
+    "تموز",
+    "اب",
+    "ايلول",
+    "تشرين",
+    "جانفي",
+    "فيفري",
+    "افريل",
+    "ماي",
+    "جوان",
+    "جويليه",
+    "اوت",
+];
+
+/// Number of words (in matching form) of the dateline `text` opens with: one to three words
+/// of Arabic letters followed by a separator or a date (`القاهرة - كتب`، `تونس 25 أبريل
+/// 2017 /`، `بيروت- رولا نصر:`), else 0. The city a report was filed from is where the
+/// reporter sits, not necessarily what the story is about.
+pub fn dateline_words(text: &str) -> usize {
+    let tokens: Vec<&str> = text.split_whitespace().take(5).collect();
+    // A separator, or a day and a month's name (25 أبريل، 14 تموز، 5 جانفي).
+    let is_date = |k: usize| {
+        tokens[k].starts_with(DATELINE_ENDS)
+            || (tokens[k].chars().all(char::is_numeric)
+                && tokens
+                    .get(k + 1)
+                    .is_some_and(|m| MONTHS.contains(&normalize_words(m).as_str())))
+    };
+    for k in 1..=3.min(tokens.len()) {
+        let last = tokens[k - 1];
+        let name = tokens[..k].iter().all(|t| {
+            t.trim_end_matches(DATELINE_ENDS)
+                .chars()
+                .all(|c| crate::text::arabic::is_arabic_letter(c))
+        });
+        if !name {
+            return 0;
+        }
+        if last.ends_with(DATELINE_ENDS) || (k < tokens.len() && is_date(k)) {
+            let words = normalize_words(&tokens[..k].join(" "));
+            return if words.is_empty() {
+                0
+            } else {
+                words.split(' ').count()
+            };
+        }
+    }
+    0
+}
 
 /// Number of words (in matching form) of the lead of `text`: its first sentence, ended by a
 /// newline, `!`, `?`, `؟`, or a `.` followed by a space, capped at [`LEAD_MAX_WORDS`].
@@ -480,18 +571,14 @@ impl Matcher {
     /// [`MAX_REPORTED_MATCHES`] matches (the first ones, by field and position); the score
     /// counts them all, and [`Matcher::evaluate`] (`marsad explain`) lists them all.
     pub fn tag(&self, title: &str, text: &str) -> Vec<TopicTag> {
-        self.tag_normalized(
-            &normalize_words(title),
-            &normalize_words(text),
-            lead_words(text),
-        )
+        self.tag_normalized(&normalize_words(title), &normalize_words(text), lead(text))
     }
 
     /// [`Matcher::tag`] on a title and text already in matching form
     /// ([`normalize_words`]), as cleaning computes them once per item
-    /// (`CleanEntry::norm_title`, `norm_text`), with the number of words of the text's lead
-    /// ([`lead_words`] of the text before normalizing).
-    pub fn tag_normalized(&self, title: &str, text: &str, lead: usize) -> Vec<TopicTag> {
+    /// (`CleanEntry::norm_title`, `norm_text`), with the text's lead and dateline ([`lead`]
+    /// of the text before normalizing).
+    pub fn tag_normalized(&self, title: &str, text: &str, lead: Lead) -> Vec<TopicTag> {
         let (scan, raw) = self.evaluate_raw(title, text, lead);
         let mut tags: Vec<TopicTag> = raw
             .iter()
@@ -513,7 +600,7 @@ impl Matcher {
 
     /// Every topic's evaluation for an item, in config order.
     pub fn evaluate(&self, title: &str, text: &str) -> Vec<Evaluation> {
-        let lead = lead_words(text);
+        let lead = lead(text);
         let (title, text) = (normalize_words(title), normalize_words(text));
         let (scan, raw) = self.evaluate_raw(&title, &text, lead);
         raw.iter()
@@ -532,7 +619,7 @@ impl Matcher {
     /// each mention with the text's own spelling next to its matching form, its points,
     /// and the word that suppressed or switched it; composites with their members.
     pub fn explain(&self, title: &str, text: &str) -> String {
-        let lead = lead_words(text);
+        let lead = lead(text);
         let (norm_title, norm_text) = (normalize_words(title), normalize_words(text));
         let (scan, raw) = self.evaluate_raw(&norm_title, &norm_text, lead);
         let spellings = [raw_words(title), raw_words(text)];
@@ -606,7 +693,8 @@ impl Matcher {
                 let u = &self.uses[hit.use_idx.0][hit.use_idx.1];
                 let field = match hit.field {
                     Field::Title => "title",
-                    Field::Text if hit.position < lead => "lead",
+                    Field::Text if hit.position < lead.dateline => "dateline",
+                    Field::Text if hit.position < lead.words => "lead",
                     Field::Text => "text",
                 };
                 let note = suppressed
@@ -659,7 +747,10 @@ impl Matcher {
         &self,
         title: &'a str,
         text: &'a str,
-        lead: usize,
+        Lead {
+            words: lead,
+            dateline,
+        }: Lead,
     ) -> (Scan<'a>, Vec<RawEval>) {
         let mut scan = Scan {
             title,
@@ -1100,6 +1191,9 @@ impl Matcher {
                 // وصنعاء) is worth one body mention, whatever the name's weight; so is the
                 // host of an event (قمة تونس، استضافت القاهرة), the place and not the story.
                 _ if listed || venue || moving => TEXT_WEIGHT,
+                // The dateline (القاهرة - كتب …) is where the copy was filed: one body
+                // mention, whatever the name's weight.
+                (None, Field::Text) if h.position < dateline => TEXT_WEIGHT,
                 (None, Field::Title) => self.topics[u.topic].terms[u.term].weight * TITLE_WEIGHT,
                 (None, Field::Text) if h.position < lead && !party => {
                     self.topics[u.topic].terms[u.term].weight * LEAD_WEIGHT

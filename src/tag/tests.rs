@@ -975,3 +975,41 @@ fn an_adjective_after_a_common_given_name_is_a_surname() {
     );
     assert_eq!(m.evaluate("", "غادر محمد مصر أمس. وقال")[0].score, 2.0);
 }
+
+#[test]
+fn a_dateline_is_found_and_is_worth_one_body_mention() {
+    assert_eq!(dateline_words("القاهرة - كتب محمد نسيم - يعقد المجلس"), 1);
+    assert_eq!(dateline_words("بيروت- رولا نصر: المغنية"), 1);
+    assert_eq!(dateline_words("تونس / PNN - أسدل الستار"), 1);
+    assert_eq!(dateline_words("تونس 25 ابريل 2017 / انطلقت"), 1);
+    assert_eq!(dateline_words("طرابلس 14 يوليو 2014 (وال)- أكد"), 1);
+    assert_eq!(dateline_words("  شرم الشيخ – أعلنت الوزارة"), 2);
+    // A sentence, not a dateline.
+    assert_eq!(dateline_words("مصر تطلق مشروعا لتطوير الميناء"), 0);
+    assert_eq!(dateline_words("قال الرئيس إن 20 شخصا قتلوا"), 0);
+    assert_eq!(dateline_words("2017 - القاهرة"), 0);
+    assert_eq!(dateline_words(""), 0);
+
+    let m = Matcher::compile(&[topic(
+        "lebanon",
+        vec![
+            TermSpec::plain("لبنان"),
+            TermSpec {
+                weight: 2.0,
+                ..TermSpec::plain("بيروت")
+            },
+        ],
+    )]);
+    let ev = &m.evaluate(
+        "",
+        "بيروت- رولا نصر: المغنية الكولومبية شاكيرا تحصد الجوائز. وقال",
+    )[0];
+    assert_eq!(ev.score, 1.0);
+    assert!(
+        m.explain("", "بيروت- رولا نصر: المغنية تحصد الجوائز")
+            .contains("dateline")
+    );
+    // The name again in the lead is the lead's.
+    let ev = &m.evaluate("", "بيروت - شهدت بيروت احتجاجات واسعة. وقال")[0];
+    assert_eq!(ev.score, 5.0);
+}
