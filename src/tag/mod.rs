@@ -172,7 +172,7 @@ pub fn dateline_words(text: &str) -> usize {
         let name = tokens[..k].iter().all(|t| {
             t.trim_end_matches(DATELINE_ENDS)
                 .chars()
-                .all(|c| crate::text::arabic::is_arabic_letter(c))
+                .all(crate::text::arabic::is_arabic_letter)
         });
         if !name {
             return 0;
