@@ -996,7 +996,7 @@ impl Matcher {
         // A former office holder's nationality (الوزير اللبناني السابق) says who someone was,
         // not where the story is: it counts only in an item that names the topic some other
         // way (its name, a place, an institution's adjective).
-        {
+        if mentions.iter().any(|&(hi, s)| s.is_none() && hits[hi].nisba) {
             let words = [
                 scan.title.split(' ').collect::<Vec<_>>(),
                 scan.text.split(' ').collect::<Vec<_>>(),
