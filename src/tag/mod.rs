@@ -430,14 +430,34 @@ struct Scan<'a> {
     title: &'a str,
     text: &'a str,
     hits: Vec<Hit>,
+    /// Each field's words, split once when a rule first reads the words around a mention.
+    words: [std::cell::OnceCell<Vec<&'a str>>; 2],
 }
 
-impl Scan<'_> {
+impl<'a> Scan<'a> {
+    fn new(title: &'a str, text: &'a str) -> Self {
+        Scan {
+            title,
+            text,
+            hits: Vec::new(),
+            words: Default::default(),
+        }
+    }
+
     fn found(&self, h: &Hit) -> &str {
         match h.field {
             Field::Title => &self.title[h.found.clone()],
             Field::Text => &self.text[h.found.clone()],
         }
+    }
+
+    /// The words of a field.
+    fn words(&self, field: Field) -> &[&'a str] {
+        let (i, s) = match field {
+            Field::Title => (0, self.title),
+            Field::Text => (1, self.text),
+        };
+        self.words[i].get_or_init(|| s.split(' ').collect())
     }
 }
 
@@ -752,11 +772,7 @@ impl Matcher {
             dateline,
         }: Lead,
     ) -> (Scan<'a>, Vec<RawEval>) {
-        let mut scan = Scan {
-            title,
-            text,
-            hits: Vec::new(),
-        };
+        let mut scan = Scan::new(title, text);
         let title_words = self.scan(scan.title, Field::Title, 0, &mut scan.hits);
         self.scan(scan.text, Field::Text, title_words, &mut scan.hits);
         let hits = &scan.hits;
@@ -966,10 +982,6 @@ impl Matcher {
             origins.entry(topic).or_insert(guard);
         }
         if !(surnames.is_empty() && origins.is_empty()) {
-            let words = [
-                scan.title.split(' ').collect::<Vec<_>>(),
-                scan.text.split(' ').collect::<Vec<_>>(),
-            ];
             for (hi, s) in &mut mentions {
                 let h = &hits[*hi];
                 if s.is_some() || !h.nisba {
@@ -983,11 +995,10 @@ impl Matcher {
                     .map(|&(_, guard)| guard);
                 // A definite adjective is the person too, unless it follows a state's or
                 // an institution's noun (النيابة التونسية، المنتخب السوداني).
-                let field_words = &words[usize::from(h.field == Field::Text)];
                 let origin = origins
                     .get(&topic)
                     .copied()
-                    .filter(|_| !h.definite || !after_state_noun(field_words, h.position));
+                    .filter(|_| !h.definite || !after_state_noun(scan.words(h.field), h.position));
                 if let Some(guard) = surname.or(origin) {
                     *s = Some(Suppressed::Person { guard });
                 }
@@ -996,21 +1007,14 @@ impl Matcher {
         // A former office holder's nationality (الوزير اللبناني السابق) says who someone was,
         // not where the story is: it counts only in an item that names the topic some other
         // way (its name, a place, an institution's adjective).
-        if mentions.iter().any(|&(hi, s)| s.is_none() && hits[hi].nisba) {
-            let words = [
-                scan.title.split(' ').collect::<Vec<_>>(),
-                scan.text.split(' ').collect::<Vec<_>>(),
-            ];
+        {
             let former: Vec<bool> = mentions
                 .iter()
                 .map(|&(hi, s)| {
                     let h = &hits[hi];
                     s.is_none()
                         && h.nisba
-                        && a_former_holders(
-                            &words[usize::from(h.field == Field::Text)],
-                            h.position + use_of(h).words - 1,
-                        )
+                        && a_former_holders(scan.words(h.field), h.position + use_of(h).words - 1)
                 })
                 .collect();
             let mut named_otherwise = vec![false; self.topics.len()];
@@ -1120,8 +1124,6 @@ impl Matcher {
                 *f = (*f).min(h.position);
             }
         }
-        let mut text_words: Option<Vec<&str>> = None;
-        let mut title_words: Option<Vec<&str>> = None;
         let mut listed_ends: Vec<(usize, usize)> = Vec::new();
         let mut passed_ends: Vec<(usize, Field, usize)> = Vec::new();
         for (hi, suppressed) in mentions {
@@ -1129,26 +1131,13 @@ impl Matcher {
             let u = use_of(h);
             let listed = !lists.by_start.is_empty()
                 && lists.enumerated(&edge(h, u.topic))
-                && !between_two(
-                    match h.field {
-                        Field::Title => {
-                            title_words.get_or_insert_with(|| scan.title.split(' ').collect())
-                        }
-                        Field::Text => {
-                            text_words.get_or_insert_with(|| scan.text.split(' ').collect())
-                        }
-                    },
-                    h.position,
-                );
+                && !between_two(scan.words(h.field), h.position);
             // The place of a list entry (وحزب الله في لبنان، والحوثيين في اليمن) is the
             // same entry: it adds nothing to the entry's one point.
             let entry_place = h.field == Field::Text
                 && h.position >= 2
                 && listed_ends.contains(&(u.topic, h.position - 2))
-                && text_words
-                    .get_or_insert_with(|| scan.text.split(' ').collect())
-                    .get(h.position - 1)
-                    == Some(&"في");
+                && scan.words(Field::Text).get(h.position - 1) == Some(&"في");
             if listed && h.field == Field::Text {
                 listed_ends.push((u.topic, h.position + u.words - 1));
             }
@@ -1164,10 +1153,7 @@ impl Matcher {
                         && p < first_in_lead[u.topic]
                         && !mentions_at(hits, &self.uses, u.topic, h.field, p)
                 })
-                && !between_two(
-                    text_words.get_or_insert_with(|| scan.text.split(' ').collect()),
-                    h.position,
-                );
+                && !between_two(scan.words(Field::Text), h.position);
             // In construct only (قمة تونس): an adjective after the event's noun (المؤتمر
             // اليمني، القمة التونسية الأوروبية) makes the event the country's own.
             let venue = !h.nisba
@@ -1312,11 +1298,7 @@ impl Matcher {
         let mut seen: Vec<(usize, usize)> = Vec::new();
         for (title, text) in items {
             let (title, text) = (normalize_words(title), normalize_words(text));
-            let mut scan = Scan {
-                title: &title,
-                text: &text,
-                hits: Vec::new(),
-            };
+            let mut scan = Scan::new(&title, &text);
             let n = self.scan(scan.title, Field::Title, 0, &mut scan.hits);
             self.scan(scan.text, Field::Text, n, &mut scan.hits);
             seen.clear();
