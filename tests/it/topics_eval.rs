@@ -50,12 +50,12 @@ const GUIDE_TARGET: f64 = 0.9;
 const FLOORS: &[(&str, f64, f64)] = &[
     ("egypt", 0.88, 0.92),
     ("lebanon", 0.94, 0.97),
-    ("libya", 0.93, 0.97),
+    ("libya", 0.90, 0.97),
     ("libya-migration", 0.97, 0.94),
     ("libya-oil", 0.97, 0.97),
     ("migration", 0.97, 0.95),
     ("oil", 0.93, 0.96),
-    ("sudan", 0.95, 0.96),
+    ("sudan", 0.94, 0.94),
     ("tunisia", 0.89, 0.95),
     ("yemen", 0.90, 0.98),
 ];
