@@ -66,7 +66,9 @@
 //!    first.
 //!    A dateline (`القاهرة - كتب`، `تونس 25 أبريل 2017 /`, [`dateline_words`]) is where the
 //!    copy was filed: 1 point, whatever the name's weight.
-//! 6. A topic is tagged when its score reaches `min_score`.
+//! 6. A topic is tagged when its score reaches `min_score` and at least one of its counted
+//!    mentions is more than a venue, a place passed through or a dateline: those say where,
+//!    not what. (They still count toward a composite's half score.)
 //! 7. Composite topics (`all_of`, `any_of`, `none_of`) are then decided from the tags above.
 //!    Once one `all_of` member is tagged, the others need only half their `min_score`: the
 //!    item is already about one part, so one body mention of the other (a boat that left
@@ -423,6 +425,8 @@ struct RawEval {
     matches: Vec<(usize, f64, Option<Suppressed>)>,
     members: Vec<usize>,
     tagged: bool,
+    /// A counted mention that is more than a place passed through.
+    firm: bool,
 }
 
 /// The normalized fields and the hits found in them.
@@ -674,6 +678,9 @@ impl Matcher {
                     spelled(&scan.hits[v])
                 ),
                 (None, true) => "TAGGED".into(),
+                (None, false) if !s.is_composite() && r.score >= s.min_score && !r.firm => {
+                    "not tagged: only venues, places passed through or a dateline".into()
+                }
                 (None, false) => "not tagged".into(),
             };
             if s.is_composite() {
@@ -1186,13 +1193,22 @@ impl Matcher {
                 }
                 (None, Field::Text) => self.topics[u.topic].terms[u.term].weight * TEXT_WEIGHT,
             };
+            // A place passed through, a host or a dateline says where, not what: such
+            // mentions add up, but alone they do not tag (rebels قادمين من ليبيا in the
+            // title and the lead of a Chadian story).
+            let passing = venue || moving || (h.field == Field::Text && h.position < dateline);
+            if points > 0.0 && !passing {
+                evals[u.topic].firm = true;
+            }
             evals[u.topic].score += points;
             evals[u.topic].matches.push((hi, points, suppressed));
         }
         for (e, t) in evals.iter_mut().zip(&self.topics) {
             e.score = (e.score * 1000.0).round() / 1000.0;
-            e.tagged =
-                !t.spec.is_composite() && e.vetoed_by.is_none() && e.score >= t.spec.min_score;
+            e.tagged = !t.spec.is_composite()
+                && e.vetoed_by.is_none()
+                && e.score >= t.spec.min_score
+                && e.firm;
         }
         self.decide_composites(&mut evals);
         (scan, evals)

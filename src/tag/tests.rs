@@ -1047,3 +1047,26 @@ fn a_dateline_is_found_and_is_worth_one_body_mention() {
     let ev = &m.evaluate("", "بيروت - شهدت بيروت احتجاجات واسعة. وقال")[0];
     assert_eq!(ev.score, 5.0);
 }
+
+#[test]
+fn places_passed_through_alone_do_not_tag() {
+    let m = Matcher::compile(&[libya()]);
+    let ev = &m.evaluate(
+        "الجيش التشادي يدمر رتلا لمتمردين قادمين من ليبيا",
+        "أعلن الجيش التشادي أنه دمر رتلا من المتمردين القادمين من ليبيا. وأضاف",
+    )[0];
+    assert_eq!((ev.score, ev.tagged), (2.0, false));
+    assert!(
+        m.explain(
+            "متمردون قادمون من ليبيا",
+            "أعلن الجيش أن المتمردين القادمين من ليبيا عبروا. وأضاف"
+        )
+        .contains("score 2 (min 2) → not tagged: only venues, places passed through or a dateline")
+    );
+    // With one mention that is more than a place passed through, the points add up.
+    let ev = &m.evaluate(
+        "متمردون قادمون من ليبيا",
+        "أعلن الجيش أن المتمردين قاتلوا في ليبيا سنوات. وأضاف",
+    )[0];
+    assert_eq!((ev.score, ev.tagged), (3.0, true));
+}
