@@ -51,13 +51,15 @@ fn bench(c: &mut Criterion) {
         b.iter(|| normalize_words(std::hint::black_box(&raw)))
     });
     g.bench_function("50x100_tag_normalized", |b| {
-        b.iter(|| synthetic.tag_normalized(&norm_title, std::hint::black_box(&norm_text), LEAD))
+        b.iter(|| {
+            synthetic.tag_normalized(&norm_title, std::hint::black_box(&norm_text), LEAD, None)
+        })
     });
     g.bench_function("50x100_tag_with_normalize", |b| {
-        b.iter(|| synthetic.tag(title, std::hint::black_box(&raw)))
+        b.iter(|| synthetic.tag(title, std::hint::black_box(&raw), None))
     });
     g.bench_function("shipped_tag_normalized", |b| {
-        b.iter(|| real.tag_normalized(&norm_title, std::hint::black_box(&norm_text), LEAD))
+        b.iter(|| real.tag_normalized(&norm_title, std::hint::black_box(&norm_text), LEAD, None))
     });
     g.finish();
 }

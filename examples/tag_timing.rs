@@ -45,14 +45,22 @@ fn main() {
     let plain = tag_input::plain_scan(&topics);
     if std::env::args().any(|a| a == "--once") {
         let tags: usize = (0..2000)
-            .map(|_| matcher.tag_normalized(&title, black_box(&text), LEAD).len())
+            .map(|_| {
+                matcher
+                    .tag_normalized(&title, black_box(&text), LEAD, None)
+                    .len()
+            })
             .sum();
         println!("{tags} tags");
         return;
     }
     for _ in 0..3 {
         let base = best_time(|| plain.find_overlapping_iter(black_box(&text)).count());
-        let tag = best_time(|| matcher.tag_normalized(&title, black_box(&text), LEAD).len());
+        let tag = best_time(|| {
+            matcher
+                .tag_normalized(&title, black_box(&text), LEAD, None)
+                .len()
+        });
         println!(
             "plain AC scan {base:.2} us, tag_normalized {tag:.2} us: {:.3}x, {:.0} items/s",
             tag / base,

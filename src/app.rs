@@ -61,6 +61,15 @@ fn source_rows(config: &Config) -> Vec<SourceRow> {
         .collect()
 }
 
+/// Each source's `place`, by source id: items are tagged with their source's.
+pub fn source_places(config: &Config) -> HashMap<String, String> {
+    config
+        .sources
+        .iter()
+        .filter_map(|s| Some((s.id.clone(), s.place.clone()?)))
+        .collect()
+}
+
 /// Applies `[storage] retention_days` and `max_items_per_source`; returns (by age, by cap).
 pub async fn prune(store: &Store, config: &Config) -> anyhow::Result<(u64, u64)> {
     let s = &config.storage;
@@ -76,18 +85,27 @@ pub async fn prune(store: &Store, config: &Config) -> anyhow::Result<(u64, u64)>
 
 /// Re-tags every stored item with `matcher`, in batches of 500 (each batch one
 /// transaction). Returns the number of items re-tagged.
-pub async fn retag_all(store: &Store, matcher: Arc<Matcher>, hash: &str) -> anyhow::Result<u64> {
+pub async fn retag_all(
+    store: &Store,
+    config: &Config,
+    matcher: Arc<Matcher>,
+    hash: &str,
+) -> anyhow::Result<u64> {
+    let places = Arc::new(source_places(config));
     let mut after = 0;
     let mut total = 0u64;
     loop {
         let batch = store.item_texts(after, 500).await?;
         let Some(last) = batch.last() else { break };
         after = last.0;
-        let m = matcher.clone();
+        let (m, places) = (matcher.clone(), places.clone());
         let tags = tokio::task::spawn_blocking(move || {
             batch
                 .into_iter()
-                .map(|(id, title, text)| (id, m.tag(&title, &text)))
+                .map(|(id, source, title, text)| {
+                    let place = places.get(&source).map(String::as_str);
+                    (id, m.tag(&title, &text, place))
+                })
                 .collect::<Vec<_>>()
         })
         .await?;
@@ -105,13 +123,13 @@ pub async fn retag_if_changed(
     config: &Config,
     matcher: Arc<Matcher>,
 ) -> anyhow::Result<()> {
-    let hash = rules_hash(&config.topics);
+    let hash = rules_hash(&config.topics, &config.sources);
     if store.meta("rules_hash").await?.as_deref() == Some(hash.as_str()) {
         return Ok(());
     }
     let _exclusive = store.exclusive("re-tagging").await?;
     if store.meta("rules_hash").await?.as_deref() != Some(hash.as_str()) {
-        let n = retag_all(store, matcher, &hash).await?;
+        let n = retag_all(store, config, matcher, &hash).await?;
         info!(items = n, "topic rules changed: stored items re-tagged");
     }
     Ok(())

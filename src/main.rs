@@ -136,6 +136,10 @@ enum SourcesCommand {
         /// Polling interval ("15m")
         #[arg(long)]
         interval: Option<String>,
+        /// Where the source reports from ("لبنان"): an ambiguous place name its items
+        /// leave undecided takes this place's reading
+        #[arg(long)]
+        place: Option<String>,
     },
     /// Remove a source from sources.toml (its stored items stay)
     Remove {
@@ -230,7 +234,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 id,
                 name,
                 interval,
-            } => show(cli::sources::add(&cfg, url, id, name, interval).await?),
+                place,
+            } => show(cli::sources::add(&cfg, url, id, name, interval, place).await?),
             SourcesCommand::Remove { id } => show(cli::sources::remove(&cfg, id)?),
             SourcesCommand::Enable { id } => show(cli::sources::set_enabled(&cfg, id, true)?),
             SourcesCommand::Disable { id } => show(cli::sources::set_enabled(&cfg, id, false)?),

@@ -41,6 +41,7 @@ pub fn ingest(data: &[u8]) {
         None,
         Some("https://feed.example/rss"),
         "ar",
+        None,
         matcher(),
     ) else {
         return;
@@ -357,7 +358,7 @@ pub fn config(data: &[u8]) {
         Ok(cfg) => {
             // A config that validates is one `serve` would run with.
             let m = Matcher::compile(&cfg.topics);
-            let _ = m.tag("ليبيا طرابلس", "قوات حفتر في طرابلس");
+            let _ = m.tag("ليبيا طرابلس", "قوات حفتر في طرابلس", None);
         }
         Err(errors) => {
             assert!(!errors.0.is_empty(), "ConfigErrors is never empty");

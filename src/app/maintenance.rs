@@ -75,7 +75,7 @@ async fn refingerprint(store: &Store) -> Result<u64, StoreError> {
         };
         let fps: Vec<(i64, u128)> = rows
             .iter()
-            .map(|(id, title, text)| {
+            .map(|(id, _, title, text)| {
                 let fp =
                     fingerprint::of_item(text, &normalize_words(title), &normalize_words(text));
                 (*id, fp)

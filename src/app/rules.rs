@@ -5,10 +5,11 @@
 //! not promise to keep: the value is stored. The specs are taken apart without `..`, so a
 //! field added to them fails to compile here until it is part of the hash.
 
-use crate::config::{TermSpec, TopicSpec};
+use crate::config::{SourceSpec, TermSpec, TopicSpec};
 
-/// A stable hash of the topic rules: 16 hex digits, a dash, and the encoding's length.
-pub fn rules_hash(topics: &[TopicSpec]) -> String {
+/// A stable hash of the topic rules and the sources' places: 16 hex digits, a dash, and the
+/// encoding's length.
+pub fn rules_hash(topics: &[TopicSpec], sources: &[SourceSpec]) -> String {
     let mut out = Encoder::default();
     out.len(topics.len());
     for t in topics {
@@ -33,6 +34,19 @@ pub fn rules_hash(topics: &[TopicSpec]) -> String {
         }
         for list in [exclude, all_of, any_of, none_of] {
             out.strs(list);
+        }
+    }
+    // A source's place settles readings, so it is part of the rules. Sources without one
+    // add nothing, so a config that sets no place hashes as it would without the field.
+    let placed: Vec<(&str, &str)> = sources
+        .iter()
+        .filter_map(|s| Some((s.id.as_str(), s.place.as_deref()?)))
+        .collect();
+    if !placed.is_empty() {
+        out.len(placed.len());
+        for (id, place) in placed {
+            out.str(id);
+            out.str(place);
         }
     }
     let h = crate::model::stable_hash(&out.0);
@@ -125,8 +139,8 @@ mod tests {
     #[test]
     fn the_hash_is_fixed_by_its_encoding() {
         // Stored: a different value for the same rules re-tags every item once.
-        assert_eq!(rules_hash(&[topic()]), "dfab3de52b03d5d8-256");
-        assert_eq!(rules_hash(&[]), "bd60acb658c79e45-8");
+        assert_eq!(rules_hash(&[topic()], &[]), "dfab3de52b03d5d8-256");
+        assert_eq!(rules_hash(&[], &[]), "bd60acb658c79e45-8");
     }
 
     #[test]
@@ -143,11 +157,11 @@ mod tests {
             |t| t.exclude = vec!["ليبيا".into()],
             |t| t.none_of = vec!["sports".into()],
         ];
-        let mut seen = vec![rules_hash(&[topic()])];
+        let mut seen = vec![rules_hash(&[topic()], &[])];
         for change in changes {
             let mut t = topic();
             change(&mut t);
-            let h = rules_hash(&[t]);
+            let h = rules_hash(&[t], &[]);
             assert!(!seen.contains(&h), "{h} repeats");
             seen.push(h);
         }
@@ -155,6 +169,38 @@ mod tests {
         let (mut a, mut b) = (topic(), topic());
         a.terms[0].sense = vec!["نفط".into()];
         b.terms[0].other_sense = vec!["نفط".into()];
-        assert_ne!(rules_hash(&[a]), rules_hash(&[b]));
+        assert_ne!(rules_hash(&[a], &[]), rules_hash(&[b], &[]));
+    }
+
+    #[test]
+    fn a_source_place_is_part_of_the_rules_and_a_config_without_places_hashes_as_before() {
+        let config = |places: &[Option<&str>]| {
+            let sources: String = places
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let place = p.map(|p| format!("place = \"{p}\"\n")).unwrap_or_default();
+                    format!("[[sources]]\nid = \"s{i}\"\nname = \"S\"\nurl = \"http://x/{i}\"\n{place}\n")
+                })
+                .collect();
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(
+                dir.path().join("marsad.toml"),
+                "sources_file = \"s.toml\"\ntopics_file = \"t.toml\"\n",
+            )
+            .unwrap();
+            std::fs::write(dir.path().join("s.toml"), sources).unwrap();
+            std::fs::write(dir.path().join("t.toml"), "").unwrap();
+            crate::config::load(&dir.path().join("marsad.toml"))
+                .unwrap()
+                .sources
+        };
+        let hash = |places: &[Option<&str>]| rules_hash(&[topic()], &config(places));
+        assert_eq!(hash(&[None, None]), "dfab3de52b03d5d8-256");
+        let placed = hash(&[Some("لبنان"), None]);
+        assert_ne!(placed, hash(&[None, None]));
+        assert_ne!(placed, hash(&[None, Some("لبنان")]));
+        assert_ne!(placed, hash(&[Some("ليبيا"), None]));
+        assert_eq!(placed, hash(&[Some("لبنان"), None]));
     }
 }

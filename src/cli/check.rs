@@ -21,6 +21,8 @@ pub struct CheckReport {
     /// Stop-word, short or over-broad terms, the rules' own first, then those that match a
     /// large share of the stored items.
     pub warnings: Vec<TermWarning>,
+    /// Sources whose `place` settles no reading: (source id, place).
+    pub idle_places: Vec<(String, String)>,
 }
 
 impl Report for CheckReport {}
@@ -41,6 +43,12 @@ impl fmt::Display for CheckReport {
                 w.topic, w.term, w.reason
             )?;
         }
+        for (id, place) in &self.idle_places {
+            writeln!(
+                f,
+                "warning: source {id}: place {place:?} is no cue of any term with two readings: it changes no tag"
+            )?;
+        }
         Ok(())
     }
 }
@@ -56,11 +64,19 @@ pub async fn run(cfg: &Config) -> anyhow::Result<CheckReport> {
     {
         warnings.extend(term_share_warnings(cfg).await?);
     }
+    let matcher = Matcher::compile(&cfg.topics);
+    let idle_places = cfg
+        .sources
+        .iter()
+        .filter_map(|s| Some((s.id.clone(), s.place.clone()?)))
+        .filter(|(_, place)| matcher.place_readings(place) == 0)
+        .collect();
     Ok(CheckReport {
         main_path: cfg.main_path.clone(),
         sources: cfg.sources.len(),
         topics: cfg.topics.len(),
         warnings,
+        idle_places,
     })
 }
 
@@ -77,7 +93,7 @@ async fn term_share_warnings(cfg: &Config) -> anyhow::Result<Vec<TermWarning>> {
         after = last.0;
         total += batch.len();
         let found =
-            matcher.term_item_counts(batch.iter().map(|(_, t, x)| (t.as_str(), x.as_str())));
+            matcher.term_item_counts(batch.iter().map(|(_, _, t, x)| (t.as_str(), x.as_str())));
         for (c, f) in counts.iter_mut().flatten().zip(found.iter().flatten()) {
             *c += f;
         }

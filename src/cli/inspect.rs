@@ -175,18 +175,21 @@ pub async fn run(
             (body, None, None)
         };
     let matcher = Matcher::compile(&cfg.topics);
+    // A configured feed is read as the pipeline reads it: its charset, language and place.
+    let source = cfg.sources.iter().find(|s| s.url.as_str() == target);
+    let place = source.and_then(|s| s.place.as_deref());
     let processed = pipeline::process(
         &body,
         content_type.as_deref(),
-        None,
+        source.and_then(|s| s.encoding),
         base.as_deref(),
-        "ar",
+        source.map_or("ar", |s| s.language.as_str()),
+        place,
         &matcher,
     )
     .map_err(|e| Refusal::new(format!("{target}: {e}")))?;
     let mut pages: Vec<_> = processed.items.iter().map(|_| None).collect();
     if let Some(try_rules) = full_text {
-        let source = cfg.sources.iter().find(|s| s.url.as_str() == target);
         let mut rules = source.map(|s| s.article.clone()).unwrap_or_default();
         if let Some(css) = try_rules.selector {
             rules.content =
@@ -209,7 +212,12 @@ pub async fn run(
             )
             .await;
             let tags = page.entry.as_ref().map_or_else(Vec::new, |e| {
-                matcher.tag_normalized(&e.norm_title, &e.norm_text, marsad::tag::lead(&e.text))
+                matcher.tag_normalized(
+                    &e.norm_title,
+                    &e.norm_text,
+                    marsad::tag::lead(&e.text),
+                    place,
+                )
             });
             *slot = Some((page, tags));
         }

@@ -38,7 +38,7 @@ pub async fn explain(cfg: &Config, id: i64) -> anyhow::Result<Explanation> {
     };
     let matcher = Matcher::compile(&cfg.topics);
     Ok(Explanation {
-        explanation: matcher.explain(&item.title, &item.text),
+        explanation: matcher.explain(&item.title, &item.text, cfg.source_place(&item.source_id)),
         id: item.id,
         source_id: item.source_id,
         title: item.title,
@@ -61,9 +61,9 @@ impl fmt::Display for Retagged {
 pub async fn retag(cfg: &Config) -> anyhow::Result<Retagged> {
     let store = marsad::app::open_store(cfg).await?;
     let matcher = Arc::new(Matcher::compile(&cfg.topics));
-    let hash = marsad::app::rules_hash(&cfg.topics);
+    let hash = marsad::app::rules_hash(&cfg.topics, &cfg.sources);
     Ok(Retagged(
-        marsad::app::retag_all(&store, matcher, &hash).await?,
+        marsad::app::retag_all(&store, cfg, matcher, &hash).await?,
     ))
 }
 

@@ -121,6 +121,7 @@ pub async fn import(cfg: &Config, file: &Path, no_check: bool) -> anyhow::Result
             url: f.xml_url,
             interval: None,
             language: None,
+            place: None,
         };
         match ed.add(&new) {
             Ok(()) => added.push(new.id),

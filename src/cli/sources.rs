@@ -96,13 +96,17 @@ impl fmt::Display for SourceEdit {
                 if let Some(page) = page {
                     writeln!(f, "{}", linked_feed(page, &source.url))?;
                 }
-                writeln!(
+                write!(
                     f,
-                    "added {} ({}, {entries} entries, language {})",
+                    "added {} ({}, {entries} entries, language {}",
                     source.id,
                     source.name,
                     source.language.as_deref().unwrap_or("ar")
-                )
+                )?;
+                match &source.place {
+                    Some(place) => writeln!(f, ", place {place})"),
+                    None => writeln!(f, ")"),
+                }
             }
             SourceEdit::Removed(id) => writeln!(f, "removed {id}"),
             SourceEdit::Enabled(id) => writeln!(f, "enabled {id}"),
@@ -159,6 +163,7 @@ pub async fn add(
     id: Option<String>,
     name: Option<String>,
     interval: Option<String>,
+    place: Option<String>,
 ) -> anyhow::Result<SourceEdit> {
     let mut ed = open_editor(cfg)?;
     // Checked before anything is fetched or written, naming the flag: an error found when
@@ -188,6 +193,14 @@ pub async fn add(
                     .map(drop)
                     .map_err(|e| e.to_string())
             }),
+        ),
+        (
+            "--place",
+            place.as_deref(),
+            match place.as_deref() {
+                Some(p) if p.trim().is_empty() => Err("empty".to_string()),
+                _ => Ok(()),
+            },
         ),
     ];
     for (flag, value, check) in checks {
@@ -244,6 +257,7 @@ pub async fn add(
         url,
         interval,
         language: feed.language.clone(),
+        place: place.map(|p| p.trim().to_string()),
     };
     ed.add(&source).map_err(|e| refused(cfg, e))?;
     ed.save()?;

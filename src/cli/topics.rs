@@ -83,9 +83,9 @@ pub async fn test(cfg: &Config, topic: &str, since: &str) -> anyhow::Result<Topi
         removed: Vec::new(),
         kept: 0,
     };
-    for (id, title, text, was) in items {
+    for (id, source, title, text, was) in items {
         let now = matcher
-            .tag(&title, &text)
+            .tag(&title, &text, cfg.source_place(&source))
             .into_iter()
             .find(|t| t.slug == topic);
         match (was, now) {

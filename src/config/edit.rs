@@ -105,6 +105,8 @@ pub struct NewSource {
     pub interval: Option<String>,
     /// Language, when known and not the default "ar".
     pub language: Option<String>,
+    /// Where the source reports from (`place`).
+    pub place: Option<String>,
 }
 
 /// `sources.toml`, open for editing.
@@ -190,6 +192,9 @@ impl SourcesEditor {
         }
         if let Some(l) = s.language.as_ref().filter(|l| l.as_str() != "ar") {
             t.insert("language", value(l.as_str()));
+        }
+        if let Some(p) = &s.place {
+            t.insert("place", value(p.as_str()));
         }
         match self.doc.get_mut("sources") {
             Some(item) => item

@@ -132,6 +132,7 @@ pub(super) struct Source {
     pub content_selector: Option<Spanned<String>>,
     #[serde(default)]
     pub remove_selectors: Vec<Spanned<String>>,
+    pub place: Option<Spanned<String>>,
 }
 
 fn yes() -> bool {

@@ -21,6 +21,14 @@ fn setup(sources: &str, topics: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, main)
 }
 
+/// Each error as `line:col: message`.
+fn positioned(err: &ConfigErrors) -> Vec<String> {
+    err.0
+        .iter()
+        .map(|e| format!("{}:{}: {}", e.line, e.col, e.message))
+        .collect()
+}
+
 const TOPIC: &str = "[[topics]]\nslug = \"libya\"\nname = \"ليبيا\"\nterms = [\"ليبيا\"]\n";
 
 #[test]
@@ -154,11 +162,7 @@ fn semantic_errors_are_all_reported_with_positions() {
         "[[topics]]\nslug = \"x\"\nname = \"س\"\n",
     );
     let err = load(&main).unwrap_err();
-    let text: Vec<String> = err
-        .0
-        .iter()
-        .map(|e| format!("{}:{}: {}", e.line, e.col, e.message))
-        .collect();
+    let text = positioned(&err);
     assert_eq!(text.len(), 4, "{text:#?}");
     assert_eq!(text[0], "7:6: duplicate source id \"a\"");
     assert!(
@@ -275,12 +279,7 @@ fn server_limits_and_busy_timeout_have_defaults_and_can_be_set() {
         "marsad.toml",
         "[server]\nlisten = \"127.0.0.1:1\"\nbase_url = \"http://x\"\nheader_timeout = \"0s\"\nmax_connections = 0\n[storage]\ndatabase = \"db/m.db\"\nbusy_timeout = \"soon\"\n",
     );
-    let text: Vec<String> = load(&main)
-        .unwrap_err()
-        .0
-        .iter()
-        .map(|e| format!("{}:{}: {}", e.line, e.col, e.message))
-        .collect();
+    let text = positioned(&load(&main).unwrap_err());
     assert_eq!(text.len(), 3, "{text:#?}");
     assert_eq!(
         text[0],
@@ -347,12 +346,7 @@ fn cron_schedules_faster_than_a_minute_or_never_firing_are_refused_with_position
         ),
         TOPIC,
     );
-    let text: Vec<String> = load(&main)
-        .unwrap_err()
-        .0
-        .iter()
-        .map(|e| format!("{}:{}: {}", e.line, e.col, e.message))
-        .collect();
+    let text = positioned(&load(&main).unwrap_err());
     assert_eq!(
         text,
         vec![
@@ -436,10 +430,7 @@ fn admin_token_is_off_by_default_and_must_not_be_guessable() {
         Some("0123456789abcdef")
     );
     let e = with("secret").unwrap_err();
-    let text: Vec<String> =
-        e.0.iter()
-            .map(|e| format!("{}:{}: {}", e.line, e.col, e.message))
-            .collect();
+    let text = positioned(&e);
     assert_eq!(text, ["4:15: admin_token: at least 16 characters"]);
 }
 
@@ -539,12 +530,7 @@ fn webhooks_are_read_and_bad_urls_secrets_and_names_have_positions() {
         "marsad.toml",
         "[storage]\ndatabase = \"m.db\"\n[push]\nwebsub_lease = \"1m\"\nmax_subscriptions_per_host = 0\nfallback_interval = \"soon\"\n",
     );
-    let text: Vec<String> = load(&main)
-        .unwrap_err()
-        .0
-        .iter()
-        .map(|e| format!("{}:{}: {}", e.line, e.col, e.message))
-        .collect();
+    let text = positioned(&load(&main).unwrap_err());
     assert_eq!(
         text,
         [
@@ -562,10 +548,7 @@ fn webhooks_are_read_and_bad_urls_secrets_and_names_have_positions() {
         ),
     );
     let e = load(&main).unwrap_err();
-    let text: Vec<String> =
-        e.0.iter()
-            .map(|e| format!("{}:{}: {}", e.line, e.col, e.message))
-            .collect();
+    let text = positioned(&e);
     assert_eq!(
         text,
         [
@@ -577,5 +560,30 @@ fn webhooks_are_read_and_bad_urls_secrets_and_names_have_positions() {
             "17:11: unknown topic \"libia\"",
             "22:7: a second webhook named \"x\": give each endpoint its own `name` (it keys the endpoint's deliveries)",
         ]
+    );
+}
+
+#[test]
+fn a_source_place_is_read_trimmed_and_an_empty_one_is_refused_with_its_position() {
+    let (_dir, main) = setup(
+        "[[sources]]\nid = \"a\"\nname = \"A\"\nurl = \"http://x/a\"\nplace = \" لبنان \"\n\n[[sources]]\nid = \"b\"\nname = \"B\"\nurl = \"http://x/b\"\n",
+        TOPIC,
+    );
+    let c = load(&main).unwrap();
+    assert_eq!(c.sources[0].place.as_deref(), Some("لبنان"));
+    assert_eq!(c.sources[1].place, None);
+    assert_eq!(c.source_place("a"), Some("لبنان"));
+    assert_eq!(c.source_place("b"), None);
+    assert_eq!(c.source_place("nope"), None);
+
+    let (_dir, main) = setup(
+        "[[sources]]\nid = \"a\"\nname = \"A\"\nurl = \"http://x/a\"\nplace = \"  \"\n",
+        TOPIC,
+    );
+    let err = load(&main).unwrap_err();
+    let text = positioned(&err);
+    assert_eq!(
+        text,
+        ["5:9: place: empty (write a country or city, e.g. \"لبنان\")"]
     );
 }

@@ -30,6 +30,16 @@ pub struct Config {
     pub push: super::PushSettings,
 }
 
+impl Config {
+    /// The `place` of the source with this id, if it has one.
+    pub fn source_place(&self, source_id: &str) -> Option<&str> {
+        self.sources
+            .iter()
+            .find(|s| s.id == source_id)
+            .and_then(|s| s.place.as_deref())
+    }
+}
+
 /// `[server]`.
 #[derive(Debug, Clone)]
 pub struct ServerSettings {
@@ -234,6 +244,9 @@ pub struct SourceSpec {
     pub full_text: bool,
     /// Where the article is on its page (`content_selector`, `remove_selectors`).
     pub article: crate::clean::article::Rules,
+    /// Where the source reports from (`place = "لبنان"`): its items' ambiguous place names
+    /// with no cue either way take this place's reading.
+    pub place: Option<String>,
 }
 
 /// One `[[topics]]` entry.

@@ -113,6 +113,18 @@ pub(super) fn validate_sources(
                 }
             },
         };
+        let place = match &s.place {
+            Some(p) if p.get_ref().trim().is_empty() => {
+                err(
+                    p.span(),
+                    "place: empty (write a country or city, e.g. \"لبنان\")".into(),
+                );
+                ok = false;
+                None
+            }
+            Some(p) => Some(p.get_ref().trim().to_string()),
+            None => None,
+        };
         // Selectors are compiled here, once: a typo is reported by `marsad check` with its
         // position, never discovered at the first article.
         let mut selector =
@@ -155,6 +167,7 @@ pub(super) fn validate_sources(
                 encoding,
                 full_text: s.full_text,
                 article: crate::clean::article::Rules { content, remove },
+                place,
             });
         }
     }

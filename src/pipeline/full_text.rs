@@ -95,12 +95,13 @@ impl Ingest {
                 _ => (Validators::default(), None),
             };
             done[i] = (None, Page::skipped("the page's task failed"));
-            let (fetcher, limits, matcher, rules, entry) = (
+            let (fetcher, limits, matcher, rules, entry, place) = (
                 self.fetcher.clone(),
                 self.pages.clone(),
                 self.matcher.clone(),
                 rules.clone(),
                 item.entry.clone(),
+                source.place.clone(),
             );
             set.spawn(async move {
                 let _permit = limits.acquire(&url).await;
@@ -118,6 +119,7 @@ impl Ingest {
                             &e.norm_title,
                             &e.norm_text,
                             crate::tag::lead(&e.text),
+                            place.as_deref(),
                         )
                     });
                     (p.entry.clone().zip(tags), p)

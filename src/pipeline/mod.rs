@@ -41,6 +41,7 @@ pub fn process(
     encoding: Option<&'static Encoding>,
     base: Option<&str>,
     default_language: &str,
+    place: Option<&str>,
     matcher: &Matcher,
 ) -> Result<Processed, ParseError> {
     let parsed: ParsedFeed =
@@ -67,6 +68,7 @@ pub fn process(
                 &entry.norm_title,
                 &entry.norm_text,
                 crate::tag::lead(&entry.text),
+                place,
             );
             let search_terms = search_terms(&entry);
             NewItem {
@@ -452,6 +454,7 @@ impl Ingest {
         let content_type = fetched.content_type.clone();
         let encoding = source.encoding;
         let language = source.language.clone();
+        let place = source.place.clone();
         let body = std::mem::take(&mut fetched.body);
         let cut = fetched.truncated.then_some(self.settings.max_body_bytes);
         let processed = tokio::task::spawn_blocking(move || {
@@ -461,6 +464,7 @@ impl Ingest {
                 encoding,
                 Some(&base),
                 &language,
+                place.as_deref(),
                 &matcher,
             )
         })

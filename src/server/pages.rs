@@ -340,7 +340,7 @@ async fn item_page(st: &AppState, cfg: &Arc<Config>, id: &str) -> Result<Respons
     let item = st.store.item(id).await?.ok_or_else(not_found)?;
     let matcher = st.matcher.get(cfg);
     let explanations: Vec<html::Explanation> = matcher
-        .evaluate(&item.title, &item.text)
+        .evaluate(&item.title, &item.text, cfg.source_place(&item.source_id))
         .into_iter()
         .filter(|e| e.tagged || !e.matches.is_empty())
         .map(|e| html::Explanation {

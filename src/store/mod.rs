@@ -344,10 +344,12 @@ impl Store {
         /// (sources, items, stories, tagged items).
         async fn counts(&self) -> Result<(i64, i64, i64, i64), StoreError>;
 
-        /// Items after `after_id` in id order with their (title, text), for re-tagging.
-        async fn item_texts(&self, after_id: i64, limit: u32) -> Result<Vec<(i64, String, String)>, StoreError>;
-        /// Items sorted since `since` with (title, text) and whether they carry `topic`.
-        async fn items_with_topic_flag(&self, topic: &str, since: i64) -> Result<Vec<(i64, String, String, bool)>, StoreError>;
+        /// Items after `after_id` in id order with their (source id, title, text), for
+        /// re-tagging.
+        async fn item_texts(&self, after_id: i64, limit: u32) -> Result<Vec<(i64, String, String, String)>, StoreError>;
+        /// Items sorted since `since` with (source id, title, text) and whether they carry
+        /// `topic`.
+        async fn items_with_topic_flag(&self, topic: &str, since: i64) -> Result<Vec<(i64, String, String, String, bool)>, StoreError>;
         /// Replaces the tags of the given items, in one transaction.
         async fn replace_tags(&self, tags: &[(i64, Vec<TopicTag>)]) -> Result<(), StoreError>;
 

@@ -917,8 +917,8 @@ async fn retagging_replaces_tags_and_search_terms_and_fingerprints_are_written_b
     assert_eq!(
         texts,
         [
-            (ids[0], "ليبيا".to_string(), TEXT1.to_string()),
-            (ids[1], "نفط".to_string(), TEXT2.to_string()),
+            (ids[0], "a".into(), "ليبيا".to_string(), TEXT1.to_string()),
+            (ids[1], "a".into(), "نفط".to_string(), TEXT2.to_string()),
         ]
     );
     assert!(ids[0] < ids[1]);
@@ -950,7 +950,7 @@ async fn retagging_replaces_tags_and_search_terms_and_fingerprints_are_written_b
         .await
         .unwrap()
         .into_iter()
-        .map(|(id, _, _, tagged)| (id, tagged))
+        .map(|(id, _, _, _, tagged)| (id, tagged))
         .collect();
     assert_eq!(flagged, [(ids[1], false), (ids[0], true)]);
 

@@ -47,28 +47,53 @@
 //!    (`other_sense`) are counted over title and body; against them count the cues of the
 //!    topic's reading (`sense`) and every counted mention of the topic's own terms that have
 //!    no senses (ليبيا، الدبيبة). More cues for the other reading: no mention of the term
-//!    counts. A tie keeps the topic's reading when the term lists no `sense` cues (the name
-//!    is the topic's by default) and loses it when it does (the name needs evidence).
+//!    counts. An adjective right before the name (العاصمة المصرية القاهرة) is the same
+//!    place and follows the name's reading. A tie goes to the reading whose cues include the place the item's source
+//!    reports from (`place` in `sources.toml`: a Lebanese paper's طرابلس with no cue either
+//!    way is Lebanon's), as a reader of that paper takes it. Otherwise a tie keeps the
+//!    topic's reading when the term lists no `sense` cues (the name is the topic's by
+//!    default) and loses it when it does (the name needs evidence).
 //! 5. Each counted match adds `weight × field weight`: title 3, the first sentence of the
 //!    text (the lead, at most [`LEAD_MAX_WORDS`] words) 2, the rest of the text 1. A
 //!    mention joined by و to another topic's mention or to a country or capital of
 //!    `PLACES` (بغداد ودمشق وبيروت وصنعاء), in the title as in the text, is one entry of a
 //!    list and worth 1 point, whatever its weight and field: the item then lists the
 //!    parties of a story, not its subject; but the two sides after بين (بين مصر والسودان)
-//!    are each a subject. A roster of people by nationality, each with a name (المصري عمر
-//!    مرموش، والتونسي إلياس السخيري), is a list too. So is the host of an event, named right after a word of
-//!    `VENUE_BEFORE` (قمة تونس، استضافت القاهرة), in any field, and where someone comes
-//!    from or heads to, after a word of `MOVEMENT` (قادما من القاهرة، باتجاه الأراضي
-//!    التونسية، غادر القاهرة), and a neighbour that locates another place, after a word of
-//!    `BORDERING` (رفح المحاذية لمصر). A country or capital named in the lead after another one named earlier in
+//!    are each a subject, unless a border word comes before بين (below). A roster of
+//!    people by nationality, each with a name (المصري عمر مرموش، والتونسي إلياس السخيري), is
+//!    a list too. So is, in any field:
+//!    - the host of an event, right after a word of `VENUE_BEFORE` (قمة تونس، استضافت
+//!      القاهرة);
+//!    - where someone comes from or heads to, after a word of `MOVEMENT` (قادما من
+//!      القاهرة، باتجاه الأراضي التونسية، غادر القاهرة), and the end of a route «من … إلى»
+//!      (تهريب الوقود من ولاية الطارف إلى تونس);
+//!    - a neighbour that locates another place, after a word of `BORDERING` (رفح المحاذية
+//!      لمصر); one side of a crossing, a nationality adjective between a word of `SIDE`
+//!      and «من» (الجانب المصري من معبر رفح); the two adjectives of a shared border after
+//!      «الحدود» (قرب الحدود الليبية التشادية); and the second side of a border «بين» two
+//!      (الحدود المشتركة بين ليبيا وتونس: the story is the first side's).
+//!
+//!    A country or capital named in the lead after another one named earlier in
 //!    the lead (not the dateline, not an adjective: الجيش الإسرائيلي), before the lead
 //!    names the topic at all, is worth a body mention: the lead's subject is what it names
 //!    first.
 //!    A dateline (`القاهرة - كتب`، `تونس 25 أبريل 2017 /`, [`dateline_words`]) is where the
 //!    copy was filed: 1 point, whatever the name's weight.
 //! 6. A topic is tagged when its score reaches `min_score` and at least one of its counted
-//!    mentions is more than a venue, a place passed through or a dateline: those say where,
-//!    not what. (They still count toward a composite's half score.)
+//!    mentions is more than a venue, a place passed through, a dateline or who reports (an
+//!    adjective within three words after a noun of `REPORTERS`: مصدر مصري): those say where,
+//!    not what. Nor is it tagged when an item set abroad (it names a country of `ABROAD`:
+//!    الألمانية، في أمريكا, or another country of `PLACES` by its name: في فلسطين، بتونس)
+//!    names the topic only by nationality adjectives in the singular, one of them a
+//!    person's (after a noun of `PERSON_NOUNS`, a preposition, or opening its field: القبض
+//!    على مصري، لاعبه التونسي): that says who someone is, not where the story is. An adjective after a state's noun (المنتخب التونسي), a count (60 مهاجرا تونسيا)
+//!    or in the plural (المصريين) names the country or a group and is not a person's.
+//!    (Such mentions still count toward a composite's half score.)
+//!
+//!    With a source `place`, a national institution of `HOME_INSTITUTIONS` named without a
+//!    country (رئاسة الجمهورية، المنتخب الوطني) counts for the topics the place is a term
+//!    of, like a mention in its field, in an item that names no other country and no
+//!    other topic.
 //! 7. Composite topics (`all_of`, `any_of`, `none_of`) are then decided from the tags above.
 //!    Once one `all_of` member is tagged, the others need only half their `min_score`: the
 //!    item is already about one part, so one body mention of the other (a boat that left
@@ -306,6 +331,12 @@ enum Role {
     NamedAfter,
     /// A given name of `GIVEN_NAMES` (`topic` and `term` unused).
     GivenName,
+    /// A noun of `SIDE` (`topic` and `term` unused).
+    Side,
+    /// A country of `ABROAD` (`topic` and `term` unused).
+    Abroad,
+    /// A national institution of `HOME_INSTITUTIONS` (`topic` and `term` unused).
+    Home,
 }
 
 #[derive(Debug, Clone)]
@@ -403,6 +434,11 @@ enum Suppressed {
         other: usize,
     },
     NoSense,
+    /// As many cues for each reading in the item (`own` each), and the source's place is a
+    /// cue of the other one.
+    Place {
+        own: usize,
+    },
     /// The adjective of an origin phrase (من أصل تونسي): a person's origin.
     Origin {
         guard: usize,
@@ -416,6 +452,9 @@ enum Suppressed {
     Former,
 }
 
+/// The reading a source's place leans to, by (topic, term): see `Matcher::place_reading`.
+type PlaceLeans = FxHashMap<(usize, usize), Option<bool>>;
+
 /// A topic's evaluation before anything is copied out: indices into the hits. Building
 /// `TagMatch` strings only for the topics that are reported keeps tagging allocation-light.
 #[derive(Default, Clone)]
@@ -427,6 +466,8 @@ struct RawEval {
     tagged: bool,
     /// A counted mention that is more than a place passed through.
     firm: bool,
+    /// Every counted mention is one person's nationality, in an item set abroad.
+    people_abroad: bool,
 }
 
 /// The normalized fields and the hits found in them.
@@ -566,10 +607,15 @@ impl Matcher {
             (BORDERING, Role::Movement),
             (NAMED_AFTER, Role::NamedAfter),
             (GIVEN_NAMES, Role::GivenName),
+            (SIDE, Role::Side),
+            (ABROAD, Role::Abroad),
+            (HOME_INSTITUTIONS, Role::Home),
         ];
         for (list, role) in builtin {
+            // A given name is a name as written: دينا is not the stem of الدينية.
+            let exact = role == Role::GivenName;
             for p in list {
-                add(p, false, role, usize::MAX, 0);
+                add(p, exact, role, usize::MAX, 0);
             }
         }
         for m in MOVEMENT {
@@ -594,16 +640,29 @@ impl Matcher {
     /// The tags an item gets, highest score first. Each carries at most
     /// [`MAX_REPORTED_MATCHES`] matches (the first ones, by field and position); the score
     /// counts them all, and [`Matcher::evaluate`] (`marsad explain`) lists them all.
-    pub fn tag(&self, title: &str, text: &str) -> Vec<TopicTag> {
-        self.tag_normalized(&normalize_words(title), &normalize_words(text), lead(text))
+    ///
+    /// `place` is where the item's source reports from (`place` in `sources.toml`), if set.
+    pub fn tag(&self, title: &str, text: &str, place: Option<&str>) -> Vec<TopicTag> {
+        self.tag_normalized(
+            &normalize_words(title),
+            &normalize_words(text),
+            lead(text),
+            place,
+        )
     }
 
     /// [`Matcher::tag`] on a title and text already in matching form
     /// ([`normalize_words`]), as cleaning computes them once per item
     /// (`CleanEntry::norm_title`, `norm_text`), with the text's lead and dateline ([`lead`]
     /// of the text before normalizing).
-    pub fn tag_normalized(&self, title: &str, text: &str, lead: Lead) -> Vec<TopicTag> {
-        let (scan, raw) = self.evaluate_raw(title, text, lead);
+    pub fn tag_normalized(
+        &self,
+        title: &str,
+        text: &str,
+        lead: Lead,
+        place: Option<&str>,
+    ) -> Vec<TopicTag> {
+        let (scan, raw) = self.evaluate_raw(title, text, lead, place);
         let mut tags: Vec<TopicTag> = raw
             .iter()
             .enumerate()
@@ -623,10 +682,10 @@ impl Matcher {
     }
 
     /// Every topic's evaluation for an item, in config order.
-    pub fn evaluate(&self, title: &str, text: &str) -> Vec<Evaluation> {
+    pub fn evaluate(&self, title: &str, text: &str, place: Option<&str>) -> Vec<Evaluation> {
         let lead = lead(text);
         let (title, text) = (normalize_words(title), normalize_words(text));
-        let (scan, raw) = self.evaluate_raw(&title, &text, lead);
+        let (scan, raw) = self.evaluate_raw(&title, &text, lead, place);
         raw.iter()
             .enumerate()
             .map(|(i, r)| Evaluation {
@@ -642,10 +701,10 @@ impl Matcher {
     /// A readable account of how every topic was decided for an item (`marsad explain`):
     /// each mention with the text's own spelling next to its matching form, its points,
     /// and the word that suppressed or switched it; composites with their members.
-    pub fn explain(&self, title: &str, text: &str) -> String {
+    pub fn explain(&self, title: &str, text: &str, place: Option<&str>) -> String {
         let lead = lead(text);
         let (norm_title, norm_text) = (normalize_words(title), normalize_words(text));
-        let (scan, raw) = self.evaluate_raw(&norm_title, &norm_text, lead);
+        let (scan, raw) = self.evaluate_raw(&norm_title, &norm_text, lead, place);
         let spellings = [raw_words(title), raw_words(text)];
         let spelled = |h: &Hit| {
             let (words, source) = match h.field {
@@ -661,6 +720,10 @@ impl Matcher {
             }
         };
         let mut out = String::new();
+        if let Some(place) = place {
+            // Each topic's block opens with a blank line; so does this one.
+            out.push_str(&format!("\nsource place: {place}\n"));
+        }
         for (r, t) in raw.iter().zip(&self.topics) {
             let s = &t.spec;
             // A composite is worth explaining when one of its members is tagged.
@@ -678,6 +741,9 @@ impl Matcher {
                     spelled(&scan.hits[v])
                 ),
                 (None, true) => "TAGGED".into(),
+                (None, false) if !s.is_composite() && r.score >= s.min_score && r.people_abroad => {
+                    "not tagged: only the nationality of people in a story set abroad".into()
+                }
                 (None, false) if !s.is_composite() && r.score >= s.min_score && !r.firm => {
                     "not tagged: only venues, places passed through or a dateline".into()
                 }
@@ -738,7 +804,7 @@ impl Matcher {
                     hit.position,
                     spelled(hit),
                     scan.found(hit),
-                    t.terms[u.term].text,
+                    self.term_label(u),
                     note
                 );
             }
@@ -752,7 +818,7 @@ impl Matcher {
             let hit = &scan.hits[h];
             let u = &self.uses[hit.use_idx.0][hit.use_idx.1];
             TagMatch {
-                term: self.topics[u.topic].terms[u.term].text.clone(),
+                term: self.term_label(u).to_string(),
                 found: scan.found(hit).to_string(),
                 field: hit.field,
                 position: hit.position,
@@ -768,6 +834,15 @@ impl Matcher {
         out
     }
 
+    /// The rule a counted word comes from: a topic's term, or a built-in national
+    /// institution read in the source's place.
+    fn term_label(&self, u: &Use) -> &str {
+        match self.topics.get(u.topic) {
+            Some(t) => &t.terms[u.term].text,
+            None => "(a national institution, in the source's place)",
+        }
+    }
+
     /// Scores every topic; `title` and `text` are in matching form, the first `lead` words
     /// of `text` its lead.
     fn evaluate_raw<'a>(
@@ -778,6 +853,7 @@ impl Matcher {
             words: lead,
             dateline,
         }: Lead,
+        place: Option<&str>,
     ) -> (Scan<'a>, Vec<RawEval>) {
         let mut scan = Scan::new(title, text);
         let title_words = self.scan(scan.title, Field::Title, 0, &mut scan.hits);
@@ -794,6 +870,9 @@ impl Matcher {
         let mut named_after: Vec<(Field, usize, usize)> = Vec::new();
         let mut given_names: Vec<(Field, usize, usize)> = Vec::new();
         let mut movements: Vec<(Field, usize)> = Vec::new();
+        let mut sides: Vec<(Field, usize)> = Vec::new();
+        let mut abroad = false;
+        let mut institutions: Vec<usize> = Vec::new();
         let mut origin_before: Vec<(Field, usize, usize)> = Vec::new();
         let mut origin_after: Vec<(Field, usize, usize)> = Vec::new();
         // Topics whose own `not_in` origin phrase (من أصل يمني) is in the item, whether or
@@ -826,6 +905,18 @@ impl Matcher {
                     movements.push((h.field, h.position + u.words));
                     continue;
                 }
+                Role::Side => {
+                    sides.push((h.field, h.position + u.words));
+                    continue;
+                }
+                Role::Abroad => {
+                    abroad = true;
+                    continue;
+                }
+                Role::Home => {
+                    institutions.push(hi);
+                    continue;
+                }
                 Role::OriginBefore => {
                     origin_before.push((h.field, h.position + u.words, hi));
                     continue;
@@ -853,10 +944,14 @@ impl Matcher {
                 | Role::NamedAfter
                 | Role::GivenName
                 | Role::Movement
+                | Role::Side
+                | Role::Abroad
+                | Role::Home
                 | Role::OriginBefore
                 | Role::OriginAfter => unreachable!("handled above"),
             }
         }
+        let (leans, home) = self.place_reading(place);
         for c in contexts.values_mut() {
             c.near.sort_unstable();
             c.near_longest = c.near.iter().map(|&(s, e, _)| e - s).max().unwrap_or(0);
@@ -1060,8 +1155,12 @@ impl Matcher {
                         .collect(),
                 );
                 let other = distinct(c.other_cues.iter().map(|&k| hits[k].global).collect());
-                if other > own || (other == own && t.sense) {
+                // An even item leans to the source's place; without one, to the default.
+                let lean = leans.get(&(u.topic, u.term)).copied().flatten();
+                if other > own || (other == own && lean.map_or(t.sense, |own| !own)) {
                     Some(match c.other_cues.first() {
+                        Some(&cue) if other > own => Suppressed::OtherSense { cue, own, other },
+                        _ if lean.is_some() => Suppressed::Place { own },
                         Some(&cue) => Suppressed::OtherSense { cue, own, other },
                         None => Suppressed::NoSense,
                     })
@@ -1069,6 +1168,38 @@ impl Matcher {
                     None
                 }
             });
+        }
+        // An adjective right before the topic's own name (العاصمة المصرية القاهرة) names the
+        // same place, and follows the name's reading for the item.
+        let read_otherwise: Vec<(usize, Field, usize, Suppressed)> = mentions
+            .iter()
+            .filter_map(|&(hi, s)| match s {
+                Some(
+                    why @ (Suppressed::OtherSense { .. }
+                    | Suppressed::NoSense
+                    | Suppressed::Place { .. }),
+                ) => Some((
+                    use_of(&hits[hi]).topic,
+                    hits[hi].field,
+                    hits[hi].position,
+                    why,
+                )),
+                _ => None,
+            })
+            .collect();
+        if !read_otherwise.is_empty() {
+            for (hi, s) in &mut mentions {
+                let h = &hits[*hi];
+                let u = use_of(h);
+                if s.is_none() && h.nisba {
+                    *s = read_otherwise
+                        .iter()
+                        .find(|&&(t, f, p, _)| {
+                            t == u.topic && f == h.field && p == h.position + u.words
+                        })
+                        .map(|&(.., why)| why);
+                }
+            }
         }
 
         // Where each topic's terms and every listed place start and end, to find
@@ -1133,6 +1264,18 @@ impl Matcher {
         }
         let mut listed_ends: Vec<(usize, usize)> = Vec::new();
         let mut passed_ends: Vec<(usize, Field, usize)> = Vec::new();
+        // Where a country's adjective stands (الليبية، التشادية), to find shared borders.
+        let place_adjectives: Vec<(Field, usize)> = hits
+            .iter()
+            .filter(|h| h.nisba && use_of(h).role == Role::Place)
+            .map(|h| (h.field, h.position))
+            .collect();
+        // Topics named only by nationality adjectives in the singular that follow no
+        // state's or institution's noun and no count (not 60 مهاجرا تونسيا: a group), at
+        // least one of them a person's: after a noun for a person (لاعبه التونسي، شاب
+        // يمني), after a preposition (القبض على مصري) or opening its field (مصرية تتوج).
+        let mut only_people = vec![true; self.topics.len()];
+        let mut a_person = vec![false; self.topics.len()];
         for (hi, suppressed) in mentions {
             let h = &hits[hi];
             let u = use_of(h);
@@ -1169,7 +1312,18 @@ impl Matcher {
                     .any(|&(f, p, v)| f == h.field && p == h.position && !hits[v].definite);
             // Where someone comes from or heads to (قادما من القاهرة، باتجاه الأراضي
             // التونسية) is a place the story passes through.
-            let moving = movements.contains(&(h.field, h.position));
+            // One side of a crossing or a border (الجانب المصري من معبر رفح) is a place on
+            // the way too; without «من» the side is a party (أكد الجانب المصري).
+            let moving = movements.contains(&(h.field, h.position))
+                || h.nisba
+                    && sides.contains(&(h.field, h.position))
+                    && scan.words(h.field).get(h.position + u.words) == Some(&"من")
+                || h.nisba
+                    && shared_border(scan.words(h.field), h.position, &|p| {
+                        place_adjectives.contains(&(h.field, p))
+                    })
+                || border_neighbour(scan.words(h.field), h.position)
+                || route_end(scan.words(h.field), h.position);
             // The same place named again in apposition (قادما من العاصمة المصرية القاهرة):
             // one place, already counted as passed through or as a venue.
             let apposed =
@@ -1196,12 +1350,84 @@ impl Matcher {
             // A place passed through, a host or a dateline says where, not what: such
             // mentions add up, but alone they do not tag (rebels قادمين من ليبيا in the
             // title and the lead of a Chadian story).
-            let passing = venue || moving || (h.field == Field::Text && h.position < dateline);
+            // Who reports (مصدر مصري، أفاد تلفزيون «القاهرة الإخبارية» المصري) is not what:
+            // alone it does not tag either.
+            let reporter = h.nisba && reporters_adjective(scan.words(h.field), h.position);
+            let passing =
+                venue || moving || reporter || (h.field == Field::Text && h.position < dateline);
             if points > 0.0 && !passing {
                 evals[u.topic].firm = true;
             }
+            if points > 0.0 && only_people[u.topic] {
+                let words = scan.words(h.field);
+                // After an indefinite person noun in the accusative (مواطنًا ليبيًا), the
+                // adjective has lost its tanween to normalizing and reads as the name.
+                let accusative = h.position > 0
+                    && words[h.position - 1].ends_with('ا')
+                    && a_persons_adjective(words, h.position);
+                if (h.nisba || accusative)
+                    && singular_adjective(scan.found(h))
+                    && !after_state_noun(words, h.position)
+                    && !after_count(words, h.position)
+                {
+                    a_person[u.topic] |= a_persons_adjective(words, h.position);
+                } else {
+                    only_people[u.topic] = false;
+                }
+            }
             evals[u.topic].score += points;
             evals[u.topic].matches.push((hi, points, suppressed));
+        }
+        // A national institution named without a country (رئاسة الجمهورية، المنتخب الوطني)
+        // is the source's own country's, in an item that names no other country and no
+        // other topic: a domestic paper's reader reads it so.
+        // Whether the item names a country of `PLACES` other than topic `t` where `t` is
+        // named and counted; a place inside a guarded name (جنوب السودان) is another one.
+        // With `by_name`, only a country named by its name (في فلسطين), not an adjective
+        // (صحيفة يني شفق التركية: who reports, not where).
+        let place_elsewhere = |evals: &[RawEval], t: usize, by_name: bool| {
+            let spots: Vec<(Field, usize)> = evals[t]
+                .matches
+                .iter()
+                .filter(|(_, _, s)| s.is_none())
+                .map(|&(hi, _, _)| (hits[hi].field, hits[hi].position))
+                .collect();
+            hits.iter().any(|h| {
+                use_of(h).role == Role::Place
+                    && !(by_name && h.nisba)
+                    && !spots.contains(&(h.field, h.position))
+            })
+        };
+        if !institutions.is_empty() && !abroad {
+            for &t in &home {
+                let foreign_place = place_elsewhere(&evals, t, false);
+                let other_topic = evals
+                    .iter()
+                    .enumerate()
+                    .any(|(j, e)| j != t && !self.topics[j].spec.is_composite() && e.score > 0.0);
+                if foreign_place || other_topic {
+                    continue;
+                }
+                for &hi in &institutions {
+                    let h = &hits[hi];
+                    let points = match h.field {
+                        Field::Title => TITLE_WEIGHT,
+                        Field::Text if h.position < lead => LEAD_WEIGHT,
+                        Field::Text => TEXT_WEIGHT,
+                    };
+                    evals[t].score += points;
+                    evals[t].matches.push((hi, points, None));
+                    evals[t].firm = true;
+                }
+            }
+        }
+        // A person's nationality in a story set abroad (an Egyptian crowned in Arizona, a
+        // Tunisian attacker in Nice) says who, not where: it does not tag alone.
+        for (t, (people, person)) in only_people.into_iter().zip(a_person).enumerate() {
+            if people && person && evals[t].firm && (abroad || place_elsewhere(&evals, t, true)) {
+                evals[t].firm = false;
+                evals[t].people_abroad = true;
+            }
         }
         for (e, t) in evals.iter_mut().zip(&self.topics) {
             e.score = (e.score * 1000.0).round() / 1000.0;
@@ -1264,6 +1490,50 @@ impl Matcher {
                 break;
             }
         }
+    }
+
+    /// How many ambiguous terms' readings `place` is a cue of: 0 means a source with that
+    /// place is tagged as one without (`marsad check` warns).
+    pub fn place_readings(&self, place: &str) -> usize {
+        self.place_reading(Some(place))
+            .0
+            .values()
+            .filter(|l| l.is_some())
+            .count()
+    }
+
+    /// What the source's place says, read as the words it would be in an item: which
+    /// reading of each ambiguous term it is a cue of, by (topic, term) (`Some(true)` the
+    /// topic's own, `sense`; `Some(false)` the other, `other_sense`; `None` both), and the
+    /// topics it is a term of (its home topics).
+    fn place_reading(&self, place: Option<&str>) -> (PlaceLeans, Vec<usize>) {
+        let (mut leans, mut home) = (FxHashMap::default(), Vec::new());
+        let Some(place) = place else {
+            return (leans, home);
+        };
+        let mut hits = Vec::new();
+        self.scan(&normalize_words(place), Field::Text, 0, &mut hits);
+        for h in &hits {
+            let u = &self.uses[h.use_idx.0][h.use_idx.1];
+            let own = match u.role {
+                Role::OwnCue => true,
+                Role::OtherCue => false,
+                Role::Term if !home.contains(&u.topic) => {
+                    home.push(u.topic);
+                    continue;
+                }
+                _ => continue,
+            };
+            leans
+                .entry((u.topic, u.term))
+                .and_modify(|l: &mut Option<bool>| {
+                    if *l != Some(own) {
+                        *l = None;
+                    }
+                })
+                .or_insert(Some(own));
+        }
+        (leans, home)
     }
 
     /// Adds the accepted hits in `text` (already normalized); returns its number of words.
@@ -1376,7 +1646,7 @@ const PLACES: &[&str] = &[
     "الصين",
     "فرنسا",
     "بريطانيا",
-    "المانيا",
+    "ألمانيا",
     "ايطاليا",
     "اسبانيا",
     "اليونان",
@@ -1546,6 +1816,12 @@ const MOVEMENT: &[&str] = &[
     "عائدا من",
     "عائدة من",
     "عائدين من",
+    "قدم من",
+    "قدموا من",
+    "قدمت من",
+    "ينحدر من",
+    "تنحدر من",
+    "ينحدرون من",
     "غادر",
     "غادرت",
     "يغادر",
@@ -1565,6 +1841,60 @@ const MOVEMENT: &[&str] = &[
 /// neighbour right after one is a landmark, worth one body mention in any field like a
 /// place passed through.
 const BORDERING: &[&str] = &["المحاذية", "المحاذي", "المتاخمة", "المتاخم", "الحدود مع"];
+/// National institutions that a domestic outlet names without its country (matching
+/// form): the state's offices, the national team, anything "national".
+const HOME_INSTITUTIONS: &[&str] = &[
+    "رياسه الجمهوريه",
+    "رييس الجمهوريه",
+    "مجلس الوزراء",
+    "رييس الوزراء",
+    "رييس الحكومه",
+    "مجلس النواب",
+    "البرلمان",
+    "البنك المركزي",
+    "المنتخب الوطني",
+    "الوطني",
+    "الوطنيه",
+];
+
+/// Countries whose naming sets a story abroad for the Arab countries' topics, with their
+/// adjectives (الألمانية، الأمريكي): Europe, the Americas and the far East, where the
+/// people-by-nationality stories of Arab desks happen.
+const ABROAD: &[&str] = &[
+    "امريكا",
+    "الولايات المتحده",
+    "كندا",
+    "البرازيل",
+    "الارجنتين",
+    "المكسيك",
+    "روسيا",
+    "الصين",
+    "اليابان",
+    "كوريا",
+    "استراليا",
+    "فرنسا",
+    "بريطانيا",
+    "انجلترا",
+    "انجليزي",
+    "انكلترا",
+    "انكليزي",
+    "ألمانيا",
+    "ايطاليا",
+    "اسبانيا",
+    "البرتغال",
+    "اليونان",
+    "بلجيكا",
+    "هولندا",
+    "سويسرا",
+    "النمسا",
+    "السويد",
+    "النرويج",
+    "الدنمارك",
+    "ايرلندا",
+    "بولندا",
+];
+/// Nouns for one side of a crossing or border, before a nationality adjective and «من».
+const SIDE: &[&str] = &["الجانب", "الشطر"];
 /// Words for a country's land, coast or border, between a movement word and its name.
 const TERRITORY: &[&str] = &[
     "",
@@ -1577,6 +1907,11 @@ const TERRITORY: &[&str] = &[
     "التراب",
     "المياه",
     "العاصمة",
+    "مدينة",
+    "محافظة",
+    "ولاية",
+    "بلدة",
+    "البلاد إلى",
 ];
 
 /// Words before an adjective that make it a person's origin (من أصل تونسي، من أصول
@@ -1589,8 +1924,13 @@ const ORIGIN_BEFORE: &[&str] = &[
     "ذوي أصول",
     "أصوله",
     "أصولها",
+    // One person's passport; a group holding it (يحملون الجنسية) may be the story.
+    "يحمل الجنسية",
+    "تحمل الجنسية",
+    // A passport (جواز سفر تونسيا); the country's passport (جواز السفر التونسي) is its own.
+    "جواز سفر",
 ];
-const ORIGIN_AFTER: &[&str] = &["الأصل"];
+const ORIGIN_AFTER: &[&str] = &["الأصل", "الجنسية"];
 
 /// Whether a normalized word is "origin" (اصل، اصول، الاصل، واصوله …): a `not_in` phrase
 /// with one marks a person's origin.
@@ -1670,6 +2010,162 @@ fn mentions_at(hits: &[Hit], uses: &[Vec<Use>], topic: usize, field: Field, at: 
 
 /// Whether one of the two words before `at` is a noun of `STATE_NOUNS` (with its
 /// conjunction or preposition: والحكومة، للمنتخب).
+/// Whether the adjective at `at` is one of two after «الحدود» (الحدود المصرية الليبية، قرب
+/// الحدود الليبية التشادية): a border two countries share locates a story, as a neighbour
+/// does. `adjective_at` says whether a country's adjective stands at a word.
+fn shared_border(words: &[&str], at: usize, adjective_at: &dyn Fn(usize) -> bool) -> bool {
+    let border = |i: usize| {
+        words.get(i).is_some_and(|w| {
+            let w = w.strip_prefix(['و', 'ف']).unwrap_or(w);
+            let w = w
+                .strip_prefix(['ب', 'ل'])
+                .filter(|r| r.starts_with("ال"))
+                .unwrap_or(w);
+            w == "الحدود" || w == "للحدود"
+        })
+    };
+    (at >= 1 && border(at - 1) && adjective_at(at + 1))
+        || (at >= 2 && border(at - 2) && adjective_at(at - 1))
+}
+
+/// A nationality adjective in the singular (مصري، التونسية، ليبيًا), not a plural
+/// (المصريين، التونسيون), which names a group.
+fn singular_adjective(word: &str) -> bool {
+    !["ين", "ون", "يات"].iter().any(|e| word.ends_with(e))
+}
+
+/// Nouns for one person (matching form, without the article), before a nationality
+/// adjective that then says who the person is.
+const PERSON_NOUNS: &[&str] = &[
+    "مواطن",
+    "مواطنه",
+    "مواطنا",
+    "شاب",
+    "شابه",
+    "شابا",
+    "فتاه",
+    "فتي",
+    "رجل",
+    "رجلا",
+    "امراه",
+    "سيده",
+    "طفل",
+    "طفله",
+    "قاصر",
+    "طالب",
+    "طالبه",
+    "لاعب",
+    "لاعبه",
+    "ملاكم",
+    "عداء",
+    "روايي",
+    "كاتب",
+    "كاتبه",
+    "شاعر",
+    "فنان",
+    "فنانه",
+    "مغني",
+    "مغنيه",
+    "ممثل",
+    "ممثله",
+    "مهندس",
+    "طبيب",
+    "طبيبه",
+    "عامل",
+    "عامله",
+    "لاجي",
+    "لاجيه",
+    "متهم",
+    "مشتبه",
+    "منفذ",
+    "مسلح",
+    "سايح",
+    "سايحه",
+    "باحث",
+    "باحثه",
+    "ناشط",
+    "ناشطه",
+    "مدرب",
+    "ملكه",
+    "نجم",
+    "نجمه",
+    "اسلامي",
+    "متشدد",
+    "جهادي",
+    "ارهابي",
+    "داعشي",
+];
+
+/// Whether the adjective at `at` says who one person is: it follows a noun of
+/// `PERSON_NOUNS` (with its article, a clitic or a possessive: لاعبه التونسي), a
+/// preposition (على مصري), or opens its field (مصرية تتوج بلقب).
+fn a_persons_adjective(words: &[&str], at: usize) -> bool {
+    let Some(before) = at.checked_sub(1).and_then(|i| words.get(i)) else {
+        return true;
+    };
+    if ["علي", "الي", "عن", "مع"].contains(before) {
+        return true;
+    }
+    // The word as written, and without a conjunction (وشاب): فتاه starts with ف too.
+    let forms = [Some(*before), before.strip_prefix(['و', 'ف'])];
+    forms.into_iter().flatten().any(|w| {
+        let w = w
+            .strip_prefix(['ب', 'ل', 'ك'])
+            .filter(|r| r.starts_with("ال"))
+            .unwrap_or(w);
+        let w = w
+            .strip_prefix("لل")
+            .or_else(|| w.strip_prefix("ال"))
+            .unwrap_or(w);
+        PERSON_NOUNS.contains(&w)
+            || ["ه", "ها"]
+                .iter()
+                .filter_map(|p| w.strip_suffix(p))
+                .any(|stem| PERSON_NOUNS.contains(&stem))
+    })
+}
+
+/// Nouns of a news source, before a nationality adjective that then says who reports.
+const REPORTERS: &[&str] = &[
+    "مصدر",
+    "مصادر",
+    "وكاله",
+    "صحيفه",
+    "صحف",
+    "تلفزيون",
+    "التلفزيون",
+    "قناه",
+    "اذاعه",
+];
+
+/// Whether a noun of `REPORTERS` stands within the three words before the adjective at
+/// `at` (مصدر مصري، مصادر أمنية مصرية، تلفزيون القاهرة الإخبارية المصري). Not after و: a
+/// list of media (للإذاعة والتلفزيون: الأعمال التونسية) is the story.
+fn reporters_adjective(words: &[&str], at: usize) -> bool {
+    words[at.saturating_sub(3)..at.min(words.len())]
+        .iter()
+        .any(|w| {
+            let w = w
+                .strip_prefix(['ب', 'ل'])
+                .filter(|r| r.chars().count() > 2)
+                .unwrap_or(w);
+            let w = w.strip_prefix("ال").unwrap_or(w);
+            REPORTERS.contains(&w)
+        })
+}
+
+/// Whether a count comes right before the adjective (60 مهاجرا تونسيا، 40 ألف تونسي): a
+/// group, not one person.
+fn after_count(words: &[&str], at: usize) -> bool {
+    words[at.saturating_sub(2)..at.min(words.len())]
+        .iter()
+        .any(|w| {
+            w.chars()
+                .any(|c| c.is_ascii_digit() || ('٠'..='٩').contains(&c))
+                || ["الف", "الاف", "مئات", "عشرات", "مليون", "ملايين"].contains(w)
+        })
+}
+
 fn after_state_noun(words: &[&str], at: usize) -> bool {
     words[at.saturating_sub(2)..at.min(words.len())]
         .iter()
@@ -1707,6 +2203,39 @@ fn a_former_holders(words: &[&str], at: usize) -> bool {
 /// Whether a list entry at `at` is one of the two sides of a relation (بين مصر والسودان،
 /// بين بلاده ومصر والسودان): "between" names the parties of a border or a dispute, which are
 /// each the subject, unlike "among" (من بين الدول).
+/// Whether the word at `at` is the second side of a border or crossing «بين» two
+/// countries (الحدود المشتركة بين ليبيا وتونس، معبر رأس جدير الذي يربط بين ليبيا وتونس):
+/// the story is the first side's, and the second locates it, as a neighbour does.
+fn border_neighbour(words: &[&str], at: usize) -> bool {
+    const BORDER: &[&str] = &[
+        "الحدود",
+        "الحدودي",
+        "الحدوديه",
+        "المشتركه",
+        "يربط",
+        "تربط",
+        "الفاصل",
+        "الفاصله",
+    ];
+    let second = words.get(at).is_some_and(|w| w.starts_with('و'));
+    second
+        && (2..=4).any(|k| {
+            at >= k
+                && words
+                    .get(at - k)
+                    .is_some_and(|w| *w == "بين" || *w == "وبين")
+                && words[(at - k).saturating_sub(2)..at - k]
+                    .iter()
+                    .any(|w| BORDER.contains(w))
+        })
+}
+
+/// Whether the word at `at` ends a route «من … إلى» (تهريب الوقود من ولاية الطارف إلى
+/// تونس): where goods or people head, as after a movement word.
+fn route_end(words: &[&str], at: usize) -> bool {
+    at >= 3 && words[at - 1] == "الي" && words[at.saturating_sub(5)..at - 1].contains(&"من")
+}
+
 fn between_two(words: &[&str], at: usize) -> bool {
     (1..=3).any(|k| {
         at >= k
@@ -1841,6 +2370,9 @@ fn describe(why: Suppressed, word: impl Fn(usize) -> String) -> String {
             word(cue)
         ),
         Suppressed::NoSense => "no cue of this topic's sense in the item".into(),
+        Suppressed::Place { own } => format!(
+            "read in its other sense: {own} cues for each in the item, and the source's place is a cue of the other"
+        ),
         Suppressed::Origin { guard } => {
             format!("a person's origin, next to «{}»", word(guard))
         }
@@ -2066,7 +2598,10 @@ fn pattern_for(term: &str, exact: bool) -> Option<(String, Affix)> {
     }
     let mut words: Vec<String> = norm.split(' ').map(str::to_string).collect();
     let mut article = false;
-    if words[0].starts_with("ال") && words[0].chars().count() > 3 {
+    // An article as written: ألمانيا and إلبصان begin with a hamza'd alif that folds to the
+    // article's letters, and are matched whole (الألمانية is ال + ألماني + ة).
+    let written_article = term.trim_start().starts_with("ال");
+    if written_article && words[0].starts_with("ال") && words[0].chars().count() > 3 {
         words[0] = words[0]["ال".len()..].to_string();
         article = true;
     }

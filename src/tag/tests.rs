@@ -35,7 +35,7 @@ fn libya() -> TopicSpec {
 }
 
 fn found(m: &Matcher, text: &str) -> Vec<String> {
-    m.evaluate("", text)
+    m.evaluate("", text, None)
         .into_iter()
         .flat_map(|e| e.matches)
         .filter(|m| m.suppressed.is_none())
@@ -116,7 +116,7 @@ fn a_local_context_word_suppresses_only_the_mentions_near_it_and_is_named() {
     sirte.unless_near = vec!["شائعات".into()];
     sirte.window = 2;
     let m = Matcher::compile(&[topic("libya", vec![sirte])]);
-    let ev = &m.evaluate("", "سرت شائعات عن اتفاق. وصل الوفد إلى سرت مساء")[0];
+    let ev = &m.evaluate("", "سرت شائعات عن اتفاق. وصل الوفد إلى سرت مساء", None)[0];
     let notes: Vec<_> = ev.matches.iter().map(|x| x.suppressed.clone()).collect();
     assert_eq!(
         notes,
@@ -137,11 +137,11 @@ fn the_nearest_context_word_is_found_among_many() {
     let m = Matcher::compile(&[topic("lebanon", vec![tripoli])]);
     let far = vec!["لبنان عكار كلمة كلمة كلمة كلمة"; 50].join(" ");
     let text = format!("{far} كلمة كلمة طرابلس كلمة عكار");
-    let ev = &m.evaluate("", &text)[0];
+    let ev = &m.evaluate("", &text, None)[0];
     assert_eq!(ev.matches.len(), 1);
     assert_eq!(ev.matches[0].suppressed, None);
     let text = format!("{far} كلمة كلمة طرابلس كلمة كلمة كلمة كلمة عكار");
-    let ev = &m.evaluate("", &text)[0];
+    let ev = &m.evaluate("", &text, None)[0];
     assert_eq!(
         ev.matches[0].suppressed.as_deref(),
         Some("no context word within 3 words")
@@ -167,7 +167,10 @@ fn tripoli_topics() -> Vec<TopicSpec> {
 
 /// Every topic's score for an item, in config order.
 fn scores(m: &Matcher, title: &str, text: &str) -> Vec<f64> {
-    m.evaluate(title, text).iter().map(|e| e.score).collect()
+    m.evaluate(title, text, None)
+        .iter()
+        .map(|e| e.score)
+        .collect()
 }
 
 fn slugs(tags: Vec<TopicTag>) -> Vec<String> {
@@ -182,8 +185,11 @@ fn an_ambiguous_place_is_read_once_per_item_from_cues_anywhere_in_it() {
         "شهدت طرابلس، شمال لبنان، توترا أمنيا. {} واستمر التوتر في طرابلس حتى المساء",
         filler(60)
     );
-    assert_eq!(slugs(m.tag("اشتباكات في طرابلس", &body)), vec!["lebanon"]);
-    let ev = &m.evaluate("اشتباكات في طرابلس", &body)[0];
+    assert_eq!(
+        slugs(m.tag("اشتباكات في طرابلس", &body, None)),
+        vec!["lebanon"]
+    );
+    let ev = &m.evaluate("اشتباكات في طرابلس", &body, None)[0];
     assert_eq!(ev.matches.len(), 3);
     for x in &ev.matches {
         assert_eq!(x.points, 0.0);
@@ -196,21 +202,64 @@ fn an_ambiguous_place_is_read_once_per_item_from_cues_anywhere_in_it() {
     }
     // Cues that are not the country's name: the city's epithet.
     assert_eq!(
-        slugs(m.tag("احتجاجات في طرابلس", "خرج المئات في شوارع الفيحاء")),
+        slugs(m.tag("احتجاجات في طرابلس", "خرج المئات في شوارع الفيحاء", None)),
         vec!["lebanon"]
     );
     // The Libyan reading with its own evidence: الدبيبة outnumbers a passing لبنان.
     assert_eq!(
         slugs(m.tag(
             "اشتباكات في طرابلس",
-            "قال الدبيبة إن الوضع في طرابلس مستقر. وأعرب لبنان عن قلقه"
+            "قال الدبيبة إن الوضع في طرابلس مستقر. وأعرب لبنان عن قلقه",
+            None
         )),
         vec!["libya"]
     );
     // No cue either way: Tripoli is Libya's by default and needs evidence to be Lebanon's.
     assert_eq!(
-        slugs(m.tag("اشتباكات في طرابلس", "اندلعت اشتباكات مساء أمس")),
+        slugs(m.tag("اشتباكات في طرابلس", "اندلعت اشتباكات مساء أمس", None)),
         vec!["libya"]
+    );
+}
+
+#[test]
+fn the_source_place_settles_a_reading_the_item_leaves_even() {
+    let m = Matcher::compile(&tripoli_topics());
+    let (title, text) = ("اشتباكات في طرابلس", "اندلعت اشتباكات مساء أمس");
+    // A Lebanese paper's Tripoli with no cue either way is Lebanon's.
+    assert_eq!(slugs(m.tag(title, text, Some("لبنان"))), vec!["lebanon"]);
+    let ev = m.evaluate(title, text, Some("لبنان"));
+    assert_eq!(
+        ev[0].matches[0].suppressed.as_deref(),
+        Some(
+            "read in its other sense: 0 cues for each in the item, and the source's place is a cue of the other"
+        )
+    );
+    assert_eq!((ev[0].score, ev[1].score), (0.0, 3.0));
+    // A Libyan paper's, and one from a place that is no cue of either reading, keep the
+    // default.
+    assert_eq!(slugs(m.tag(title, text, Some("ليبيا"))), vec!["libya"]);
+    assert_eq!(slugs(m.tag(title, text, Some("مصر"))), vec!["libya"]);
+    // The place is the spelling an admin writes: it is normalized like the item.
+    assert_eq!(slugs(m.tag(title, text, Some(" لُبنان "))), vec!["lebanon"]);
+    // The item's own cues outweigh the place: a Lebanese paper on Dbeibah's Tripoli.
+    assert_eq!(
+        slugs(m.tag(title, "قال الدبيبة إن الوضع في طرابلس مستقر", Some("لبنان"))),
+        vec!["libya"]
+    );
+    // A tie of one cue each goes to the place too: the title's Tripoli moves to Lebanon,
+    // and Libya keeps only its own name.
+    let tie = "زار وفد من ليبيا عكار أمس";
+    assert_eq!(scores(&m, title, tie), vec![5.0, 0.0]);
+    let placed: Vec<f64> = m
+        .evaluate(title, tie, Some("لبنان"))
+        .iter()
+        .map(|e| e.score)
+        .collect();
+    assert_eq!(placed, vec![2.0, 3.0]);
+    // `explain` names the place it read the item with.
+    assert!(
+        m.explain(title, text, Some("لبنان"))
+            .starts_with("\nsource place: لبنان\n\nlibya: score 0")
     );
 }
 
@@ -225,16 +274,19 @@ fn sudan() -> TopicSpec {
 #[test]
 fn sudan_does_not_match_inside_south_sudan() {
     let m = Matcher::compile(&[sudan()]);
-    assert!(m.tag("جنوب السودان يحتفل بعيد استقلاله", "").is_empty());
-    assert!(m.tag("رئيس جنوب السودان يعين نائبا", "").is_empty());
-    let ev = &m.evaluate("جنوب السودان يحتفل", "")[0];
+    assert!(
+        m.tag("جنوب السودان يحتفل بعيد استقلاله", "", None)
+            .is_empty()
+    );
+    assert!(m.tag("رئيس جنوب السودان يعين نائبا", "", None).is_empty());
+    let ev = &m.evaluate("جنوب السودان يحتفل", "", None)[0];
     assert_eq!(
         ev.matches[0].suppressed.as_deref(),
         Some("inside the phrase «جنوب السودان»")
     );
     // The country itself, in the same item as its southern neighbour, still counts.
     assert_eq!(
-        slugs(m.tag("محادثات بين السودان وجنوب السودان", "")),
+        slugs(m.tag("محادثات بين السودان وجنوب السودان", "", None)),
         vec!["sudan"]
     );
 }
@@ -242,7 +294,7 @@ fn sudan_does_not_match_inside_south_sudan() {
 #[test]
 fn a_surname_after_its_first_name_and_later_alone_is_not_the_country() {
     let m = Matcher::compile(&[sudan()]);
-    let ev = &m.evaluate("محمد شياع السوداني يستقبل وفدا", "")[0];
+    let ev = &m.evaluate("محمد شياع السوداني يستقبل وفدا", "", None)[0];
     assert_eq!(
         ev.matches[0].suppressed.as_deref(),
         Some("right after «شياع»")
@@ -253,6 +305,7 @@ fn a_surname_after_its_first_name_and_later_alone_is_not_the_country() {
     let ev = &m.evaluate(
         "السوداني يستقبل وفدا",
         "استقبل محمد شياع السوداني وفدا رسميا",
+        None,
     )[0];
     assert!(!ev.tagged);
     assert_eq!(
@@ -264,6 +317,7 @@ fn a_surname_after_its_first_name_and_later_alone_is_not_the_country() {
     let ev = &m.evaluate(
         "السودان يستقبل وفدا",
         "استقبل محمد شياع السوداني وفدا رسميا",
+        None,
     )[0];
     assert!(ev.tagged);
     assert_eq!(ev.score, 3.0);
@@ -272,11 +326,11 @@ fn a_surname_after_its_first_name_and_later_alone_is_not_the_country() {
         m.tag(
             "السوداني يبحث مع وزير الخارجية ملف المياه",
             "بحث رئيس الوزراء محمد شياع السوداني في بغداد ملف المياه مع العراق. وأكد السوداني أهمية التعاون"
-        )
+        , None)
         .is_empty()
     );
     assert_eq!(
-        slugs(m.tag("الخرطوم تستضيف وفدا", "وصل إلى السودان وفد رفيع")),
+        slugs(m.tag("الخرطوم تستضيف وفدا", "وصل إلى السودان وفد رفيع", None)),
         vec!["sudan"]
     );
 }
@@ -287,11 +341,12 @@ fn a_lead_that_states_its_subject_is_tagged_and_a_late_passing_mention_is_not() 
     let tags = m.tag(
         "طوابير طويلة أمام محطات الوقود",
         "تشهد مدن ليبية عدة طوابير طويلة أمام محطات الوقود. وقال مواطنون إن الأزمة مستمرة",
+        None,
     );
     assert_eq!(tags.len(), 1);
     assert_eq!(tags[0].score, 2.0);
     let late = format!("{} وحضر الاجتماع ممثلون عن ليبيا", filler(30));
-    assert!(m.tag("اجتماع إقليمي", &late).is_empty());
+    assert!(m.tag("اجتماع إقليمي", &late, None).is_empty());
     // The lead ends at its first sentence, and after LEAD_MAX_WORDS at the latest.
     assert_eq!(lead_words("طرابلس - أعلن المجلس الرئاسي. ثم قال"), 4);
     assert_eq!(lead_words("  سطر أول\nسطر ثان"), 2);
@@ -310,11 +365,12 @@ fn a_lead_that_enumerates_countries_names_parties_not_its_subject() {
     let ev = m.evaluate(
         "",
         "فر لاجئون إلى تشاد ومصر وليبيا هربا من الحرب. وقال مسؤول",
+        None,
     );
     assert_eq!(ev[0].score, 1.0, "وليبيا follows ومصر");
     assert_eq!(ev[1].score, 1.0, "ومصر is followed by وليبيا");
     // A compound is not an enumeration: both keep the lead's weight.
-    let ev = m.evaluate("", "ارتفع إنتاج النفط الليبي أمس. وقال مسؤول");
+    let ev = m.evaluate("", "ارتفع إنتاج النفط الليبي أمس. وقال مسؤول", None);
     assert_eq!((ev[0].score, ev[2].score), (2.0, 2.0));
 }
 
@@ -336,12 +392,13 @@ fn a_name_in_a_list_of_countries_or_capitals_is_one_entry_of_the_list() {
     let ev = &m.evaluate(
         "",
         "تسيطر إيران على أربع عواصم عربية بغداد ودمشق وبيروت وصنعاء. وقال",
+        None,
     )[0];
     assert_eq!(ev.score, 1.0);
-    let ev = &m.evaluate("", "تشمل القائمة دولا مثل اليمن وإيران وسوريا. وقال")[0];
+    let ev = &m.evaluate("", "تشمل القائمة دولا مثل اليمن وإيران وسوريا. وقال", None)[0];
     assert_eq!(ev.score, 1.0);
     // Two of the topic's own names joined by و are not a list of countries.
-    let ev = &m.evaluate("", "وصل الوفد من صنعاء وعدن أمس. وقال")[0];
+    let ev = &m.evaluate("", "وصل الوفد من صنعاء وعدن أمس. وقال", None)[0];
     assert_eq!(ev.score, 6.0);
 }
 
@@ -354,6 +411,7 @@ fn an_origin_phrase_makes_the_items_indefinite_adjectives_that_person() {
     let ev = &m.evaluate(
         "منفذ الهجوم تونسي",
         "قال المحققون إن المنفذ فرنسي من أصل تونسي",
+        None,
     )[0];
     assert!(!ev.tagged);
     assert_eq!(
@@ -364,9 +422,10 @@ fn an_origin_phrase_makes_the_items_indefinite_adjectives_that_person() {
     let ev = &m.evaluate(
         "",
         "فتحت النيابة التونسية تحقيقا في الهجوم. والمنفذ فرنسي من أصل تونسي",
+        None,
     )[0];
     assert!(ev.tagged);
-    let ev = &m.evaluate("", "قال مصدر في تونس إن المنفذ فرنسي من أصل تونسي")[0];
+    let ev = &m.evaluate("", "قال مصدر في تونس إن المنفذ فرنسي من أصل تونسي", None)[0];
     assert!(ev.tagged);
 }
 
@@ -388,7 +447,7 @@ fn a_nisba_adjective_counts_as_the_place() {
         );
     }
     assert_eq!(
-        slugs(m.tag("المنتخب التونسي يفوز وديا", "")),
+        slugs(m.tag("المنتخب التونسي يفوز وديا", "", None)),
         vec!["tunisia"]
     );
 }
@@ -400,7 +459,11 @@ fn explain_shows_the_texts_spelling_the_suppressing_word_and_composites() {
     combo.all_of = vec!["libya".into(), "lebanon".into()];
     topics.push(combo);
     let m = Matcher::compile(&topics);
-    let out = m.explain("اشتباكات في طَرابُلُس", "شهدت طرابلس، شمال لبنان، توترا.");
+    let out = m.explain(
+        "اشتباكات في طَرابُلُس",
+        "شهدت طرابلس، شمال لبنان، توترا.",
+        None,
+    );
     assert_eq!(
         out,
         "\nlibya: score 0 (min 2) → not tagged\n\
@@ -468,21 +531,24 @@ fn exclude_vetoes_and_composites_combine() {
     let m = Matcher::compile(&[l, oil, combo]);
     let slugs = |t: Vec<TopicTag>| t.into_iter().map(|t| t.slug).collect::<Vec<_>>();
     assert_eq!(
-        slugs(m.tag("إنتاج النفط في ليبيا", "")),
+        slugs(m.tag("إنتاج النفط في ليبيا", "", None)),
         vec!["libya-oil", "libya", "oil"]
     );
-    assert_eq!(slugs(m.tag("إنتاج النفط", "")), vec!["oil"]);
-    assert_eq!(slugs(m.tag("ليبيا وليبيريا", "")), Vec::<String>::new());
+    assert_eq!(slugs(m.tag("إنتاج النفط", "", None)), vec!["oil"]);
+    assert_eq!(
+        slugs(m.tag("ليبيا وليبيريا", "", None)),
+        Vec::<String>::new()
+    );
     // An item about oil that names Libya once deep in the body (1 point, below libya's 2)
     // is Libyan oil: once one part is tagged, the other needs half its min_score.
     let body = format!("{} وصلت الشحنة من ليبيا", filler(50));
     assert_eq!(
-        slugs(m.tag("ارتفاع أسعار النفط وبرنت", &body)),
+        slugs(m.tag("ارتفاع أسعار النفط وبرنت", &body, None)),
         vec!["libya-oil", "oil"]
     );
     // Without any mention of the other part, nothing.
     assert_eq!(
-        slugs(m.tag("ارتفاع أسعار النفط وبرنت", &filler(50))),
+        slugs(m.tag("ارتفاع أسعار النفط وبرنت", &filler(50), None)),
         vec!["oil"]
     );
 }
@@ -649,25 +715,27 @@ fn words_are_split_at_every_space_across_blocks() {
 fn an_origin_phrase_marks_a_person_whatever_the_topics_rules_say() {
     // No origin phrase in the rules: the built-in one (من أصول، الأصل) finds it.
     let m = Matcher::compile(&[topic("lebanon", vec![TermSpec::plain("لبنان")])]);
-    let ev = &m.evaluate("", "فاز المغني من أصول لبنانية بالجائزة في لندن")[0];
+    let ev = &m.evaluate("", "فاز المغني من أصول لبنانية بالجائزة في لندن", None)[0];
     assert_eq!(ev.score, 0.0);
     assert_eq!(
         ev.matches[0].suppressed.as_deref(),
         Some("a person's origin, next to «من اصول»")
     );
-    let ev = &m.evaluate("", "فاز المغني لبناني الأصل بالجائزة في لندن")[0];
+    let ev = &m.evaluate("", "فاز المغني لبناني الأصل بالجائزة في لندن", None)[0];
     assert_eq!(ev.score, 0.0);
     // The item's other adjectives are that person: an indefinite one, and a definite one
     // that is not an institution's (حصدت اليمنية، الداعشي الليبي).
     let ev = &m.evaluate(
         "فوز اللبنانية سارة بمقعد",
         "حصدت اللبنانية سارة مقعدا في البرلمان البريطاني. وهي بريطانية من أصول لبنانية",
+        None,
     )[0];
     assert_eq!(ev.score, 0.0);
     // A definite adjective after a state's noun is the state, and the name is the country.
     let ev = &m.evaluate(
         "",
         "استدعت الخارجية اللبنانية السفير. وكان المهاجم من أصول لبنانية",
+        None,
     )[0];
     assert_eq!(ev.score, 2.0);
     // A topic's own `not_in` origin phrase marks the person even when no term matched
@@ -680,18 +748,23 @@ fn an_origin_phrase_marks_a_person_whatever_the_topics_rules_say() {
     let ev = &m.evaluate(
         "أول يمنية تفوز بمقعد",
         "حصدت اليمنية ابتسام مقعدا لتصبح أول بريطانية من أصل يمني تنال ذلك",
+        None,
     )[0];
     assert_eq!((ev.score, ev.tagged), (0.0, false));
     let mut yemen = TermSpec::plain("اليمن");
     yemen.not_in = vec!["من أصول يمنية".into()];
     let m = Matcher::compile(&[topic("yemen", vec![yemen])]);
-    let ev = &m.evaluate("", "حصدت اليمنية ابتسام مقعدا وهي بريطانية من أصول يمنية")[0];
+    let ev = &m.evaluate(
+        "",
+        "حصدت اليمنية ابتسام مقعدا وهي بريطانية من أصول يمنية",
+        None,
+    )[0];
     assert_eq!((ev.score, ev.tagged), (0.0, false));
     // A phrase guard without an origin word marks no person.
     let mut yemen = TermSpec::plain("اليمن");
     yemen.not_in = vec!["جنوب اليمن".into()];
     let m = Matcher::compile(&[topic("yemen", vec![yemen])]);
-    let ev = &m.evaluate("", "حصدت اليمنية ابتسام مقعدا في جنوب اليمن")[0];
+    let ev = &m.evaluate("", "حصدت اليمنية ابتسام مقعدا في جنوب اليمن", None)[0];
     assert_eq!(ev.score, 2.0);
 }
 
@@ -701,7 +774,7 @@ fn the_host_of_an_event_is_one_mention_in_any_field() {
         "tunisia",
         vec![TermSpec::plain("تونس"), TermSpec::plain("القاهرة")],
     )]);
-    let score = |title: &str, text: &str| m.evaluate(title, text)[0].score;
+    let score = |title: &str, text: &str| m.evaluate(title, text, None)[0].score;
     assert_eq!(
         score("", "يناقش الزعماء المجتمعون في قمة تونس القرار الأمريكي"),
         1.0
@@ -722,18 +795,21 @@ fn a_country_named_in_the_lead_after_another_is_a_party_not_the_subject() {
     let ev = m.evaluate(
         "",
         "تباطأ وصول المهاجرين إلى إيطاليا هذا العام وتفوقت الطرق من تونس على غيرها. وقال",
+        None,
     );
     assert_eq!(ev[0].score, 1.0, "إيطاليا is named first");
     // The dateline is not the subject, nor an actor named by its adjective.
     let ev = m.evaluate(
         "",
         "بيروت - شنت الطائرات الإسرائيلية غارة على جنوب لبنان. وقال",
+        None,
     );
     assert_eq!(ev[1].score, 2.0);
     // The topic's own name first: its later mentions keep the lead's weight.
     let ev = m.evaluate(
         "",
         "قال رئيس تونس إن العلاقات مع إيطاليا ومع تونس قوية. وتابع",
+        None,
     );
     assert_eq!(ev[0].score, 4.0);
 }
@@ -744,12 +820,17 @@ fn the_two_sides_between_which_a_relation_runs_are_not_a_list() {
         topic("egypt", vec![TermSpec::plain("مصر")]),
         topic("sudan", vec![TermSpec::plain("سودان")]),
     ]);
+    // A border between two: the first-named side's story, the second a landmark.
     assert_eq!(
         scores(
             &m,
             "",
             "يعد المعبر الحدودي بين مصر والسودان نافذة للفارين. وقال"
         ),
+        [2.0, 1.0]
+    );
+    assert_eq!(
+        scores(&m, "", "تتواصل المحادثات بين مصر والسودان حول المياه. وقال"),
         [2.0, 2.0]
     );
     assert_eq!(
@@ -787,7 +868,7 @@ fn the_place_of_a_list_entry_is_the_same_entry() {
         filler(45)
     );
     assert_eq!(scores(&m, "", &text), [1.0, 1.0]);
-    let yemen: Vec<(String, f64)> = m.evaluate("", &text)[1]
+    let yemen: Vec<(String, f64)> = m.evaluate("", &text, None)[1]
         .matches
         .iter()
         .map(|m| (m.found.clone(), m.points))
@@ -797,7 +878,7 @@ fn the_place_of_a_list_entry_is_the_same_entry() {
         [("والحوثيين".to_string(), 1.0), ("اليمن".to_string(), 0.0)]
     );
     // Not a list: the place counts.
-    let ev = m.evaluate("", &format!("{} وقاتل الحوثيين في اليمن", filler(45)));
+    let ev = m.evaluate("", &format!("{} وقاتل الحوثيين في اليمن", filler(45)), None);
     assert_eq!(ev[1].score, 3.0);
 }
 
@@ -816,7 +897,7 @@ fn where_someone_comes_from_or_heads_to_is_one_mention() {
             ],
         ),
     ]);
-    let score = |t: usize, title: &str, text: &str| m.evaluate(title, text)[t].score;
+    let score = |t: usize, title: &str, text: &str| m.evaluate(title, text, None)[t].score;
     assert_eq!(
         score(
             0,
@@ -827,7 +908,11 @@ fn where_someone_comes_from_or_heads_to_is_one_mention() {
     );
     assert_eq!(score(1, "وصل القائد قادما من القاهرة", ""), 1.0);
     // The place named again in apposition is the same place.
-    let ev = &m.evaluate("", "وصل القائد قادما من العاصمة المصرية القاهرة. وقال")[1];
+    let ev = &m.evaluate(
+        "",
+        "وصل القائد قادما من العاصمة المصرية القاهرة. وقال",
+        None,
+    )[1];
     assert_eq!(ev.score, 1.0);
     let points: Vec<f64> = ev.matches.iter().map(|m| m.points).collect();
     assert_eq!(points, [1.0, 0.0]);
@@ -853,6 +938,70 @@ fn where_someone_comes_from_or_heads_to_is_one_mention() {
         1.0
     );
     assert_eq!(score(0, "اشتباكات على الحدود مع تونس", ""), 1.0);
+    // One side of a crossing is a place on the way; the side as a party is not.
+    assert_eq!(
+        score(1, "تكدس الشاحنات بالجانب المصري من معبر رفح", ""),
+        1.0
+    );
+    let ev = &m.evaluate(
+        "",
+        "عند الجانب المصري من معبر رفح تتكدس الشاحنات. وقال",
+        None,
+    )[1];
+    assert_eq!((ev.score, ev.tagged), (1.0, false));
+    assert_eq!(score(1, "أكد الجانب المصري رفضه للمقترح", ""), 3.0);
+    // A border two countries share locates the story, both adjectives; one country's
+    // border is its own.
+    assert_eq!(score(0, "اشتباكات قرب الحدود التونسية الجزائرية", ""), 1.0);
+    assert_eq!(
+        score(1, "", "تسير الشاحنات عبر الحدود الليبية المصرية. وقال"),
+        1.0
+    );
+    assert_eq!(score(0, "تعزيزات على الحدود التونسية", ""), 3.0);
+    // The second side of a border «بين» two countries is the neighbour; the first is the
+    // story's.
+    assert_eq!(
+        score(
+            0,
+            "",
+            "أغلق معبر راس جدير على الحدود المشتركة بين ليبيا وتونس. وقال"
+        ),
+        1.0
+    );
+    assert_eq!(
+        score(
+            0,
+            "",
+            "أغلق المعبر على الحدود المشتركة بين تونس وليبيا. وقال"
+        ),
+        2.0
+    );
+    // Coming from, in the past tense, and hailing from a city.
+    assert_eq!(
+        score(0, "", "هاجم متمردون قدموا من تونس بلدة أمس. وقال"),
+        1.0
+    );
+    assert_eq!(
+        score(0, "", "قالت الشرطة إن المهاجم ينحدر من مدينة تونس. وأضافت"),
+        1.0
+    );
+    assert_eq!(
+        score(
+            0,
+            "",
+            "أحبطت القوات تسلل شبان حاولوا مغادرة البلاد إلى تونس. وقال"
+        ),
+        1.0
+    );
+    // The end of a route from one place to another.
+    assert_eq!(
+        score(
+            0,
+            "",
+            "حجز الأمن سيارات لتهريب الوقود من ولاية الطارف إلى تونس. وقال"
+        ),
+        1.0
+    );
     // Not a movement: the place counts as usual.
     assert_eq!(score(1, "وصل القائد إلى القاهرة", ""), 6.0);
     assert_eq!(
@@ -871,7 +1020,7 @@ fn a_list_of_countries_in_the_title_is_a_list_too() {
         scores(&m, "بعد تونس ومصر.. اتفاق مع المغرب", ""),
         [1.0, 1.0]
     );
-    let ev = m.evaluate("اتفاق بين تونس ومصر", "");
+    let ev = m.evaluate("اتفاق بين تونس ومصر", "", None);
     assert_eq!(
         (ev[0].score, ev[1].score),
         (3.0, 3.0),
@@ -901,22 +1050,27 @@ fn a_former_office_holders_nationality_counts_only_beside_another_mention() {
     let ev = m.evaluate(
         "",
         "اختير الوزير اللبناني السابق غسان سلامة مبعوثا إلى ليبيا. وقال",
+        None,
     );
     assert_eq!(
         ev[0].matches[0].suppressed.as_deref(),
         Some("a former office holder's nationality, and the item names the topic no other way")
     );
     // Named another way too: the adjective counts.
-    let ev = m.evaluate("", "عاد الوزير اللبناني الأسبق إلى لبنان أمس. وقال");
+    let ev = m.evaluate("", "عاد الوزير اللبناني الأسبق إلى لبنان أمس. وقال", None);
     assert_eq!(ev[0].score, 4.0);
     // "Former" agrees with the star, not with Egyptian football.
     let m2 = Matcher::compile(&[topic("egypt", vec![TermSpec::plain("مصر")])]);
-    let ev = m2.evaluate("", "يعد اليماني نجم الكرة المصرية السابق موهبة كبيرة. وقال");
+    let ev = m2.evaluate(
+        "",
+        "يعد اليماني نجم الكرة المصرية السابق موهبة كبيرة. وقال",
+        None,
+    );
     assert_eq!(ev[0].score, 2.0);
-    let ev = m2.evaluate("", "عادت الوزيرة المصرية السابقة إلى عملها. وقال");
+    let ev = m2.evaluate("", "عادت الوزيرة المصرية السابقة إلى عملها. وقال", None);
     assert_eq!(ev[0].score, 0.0);
     // A serving minister's nationality is his state's.
-    let ev = m.evaluate("", "زار الوزير اللبناني طرابلس الغرب أمس. وقال");
+    let ev = m.evaluate("", "زار الوزير اللبناني طرابلس الغرب أمس. وقال", None);
     assert_eq!(ev[0].score, 2.0);
 }
 
@@ -963,11 +1117,12 @@ fn a_street_square_or_business_named_after_a_place_is_not_the_place() {
             ],
         ),
     ]);
-    let score = |t: usize, title: &str, text: &str| m.evaluate(title, text)[t].score;
+    let score = |t: usize, title: &str, text: &str| m.evaluate(title, text, None)[t].score;
     // Giza's Lebanon Square (masress.com/akhbarelyomgate/245633).
     let ev = &m.evaluate(
         "",
         "أشعل العشرات النيران بكشك للمرور بميدان لبنان بالمهندسين منذ قليل. وقال",
+        None,
     )[0];
     assert_eq!(ev.score, 0.0);
     assert_eq!(
@@ -991,6 +1146,7 @@ fn an_adjective_after_a_common_given_name_is_a_surname() {
     let ev = m.evaluate(
         "من هو طاهر المصري؟",
         "زار رئيس الديوان الملكي رئيس الوزراء الأردني الأسبق طاهر المصري في منزله. وقال",
+        None,
     );
     assert_eq!(ev[0].score, 0.0);
     assert_eq!(
@@ -999,15 +1155,18 @@ fn an_adjective_after_a_common_given_name_is_a_surname() {
     );
     // Tunisia's coach سامي الطرابلسي is no mention of Tripoli.
     assert_eq!(
-        m.evaluate("", "عين سامي الطرابلسي مدربا. وقال")[1].score,
+        m.evaluate("", "عين سامي الطرابلسي مدربا. وقال", None)[1].score,
         0.0
     );
     // An adjective of a noun, or the name itself after a given name, still counts.
     assert_eq!(
-        m.evaluate("", "قال محمد إن الجيش المصري مستعد. وتابع")[0].score,
+        m.evaluate("", "قال محمد إن الجيش المصري مستعد. وتابع", None)[0].score,
         2.0
     );
-    assert_eq!(m.evaluate("", "غادر محمد مصر أمس. وقال")[0].score, 2.0);
+    assert_eq!(
+        m.evaluate("", "غادر محمد مصر أمس. وقال", None)[0].score,
+        2.0
+    );
 }
 
 #[test]
@@ -1037,14 +1196,15 @@ fn a_dateline_is_found_and_is_worth_one_body_mention() {
     let ev = &m.evaluate(
         "",
         "بيروت- رولا نصر: المغنية الكولومبية شاكيرا تحصد الجوائز. وقال",
+        None,
     )[0];
     assert_eq!(ev.score, 1.0);
     assert!(
-        m.explain("", "بيروت- رولا نصر: المغنية تحصد الجوائز")
+        m.explain("", "بيروت- رولا نصر: المغنية تحصد الجوائز", None)
             .contains("dateline")
     );
     // The name again in the lead is the lead's.
-    let ev = &m.evaluate("", "بيروت - شهدت بيروت احتجاجات واسعة. وقال")[0];
+    let ev = &m.evaluate("", "بيروت - شهدت بيروت احتجاجات واسعة. وقال", None)[0];
     assert_eq!(ev.score, 5.0);
 }
 
@@ -1054,12 +1214,14 @@ fn places_passed_through_alone_do_not_tag() {
     let ev = &m.evaluate(
         "الجيش التشادي يدمر رتلا لمتمردين قادمين من ليبيا",
         "أعلن الجيش التشادي أنه دمر رتلا من المتمردين القادمين من ليبيا. وأضاف",
+        None,
     )[0];
     assert_eq!((ev.score, ev.tagged), (2.0, false));
     assert!(
         m.explain(
             "متمردون قادمون من ليبيا",
-            "أعلن الجيش أن المتمردين القادمين من ليبيا عبروا. وأضاف"
+            "أعلن الجيش أن المتمردين القادمين من ليبيا عبروا. وأضاف",
+            None
         )
         .contains("score 2 (min 2) → not tagged: only venues, places passed through or a dateline")
     );
@@ -1067,6 +1229,234 @@ fn places_passed_through_alone_do_not_tag() {
     let ev = &m.evaluate(
         "متمردون قادمون من ليبيا",
         "أعلن الجيش أن المتمردين قاتلوا في ليبيا سنوات. وأضاف",
+        None,
     )[0];
     assert_eq!((ev.score, ev.tagged), (3.0, true));
+}
+
+#[test]
+fn every_shipped_source_place_settles_some_reading() {
+    let cfg = crate::config::load_embedded().unwrap();
+    let m = Matcher::compile(&cfg.topics);
+    let placed: Vec<(&str, usize)> = cfg
+        .sources
+        .iter()
+        .filter_map(|s| Some((s.id.as_str(), m.place_readings(s.place.as_deref()?))))
+        .collect();
+    assert_eq!(placed.len(), 5);
+    for (id, n) in placed {
+        assert!(n > 0, "{id}: its place settles no reading");
+    }
+    assert_eq!(m.place_readings("لبنانن"), 0);
+}
+
+#[test]
+fn a_persons_nationality_in_a_story_set_abroad_does_not_tag_alone() {
+    let m = Matcher::compile(&[libya(), topic("egypt", vec![TermSpec::plain("مصر")])]);
+    let tagged = |title: &str, text: &str| -> Vec<bool> {
+        m.evaluate(title, text, None)
+            .iter()
+            .map(|e| e.tagged)
+            .collect()
+    };
+    // One person, named by nationality, in a story set in Germany or America.
+    let arrested = "اعتقلت الشرطة الألمانية مواطنا ليبيا أمس. وقال";
+    assert_eq!(tagged("", arrested), vec![false, false]);
+    assert!(m.explain("", arrested, None).contains(
+        "libya: score 2 (min 2) → not tagged: only the nationality of people in a story set abroad"
+    ));
+    assert_eq!(
+        tagged(
+            "القبض على مصري في عملية طعن",
+            "ذكرت صحيفة ألمانية أن الشرطة تحقق. وقال"
+        ),
+        vec![false, false]
+    );
+    assert_eq!(
+        tagged("مصرية تتوج بلقب ملكة جمال العرب في أمريكا", ""),
+        vec![false, false]
+    );
+    // The same words at home, or with the country named another way, tag as before.
+    assert_eq!(
+        tagged("", "اعتقلت الشرطة مواطنا ليبيا أمس. وقال"),
+        vec![true, false]
+    );
+    assert_eq!(
+        tagged("", "اعتقلت الشرطة الألمانية مواطنا ليبيا قدم من ليبيا. وقال"),
+        vec![true, false]
+    );
+    // A state's or institution's adjective, a count or a plural is not one person.
+    assert_eq!(
+        tagged("", "فاز المنتخب المصري على ألمانيا وديا. وقال"),
+        vec![false, true]
+    );
+    assert_eq!(
+        tagged("", "وصل 60 مهاجرا ليبيا إلى سواحل إيطاليا أمس. وقال"),
+        vec![true, false]
+    );
+    assert_eq!(
+        tagged("", "كرمت الجامعة الأمريكية الطلاب المصريين أمس. وقال"),
+        vec![false, true]
+    );
+    // Another Arab country named as where the story is, by its name; not a reporting
+    // paper's adjective.
+    assert_eq!(
+        tagged(
+            "",
+            "عبر الفنان المصري عن إعجابه بمدينة روابي في فلسطين. وقال"
+        ),
+        vec![false, false]
+    );
+    assert_eq!(
+        tagged("", "تحدثت صحيفة تركية عن مأساة شاب مصري أصيب بشظايا. وقال"),
+        vec![false, true]
+    );
+    // "Of X nationality" marks a person's origin wherever the story is.
+    assert_eq!(
+        tagged("منفذ عملية الطعن ليبي الجنسية", ""),
+        vec![false, false]
+    );
+    assert_eq!(
+        tagged("", "أوقفت الشرطة شابا يحمل الجنسية الليبية أمس. وقال"),
+        vec![false, false]
+    );
+    assert_eq!(
+        tagged("", "قدم المشتبه به جواز سفر مصريا للشرطة أمس. وقال"),
+        vec![false, false]
+    );
+    // A group holding it may be the story.
+    assert_eq!(
+        tagged("", "رحلت السلطات 130 مهاجرا يحملون الجنسية الليبية. وقال"),
+        vec![true, false]
+    );
+    // No person's adjective among them (قوات أمنية ليبية): the rule does not apply.
+    assert_eq!(
+        tagged("", "أعلنت قوات أمنية ليبية أن المهاجم في فرنسا. وقال"),
+        vec![true, false]
+    );
+}
+
+#[test]
+fn a_domestic_papers_national_institution_is_its_place() {
+    let m = Matcher::compile(&[libya(), topic("egypt", vec![TermSpec::plain("مصر")])]);
+    let tagged = |title: &str, text: &str, place| -> Vec<f64> {
+        m.evaluate(title, text, place)
+            .iter()
+            .map(|e| if e.tagged { e.score } else { -e.score })
+            .collect()
+    };
+    let (title, text) = (
+        "رئاسة الجمهورية: المشروعات القومية تتقدم",
+        "قال المتحدث باسم رئاسة الجمهورية إن العمل مستمر. وأضاف أن مجلس الوزراء وافق",
+    );
+    // From an Egyptian paper: the title's office, the lead's and the body's.
+    assert_eq!(tagged(title, text, Some("مصر")), vec![0.0, 6.0]);
+    assert!(
+        m.explain(title, text, Some("مصر")).contains(
+            "3 pts  title word 0    رئاسة الجمهورية [رياسه الجمهوريه] ← term (a national institution, in the source's place)"
+        )
+    );
+    // Without a place, or from a place no topic is named after, nothing.
+    assert_eq!(tagged(title, text, None), vec![0.0, 0.0]);
+    assert_eq!(tagged(title, text, Some("المغرب")), vec![0.0, 0.0]);
+    // Another country or topic named: the institution may be theirs.
+    assert_eq!(
+        tagged(
+            title,
+            "قال المتحدث باسم رئاسة الجمهورية في تركيا. وأضاف",
+            Some("مصر")
+        ),
+        vec![0.0, 0.0]
+    );
+    assert_eq!(
+        tagged(title, "قال المتحدث إن ليبيا طلبت دعما. وأضاف", Some("مصر")),
+        vec![2.0, 0.0]
+    );
+    // The home country named too: its own name and the institution add up.
+    assert_eq!(
+        tagged(
+            "",
+            "قال رئيس الوزراء إن مصر ماضية في الإصلاح. وأضاف",
+            Some("مصر")
+        ),
+        vec![0.0, 4.0]
+    );
+}
+
+#[test]
+fn a_given_name_is_matched_as_written() {
+    // دينا is a given name; الدينية ("religious") is not دينا with a suffix.
+    let m = Matcher::compile(&[topic("tunisia", vec![TermSpec::plain("تونس")])]);
+    let ev = &m.evaluate("", "نوه وزير الشؤون الدينية التونسي بالجهود. وقال", None)[0];
+    assert_eq!((ev.score, ev.tagged), (2.0, true));
+    let ev = &m.evaluate("", "قالت دينا التونسية إنها سعيدة. وأضافت", None)[0];
+    assert_eq!((ev.score, ev.tagged), (0.0, false));
+}
+
+#[test]
+fn who_reports_does_not_tag_alone_and_an_adjective_follows_its_capitals_reading() {
+    let mut cairo = TermSpec::plain("القاهرة");
+    cairo.other_sense = vec!["حماس".into()];
+    cairo.not_in = vec!["القاهرة الإخبارية".into()];
+    let m = Matcher::compile(&[topic("egypt", vec![TermSpec::plain("مصر"), cairo])]);
+    let ev = |title: &str, text: &str| {
+        let e = &m.evaluate(title, text, None)[0];
+        (e.score, e.tagged)
+    };
+    // A source's nationality: points, but never firm alone.
+    assert_eq!(
+        ev("", "أكد مصدر مصري أن المحادثات مستمرة. وقال"),
+        (2.0, false)
+    );
+    assert_eq!(
+        ev(
+            "",
+            "أفاد تلفزيون القاهرة الإخبارية المصري ببدء دخول الشاحنات. وقال"
+        ),
+        (2.0, false)
+    );
+    // With the story's own mention it counts.
+    assert_eq!(
+        ev("", "أكد مصدر مصري أن مصر ترفض المقترح. وقال"),
+        (4.0, true)
+    );
+    // Media in a list are the story, not who reports it.
+    assert_eq!(
+        ev("", "فازت أعمال المسرح والتلفزيون المصرية بجوائز. وقال"),
+        (2.0, true)
+    );
+    // The capital read as another party's venue takes its adjective along.
+    assert_eq!(
+        ev(
+            "",
+            "اختتم وفد حماس زيارته إلى العاصمة المصرية القاهرة، وقال قيادي في حماس"
+        ),
+        (0.0, false)
+    );
+    assert_eq!(
+        ev(
+            "",
+            "اختتم الوفد زيارته إلى العاصمة المصرية القاهرة أمس. وقال"
+        ),
+        (4.0, true)
+    );
+}
+
+#[test]
+fn a_name_that_begins_with_a_hamzad_alif_keeps_it() {
+    // ألمانيا folds to المانيا, which looks like an article on مانيا; الأردن has one.
+    let m = Matcher::compile(&[
+        topic("germany", vec![TermSpec::plain("ألمانيا")]),
+        topic("jordan", vec![TermSpec::plain("الأردن")]),
+    ]);
+    assert_eq!(
+        scores(&m, "", "قالت الحكومة الألمانية أمس. وأضافت"),
+        [2.0, 0.0]
+    );
+    assert_eq!(scores(&m, "", "زار الوزير ألمانيا أمس. وأضاف"), [2.0, 0.0]);
+    assert_eq!(
+        scores(&m, "", "قالت الحكومة الأردنية أمس. وأضافت"),
+        [0.0, 2.0]
+    );
+    assert_eq!(scores(&m, "", "زار الوزير الأردن أمس. وأضاف"), [0.0, 2.0]);
 }

@@ -35,7 +35,7 @@ fn config_errors_print_file_line_col_and_exit_non_zero() {
     assert_eq!(
         o.stderr,
         format!(
-            "{}:5:1: unknown field `intervl`, expected one of `id`, `name`, `url`, `interval`, `cron`, `enabled`, `language`, `encoding`, `full_text`, `content_selector`, `remove_selectors`; did you mean `interval`?\n",
+            "{}:5:1: unknown field `intervl`, expected one of `id`, `name`, `url`, `interval`, `cron`, `enabled`, `language`, `encoding`, `full_text`, `content_selector`, `remove_selectors`, `place`; did you mean `interval`?\n",
             sources.display()
         )
     );
@@ -247,4 +247,103 @@ fn serve_tells_systemd_when_it_is_ready_and_when_it_stops() {
     let n = socket.recv(&mut buf).expect("STOPPING=1");
     assert_eq!(&buf[..n], b"STOPPING=1\n");
     assert!(child.wait().unwrap().success());
+}
+
+#[tokio::test]
+async fn a_source_place_decides_tripoli_in_explain_topics_test_and_retag() {
+    // A Lebanese municipality story that names no country: Tripoli with no cue either way.
+    let feed = r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>أخبار الشمال</title>
+<item><guid>t1</guid><title>بلدية طرابلس تناقش مشاريع النظافة</title><description>اجتمع المجلس البلدي أمس لبحث المشاريع المتعثرة.</description></item>
+</channel></rss>"#;
+    let server = FeedServer::start(vec![(
+        "/f",
+        serve_bytes(feed.as_bytes().to_vec(), "application/rss+xml"),
+    )])
+    .await;
+    let app = spawn_app().source("north", server.url("/f")).files();
+    assert_eq!(app.run(&["fetch"]).await.code, 0);
+    let verdicts = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| l.starts_with("source place") || l.contains(" → "))
+            .map(str::to_string)
+            .collect()
+    };
+    // Without a place, the name is Libya's by default.
+    let o = app.run(&["explain", "1"]).await;
+    assert_eq!(
+        verdicts(&o.stdout),
+        [
+            "libya: score 3 (min 2) → TAGGED",
+            "lebanon: score 0 (min 2) → not tagged",
+            "libya-oil: all_of [libya ✓, oil ✗] → not tagged",
+            "libya-migration: all_of [libya ✓, migration ✗] → not tagged",
+        ]
+    );
+
+    // The admin says where the source reports from: every reading of the stored item
+    // follows, before and after re-tagging.
+    let sources = app.dir.join("sources.toml");
+    let text = std::fs::read_to_string(&sources).unwrap();
+    // A place no rule reads is warned about by check; this one is read.
+    std::fs::write(&sources, format!("{text}place = \"لبنانن\"\n")).unwrap();
+    let o = app.run(&["check"]).await;
+    assert_eq!(
+        (o.code, o.stdout.lines().skip(1).collect::<Vec<_>>()),
+        (
+            0,
+            vec![
+                "warning: source north: place \"لبنانن\" is no cue of any term with two readings: it changes no tag"
+            ]
+        )
+    );
+    std::fs::write(&sources, format!("{text}place = \"لبنان\"\n")).unwrap();
+    let o = app.run(&["check"]).await;
+    assert_eq!((o.code, o.stdout.lines().count()), (0, 1), "{}", o.stdout);
+    let o = app.run(&["explain", "1"]).await;
+    assert_eq!(
+        verdicts(&o.stdout),
+        [
+            "source place: لبنان",
+            "libya: score 0 (min 2) → not tagged",
+            "lebanon: score 3 (min 2) → TAGGED",
+        ]
+    );
+    let test = |topic: &'static str| {
+        let app = &app;
+        async move {
+            app.run(&["topics", "test", topic, "--since", "3650d"])
+                .await
+                .stdout
+        }
+    };
+    assert_eq!(
+        test("lebanon").await,
+        "+ #1 (3) بلدية طرابلس تناقش مشاريع النظافة\nlebanon: 1 items since 3650d checked; 1 would be added, 0 removed, 0 stay tagged\n"
+    );
+    let o = app.run(&["retag"]).await;
+    assert_eq!(o.stdout, "re-tagged 1 items\n");
+    assert_eq!(
+        test("lebanon").await,
+        "lebanon: 1 items since 3650d checked; 0 would be added, 0 removed, 1 stay tagged\n"
+    );
+    assert_eq!(
+        test("libya").await,
+        "libya: 1 items since 3650d checked; 0 would be added, 0 removed, 0 stay tagged\n"
+    );
+
+    // A source placed from the start: ingest tags with the place.
+    let placed = spawn_app()
+        .sources_toml(format!(
+            "[[sources]]\nid = \"north\"\nname = \"الشمال\"\nurl = \"{}\"\nplace = \"لبنان\"\n",
+            server.url("/f")
+        ))
+        .files();
+    assert_eq!(placed.run(&["fetch"]).await.code, 0);
+    assert_eq!(
+        placed
+            .run(&["topics", "test", "lebanon", "--since", "3650d"])
+            .await
+            .stdout,
+        "lebanon: 1 items since 3650d checked; 0 would be added, 0 removed, 1 stay tagged\n"
+    );
 }

@@ -101,6 +101,7 @@ async fn readers_never_block_the_writer_and_a_held_write_lock_fails_a_write_afte
         None,
         Some("http://news.test/"),
         "ar",
+        None,
         &marsad::tag::Matcher::compile(&env.config.topics),
     )
     .unwrap();
@@ -466,6 +467,7 @@ async fn a_client_that_never_reads_does_not_hold_up_others_and_is_dropped_after_
         None,
         None,
         "ar",
+        None,
         &marsad::tag::Matcher::compile(&env.config.topics),
     )
     .unwrap();

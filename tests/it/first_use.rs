@@ -58,6 +58,7 @@ async fn sources_add_names_the_flag_of_a_bad_value_and_fetches_nothing() {
             vec!["--interval", "soon"],
             "--interval \"soon\": missing number before 's' in duration \"soon\"\n",
         ),
+        (vec!["--place", " "], "--place \" \": empty\n"),
         (
             vec!["--id", "Bad Id"],
             "--id \"Bad Id\": must be a slug: lowercase a-z, 0-9 and '-', not starting with '-'\n",

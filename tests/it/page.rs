@@ -505,7 +505,8 @@ async fn each_topic_chip_links_to_its_explanation_in_arabic() {
     assert!(page.contains("<section id=\"why-libya-oil\">\n<h2><a href=\"/marsad/topics/libya-oil\"><bdi>النفط الليبي</bdi></a>: غير موسوم</h2>\n<p>موضوع مركّب: يُقرَّر من وسوم مواضيع أخرى، وهذه مطابقاتها.</p>"), "{page}");
     // The same evaluation `marsad explain` prints: every match, in the page's words.
     let item = s.store.item(id).await.unwrap().unwrap();
-    let evals = marsad::tag::Matcher::compile(&s.config.topics).evaluate(&item.title, &item.text);
+    let evals =
+        marsad::tag::Matcher::compile(&s.config.topics).evaluate(&item.title, &item.text, None);
     let libya = evals.iter().find(|e| e.slug == "libya").unwrap();
     assert!(libya.tagged && !libya.matches.is_empty());
     let section = &page[page.find("<section id=\"why-libya\">").unwrap()..];

@@ -47,7 +47,7 @@ async fn edits_are_validated_then_applied_without_a_restart() {
     assert_eq!(
         error,
         format!(
-            "{}:11:1: unknown field `enabld`, expected one of `id`, `name`, `url`, `interval`, `cron`, `enabled`, `language`, `encoding`, `full_text`, `content_selector`, `remove_selectors`; did you mean `enabled`?",
+            "{}:11:1: unknown field `enabld`, expected one of `id`, `name`, `url`, `interval`, `cron`, `enabled`, `language`, `encoding`, `full_text`, `content_selector`, `remove_selectors`, `place`; did you mean `enabled`?",
             sources.display()
         )
     );

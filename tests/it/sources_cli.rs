@@ -42,7 +42,15 @@ async fn edits_keep_comments_and_layout() {
         out(app.run(&["sources", "disable", "wasat"]).await),
         out(app.run(&["sources", "remove", "old"]).await),
         out(app
-            .run(&["sources", "add", &url, "--interval", "20m"])
+            .run(&[
+                "sources",
+                "add",
+                &url,
+                "--interval",
+                "20m",
+                "--place",
+                "لبنان",
+            ])
             .await),
         out(app.run(&["sources", "add", &url]).await),
         out(app.run(&["sources", "remove", "nope"]).await),
@@ -54,7 +62,7 @@ async fn edits_keep_comments_and_layout() {
         results[2],
         (
             0,
-            "added 127-0-0-1 (موقع أخبار تجريبي, 2 entries, language ar)\n".into(),
+            "added 127-0-0-1 (موقع أخبار تجريبي, 2 entries, language ar, place لبنان)\n".into(),
             String::new()
         )
     );
@@ -92,6 +100,7 @@ id = "127-0-0-1"
 name = "موقع أخبار تجريبي"
 url = "{url}"
 interval = "20m"
+place = "لبنان"
 "#
         )
     );

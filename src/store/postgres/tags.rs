@@ -9,30 +9,31 @@ use super::{Change, PgStore, StoreError, notify};
 use crate::model::{StoredItem, TopicTag};
 
 impl PgStore {
-    /// Items in id order after `after_id`, for re-tagging in batches: (id, title, text).
+    /// Items in id order after `after_id`, for re-tagging in batches: (id, source id,
+    /// title, text).
     pub async fn item_texts(
         &self,
         after_id: i64,
         limit: u32,
-    ) -> Result<Vec<(i64, String, String)>, StoreError> {
-        Ok(
-            sqlx::query_as("SELECT id, title, text FROM items WHERE id > $1 ORDER BY id LIMIT $2")
-                .bind(after_id)
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-                .await?,
+    ) -> Result<Vec<(i64, String, String, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, source_id, title, text FROM items WHERE id > $1 ORDER BY id LIMIT $2",
         )
+        .bind(after_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?)
     }
 
-    /// Items at or after `since` with whether they carry `topic` now: (id, title, text,
-    /// tagged), newest first. For dry runs of a topic's rules.
+    /// Items at or after `since` with whether they carry `topic` now: (id, source id,
+    /// title, text, tagged), newest first. For dry runs of a topic's rules.
     pub async fn items_with_topic_flag(
         &self,
         topic: &str,
         since: i64,
-    ) -> Result<Vec<(i64, String, String, bool)>, StoreError> {
+    ) -> Result<Vec<(i64, String, String, String, bool)>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT i.id, i.title, i.text,
+            "SELECT i.id, i.source_id, i.title, i.text,
                     EXISTS (SELECT 1 FROM item_topics t WHERE t.item_id = i.id AND t.topic = $1) AS tagged
              FROM items i WHERE i.sort_ts >= $2 ORDER BY i.sort_ts DESC, i.id DESC",
         )
