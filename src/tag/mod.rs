@@ -90,10 +90,12 @@
 //!    or in the plural (المصريين) names the country or a group and is not a person's.
 //!    (Such mentions still count toward a composite's half score.)
 //!
-//!    With a source `place`, a national institution of `HOME_INSTITUTIONS` named without a
-//!    country (رئاسة الجمهورية، المنتخب الوطني) counts for the topics the place is a term
-//!    of, like a mention in its field, in an item that names no other country and no
-//!    other topic.
+//!    With a source `place`, a national institution or office of `HOME_INSTITUTIONS` named
+//!    without a country (رئاسة الجمهورية، وزير الداخلية، النيابة العامة، المنتخب الوطني، في
+//!    البلاد) counts for the topics the place is a term of, like a mention in its field, in
+//!    an item that names no other country, no other country's topic (a subject's, such as
+//!    oil, may stand beside it) and nothing against the place's topic (a guarded mention,
+//!    a cue of another reading of its name).
 //! 7. Composite topics (`all_of`, `any_of`, `none_of`) are then decided from the tags above.
 //!    Once one `all_of` member is tagged, the others need only half their `min_score`: the
 //!    item is already about one part, so one body mention of the other (a boat that left
@@ -182,10 +184,26 @@ const MONTHS: &[&str] = &[
 
 /// Number of words (in matching form) of the dateline `text` opens with: one to three words
 /// of Arabic letters followed by a separator or a date (`القاهرة - كتب`، `تونس 25 أبريل
-/// 2017 /`، `بيروت- رولا نصر:`), else 0. The city a report was filed from is where the
-/// reporter sits, not necessarily what the story is about.
+/// 2017 /`، `بيروت- رولا نصر:`), else 0. A byline before the city (`أحمد جودة - القاهرة -`)
+/// is part of it: after a first run of two or three words, a second run of one or two
+/// words closed by a separator. The city a
+/// report was filed from is where the reporter sits, not necessarily what the story is
+/// about.
 pub fn dateline_words(text: &str) -> usize {
-    let tokens: Vec<&str> = text.split_whitespace().take(5).collect();
+    let tokens: Vec<&str> = text.split_whitespace().take(8).collect();
+    let words = |tokens: &[&str]| {
+        let words = normalize_words(&tokens.join(" "));
+        if words.is_empty() {
+            0
+        } else {
+            words.split(' ').count()
+        }
+    };
+    let arabic = |t: &str| {
+        t.trim_end_matches(DATELINE_ENDS)
+            .chars()
+            .all(crate::text::arabic::is_arabic_letter)
+    };
     // A separator, or a day and a month's name (25 أبريل، 14 تموز، 5 جانفي).
     let is_date = |k: usize| {
         tokens[k].starts_with(DATELINE_ENDS)
@@ -196,21 +214,34 @@ pub fn dateline_words(text: &str) -> usize {
     };
     for k in 1..=3.min(tokens.len()) {
         let last = tokens[k - 1];
-        let name = tokens[..k].iter().all(|t| {
-            t.trim_end_matches(DATELINE_ENDS)
-                .chars()
-                .all(crate::text::arabic::is_arabic_letter)
-        });
-        if !name {
+        if !tokens[..k].iter().all(|t| arabic(t)) {
             return 0;
         }
         if last.ends_with(DATELINE_ENDS) || (k < tokens.len() && is_date(k)) {
-            let words = normalize_words(&tokens[..k].join(" "));
-            return if words.is_empty() {
-                0
+            // The second run starts after the separator (a token of its own or the
+            // first run's last character).
+            let start = if last.ends_with(DATELINE_ENDS) {
+                k
             } else {
-                words.split(' ').count()
+                k + 1
             };
+            let closed = |m: usize| {
+                let end = start + m;
+                end <= tokens.len()
+                    && tokens[start..end]
+                        .iter()
+                        .all(|t| arabic(t) && !t.is_empty())
+                    && (tokens[end - 1].ends_with(DATELINE_ENDS)
+                        || tokens
+                            .get(end)
+                            .is_some_and(|t| t.starts_with(DATELINE_ENDS) && t.len() <= 3))
+            };
+            // Only after a run of two or three words, a name's length: a one-word city
+            // is followed by its byline (بيروت- رولا نصر:), not by another place.
+            let with_city = (k >= 2)
+                .then(|| (1..=2).find(|&m| closed(m)).map(|m| start + m))
+                .flatten();
+            return words(&tokens[..with_city.unwrap_or(k)]);
         }
     }
     0
@@ -365,6 +396,9 @@ struct CompiledTerm {
 struct CompiledTopic {
     spec: TopicSpec,
     terms: Vec<CompiledTerm>,
+    /// Whether one of its terms is a country or capital of `PLACES`: a place's topic, not a
+    /// subject's (migration, oil).
+    is_place: bool,
 }
 
 /// All topics compiled into one matcher.
@@ -597,6 +631,7 @@ impl Matcher {
             compiled.push(CompiledTopic {
                 spec: t.clone(),
                 terms,
+                is_place: false,
             });
         }
         let builtin = [
@@ -621,6 +656,14 @@ impl Matcher {
         for m in MOVEMENT {
             for t in TERRITORY {
                 add(&format!("{m} {t}"), false, Role::Movement, usize::MAX, 0);
+            }
+        }
+        for u in uses
+            .iter()
+            .filter(|u| u.iter().any(|u| u.role == Role::Place))
+        {
+            for u in u.iter().filter(|u| u.role == Role::Term) {
+                compiled[u.topic].is_place = true;
             }
         }
         let index = WordIndex::new(patterns.iter().map(String::as_str));
@@ -1401,11 +1444,22 @@ impl Matcher {
         if !institutions.is_empty() && !abroad {
             for &t in &home {
                 let foreign_place = place_elsewhere(&evals, t, false);
-                let other_topic = evals
-                    .iter()
-                    .enumerate()
-                    .any(|(j, e)| j != t && !self.topics[j].spec.is_composite() && e.score > 0.0);
-                if foreign_place || other_topic {
+                // Another country's topic makes the item someone else's too; a subject's
+                // (an Egyptian paper's oil minister) does not.
+                let other_topic = evals.iter().enumerate().any(|(j, e)| {
+                    j != t
+                        && self.topics[j].is_place
+                        && !self.topics[j].spec.is_composite()
+                        && e.score > 0.0
+                });
+                // Nor when the item argues against the topic: a mention guarded or read
+                // otherwise (سلفاكير for Sudan's name), or a cue of another reading.
+                let contrary = evals[t].matches.iter().any(|(_, _, s)| s.is_some())
+                    || hits.iter().any(|h| {
+                        let u = use_of(h);
+                        u.topic == t && u.role == Role::OtherCue
+                    });
+                if foreign_place || other_topic || contrary {
                     continue;
                 }
                 for &hi in &institutions {
@@ -1842,7 +1896,9 @@ const MOVEMENT: &[&str] = &[
 /// place passed through.
 const BORDERING: &[&str] = &["المحاذية", "المحاذي", "المتاخمة", "المتاخم", "الحدود مع"];
 /// National institutions that a domestic outlet names without its country (matching
-/// form): the state's offices, the national team, anything "national".
+/// form): the state's offices, ministers and governors, prosecutors and police, the
+/// national team, anything "national", and "the country" itself (في البلاد). A national
+/// paper's minister with no country named is its own country's, as its reader takes it.
 const HOME_INSTITUTIONS: &[&str] = &[
     "رياسه الجمهوريه",
     "رييس الجمهوريه",
@@ -1852,6 +1908,15 @@ const HOME_INSTITUTIONS: &[&str] = &[
     "مجلس النواب",
     "البرلمان",
     "البنك المركزي",
+    "وزير",
+    "وزاره",
+    "محافظ",
+    "النايب العام",
+    "النيابه العامه",
+    "الشرطه",
+    "مديريه الامن",
+    "الدفاع المدني",
+    "البلاد",
     "المنتخب الوطني",
     "الوطني",
     "الوطنيه",

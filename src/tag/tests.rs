@@ -1177,6 +1177,10 @@ fn a_dateline_is_found_and_is_worth_one_body_mention() {
     assert_eq!(dateline_words("تونس 25 ابريل 2017 / انطلقت"), 1);
     assert_eq!(dateline_words("طرابلس 14 يوليو 2014 (وال)- أكد"), 1);
     assert_eq!(dateline_words("  شرم الشيخ – أعلنت الوزارة"), 2);
+    // A byline, then the city.
+    assert_eq!(dateline_words("أحمد جودة - القاهرة - قال المفوض"), 3);
+    assert_eq!(dateline_words("أحمد جودة - شرم الشيخ: قال المفوض"), 4);
+    assert_eq!(dateline_words("أحمد جودة - قال المفوض الأوروبي"), 2);
     // A sentence, not a dateline.
     assert_eq!(dateline_words("مصر تطلق مشروعا لتطوير الميناء"), 0);
     assert_eq!(dateline_words("قال الرئيس إن 20 شخصا قتلوا"), 0);
@@ -1380,6 +1384,64 @@ fn a_domestic_papers_national_institution_is_its_place() {
             Some("مصر")
         ),
         vec![0.0, 4.0]
+    );
+}
+
+#[test]
+fn a_domestic_papers_minister_prosecutor_or_country_is_its_place() {
+    let mut sudan = TermSpec::plain("سودان");
+    sudan.other_sense = vec!["سلفاكير".into()];
+    let m = Matcher::compile(&[
+        libya(),
+        topic("egypt", vec![TermSpec::plain("مصر")]),
+        topic("sudan", vec![sudan]),
+        topic("oil", vec![TermSpec::plain("نفط")]),
+    ]);
+    let tagged = |text: &str, place| -> Vec<f64> {
+        m.evaluate("", text, place)
+            .iter()
+            .map(|e| if e.tagged { e.score } else { -e.score })
+            .collect()
+    };
+    // A minister, the prosecution, "the country" in the lead of a domestic paper.
+    let minister = "أصدر اللواء منصور عيسوي وزير الداخلية قرارا بتكليف متحدث. وقال";
+    assert_eq!(tagged(minister, Some("مصر")), vec![0.0, 2.0, 0.0, 0.0]);
+    assert_eq!(tagged(minister, None), vec![0.0, 0.0, 0.0, 0.0]);
+    assert_eq!(
+        tagged(
+            "أمرت النيابة العامة بحبس متهمين بتهريب الوقود خارج البلاد. وقال",
+            Some("ليبيا")
+        ),
+        vec![4.0, 0.0, 0.0, 0.0]
+    );
+    // A subject topic beside it does not make the minister someone else's; another
+    // country does.
+    assert_eq!(
+        tagged("قال وزير البترول إن إنتاج النفط ارتفع. وأضاف", Some("مصر")),
+        vec![0.0, 2.0, 0.0, 2.0]
+    );
+    assert_eq!(
+        tagged(
+            "قال وزير الخارجية الروسي إن بلاده مستعدة. وأضاف",
+            Some("مصر")
+        ),
+        vec![0.0, 0.0, 0.0, 0.0]
+    );
+    // Nor when the item argues against the place's topic: a cue of the other reading of
+    // its name (South Sudan's president, in a Sudanese paper).
+    assert_eq!(
+        tagged(
+            "أصدر سلفاكير مرسوما بإعفاء وزيرة الداخلية. وقال",
+            Some("السودان")
+        ),
+        vec![0.0, 0.0, 0.0, 0.0]
+    );
+    assert_eq!(
+        tagged(
+            "أصدر الرئيس مرسوما بإعفاء وزيرة الداخلية. وقال",
+            Some("السودان")
+        ),
+        vec![0.0, 0.0, 2.0, 0.0]
     );
 }
 
