@@ -486,6 +486,21 @@ enum Suppressed {
     Former,
 }
 
+impl Suppressed {
+    /// Whether the suppression says the item is about something else (another reading of
+    /// the name, a person's surname or origin, a guarded phrase), not merely that a word
+    /// lacked its context (مطروح inside المطروحة) or is part of a street's name.
+    fn argues_against(&self) -> bool {
+        !matches!(
+            self,
+            Suppressed::NotNear { .. }
+                | Suppressed::NoSense
+                | Suppressed::Name { .. }
+                | Suppressed::Former
+        )
+    }
+}
+
 /// The reading a source's place leans to, by (topic, term): see `Matcher::place_reading`.
 type PlaceLeans = FxHashMap<(usize, usize), Option<bool>>;
 
@@ -994,6 +1009,9 @@ impl Matcher {
                 | Role::OriginAfter => unreachable!("handled above"),
             }
         }
+        // One word may be several institutions' key (الوطني، الوطنية share a stem): one
+        // mention.
+        institutions.dedup_by_key(|&mut hi| (hits[hi].field, hits[hi].position));
         let (leans, home) = self.place_reading(place);
         for c in contexts.values_mut() {
             c.near.sort_unstable();
@@ -1454,7 +1472,10 @@ impl Matcher {
                 });
                 // Nor when the item argues against the topic: a mention guarded or read
                 // otherwise (سلفاكير for Sudan's name), or a cue of another reading.
-                let contrary = evals[t].matches.iter().any(|(_, _, s)| s.is_some())
+                let contrary = evals[t]
+                    .matches
+                    .iter()
+                    .any(|(_, _, s)| s.as_ref().is_some_and(Suppressed::argues_against))
                     || hits.iter().any(|h| {
                         let u = use_of(h);
                         u.topic == t && u.role == Role::OtherCue
@@ -1897,8 +1918,10 @@ const MOVEMENT: &[&str] = &[
 const BORDERING: &[&str] = &["المحاذية", "المحاذي", "المتاخمة", "المتاخم", "الحدود مع"];
 /// National institutions that a domestic outlet names without its country (matching
 /// form): the state's offices, ministers and governors, prosecutors and police, the
-/// national team, anything "national", and "the country" itself (في البلاد). A national
-/// paper's minister with no country named is its own country's, as its reader takes it.
+/// professions' syndicates, the national team, anything "national", "the country" itself
+/// (في البلاد) and the local currency (a price in جنيه، دينار، ليرة; not ريال, which is also
+/// Real Madrid). A national paper's minister or price with no country named is its own
+/// country's, as its reader takes it.
 const HOME_INSTITUTIONS: &[&str] = &[
     "رياسه الجمهوريه",
     "رييس الجمهوريه",
@@ -1917,6 +1940,10 @@ const HOME_INSTITUTIONS: &[&str] = &[
     "مديريه الامن",
     "الدفاع المدني",
     "البلاد",
+    "نقابه",
+    "جنيه",
+    "دينار",
+    "ليره",
     "المنتخب الوطني",
     "الوطني",
     "الوطنيه",

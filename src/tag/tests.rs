@@ -1443,6 +1443,27 @@ fn a_domestic_papers_minister_prosecutor_or_country_is_its_place() {
         ),
         vec![0.0, 0.0, 2.0, 0.0]
     );
+    // A word of the topic's that only lacked its context (مطروح inside المطروحة) is
+    // nothing against it.
+    assert_eq!(
+        tagged(
+            "يجري البحث عن مدرب لمنتخبنا الوطني بين الأسماء المطروحة. وقال",
+            Some("مصر")
+        ),
+        vec![0.0, 2.0, 0.0, 0.0]
+    );
+    // A price in the local currency, a profession's syndicate.
+    assert_eq!(
+        tagged(
+            "انخفضت أسعار الأرز في سوق الجملة بنحو 150 جنيها للطن. وقال",
+            Some("مصر")
+        ),
+        vec![0.0, 2.0, 0.0, 0.0]
+    );
+    assert_eq!(
+        tagged("تحتفل النقابة العامة للأطباء بيوم الطبيب. وقال", Some("مصر")),
+        vec![0.0, 2.0, 0.0, 0.0]
+    );
 }
 
 #[test]
