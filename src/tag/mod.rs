@@ -63,7 +63,9 @@
 //!    people by nationality, each with a name (المصري عمر مرموش، والتونسي إلياس السخيري), is
 //!    a list too. So is, in any field:
 //!    - the host of an event, right after a word of `VENUE_BEFORE` (قمة تونس، استضافت
-//!      القاهرة);
+//!      القاهرة); and where other countries play or talk: a place after «في» or a
+//!      stadium's noun, with a match or talks of `EVENTS` within `EVENT_WINDOW` words,
+//!      in an item that names another country (السودان يواجه توغو اليوم في بنغازي);
 //!    - where someone comes from or heads to, after a word of `MOVEMENT` (قادما من
 //!      القاهرة، باتجاه الأراضي التونسية، غادر القاهرة), and the end of a route «من … إلى»
 //!      (تهريب الوقود من ولاية الطارف إلى تونس);
@@ -1323,6 +1325,18 @@ impl Matcher {
                 *f = (*f).min(h.position);
             }
         }
+        // Where each topic is really named (a counted mention), to tell another country
+        // named in the item from a guarded one of the topic's own (جنوب السودان).
+        let counted: Vec<(usize, Field, usize)> = mentions
+            .iter()
+            .filter(|(_, s)| s.is_none())
+            .map(|&(hi, _)| (use_of(&hits[hi]).topic, hits[hi].field, hits[hi].position))
+            .collect();
+        let other_country = |t: usize| {
+            hits.iter().any(|h| {
+                use_of(h).role == Role::Place && !counted.contains(&(t, h.field, h.position))
+            })
+        };
         let mut listed_ends: Vec<(usize, usize)> = Vec::new();
         let mut passed_ends: Vec<(usize, Field, usize)> = Vec::new();
         // Where a country's adjective stands (الليبية، التشادية), to find shared borders.
@@ -1371,6 +1385,15 @@ impl Matcher {
                 && venues
                     .iter()
                     .any(|&(f, p, v)| f == h.field && p == h.position && !hits[v].definite);
+            // Where others play or talk (السودان يواجه توغو اليوم في بنغازي، يستضيف ملعب
+            // شهداء بنينا مباريات المنتخب السوداني): the place after «في» or a stadium's
+            // noun, a match or talks named near it, and another country named in the item.
+            let venue = venue
+                || !h.nisba
+                    && h.position > 0
+                    && hosts(scan.words(h.field)[h.position - 1])
+                    && event_near(scan.words(h.field), h.position)
+                    && other_country(u.topic);
             // Where someone comes from or heads to (قادما من القاهرة، باتجاه الأراضي
             // التونسية) is a place the story passes through.
             // One side of a crossing or a border (الجانب المصري من معبر رفح) is a place on
@@ -2320,6 +2343,53 @@ fn border_neighbour(words: &[&str], at: usize) -> bool {
                     .iter()
                     .any(|w| BORDER.contains(w))
         })
+}
+
+/// Stems of the words for a match or for talks (مباراة، لقاء، مواجهة، تصفيات، مباحثات،
+/// مفاوضات), in matching form: an event whose parties the item names.
+/// A stem ending in ه also stands as ت before a pronoun (مباراته), not as مواجهات
+/// (clashes).
+const EVENTS: &[&str] = &[
+    "مباراه",
+    "مبارات",
+    "مباريات",
+    "لقاء",
+    "مواجهه",
+    "مواجهت",
+    "تصفيات",
+    "وديه",
+    "مباحثات",
+    "محادثات",
+    "مفاوضات",
+];
+
+/// How many words from a place the event that it hosts may be named.
+const EVENT_WINDOW: usize = 12;
+
+/// Whether a place after `word` is where something is held: «في», or a stadium (ملعب،
+/// بملعب، استاد، ستاد).
+fn hosts(word: &str) -> bool {
+    word == "في"
+        || ["ملعب", "استاد", "ستاد"].iter().any(|n| {
+            word.strip_suffix(n)
+                .is_some_and(|p| proclitic_chain(p) == Some(false))
+        })
+}
+
+/// Whether a word of `EVENTS` (with its proclitics and suffixes: بلقاء، مبارياته) stands
+/// within [`EVENT_WINDOW`] words of `at`.
+fn event_near(words: &[&str], at: usize) -> bool {
+    let end = (at + EVENT_WINDOW).min(words.len());
+    words[at.saturating_sub(EVENT_WINDOW)..end].iter().any(|w| {
+        (0..=3).any(|cut| {
+            w.char_indices().nth(cut).is_some_and(|(i, _)| {
+                proclitic_chain(&w[..i]).is_some() && {
+                    let rest = &w[i..];
+                    EVENTS.iter().any(|e| rest.starts_with(e))
+                }
+            })
+        })
+    })
 }
 
 /// Whether the word at `at` ends a route «من … إلى» (تهريب الوقود من ولاية الطارف إلى

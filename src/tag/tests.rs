@@ -1543,3 +1543,33 @@ fn a_name_that_begins_with_a_hamzad_alif_keeps_it() {
     );
     assert_eq!(scores(&m, "", "زار الوزير الأردن أمس. وأضاف"), [0.0, 2.0]);
 }
+
+#[test]
+fn where_other_countries_play_or_talk_is_a_venue() {
+    let m = Matcher::compile(&[libya(), topic("sudan", vec![TermSpec::plain("سودان")])]);
+    let tagged = |text: &str| -> Vec<f64> {
+        m.evaluate("", text, None)
+            .iter()
+            .map(|e| if e.tagged { e.score } else { -e.score })
+            .collect()
+    };
+    // Another country's match, held there: after «في» or a stadium's noun.
+    assert_eq!(
+        tagged("يلعب منتخب السودان مباراته أمام توغو اليوم في بنغازي. وقال"),
+        vec![-1.0, 2.0]
+    );
+    assert_eq!(
+        tagged("يستضيف ملعب بنغازي اليوم أولى مباريات المنتخب السوداني. وقال"),
+        vec![-1.0, 2.0]
+    );
+    // No other country named: the clubs may be the place's own.
+    assert_eq!(
+        tagged("يلعب الأهلي مباراته أمام الاتحاد اليوم في بنغازي. وقال"),
+        vec![2.0, 0.0]
+    );
+    // No match or talks: where something happens is the story.
+    assert_eq!(
+        tagged("قال مسؤول سوداني إن الأمطار هطلت اليوم في بنغازي. وأضاف"),
+        vec![2.0, 2.0]
+    );
+}
