@@ -63,7 +63,7 @@
 //!    people by nationality, each with a name (المصري عمر مرموش، والتونسي إلياس السخيري), is
 //!    a list too. So is, in any field:
 //!    - the host of an event, right after a word of `VENUE_BEFORE` (قمة تونس، استضافت
-//!      القاهرة); and where other countries play or talk: a place after «في» or a
+//!      القاهرة، تستضيف جمهورية مصر العربية); and where other countries play or talk: a place after «في» or a
 //!      stadium's noun, with a match or talks of `EVENTS` within `EVENT_WINDOW` words,
 //!      in an item that names another country (السودان يواجه توغو اليوم في بنغازي);
 //!    - where someone comes from or heads to, after a word of `MOVEMENT` (قادما من
@@ -673,6 +673,12 @@ impl Matcher {
         for m in MOVEMENT {
             for t in TERRITORY {
                 add(&format!("{m} {t}"), false, Role::Movement, usize::MAX, 0);
+            }
+        }
+        // The host named by its state's title (تستضيف جمهورية مصر العربية) is still the host.
+        for v in HOSTING {
+            for t in STATE_TITLES {
+                add(&format!("{v} {t}"), false, Role::Venue, usize::MAX, 0);
             }
         }
         for u in uses
@@ -1802,6 +1808,19 @@ const VENUE_BEFORE: &[&str] = &[
     "المنعقد في",
     "المنعقدة في",
 ];
+
+/// The verbs of `VENUE_BEFORE` that host, and the titles a host may be named by after one.
+const HOSTING: &[&str] = &[
+    "استضافت",
+    "تستضيف",
+    "يستضيف",
+    "استضاف",
+    "احتضنت",
+    "تحتضن",
+    "يحتضن",
+    "احتضن",
+];
+const STATE_TITLES: &[&str] = &["جمهورية", "دولة", "العاصمة"];
 
 /// Common given names: a definite adjective of a place right after one (طاهر المصري، بيرم
 /// التونسي، مشير المصري) is a surname, as after a term's `not_after` word. Only names that

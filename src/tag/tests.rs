@@ -1572,4 +1572,14 @@ fn where_other_countries_play_or_talk_is_a_venue() {
         tagged("قال مسؤول سوداني إن الأمطار هطلت اليوم في بنغازي. وأضاف"),
         vec![2.0, 2.0]
     );
+    // A host named by its state's title is still the host.
+    let m = Matcher::compile(&[topic("egypt", vec![TermSpec::plain("مصر")])]);
+    let host = "تستضيف جمهورية مصر العربية اليوم جولة مفاوضات بين وفدين. وقال";
+    assert_eq!(
+        (
+            m.evaluate("", host, None)[0].score,
+            m.evaluate("", host, None)[0].tagged
+        ),
+        (1.0, false)
+    );
 }
