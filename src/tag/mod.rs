@@ -63,7 +63,8 @@
 //!    people by nationality, each with a name (المصري عمر مرموش، والتونسي إلياس السخيري), is
 //!    a list too. So is, in any field:
 //!    - the host of an event, right after a word of `VENUE_BEFORE` (قمة تونس، استضافت
-//!      القاهرة، تستضيف جمهورية مصر العربية); and where other countries play or talk: a place after «في» or a
+//!      القاهرة، تستضيف جمهورية مصر العربية); and where other countries play, talk or
+//!      confer: a place after «في» or a
 //!      stadium's noun, with a match or talks of `EVENTS` within `EVENT_WINDOW` words,
 //!      in an item that names another country (السودان يواجه توغو اليوم في بنغازي);
 //!    - where someone comes from or heads to, after a word of `MOVEMENT` (قادما من
@@ -1340,7 +1341,8 @@ impl Matcher {
             .collect();
         let other_country = |t: usize| {
             hits.iter().any(|h| {
-                use_of(h).role == Role::Place && !counted.contains(&(t, h.field, h.position))
+                matches!(use_of(h).role, Role::Place | Role::Abroad)
+                    && !counted.contains(&(t, h.field, h.position))
             })
         };
         let mut listed_ends: Vec<(usize, usize)> = Vec::new();
@@ -1391,9 +1393,10 @@ impl Matcher {
                 && venues
                     .iter()
                     .any(|&(f, p, v)| f == h.field && p == h.position && !hits[v].definite);
-            // Where others play or talk (السودان يواجه توغو اليوم في بنغازي، يستضيف ملعب
-            // شهداء بنينا مباريات المنتخب السوداني): the place after «في» or a stadium's
-            // noun, a match or talks named near it, and another country named in the item.
+            // Where others play, talk or confer (السودان يواجه توغو اليوم في بنغازي، يستضيف
+            // ملعب شهداء بنينا مباريات المنتخب السوداني، مؤتمر طوكيو للتنمية في تونس): the
+            // place after «في» or a stadium's noun, such an event named near it, and another
+            // country named in the item (an Arab one, or one abroad).
             let venue = venue
                 || !h.nisba
                     && h.position > 0
@@ -2364,8 +2367,9 @@ fn border_neighbour(words: &[&str], at: usize) -> bool {
         })
 }
 
-/// Stems of the words for a match or for talks (مباراة، لقاء، مواجهة، تصفيات، مباحثات،
-/// مفاوضات), in matching form: an event whose parties the item names.
+/// Stems of the words for a match, talks or a conference (مباراة، لقاء، مواجهة، تصفيات،
+/// مباحثات، مفاوضات، مؤتمر، منتدى، قمة), in matching form: an event whose parties the item
+/// names.
 /// A stem ending in ه also stands as ت before a pronoun (مباراته), not as مواجهات
 /// (clashes).
 const EVENTS: &[&str] = &[
@@ -2380,6 +2384,10 @@ const EVENTS: &[&str] = &[
     "مباحثات",
     "محادثات",
     "مفاوضات",
+    "موتمر",
+    "منتدي",
+    "ملتقي",
+    "قمه",
 ];
 
 /// How many words from a place the event that it hosts may be named.

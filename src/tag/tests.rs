@@ -1572,6 +1572,24 @@ fn where_other_countries_play_or_talk_is_a_venue() {
         tagged("قال مسؤول سوداني إن الأمطار هطلت اليوم في بنغازي. وأضاف"),
         vec![2.0, 2.0]
     );
+    // A conference or a summit of others, a country abroad among them.
+    let m = Matcher::compile(&[topic("tunisia", vec![TermSpec::plain("تونس")])]);
+    let ticad = "تعقد الحكومة اليابانية مؤتمر طوكيو للتنمية في تونس هذا الشهر. وقال";
+    assert_eq!(
+        (
+            m.evaluate("", ticad, None)[0].score,
+            m.evaluate("", ticad, None)[0].tagged
+        ),
+        (1.0, false)
+    );
+    let own = "انطلق مؤتمر الاستثمار اليوم في تونس بحضور رجال الأعمال. وقال";
+    assert_eq!(
+        (
+            m.evaluate("", own, None)[0].score,
+            m.evaluate("", own, None)[0].tagged
+        ),
+        (2.0, true)
+    );
     // A host named by its state's title is still the host.
     let m = Matcher::compile(&[topic("egypt", vec![TermSpec::plain("مصر")])]);
     let host = "تستضيف جمهورية مصر العربية اليوم جولة مفاوضات بين وفدين. وقال";
