@@ -74,6 +74,8 @@ pub enum SourceEdit {
         entries: usize,
         /// The web page given instead of the feed, when the feed was found through it.
         page: Option<String>,
+        /// The place its entries suggest, when it was added without one.
+        hint: Option<Box<marsad::tag::PlaceHint>>,
     },
     /// A source removed (its items stay until retention removes them).
     Removed(String),
@@ -92,6 +94,7 @@ impl fmt::Display for SourceEdit {
                 source,
                 entries,
                 page,
+                hint,
             } => {
                 if let Some(page) = page {
                     writeln!(f, "{}", linked_feed(page, &source.url))?;
@@ -104,9 +107,20 @@ impl fmt::Display for SourceEdit {
                     source.language.as_deref().unwrap_or("ar")
                 )?;
                 match &source.place {
-                    Some(place) => writeln!(f, ", place {place})"),
-                    None => writeln!(f, ")"),
+                    Some(place) => writeln!(f, ", place {place})")?,
+                    None => writeln!(f, ")")?,
                 }
+                if let Some(h) = hint {
+                    writeln!(
+                        f,
+                        "hint: {} of its {} entries about a country are about {} alone; if it \
+                         is a national outlet, add place = \"{}\" to its entry in sources.toml \
+                         so that its home news (a minister, prices in the local currency) counts \
+                         for {}",
+                        h.items, h.of, h.place, h.place, h.topic
+                    )?;
+                }
+                Ok(())
             }
             SourceEdit::Removed(id) => writeln!(f, "removed {id}"),
             SourceEdit::Enabled(id) => writeln!(f, "enabled {id}"),
@@ -249,6 +263,26 @@ pub async fn add(
         .as_deref()
         .map(marsad::clean::html::plain_text)
         .filter(|t| !t.is_empty());
+    // Tagged as the service would tag them, without a place: a national outlet's entries
+    // are mostly about its country, which is the hint to give it one.
+    let hint = if place.is_none() {
+        let texts: Vec<(String, String)> = feed
+            .entries
+            .iter()
+            .map(|e| {
+                let text = e.content.as_deref().or(e.summary.as_deref()).unwrap_or("");
+                (
+                    marsad::clean::html::plain_text(e.title.as_deref().unwrap_or("")),
+                    marsad::clean::html::plain_text(text),
+                )
+            })
+            .collect();
+        marsad::tag::Matcher::compile(&cfg.topics)
+            .suggest_place(texts.iter().map(|(t, x)| (t.as_str(), x.as_str())))
+            .map(Box::new)
+    } else {
+        None
+    };
     let source = NewSource {
         id: id.unwrap_or_else(|| slug_for(&url, &ed.ids())),
         name: name
@@ -265,6 +299,7 @@ pub async fn add(
         source,
         entries: feed.entries.len(),
         page,
+        hint,
     })
 }
 

@@ -64,9 +64,9 @@
 //!    a list too. So is, in any field:
 //!    - the host of an event, right after a word of `VENUE_BEFORE` (قمة تونس، استضافت
 //!      القاهرة، تستضيف جمهورية مصر العربية); and where other countries play, talk or
-//!      confer: a place after «في» or a
-//!      stadium's noun, with a match or talks of `EVENTS` within `EVENT_WINDOW` words,
-//!      in an item that names another country (السودان يواجه توغو اليوم في بنغازي);
+//!      confer: a place after «في» or a stadium's noun, with a match, talks or a
+//!      conference of `EVENTS` within `EVENT_WINDOW` words, in an item that names another
+//!      country (السودان يواجه توغو اليوم في بنغازي، مؤتمر طوكيو للتنمية في تونس);
 //!    - where someone comes from or heads to, after a word of `MOVEMENT` (قادما من
 //!      القاهرة، باتجاه الأراضي التونسية، غادر القاهرة), and the end of a route «من … إلى»
 //!      (تهريب الوقود من ولاية الطارف إلى تونس);
@@ -131,6 +131,24 @@ pub const TEXT_WEIGHT: f64 = 1.0;
 /// The lead ends at the first sentence end, and at this many words at the latest: Arabic
 /// copy often runs one sentence over a whole paragraph of commas.
 pub const LEAD_MAX_WORDS: usize = 40;
+
+/// Items of a feed about some country below which no place is suggested.
+pub const PLACE_HINT_MIN_ITEMS: usize = 5;
+/// Share of those items that must be about one country alone for it to be suggested.
+pub const PLACE_HINT_SHARE: f64 = 0.7;
+
+/// A place suggested for a source by its items ([`Matcher::suggest_place`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlaceHint {
+    /// The place, as `sources.toml` would hold it (مصر).
+    pub place: String,
+    /// The topic it is a term of.
+    pub topic: String,
+    /// Items about that country alone.
+    pub items: usize,
+    /// Items about any country.
+    pub of: usize,
+}
 
 /// Where a text's lead and dateline end, in words of its matching form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -1597,6 +1615,55 @@ impl Matcher {
                 break;
             }
         }
+    }
+
+    /// The place most of a feed's items are about, when they are about one country: a
+    /// national outlet added without its `place` loses the home news that names no
+    /// country (a minister, prices in pounds), and this is the hint to give it one. Each
+    /// item is `(title, text)`, tagged without a place. `None` unless at least
+    /// [`PLACE_HINT_MIN_ITEMS`] items are about a country and [`PLACE_HINT_SHARE`] of them
+    /// about the same one alone.
+    pub fn suggest_place<'t>(
+        &self,
+        items: impl IntoIterator<Item = (&'t str, &'t str)>,
+    ) -> Option<PlaceHint> {
+        let mut alone = vec![0usize; self.topics.len()];
+        let mut placed = 0;
+        for (title, text) in items {
+            let tags = self.tag(title, text, None);
+            let countries: Vec<usize> = tags
+                .iter()
+                .filter_map(|t| self.topics.iter().position(|c| c.spec.slug == t.slug))
+                .filter(|&i| self.topics[i].is_place)
+                .collect();
+            if !countries.is_empty() {
+                placed += 1;
+            }
+            if let [one] = countries.as_slice() {
+                alone[*one] += 1;
+            }
+        }
+        let (best, &items) = alone.iter().enumerate().max_by_key(|&(_, n)| *n)?;
+        if placed < PLACE_HINT_MIN_ITEMS || (items as f64) < PLACE_HINT_SHARE * placed as f64 {
+            return None;
+        }
+        let topic = &self.topics[best];
+        // The topic's name when it reads as its place (ليبيا، السودان), else its first term
+        // that names a country.
+        let place = if self.place_reading(Some(&topic.spec.name)).1.contains(&best) {
+            topic.spec.name.clone()
+        } else {
+            topic.terms.iter().find_map(|t| {
+                let home = self.place_reading(Some(&t.text)).1;
+                home.contains(&best).then(|| t.text.clone())
+            })?
+        };
+        Some(PlaceHint {
+            place,
+            topic: topic.spec.slug.clone(),
+            items,
+            of: placed,
+        })
     }
 
     /// How many ambiguous terms' readings `place` is a cue of: 0 means a source with that

@@ -1601,3 +1601,29 @@ fn where_other_countries_play_or_talk_is_a_venue() {
         (1.0, false)
     );
 }
+
+#[test]
+fn a_feed_mostly_about_one_country_suggests_its_place() {
+    let m = Matcher::compile(&[
+        libya(),
+        topic("egypt", vec![TermSpec::plain("مصر")]),
+        topic("oil", vec![TermSpec::plain("نفط")]),
+    ]);
+    let egypt = ("مصر تفتتح مشروعا", "");
+    let libya_item = ("ليبيا تعلن موازنة", "");
+    let oil = ("أسعار النفط ترتفع", "");
+    let hint = |items: &[(&str, &str)]| m.suggest_place(items.iter().copied());
+    // Five of six items about a country are Egypt's alone; a subject topic is no country.
+    assert_eq!(
+        hint(&[egypt, egypt, egypt, egypt, egypt, libya_item, oil]),
+        Some(PlaceHint {
+            place: "مصر".into(),
+            topic: "egypt".into(),
+            items: 5,
+            of: 6
+        })
+    );
+    // Under the share, or too few items about any country: nothing.
+    assert_eq!(hint(&[egypt, egypt, egypt, libya_item, libya_item]), None);
+    assert_eq!(hint(&[egypt, egypt, egypt, egypt, oil]), None);
+}

@@ -114,6 +114,106 @@ place = "لبنان"
     );
 }
 
+/// An RSS feed of labeled eval items (real published leads), by id.
+fn feed_of(ids: &[&str]) -> Vec<u8> {
+    let mut items = String::new();
+    for id in ids {
+        let topic = match &id[..2] {
+            "eg" => "egypt",
+            "ly" => "libya",
+            "tn" => "tunisia",
+            other => panic!("no set for {other}"),
+        };
+        let set = std::fs::read_to_string(fixture(&format!("topics/eval/{topic}.jsonl"))).unwrap();
+        let line = set
+            .lines()
+            .find(|l| l.contains(&format!("\"id\": \"{id}\"")))
+            .unwrap_or_else(|| panic!("{id} not in the {topic} set"));
+        let it: serde_json::Value = serde_json::from_str(line).unwrap();
+        items.push_str(&format!(
+            "<item><title><![CDATA[{}]]></title><link>http://example.com/{id}</link><description><![CDATA[{}]]></description></item>",
+            it["title"].as_str().unwrap(),
+            it["text"].as_str().unwrap()
+        ));
+    }
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>أخبار</title><link>http://example.com/</link><description>d</description>{items}</channel></rss>"#
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn adding_a_national_outlet_without_a_place_suggests_one() {
+    // Six Egyptian stories and one Libyan: a national paper's feed.
+    let egyptian = [
+        "eg-235", "eg-237", "eg-238", "eg-247", "eg-250", "eg-215", "ly-236",
+    ];
+    // Three countries' stories: a pan-Arab feed.
+    let mixed = ["eg-235", "eg-238", "tn-236", "tn-237", "ly-235", "ly-236"];
+    let server = FeedServer::start(vec![
+        (
+            "/eg.xml",
+            serve_bytes(feed_of(&egyptian), "application/rss+xml"),
+        ),
+        (
+            "/mixed.xml",
+            serve_bytes(feed_of(&mixed), "application/rss+xml"),
+        ),
+        (
+            "/placed.xml",
+            serve_bytes(feed_of(&egyptian), "application/rss+xml"),
+        ),
+    ])
+    .await;
+    let app = setup();
+    let eg = out(app
+        .run(&["sources", "add", &server.url("/eg.xml"), "--id", "eg"])
+        .await);
+    assert_eq!(
+        eg,
+        (
+            0,
+            "added eg (أخبار, 7 entries, language ar)\n\
+             hint: 6 of its 7 entries about a country are about مصر alone; if it is a national \
+             outlet, add place = \"مصر\" to its entry in sources.toml so that its home news (a \
+             minister, prices in the local currency) counts for egypt\n"
+                .into(),
+            String::new()
+        )
+    );
+    let mixed = out(app
+        .run(&["sources", "add", &server.url("/mixed.xml"), "--id", "mixed"])
+        .await);
+    assert_eq!(
+        mixed,
+        (
+            0,
+            "added mixed (أخبار, 6 entries, language ar)\n".into(),
+            String::new()
+        )
+    );
+    // Given a place, nothing to suggest.
+    let placed = out(app
+        .run(&[
+            "sources",
+            "add",
+            &server.url("/placed.xml"),
+            "--id",
+            "placed",
+            "--place",
+            "مصر",
+        ])
+        .await);
+    assert_eq!(
+        placed,
+        (
+            0,
+            "added placed (أخبار, 7 entries, language ar, place مصر)\n".into(),
+            String::new()
+        )
+    );
+}
+
 #[test]
 fn opml_import_flattens_folders_and_skips_duplicates() {
     let app = setup();
