@@ -54,7 +54,8 @@
 //!    topic's reading when the term lists no `sense` cues (the name is the topic's by
 //!    default) and loses it when it does (the name needs evidence).
 //! 5. Each counted match adds `weight × field weight`: title 3, the first sentence of the
-//!    text (the lead, at most [`LEAD_MAX_WORDS`] words) 2, the rest of the text 1. A
+//!    text (the lead, at most [`LEAD_MAX_WORDS`] words; after a teaser, the sentence after
+//!    it too, [`lead_words`]) 2, the rest of the text 1. A
 //!    mention joined by و to another topic's mention or to a country or capital of
 //!    `PLACES` (بغداد ودمشق وبيروت وصنعاء), in the title as in the text, is one entry of a
 //!    list and worth 1 point, whatever its weight and field: the item then lists the
@@ -269,10 +270,34 @@ pub fn dateline_words(text: &str) -> usize {
 }
 
 /// Number of words (in matching form) of the lead of `text`: its first sentence, ended by a
-/// newline, `!`, `?`, `؟`, or a `.` followed by a space, capped at [`LEAD_MAX_WORDS`].
+/// newline, `!`, `?`, `؟`, or a `.` followed by a space, capped at [`LEAD_MAX_WORDS`]. A
+/// teaser that opens the copy (a question or an exclamation: كم باقي على المدرسة؟, or a
+/// word or two: عاجل.) does not state the subject; the sentence after it does, and the
+/// lead runs through it.
 pub fn lead_words(text: &str) -> usize {
+    let words = |s: &str| {
+        let s = normalize_words(s);
+        if s.is_empty() {
+            0
+        } else {
+            s.split(' ').count()
+        }
+    };
     let text = text.trim_start();
-    let mut end = text.len();
+    let (first, teaser) = sentence_end(text);
+    let mut n = words(&text[..first]);
+    if first < text.len() && (teaser || n <= 2) {
+        let rest = &text[first..];
+        // Past the sentence's end mark.
+        let rest = rest.trim_start_matches(|c: char| "\n\r!?؟.".contains(c) || c.is_whitespace());
+        n += words(&rest[..sentence_end(rest).0]);
+    }
+    n.min(LEAD_MAX_WORDS)
+}
+
+/// Where the first sentence of `text` ends (its end mark's byte offset, or the text's
+/// length), and whether it ends as a question or an exclamation.
+fn sentence_end(text: &str) -> (usize, bool) {
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         let stop = match c {
@@ -281,16 +306,10 @@ pub fn lead_words(text: &str) -> usize {
             _ => false,
         };
         if stop {
-            end = i;
-            break;
+            return (i, matches!(c, '!' | '?' | '؟'));
         }
     }
-    let lead = normalize_words(&text[..end]);
-    if lead.is_empty() {
-        0
-    } else {
-        lead.split(' ').count().min(LEAD_MAX_WORDS)
-    }
+    (text.len(), false)
 }
 
 /// Whether `prefix` is a proclitic chain, (و|ف)? (ب|ك|ل)? (ال)? with ل + ال written لل,
@@ -2029,8 +2048,9 @@ const MOVEMENT: &[&str] = &[
 /// place passed through.
 const BORDERING: &[&str] = &["المحاذية", "المحاذي", "المتاخمة", "المتاخم", "الحدود مع"];
 /// National institutions that a domestic outlet names without its country (matching
-/// form): the state's offices, ministers and governors, prosecutors and police, the
-/// professions' syndicates, the national team, anything "national", "the country" itself
+/// form): the state's offices and general authorities, ministers and governors,
+/// prosecutors and police, public universities, schools and hospitals, the professions'
+/// syndicates, the national team, anything "national", "the country" itself
 /// (في البلاد) and the local currency (a price in جنيه، دينار، ليرة; not ريال, which is also
 /// Real Madrid). A national paper's minister or price with no country named is its own
 /// country's, as its reader takes it.
@@ -2051,6 +2071,10 @@ const HOME_INSTITUTIONS: &[&str] = &[
     "الشرطه",
     "مديريه الامن",
     "الدفاع المدني",
+    "الهيئه العامه",
+    "الجامعات الحكوميه",
+    "المدارس الحكوميه",
+    "المستشفيات الحكوميه",
     "البلاد",
     "نقابه",
     "جنيه",

@@ -349,8 +349,15 @@ fn a_lead_that_states_its_subject_is_tagged_and_a_late_passing_mention_is_not() 
     assert!(m.tag("اجتماع إقليمي", &late, None).is_empty());
     // The lead ends at its first sentence, and after LEAD_MAX_WORDS at the latest.
     assert_eq!(lead_words("طرابلس - أعلن المجلس الرئاسي. ثم قال"), 4);
-    assert_eq!(lead_words("  سطر أول\nسطر ثان"), 2);
-    assert_eq!(lead_words("بلغ النمو 3.5 في المئة! وقال"), 6);
+    assert_eq!(lead_words("  سطر أول\nسطر ثان\nسطر ثالث"), 4);
+    assert_eq!(lead_words("ثلاث كلمات هنا\nسطر ثان"), 3);
+    // A teaser (a question, an exclamation, a word or two) and the sentence after it.
+    assert_eq!(
+        lead_words("كم باقي على المدرسة؟ أعلنت الوزارة موعد الدراسة. وقال"),
+        8
+    );
+    assert_eq!(lead_words("بلغ النمو 3.5 في المئة! وقال المسؤول. ثم"), 8);
+    assert_eq!(lead_words("عاجل. أعلن المجلس الرئاسي الحداد. وقال"), 5);
     assert_eq!(lead_words(&vec!["كلمة"; 100].join(" ")), LEAD_MAX_WORDS);
     assert_eq!(lead_words(""), 0);
 }
