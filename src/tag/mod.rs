@@ -337,7 +337,7 @@ const SUFFIXES: &[&str] = &[
     "", "ي", "يه", "يون", "يين", "يات", "يان", "ه", "ها", "هم", "هما", "ات", "ين", "ون", "ان", "يا",
 ];
 /// Suffixes allowed after a short (≤ 3 letters) stem, where more would hit other words.
-const SHORT_SUFFIXES: &[&str] = &["", "ي", "يه", "يون", "يين"];
+const SHORT_SUFFIXES: &[&str] = &["", "ي", "يه", "يون", "يين", "يا"];
 /// Suffixes allowed after a stem whose final ا/ه/ي was removed (ليبيا → ليبي…).
 const STRIPPED_SUFFIXES: &[&str] = &[
     "ي",

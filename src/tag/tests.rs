@@ -1634,3 +1634,16 @@ fn a_feed_mostly_about_one_country_suggests_its_place() {
     assert_eq!(hint(&[egypt, egypt, egypt, libya_item, libya_item]), None);
     assert_eq!(hint(&[egypt, egypt, egypt, egypt, oil]), None);
 }
+
+#[test]
+fn a_short_name_takes_the_nisba_forms_and_no_other_suffix() {
+    let m = Matcher::compile(&[topic("egypt", vec![TermSpec::plain("مصر")])]);
+    // The accusative of the adjective (مواطنًا مصريًا) is the country's too.
+    for w in ["مصر", "المصري", "مصرية", "المصريين", "مصريًا"] {
+        assert_eq!(found(&m, w).len(), 1, "{w} should match مصر");
+    }
+    // مصرون "they insist", مصرات: other words.
+    for w in ["مصرون", "مصرات", "مصرها"] {
+        assert!(found(&m, w).is_empty(), "{w} should not match");
+    }
+}
