@@ -99,7 +99,9 @@
 //!    البلاد) counts for the topics the place is a term of, like a mention in its field, in
 //!    an item that names no other country, no other country's topic (a subject's, such as
 //!    oil, may stand beside it) and nothing against the place's topic (a guarded mention,
-//!    a cue of another reading of its name).
+//!    a cue of another reading of its name). The national team (المنتخب الوطني، منتخبنا)
+//!    is the home side even in an item that names other countries, unless a country's
+//!    adjective follows it.
 //! 7. Composite topics (`all_of`, `any_of`, `none_of`) are then decided from the tags above.
 //!    Once one `all_of` member is tagged, the others need only half their `min_score`: the
 //!    item is already about one part, so one body mention of the other (a boat that left
@@ -1055,9 +1057,14 @@ impl Matcher {
                 | Role::OriginAfter => unreachable!("handled above"),
             }
         }
-        // One word may be several institutions' key (الوطني، الوطنية share a stem): one
-        // mention.
-        institutions.dedup_by_key(|&mut hi| (hits[hi].field, hits[hi].position));
+        // One word may be several institutions' key (الوطني، الوطنية share a stem), and one
+        // name may hold two (المنتخب الوطني and الوطني, منتخبنا الوطني): one mention for
+        // each run of words.
+        institutions.sort_by_key(|&hi| (hits[hi].field == Field::Text, hits[hi].position));
+        institutions.dedup_by(|next, kept| {
+            let (k, n) = (&hits[*kept], &hits[*next]);
+            k.field == n.field && n.position <= k.position + use_of(k).words
+        });
         let (leans, home) = self.place_reading(place);
         for c in contexts.values_mut() {
             c.near.sort_unstable();
@@ -1528,7 +1535,7 @@ impl Matcher {
                     && !spots.contains(&(h.field, h.position))
             })
         };
-        if !institutions.is_empty() && !abroad {
+        if !institutions.is_empty() {
             for &t in &home {
                 let foreign_place = place_elsewhere(&evals, t, false);
                 // Another country's topic makes the item someone else's too; a subject's
@@ -1549,11 +1556,29 @@ impl Matcher {
                         let u = use_of(h);
                         u.topic == t && u.role == Role::OtherCue
                     });
-                if foreign_place || other_topic || contrary {
+                if contrary {
                     continue;
                 }
+                let elsewhere = abroad || foreign_place || other_topic;
                 for &hi in &institutions {
                     let h = &hits[hi];
+                    // The national team is the home side whoever it plays and wherever
+                    // (المنتخب الوطني يواجه موريتانيا), unless an adjective after it makes
+                    // it another country's (المنتخب الوطني المغربي).
+                    let team = {
+                        let found = scan.found(h);
+                        let end = h.position + use_of(h).words;
+                        (found.starts_with("المنتخب") || found.contains("منتخبنا"))
+                            && !hits.iter().any(|p| {
+                                p.field == h.field
+                                    && p.position == end
+                                    && p.nisba
+                                    && use_of(p).role == Role::Place
+                            })
+                    };
+                    if elsewhere && !team {
+                        continue;
+                    }
                     let points = match h.field {
                         Field::Title => TITLE_WEIGHT,
                         Field::Text if h.position < lead => LEAD_WEIGHT,
@@ -2081,6 +2106,7 @@ const HOME_INSTITUTIONS: &[&str] = &[
     "دينار",
     "ليره",
     "المنتخب الوطني",
+    "منتخبنا",
     "الوطني",
     "الوطنيه",
 ];

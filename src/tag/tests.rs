@@ -1459,6 +1459,29 @@ fn a_domestic_papers_minister_prosecutor_or_country_is_its_place() {
         ),
         vec![0.0, 2.0, 0.0, 0.0]
     );
+    // The national team is the home side whoever it plays, unless an adjective makes it
+    // another country's.
+    assert_eq!(
+        tagged(
+            "يستعد المنتخب الوطني لمواجهة موريتانيا الشهر المقبل. وقال",
+            Some("ليبيا")
+        ),
+        vec![2.0, 0.0, 0.0, 0.0]
+    );
+    assert_eq!(
+        tagged(
+            "يستعد المنتخب الوطني المغربي لمواجهة موريتانيا. وقال",
+            Some("ليبيا")
+        ),
+        vec![0.0, 0.0, 0.0, 0.0]
+    );
+    assert_eq!(
+        tagged(
+            "قال وزير الداخلية إن موريتانيا طلبت دعما. وأضاف",
+            Some("ليبيا")
+        ),
+        vec![0.0, 0.0, 0.0, 0.0]
+    );
     // A price in the local currency, a profession's syndicate.
     assert_eq!(
         tagged(
