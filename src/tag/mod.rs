@@ -1020,7 +1020,16 @@ impl Matcher {
                     continue;
                 }
                 Role::Home => {
-                    institutions.push(hi);
+                    // "National" after a plural is a kind of thing, anyone's (شركات البترول
+                    // الوطنية، المنتخبات الوطنية), not the home country's institution.
+                    let words = scan.words(h.field);
+                    let after_plural = u.words == 1
+                        && scan.found(h).contains("وطني")
+                        && (1..=2)
+                            .any(|k| h.position >= k && words[h.position - k].ends_with("ات"));
+                    if !after_plural {
+                        institutions.push(hi);
+                    }
                     continue;
                 }
                 Role::OriginBefore => {
@@ -2074,11 +2083,12 @@ const MOVEMENT: &[&str] = &[
 const BORDERING: &[&str] = &["المحاذية", "المحاذي", "المتاخمة", "المتاخم", "الحدود مع"];
 /// National institutions that a domestic outlet names without its country (matching
 /// form): the state's offices and general authorities, ministers and governors,
-/// prosecutors and police, public universities, schools and hospitals, the professions'
-/// syndicates, the national team, anything "national", "the country" itself
-/// (في البلاد) and the local currency (a price in جنيه، دينار، ليرة; not ريال, which is also
-/// Real Madrid). A national paper's minister or price with no country named is its own
-/// country's, as its reader takes it.
+/// prosecutors and police, public universities, schools and hospitals, the national
+/// secondary exam and chambers of commerce, the professions' syndicates, the national
+/// team, anything "national" (not after a plural: شركات البترول الوطنية are anyone's),
+/// "the country" itself (في البلاد) and the local currency (a price in جنيه، دينار، ليرة;
+/// not ريال, which is also Real Madrid). A national paper's minister or price with no
+/// country named is its own country's, as its reader takes it.
 const HOME_INSTITUTIONS: &[&str] = &[
     "رياسه الجمهوريه",
     "رييس الجمهوريه",
@@ -2105,6 +2115,8 @@ const HOME_INSTITUTIONS: &[&str] = &[
     "جنيه",
     "دينار",
     "ليره",
+    "الثانويه العامه",
+    "الغرفه التجاريه",
     "المنتخب الوطني",
     "منتخبنا",
     "الوطني",

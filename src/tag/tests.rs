@@ -1482,6 +1482,29 @@ fn a_domestic_papers_minister_prosecutor_or_country_is_its_place() {
         ),
         vec![0.0, 0.0, 0.0, 0.0]
     );
+    // A national institute is the home country's; national companies in general, after a
+    // plural, are anyone's.
+    assert_eq!(
+        tagged(
+            "قال مدير المعهد الوطني للإحصاء إن الأرقام دقيقة. وأضاف",
+            Some("مصر")
+        ),
+        vec![0.0, 2.0, 0.0, 0.0]
+    );
+    assert_eq!(
+        tagged(
+            "صارت الاحتياطيات تحت سيطرة شركات البترول الوطنية. وأضاف",
+            Some("مصر")
+        ),
+        vec![0.0, 0.0, 0.0, 0.0]
+    );
+    assert_eq!(
+        tagged(
+            "تداول نشطاء أسئلة امتحانات الثانوية العامة. وقالت",
+            Some("مصر")
+        ),
+        vec![0.0, 2.0, 0.0, 0.0]
+    );
     // A price in the local currency, a profession's syndicate.
     assert_eq!(
         tagged(
