@@ -56,9 +56,9 @@
 //! 5. Each counted match adds `weight × field weight`: title 3, the first sentence of the
 //!    text (the lead, at most [`LEAD_MAX_WORDS`] words; after a teaser, the sentence after
 //!    it too, [`lead_words`]) 2, the rest of the text 1. A
-//!    mention joined by و to another topic's mention or to a country or capital of
-//!    `PLACES` (بغداد ودمشق وبيروت وصنعاء), in the title as in the text, is one entry of a
-//!    list and worth 1 point, whatever its weight and field: the item then lists the
+//!    mention joined by و to another topic's mention or to a country of `PLACES` or a
+//!    capital of `CAPITALS` (بغداد ودمشق وبيروت وصنعاء), in the title as in the text, is
+//!    one entry of a list and worth 1 point, whatever its weight and field: the item then lists the
 //!    parties of a story, not its subject; but the two sides after بين (بين مصر والسودان)
 //!    are each a subject, unless a border word comes before بين (below). A roster of
 //!    people by nationality, each with a name (المصري عمر مرموش، والتونسي إلياس السخيري), is
@@ -370,6 +370,9 @@ enum Affix {
         stripped: Option<char>,
         bare: bool,
         short: bool,
+        /// Whether suffixes are allowed at all; a capital's are not (الرياضي is "sports",
+        /// الرومي a bird, not Riyadh's or Rome's).
+        suffixes: bool,
     },
 }
 
@@ -390,7 +393,8 @@ enum Role {
     After,
     /// An `exclude` word of the topic (`term` unused).
     Exclude,
-    /// A country or capital of [`PLACES`] (`topic` and `term` unused), to find lists.
+    /// A country of [`PLACES`] or a capital of [`CAPITALS`] (`topic` and `term` unused),
+    /// to find lists.
     Place,
     /// An event or hosting word of `VENUE_BEFORE` (`topic` and `term` unused).
     Venue,
@@ -438,8 +442,8 @@ struct CompiledTerm {
 struct CompiledTopic {
     spec: TopicSpec,
     terms: Vec<CompiledTerm>,
-    /// Whether one of its terms is a country or capital of `PLACES`: a place's topic, not a
-    /// subject's (migration, oil).
+    /// Whether one of its terms is a country of `PLACES` or a capital of `CAPITALS`: a
+    /// place's topic, not a subject's (migration, oil).
     is_place: bool,
 }
 
@@ -635,9 +639,7 @@ impl Matcher {
         let mut patterns: Vec<String> = Vec::new();
         let mut uses: Vec<Vec<Use>> = Vec::new();
         let mut add = |text: &str, exact: bool, role: Role, topic: usize, term: usize| {
-            let Some((pattern, affix)) = pattern_for(text, exact) else {
-                return;
-            };
+            let (pattern, affix) = pattern_for(text, exact)?;
             let words = pattern.split(' ').count();
             let id = *pattern_ids.entry(pattern.clone()).or_insert_with(|| {
                 patterns.push(pattern);
@@ -651,6 +653,7 @@ impl Matcher {
                 affix,
                 words,
             });
+            Some((id, uses[id].len() - 1))
         };
         let mut compiled = Vec::new();
         for (ti, t) in topics.iter().enumerate() {
@@ -710,6 +713,12 @@ impl Matcher {
                 add(p, exact, role, usize::MAX, 0);
             }
         }
+        // Capitals are places by their name only: their few adjectives (بيروتي) are rare,
+        // and the stems of the others are common words (الرياضي، الرومي).
+        let capitals: Vec<(usize, usize)> = CAPITALS
+            .iter()
+            .filter_map(|p| add(p, false, Role::Place, usize::MAX, 0))
+            .collect();
         for m in MOVEMENT {
             for t in TERRITORY {
                 add(&format!("{m} {t}"), false, Role::Movement, usize::MAX, 0);
@@ -719,6 +728,11 @@ impl Matcher {
         for v in HOSTING {
             for t in STATE_TITLES {
                 add(&format!("{v} {t}"), false, Role::Venue, usize::MAX, 0);
+            }
+        }
+        for (id, k) in capitals {
+            if let Affix::Arabic { suffixes, .. } = &mut uses[id][k].affix {
+                *suffixes = false;
             }
         }
         for u in uses
@@ -1830,9 +1844,9 @@ impl Matcher {
 /// The `Edge::topic` of a place of [`PLACES`].
 const PLACE: usize = usize::MAX;
 
-/// Countries and capitals, to recognise a list of them: a name joined by و to one of these
-/// (or to another topic's term) is one entry of a list. Written as terms, so nisba forms
-/// count (مغربية وجزائرية وتونسية). Only names that are not common words: مالي ("financial")
+/// Countries (and, in [`CAPITALS`], capitals), to recognise a list of them: a name joined
+/// by و to one of these (or to another topic's term) is one entry of a list. Written as
+/// terms, so nisba forms count (مغربية وجزائرية وتونسية). Only names that are not common words: مالي ("financial")
 /// and the like are left out.
 const PLACES: &[&str] = &[
     "مصر",
@@ -1881,6 +1895,10 @@ const PLACES: &[&str] = &[
     "باكستان",
     "الهند",
     "كوريا",
+];
+
+/// Capitals that name their country's story (matching form), whole words only.
+const CAPITALS: &[&str] = &[
     "بغداد",
     "دمشق",
     "بيروت",
@@ -2113,8 +2131,11 @@ const HOME_INSTITUTIONS: &[&str] = &[
     "البلاد",
     "نقابه",
     "جنيه",
+    "جنيهات",
     "دينار",
+    "دنانير",
     "ليره",
+    "ليرات",
     "الثانويه العامه",
     "الغرفه التجاريه",
     "المنتخب الوطني",
@@ -2711,6 +2732,7 @@ fn accepts(affix: &Affix, prefix: &str, suffix: &str) -> bool {
             stripped,
             bare,
             short,
+            suffixes,
         } => {
             // When the term's own ال was taken off the pattern, the word must carry an
             // article, alone or after proclitics (ال، وال، بال، لل، فلل…).
@@ -2720,6 +2742,12 @@ fn accepts(affix: &Affix, prefix: &str, suffix: &str) -> bool {
             };
             if !prefix_ok {
                 return false;
+            }
+            if !*suffixes {
+                return match stripped {
+                    Some(last) => suffix.strip_prefix(*last).is_some_and(str::is_empty),
+                    None => suffix.is_empty(),
+                };
             }
             match stripped {
                 Some(last) => {
@@ -2945,6 +2973,7 @@ fn pattern_for(term: &str, exact: bool) -> Option<(String, Affix)> {
             stripped,
             bare,
             short,
+            suffixes: true,
         },
     ))
 }

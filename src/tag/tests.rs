@@ -1505,6 +1505,22 @@ fn a_domestic_papers_minister_prosecutor_or_country_is_its_place() {
         ),
         vec![0.0, 2.0, 0.0, 0.0]
     );
+    // A capital is a place by its name only: الرياضي is "sports", الرومي a bird.
+    assert_eq!(
+        tagged(
+            "قال وزير الشباب إن النشاط الرياضي مستمر. وأضاف",
+            Some("مصر")
+        ),
+        vec![0.0, 2.0, 0.0, 0.0]
+    );
+    assert_eq!(
+        tagged("ارتفع سعر الديك الرومي بنحو عشرة جنيهات. وقال", Some("مصر")),
+        vec![0.0, 2.0, 0.0, 0.0]
+    );
+    assert_eq!(
+        tagged("قال وزير الخارجية إن الرياض طلبت دعما. وأضاف", Some("مصر")),
+        vec![0.0, 0.0, 0.0, 0.0]
+    );
     // A price in the local currency, a profession's syndicate.
     assert_eq!(
         tagged(
