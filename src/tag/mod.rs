@@ -370,11 +370,26 @@ enum Affix {
         stripped: Option<char>,
         bare: bool,
         short: bool,
-        /// Whether suffixes are allowed at all; a capital's are not (الرياضي is "sports",
-        /// الرومي a bird, not Riyadh's or Rome's).
-        suffixes: bool,
+        /// Which suffixes are allowed.
+        suffixes: Suffixes,
     },
 }
+
+/// The suffixes a pattern takes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Suffixes {
+    /// A term's: the nisba endings, plurals and pronouns (حكومته، ليبيين).
+    All,
+    /// A built-in country's: the nisba endings only (العراقي, but not العراقة "heritage").
+    Nisba,
+    /// A capital's: none (الرياضي is "sports", الرومي a bird, not Riyadh's or Rome's).
+    None,
+}
+
+/// The nisba endings a country's name takes (ي، ية، يون، يين، يات، يان، يًا).
+const NISBA_SUFFIXES: &[&str] = &["", "ي", "يه", "يون", "يين", "يات", "يان", "يا"];
+/// The same after a stem that is already the adjective (ليبي: ليبية، ليبيين، ليبيون…).
+const STRIPPED_NISBA_SUFFIXES: &[&str] = &["ه", "ين", "ون", "ات", "ان"];
 
 /// What a pattern is to one rule.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -696,6 +711,7 @@ impl Matcher {
         }
         let builtin = [
             (PLACES, Role::Place),
+            (CAPITALS, Role::Place),
             (VENUE_BEFORE, Role::Venue),
             (ORIGIN_BEFORE, Role::OriginBefore),
             (ORIGIN_AFTER, Role::OriginAfter),
@@ -713,12 +729,6 @@ impl Matcher {
                 add(p, exact, role, usize::MAX, 0);
             }
         }
-        // Capitals are places by their name only: their few adjectives (بيروتي) are rare,
-        // and the stems of the others are common words (الرياضي، الرومي).
-        let capitals: Vec<(usize, usize)> = CAPITALS
-            .iter()
-            .filter_map(|p| add(p, false, Role::Place, usize::MAX, 0))
-            .collect();
         for m in MOVEMENT {
             for t in TERRITORY {
                 add(&format!("{m} {t}"), false, Role::Movement, usize::MAX, 0);
@@ -730,9 +740,24 @@ impl Matcher {
                 add(&format!("{v} {t}"), false, Role::Venue, usize::MAX, 0);
             }
         }
-        for (id, k) in capitals {
+        // Capitals are places by their name only: their few adjectives (بيروتي) are rare,
+        // and the stems of the others are common words (الرياضي، الرومي). Countries take
+        // the nisba endings only (العراقة is "heritage").
+        let restricted: Vec<(usize, usize, Suffixes)> = CAPITALS
+            .iter()
+            .map(|p| (p, Suffixes::None))
+            .chain(PLACES.iter().map(|p| (p, Suffixes::Nisba)))
+            .filter_map(|(p, s)| {
+                // The built-in loop added each once: find its use.
+                let (pattern, _) = pattern_for(p, false)?;
+                let id = *pattern_ids.get(&pattern)?;
+                let k = uses[id].iter().position(|u| u.role == Role::Place)?;
+                Some((id, k, s))
+            })
+            .collect();
+        for (id, k, s) in restricted {
             if let Affix::Arabic { suffixes, .. } = &mut uses[id][k].affix {
-                *suffixes = false;
+                *suffixes = s;
             }
         }
         for u in uses
@@ -2743,11 +2768,28 @@ fn accepts(affix: &Affix, prefix: &str, suffix: &str) -> bool {
             if !prefix_ok {
                 return false;
             }
-            if !*suffixes {
-                return match stripped {
-                    Some(last) => suffix.strip_prefix(*last).is_some_and(str::is_empty),
-                    None => suffix.is_empty(),
-                };
+            // The name itself, its final letter restored after a stripped stem.
+            let whole = match stripped {
+                Some(last) => suffix.strip_prefix(*last).is_some_and(str::is_empty),
+                None => suffix.is_empty(),
+            };
+            match suffixes {
+                Suffixes::None => return whole,
+                Suffixes::Nisba => {
+                    return whole
+                        || match stripped {
+                            // ليبيا → ليبي: the stem is the adjective; its endings follow.
+                            Some(_) => {
+                                (*bare && suffix.is_empty())
+                                    || STRIPPED_NISBA_SUFFIXES.contains(&suffix)
+                            }
+                            None => {
+                                NISBA_SUFFIXES.contains(&suffix)
+                                    && (!*short || SHORT_SUFFIXES.contains(&suffix))
+                            }
+                        };
+                }
+                Suffixes::All => {}
             }
             match stripped {
                 Some(last) => {
@@ -2973,7 +3015,7 @@ fn pattern_for(term: &str, exact: bool) -> Option<(String, Affix)> {
             stripped,
             bare,
             short,
-            suffixes: true,
+            suffixes: Suffixes::All,
         },
     ))
 }

@@ -1521,6 +1521,21 @@ fn a_domestic_papers_minister_prosecutor_or_country_is_its_place() {
         tagged("قال وزير الخارجية إن الرياض طلبت دعما. وأضاف", Some("مصر")),
         vec![0.0, 0.0, 0.0, 0.0]
     );
+    // A country takes its adjectives only: العراقة is "heritage", not Iraq.
+    assert_eq!(
+        tagged(
+            "قال وزير الثقافة إن المتحف يحكي العراقة والتاريخ. وأضاف",
+            Some("مصر")
+        ),
+        vec![0.0, 2.0, 0.0, 0.0]
+    );
+    assert_eq!(
+        tagged(
+            "قال وزير الخارجية إن الحكومة العراقية طلبت دعما. وأضاف",
+            Some("مصر")
+        ),
+        vec![0.0, 0.0, 0.0, 0.0]
+    );
     // A price in the local currency, a profession's syndicate.
     assert_eq!(
         tagged(
