@@ -386,6 +386,9 @@ enum Suffixes {
     None,
 }
 
+/// A language's noun (matching form): the adjective after it names a language.
+const LANGUAGE_NOUNS: &[&str] = &["اللغه", "باللغه", "للغه", "واللغه", "لغه", "بلغه"];
+
 /// The nisba endings a country's name takes (ي، ية، يون، يين، يات، يان، يًا).
 const NISBA_SUFFIXES: &[&str] = &["", "ي", "يه", "يون", "يين", "يات", "يان", "يا"];
 /// The same after a stem that is already the adjective (ليبي: ليبية، ليبيين، ليبيون…).
@@ -1821,7 +1824,14 @@ impl Matcher {
                         ok
                     }
                 };
-                if ok {
+                // A language (باللغة الإنجليزية، اللغة التركية) is no country's place.
+                let language = matches!(u.role, Role::Place | Role::Abroad)
+                    && text[..f.words.0]
+                        .trim_end()
+                        .rsplit(' ')
+                        .next()
+                        .is_some_and(|w| LANGUAGE_NOUNS.contains(&w));
+                if ok && !language {
                     hits.push(Hit {
                         use_idx: (f.pattern, k),
                         field,

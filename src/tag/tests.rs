@@ -1521,6 +1521,14 @@ fn a_domestic_papers_minister_prosecutor_or_country_is_its_place() {
         tagged("قال وزير الخارجية إن الرياض طلبت دعما. وأضاف", Some("مصر")),
         vec![0.0, 0.0, 0.0, 0.0]
     );
+    // A language is no country's place.
+    assert_eq!(
+        tagged(
+            "حدد وزير التعليم موعد امتحان اللغة الإنجليزية. وقال",
+            Some("مصر")
+        ),
+        vec![0.0, 2.0, 0.0, 0.0]
+    );
     // A country takes its adjectives only: العراقة is "heritage", not Iraq.
     assert_eq!(
         tagged(
