@@ -716,6 +716,7 @@ impl Matcher {
             (PLACES, Role::Place),
             (CAPITALS, Role::Place),
             (VENUE_BEFORE, Role::Venue),
+            (HOSTING, Role::Venue),
             (ORIGIN_BEFORE, Role::OriginBefore),
             (ORIGIN_AFTER, Role::OriginAfter),
             (BORDERING, Role::Movement),
@@ -1956,8 +1957,8 @@ const CAPITALS: &[&str] = &[
     "غزة",
 ];
 
-/// Event and hosting words: a place named right after one (قمة تونس، مهرجان القاهرة،
-/// استضافت القاهرة، عقد في تونس) is where an event is held, worth one body mention in any
+/// Event words (and, in `HOSTING`, hosting verbs): a place named right after one (قمة
+/// تونس، مهرجان القاهرة، استضافت القاهرة، عقد في تونس) is where an event is held, worth one body mention in any
 /// field. The story is the event: a summit, a festival, other parties' talks. Not with the
 /// article or an adjective (القمة التونسية، المؤتمر اليمني): then the event is the country's.
 const VENUE_BEFORE: &[&str] = &[
@@ -1967,14 +1968,6 @@ const VENUE_BEFORE: &[&str] = &[
     "منتدى",
     "ملتقى",
     "معرض",
-    "استضافت",
-    "تستضيف",
-    "يستضيف",
-    "استضاف",
-    "احتضنت",
-    "تحتضن",
-    "يحتضن",
-    "احتضن",
     "عقد في",
     "عقدت في",
     "تعقد في",
@@ -1985,7 +1978,8 @@ const VENUE_BEFORE: &[&str] = &[
     "المنعقدة في",
 ];
 
-/// The verbs of `VENUE_BEFORE` that host, and the titles a host may be named by after one.
+/// Hosting verbs: a place right after one is a venue as after a word of `VENUE_BEFORE`,
+/// and so is a place after one and a state's title (تستضيف جمهورية مصر العربية).
 const HOSTING: &[&str] = &[
     "استضافت",
     "تستضيف",
@@ -1996,6 +1990,7 @@ const HOSTING: &[&str] = &[
     "يحتضن",
     "احتضن",
 ];
+/// A state's titles, between a hosting verb and the host's name.
 const STATE_TITLES: &[&str] = &["جمهورية", "دولة", "العاصمة"];
 
 /// Common given names: a definite adjective of a place right after one (طاهر المصري، بيرم

@@ -1398,164 +1398,153 @@ fn a_domestic_papers_national_institution_is_its_place() {
 fn a_domestic_papers_minister_prosecutor_or_country_is_its_place() {
     let mut sudan = TermSpec::plain("سودان");
     sudan.other_sense = vec!["سلفاكير".into()];
+    let mut matruh = TermSpec::plain("مطروح");
+    matruh.only_near = vec!["محافظة".into()];
+    matruh.window = 2;
     let m = Matcher::compile(&[
         libya(),
-        topic("egypt", vec![TermSpec::plain("مصر")]),
+        topic("egypt", vec![TermSpec::plain("مصر"), matruh]),
         topic("sudan", vec![sudan]),
         topic("oil", vec![TermSpec::plain("نفط")]),
     ]);
-    let tagged = |text: &str, place| -> Vec<f64> {
-        m.evaluate("", text, place)
+    let (eg, ly, sd) = (Some("مصر"), Some("ليبيا"), Some("السودان"));
+    // Each item, its source's place, and the scores of libya, egypt, sudan and oil
+    // (negative: not tagged).
+    let cases: &[(&str, Option<&str>, [f64; 4])] = &[
+        // A minister, the prosecution, "the country" in the lead of a domestic paper.
+        (
+            "أصدر اللواء منصور عيسوي وزير الداخلية قرارا بتكليف متحدث. وقال",
+            eg,
+            [0.0, 2.0, 0.0, 0.0],
+        ),
+        (
+            "أصدر اللواء منصور عيسوي وزير الداخلية قرارا بتكليف متحدث. وقال",
+            None,
+            [0.0, 0.0, 0.0, 0.0],
+        ),
+        (
+            "أمرت النيابة العامة بحبس متهمين بتهريب الوقود خارج البلاد. وقال",
+            ly,
+            [4.0, 0.0, 0.0, 0.0],
+        ),
+        // A subject topic beside it does not make the minister someone else's; another
+        // country does.
+        (
+            "قال وزير البترول إن إنتاج النفط ارتفع. وأضاف",
+            eg,
+            [0.0, 2.0, 0.0, 2.0],
+        ),
+        (
+            "قال وزير الخارجية الروسي إن بلاده مستعدة. وأضاف",
+            eg,
+            [0.0, 0.0, 0.0, 0.0],
+        ),
+        // Nor when the item argues against the place's topic: a cue of the other reading
+        // of its name (South Sudan's president, in a Sudanese paper).
+        (
+            "أصدر سلفاكير مرسوما بإعفاء وزيرة الداخلية. وقال",
+            sd,
+            [0.0, 0.0, 0.0, 0.0],
+        ),
+        (
+            "أصدر الرئيس مرسوما بإعفاء وزيرة الداخلية. وقال",
+            sd,
+            [0.0, 0.0, 2.0, 0.0],
+        ),
+        // A word of the topic's that only lacked its context (مطروح inside المطروحة) is
+        // nothing against it; منتخبنا الوطني is one mention.
+        (
+            "يجري البحث عن مدرب لمنتخبنا الوطني بين الأسماء المطروحة. وقال",
+            eg,
+            [0.0, 2.0, 0.0, 0.0],
+        ),
+        // The national team is the home side whoever it plays, unless an adjective makes
+        // it another country's.
+        (
+            "يستعد المنتخب الوطني لمواجهة موريتانيا الشهر المقبل. وقال",
+            ly,
+            [2.0, 0.0, 0.0, 0.0],
+        ),
+        (
+            "يستعد المنتخب الوطني المغربي لمواجهة موريتانيا. وقال",
+            ly,
+            [0.0, 0.0, 0.0, 0.0],
+        ),
+        (
+            "قال وزير الداخلية إن موريتانيا طلبت دعما. وأضاف",
+            ly,
+            [0.0, 0.0, 0.0, 0.0],
+        ),
+        // A national institute is the home country's; national companies in general,
+        // after a plural, are anyone's.
+        (
+            "قال مدير المعهد الوطني للإحصاء إن الأرقام دقيقة. وأضاف",
+            eg,
+            [0.0, 2.0, 0.0, 0.0],
+        ),
+        (
+            "صارت الاحتياطيات تحت سيطرة شركات البترول الوطنية. وأضاف",
+            eg,
+            [0.0, 0.0, 0.0, 0.0],
+        ),
+        (
+            "تداول نشطاء أسئلة امتحانات الثانوية العامة. وقالت",
+            eg,
+            [0.0, 2.0, 0.0, 0.0],
+        ),
+        // A capital is a place by its name only: الرياضي is "sports", الرومي a bird.
+        (
+            "قال وزير الشباب إن النشاط الرياضي مستمر. وأضاف",
+            eg,
+            [0.0, 2.0, 0.0, 0.0],
+        ),
+        (
+            "ارتفع سعر الديك الرومي بنحو عشرة جنيهات. وقال",
+            eg,
+            [0.0, 2.0, 0.0, 0.0],
+        ),
+        (
+            "قال وزير الخارجية إن الرياض طلبت دعما. وأضاف",
+            eg,
+            [0.0, 0.0, 0.0, 0.0],
+        ),
+        // A language is no country's place.
+        (
+            "حدد وزير التعليم موعد امتحان اللغة الإنجليزية. وقال",
+            eg,
+            [0.0, 2.0, 0.0, 0.0],
+        ),
+        // A country takes its adjectives only: العراقة is "heritage", not Iraq.
+        (
+            "قال وزير الثقافة إن المتحف يحكي العراقة والتاريخ. وأضاف",
+            eg,
+            [0.0, 2.0, 0.0, 0.0],
+        ),
+        (
+            "قال وزير الخارجية إن الحكومة العراقية طلبت دعما. وأضاف",
+            eg,
+            [0.0, 0.0, 0.0, 0.0],
+        ),
+        // A price in the local currency, a profession's syndicate.
+        (
+            "انخفضت أسعار الأرز في سوق الجملة بنحو 150 جنيها للطن. وقال",
+            eg,
+            [0.0, 2.0, 0.0, 0.0],
+        ),
+        (
+            "تحتفل النقابة العامة للأطباء بيوم الطبيب. وقال",
+            eg,
+            [0.0, 2.0, 0.0, 0.0],
+        ),
+    ];
+    for (text, place, want) in cases {
+        let got: Vec<f64> = m
+            .evaluate("", text, *place)
             .iter()
             .map(|e| if e.tagged { e.score } else { -e.score })
-            .collect()
-    };
-    // A minister, the prosecution, "the country" in the lead of a domestic paper.
-    let minister = "أصدر اللواء منصور عيسوي وزير الداخلية قرارا بتكليف متحدث. وقال";
-    assert_eq!(tagged(minister, Some("مصر")), vec![0.0, 2.0, 0.0, 0.0]);
-    assert_eq!(tagged(minister, None), vec![0.0, 0.0, 0.0, 0.0]);
-    assert_eq!(
-        tagged(
-            "أمرت النيابة العامة بحبس متهمين بتهريب الوقود خارج البلاد. وقال",
-            Some("ليبيا")
-        ),
-        vec![4.0, 0.0, 0.0, 0.0]
-    );
-    // A subject topic beside it does not make the minister someone else's; another
-    // country does.
-    assert_eq!(
-        tagged("قال وزير البترول إن إنتاج النفط ارتفع. وأضاف", Some("مصر")),
-        vec![0.0, 2.0, 0.0, 2.0]
-    );
-    assert_eq!(
-        tagged(
-            "قال وزير الخارجية الروسي إن بلاده مستعدة. وأضاف",
-            Some("مصر")
-        ),
-        vec![0.0, 0.0, 0.0, 0.0]
-    );
-    // Nor when the item argues against the place's topic: a cue of the other reading of
-    // its name (South Sudan's president, in a Sudanese paper).
-    assert_eq!(
-        tagged(
-            "أصدر سلفاكير مرسوما بإعفاء وزيرة الداخلية. وقال",
-            Some("السودان")
-        ),
-        vec![0.0, 0.0, 0.0, 0.0]
-    );
-    assert_eq!(
-        tagged(
-            "أصدر الرئيس مرسوما بإعفاء وزيرة الداخلية. وقال",
-            Some("السودان")
-        ),
-        vec![0.0, 0.0, 2.0, 0.0]
-    );
-    // A word of the topic's that only lacked its context (مطروح inside المطروحة) is
-    // nothing against it.
-    assert_eq!(
-        tagged(
-            "يجري البحث عن مدرب لمنتخبنا الوطني بين الأسماء المطروحة. وقال",
-            Some("مصر")
-        ),
-        vec![0.0, 2.0, 0.0, 0.0]
-    );
-    // The national team is the home side whoever it plays, unless an adjective makes it
-    // another country's.
-    assert_eq!(
-        tagged(
-            "يستعد المنتخب الوطني لمواجهة موريتانيا الشهر المقبل. وقال",
-            Some("ليبيا")
-        ),
-        vec![2.0, 0.0, 0.0, 0.0]
-    );
-    assert_eq!(
-        tagged(
-            "يستعد المنتخب الوطني المغربي لمواجهة موريتانيا. وقال",
-            Some("ليبيا")
-        ),
-        vec![0.0, 0.0, 0.0, 0.0]
-    );
-    assert_eq!(
-        tagged(
-            "قال وزير الداخلية إن موريتانيا طلبت دعما. وأضاف",
-            Some("ليبيا")
-        ),
-        vec![0.0, 0.0, 0.0, 0.0]
-    );
-    // A national institute is the home country's; national companies in general, after a
-    // plural, are anyone's.
-    assert_eq!(
-        tagged(
-            "قال مدير المعهد الوطني للإحصاء إن الأرقام دقيقة. وأضاف",
-            Some("مصر")
-        ),
-        vec![0.0, 2.0, 0.0, 0.0]
-    );
-    assert_eq!(
-        tagged(
-            "صارت الاحتياطيات تحت سيطرة شركات البترول الوطنية. وأضاف",
-            Some("مصر")
-        ),
-        vec![0.0, 0.0, 0.0, 0.0]
-    );
-    assert_eq!(
-        tagged(
-            "تداول نشطاء أسئلة امتحانات الثانوية العامة. وقالت",
-            Some("مصر")
-        ),
-        vec![0.0, 2.0, 0.0, 0.0]
-    );
-    // A capital is a place by its name only: الرياضي is "sports", الرومي a bird.
-    assert_eq!(
-        tagged(
-            "قال وزير الشباب إن النشاط الرياضي مستمر. وأضاف",
-            Some("مصر")
-        ),
-        vec![0.0, 2.0, 0.0, 0.0]
-    );
-    assert_eq!(
-        tagged("ارتفع سعر الديك الرومي بنحو عشرة جنيهات. وقال", Some("مصر")),
-        vec![0.0, 2.0, 0.0, 0.0]
-    );
-    assert_eq!(
-        tagged("قال وزير الخارجية إن الرياض طلبت دعما. وأضاف", Some("مصر")),
-        vec![0.0, 0.0, 0.0, 0.0]
-    );
-    // A language is no country's place.
-    assert_eq!(
-        tagged(
-            "حدد وزير التعليم موعد امتحان اللغة الإنجليزية. وقال",
-            Some("مصر")
-        ),
-        vec![0.0, 2.0, 0.0, 0.0]
-    );
-    // A country takes its adjectives only: العراقة is "heritage", not Iraq.
-    assert_eq!(
-        tagged(
-            "قال وزير الثقافة إن المتحف يحكي العراقة والتاريخ. وأضاف",
-            Some("مصر")
-        ),
-        vec![0.0, 2.0, 0.0, 0.0]
-    );
-    assert_eq!(
-        tagged(
-            "قال وزير الخارجية إن الحكومة العراقية طلبت دعما. وأضاف",
-            Some("مصر")
-        ),
-        vec![0.0, 0.0, 0.0, 0.0]
-    );
-    // A price in the local currency, a profession's syndicate.
-    assert_eq!(
-        tagged(
-            "انخفضت أسعار الأرز في سوق الجملة بنحو 150 جنيها للطن. وقال",
-            Some("مصر")
-        ),
-        vec![0.0, 2.0, 0.0, 0.0]
-    );
-    assert_eq!(
-        tagged("تحتفل النقابة العامة للأطباء بيوم الطبيب. وقال", Some("مصر")),
-        vec![0.0, 2.0, 0.0, 0.0]
-    );
+            .collect();
+        assert_eq!(got, want.to_vec(), "{text} (place {place:?})");
+    }
 }
 
 #[test]
