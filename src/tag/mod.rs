@@ -394,6 +394,17 @@ const NISBA_SUFFIXES: &[&str] = &["", "ي", "يه", "يون", "يين", "يات"
 /// The same after a stem that is already the adjective (ليبي: ليبية، ليبيين، ليبيون…).
 const STRIPPED_NISBA_SUFFIXES: &[&str] = &["ه", "ين", "ون", "ات", "ان"];
 
+/// Which kind of home institution a pattern names.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Home {
+    /// A state office or body (وزير، النيابة العامة، البلاد).
+    Institution,
+    /// The national team (المنتخب الوطني).
+    Team,
+    /// "National" alone (الوطني).
+    National,
+}
+
 /// What a pattern is to one rule.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Role {
@@ -430,8 +441,9 @@ enum Role {
     Side,
     /// A country of `ABROAD` (`topic` and `term` unused).
     Abroad,
-    /// A national institution of `HOME_INSTITUTIONS` (`topic` and `term` unused).
-    Home,
+    /// A national institution of `HOME_INSTITUTIONS`, `NATIONAL_TEAM` or `NATIONAL`
+    /// (`topic` and `term` unused).
+    Home(Home),
 }
 
 #[derive(Debug, Clone)]
@@ -657,7 +669,9 @@ impl Matcher {
         let mut patterns: Vec<String> = Vec::new();
         let mut uses: Vec<Vec<Use>> = Vec::new();
         let mut add = |text: &str, exact: bool, role: Role, topic: usize, term: usize| {
-            let (pattern, affix) = pattern_for(text, exact)?;
+            let Some((pattern, affix)) = pattern_for(text, exact) else {
+                return;
+            };
             let words = pattern.split(' ').count();
             let id = *pattern_ids.entry(pattern.clone()).or_insert_with(|| {
                 patterns.push(pattern);
@@ -671,7 +685,6 @@ impl Matcher {
                 affix,
                 words,
             });
-            Some((id, uses[id].len() - 1))
         };
         let mut compiled = Vec::new();
         for (ti, t) in topics.iter().enumerate() {
@@ -724,7 +737,9 @@ impl Matcher {
             (GIVEN_NAMES, Role::GivenName),
             (SIDE, Role::Side),
             (ABROAD, Role::Abroad),
-            (HOME_INSTITUTIONS, Role::Home),
+            (HOME_INSTITUTIONS, Role::Home(Home::Institution)),
+            (NATIONAL_TEAM, Role::Home(Home::Team)),
+            (NATIONAL, Role::Home(Home::National)),
         ];
         for (list, role) in builtin {
             // A given name is a name as written: دينا is not the stem of الدينية.
@@ -1062,12 +1077,11 @@ impl Matcher {
                     abroad = true;
                     continue;
                 }
-                Role::Home => {
+                Role::Home(kind) => {
                     // "National" after a plural is a kind of thing, anyone's (شركات البترول
                     // الوطنية، المنتخبات الوطنية), not the home country's institution.
                     let words = scan.words(h.field);
-                    let after_plural = u.words == 1
-                        && scan.found(h).contains("وطني")
+                    let after_plural = kind == Home::National
                         && (1..=2)
                             .any(|k| h.position >= k && words[h.position - k].ends_with("ات"));
                     if !after_plural {
@@ -1104,7 +1118,7 @@ impl Matcher {
                 | Role::Movement
                 | Role::Side
                 | Role::Abroad
-                | Role::Home
+                | Role::Home(_)
                 | Role::OriginBefore
                 | Role::OriginAfter => unreachable!("handled above"),
             }
@@ -1430,12 +1444,16 @@ impl Matcher {
         }
         // Where each topic is really named (a counted mention), to tell another country
         // named in the item from a guarded one of the topic's own (جنوب السودان).
-        let counted: Vec<(usize, Field, usize)> = mentions
-            .iter()
-            .filter(|(_, s)| s.is_none())
-            .map(|&(hi, _)| (use_of(&hits[hi]).topic, hits[hi].field, hits[hi].position))
-            .collect();
+        // Built only for an item that needs it: most have no venue to weigh.
+        let counted = std::cell::OnceCell::new();
         let other_country = |t: usize| {
+            let counted: &Vec<(usize, Field, usize)> = counted.get_or_init(|| {
+                mentions
+                    .iter()
+                    .filter(|(_, s)| s.is_none())
+                    .map(|&(hi, _)| (use_of(&hits[hi]).topic, hits[hi].field, hits[hi].position))
+                    .collect()
+            });
             hits.iter().any(|h| {
                 matches!(use_of(h).role, Role::Place | Role::Abroad)
                     && !counted.contains(&(t, h.field, h.position))
@@ -1455,7 +1473,7 @@ impl Matcher {
         // يمني), after a preposition (القبض على مصري) or opening its field (مصرية تتوج).
         let mut only_people = vec![true; self.topics.len()];
         let mut a_person = vec![false; self.topics.len()];
-        for (hi, suppressed) in mentions {
+        for (hi, suppressed) in mentions.iter().copied() {
             let h = &hits[hi];
             let u = use_of(h);
             let listed = !lists.by_start.is_empty()
@@ -1618,9 +1636,8 @@ impl Matcher {
                     // (المنتخب الوطني يواجه موريتانيا), unless an adjective after it makes
                     // it another country's (المنتخب الوطني المغربي).
                     let team = {
-                        let found = scan.found(h);
                         let end = h.position + use_of(h).words;
-                        (found.starts_with("المنتخب") || found.contains("منتخبنا"))
+                        use_of(h).role == Role::Home(Home::Team)
                             && !hits.iter().any(|p| {
                                 p.field == h.field
                                     && p.position == end
@@ -2132,11 +2149,11 @@ const BORDERING: &[&str] = &["المحاذية", "المحاذي", "المتاخ
 /// National institutions that a domestic outlet names without its country (matching
 /// form): the state's offices and general authorities, ministers and governors,
 /// prosecutors and police, public universities, schools and hospitals, the national
-/// secondary exam and chambers of commerce, the professions' syndicates, the national
-/// team, anything "national" (not after a plural: شركات البترول الوطنية are anyone's),
-/// "the country" itself (في البلاد) and the local currency (a price in جنيه، دينار، ليرة;
-/// not ريال, which is also Real Madrid). A national paper's minister or price with no
-/// country named is its own country's, as its reader takes it.
+/// secondary exam and chambers of commerce, the professions' syndicates, "the country"
+/// itself (في البلاد) and the local currency (a price in جنيه، دينار، ليرة; not ريال, which
+/// is also Real Madrid). A national paper's minister or price with no country named is its
+/// own country's, as its reader takes it. The national team and "national" alone have
+/// lists of their own (`NATIONAL_TEAM`, `NATIONAL`).
 const HOME_INSTITUTIONS: &[&str] = &[
     "رياسه الجمهوريه",
     "رييس الجمهوريه",
@@ -2168,11 +2185,14 @@ const HOME_INSTITUTIONS: &[&str] = &[
     "ليرات",
     "الثانويه العامه",
     "الغرفه التجاريه",
-    "المنتخب الوطني",
-    "منتخبنا",
-    "الوطني",
-    "الوطنيه",
 ];
+
+/// The national team, the home side whoever it plays (matching form).
+const NATIONAL_TEAM: &[&str] = &["المنتخب الوطني", "منتخبنا"];
+
+/// "National" alone (المعهد الوطني، المدرب الوطني): the home country's, unless it follows a
+/// plural (شركات البترول الوطنية are anyone's).
+const NATIONAL: &[&str] = &["الوطني", "الوطنيه"];
 
 /// Countries whose naming sets a story abroad for the Arab countries' topics, with their
 /// adjectives (الألمانية، الأمريكي): Europe, the Americas and the far East, where the
