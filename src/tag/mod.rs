@@ -116,6 +116,7 @@ use crate::config::TopicSpec;
 use crate::model::{Field, TagMatch, TopicTag};
 use crate::text::arabic::normalize_words;
 use index::WordIndex;
+use words::*;
 
 /// Matches kept with a stored tag. A long article can mention Libya a hundred times; the
 /// first 25 explain the tag, and storing every one made each item's tag rows kilobytes of
@@ -172,39 +173,6 @@ pub fn lead(text: &str) -> Lead {
 
 /// Separators that end a wire dateline (`القاهرة - `، `تونس / `، `بيروت- `، `طرابلس (وال)`).
 const DATELINE_ENDS: &[char] = &['-', '–', '—', '/', ':', '(', '|'];
-
-/// Months' names in matching form: Egyptian, Levantine and Maghrebi calendars.
-const MONTHS: &[&str] = &[
-    "يناير",
-    "فبراير",
-    "مارس",
-    "ابريل",
-    "مايو",
-    "يونيو",
-    "يوليو",
-    "اغسطس",
-    "سبتمبر",
-    "اكتوبر",
-    "نوفمبر",
-    "ديسمبر",
-    "كانون",
-    "شباط",
-    "اذار",
-    "نيسان",
-    "ايار",
-    "حزيران",
-    "تموز",
-    "اب",
-    "ايلول",
-    "تشرين",
-    "جانفي",
-    "فيفري",
-    "افريل",
-    "ماي",
-    "جوان",
-    "جويليه",
-    "اوت",
-];
 
 /// Number of words (in matching form) of the dateline `text` opens with: one to three words
 /// of Arabic letters followed by a separator or a date (`القاهرة - كتب`، `تونس 25 أبريل
@@ -385,9 +353,6 @@ enum Suffixes {
     /// A capital's: none (الرياضي is "sports", الرومي a bird, not Riyadh's or Rome's).
     None,
 }
-
-/// A language's noun (matching form): the adjective after it names a language.
-const LANGUAGE_NOUNS: &[&str] = &["اللغه", "باللغه", "للغه", "واللغه", "لغه", "بلغه"];
 
 /// The nisba endings a country's name takes (ي، ية، يون، يين، يات، يان، يًا).
 const NISBA_SUFFIXES: &[&str] = &["", "ي", "يه", "يون", "يين", "يات", "يان", "يا"];
@@ -1897,378 +1862,6 @@ impl Matcher {
 /// The `Edge::topic` of a place of [`PLACES`].
 const PLACE: usize = usize::MAX;
 
-/// Countries (and, in [`CAPITALS`], capitals), to recognise a list of them: a name joined
-/// by و to one of these (or to another topic's term) is one entry of a list. Written as
-/// terms, so nisba forms count (مغربية وجزائرية وتونسية). Only names that are not common words: مالي ("financial")
-/// and the like are left out.
-const PLACES: &[&str] = &[
-    "مصر",
-    "ليبيا",
-    "تونس",
-    "سودان",
-    "لبنان",
-    "سوريا",
-    "سورية",
-    "عراق",
-    "اردن",
-    "سعودي",
-    "الكويت",
-    "قطر",
-    "البحرين",
-    "الامارات",
-    "عمان",
-    "جزائر",
-    "مغرب",
-    "موريتانيا",
-    "فلسطين",
-    "اسرائيل",
-    "ايران",
-    "تركيا",
-    "اليمن",
-    "اثيوبيا",
-    "اريتريا",
-    "الصومال",
-    "جيبوتي",
-    "تشاد",
-    "النيجر",
-    "نيجيريا",
-    "كينيا",
-    "اوغندا",
-    "امريكا",
-    "الولايات المتحدة",
-    "روسيا",
-    "الصين",
-    "فرنسا",
-    "بريطانيا",
-    "ألمانيا",
-    "ايطاليا",
-    "اسبانيا",
-    "اليونان",
-    "افغانستان",
-    "باكستان",
-    "الهند",
-    "كوريا",
-];
-
-/// Capitals that name their country's story (matching form), whole words only.
-const CAPITALS: &[&str] = &[
-    "بغداد",
-    "دمشق",
-    "بيروت",
-    "صنعاء",
-    "الرياض",
-    "طهران",
-    "انقرة",
-    "الدوحة",
-    "ابوظبي",
-    "الرباط",
-    "الخرطوم",
-    "القاهرة",
-    "موسكو",
-    "واشنطن",
-    "باريس",
-    "لندن",
-    "برلين",
-    "روما",
-    "القدس",
-    "غزة",
-];
-
-/// Event words (and, in `HOSTING`, hosting verbs): a place named right after one (قمة
-/// تونس، مهرجان القاهرة، استضافت القاهرة، عقد في تونس) is where an event is held, worth one body mention in any
-/// field. The story is the event: a summit, a festival, other parties' talks. Not with the
-/// article or an adjective (القمة التونسية، المؤتمر اليمني): then the event is the country's.
-const VENUE_BEFORE: &[&str] = &[
-    "قمة",
-    "مهرجان",
-    "مؤتمر",
-    "منتدى",
-    "ملتقى",
-    "معرض",
-    "عقد في",
-    "عقدت في",
-    "تعقد في",
-    "يعقد في",
-    "انعقد في",
-    "انعقدت في",
-    "المنعقد في",
-    "المنعقدة في",
-];
-
-/// Hosting verbs: a place right after one is a venue as after a word of `VENUE_BEFORE`,
-/// and so is a place after one and a state's title (تستضيف جمهورية مصر العربية).
-const HOSTING: &[&str] = &[
-    "استضافت",
-    "تستضيف",
-    "يستضيف",
-    "استضاف",
-    "احتضنت",
-    "تحتضن",
-    "يحتضن",
-    "احتضن",
-];
-/// A state's titles, between a hosting verb and the host's name.
-const STATE_TITLES: &[&str] = &["جمهورية", "دولة", "العاصمة"];
-
-/// Common given names: a definite adjective of a place right after one (طاهر المصري، بيرم
-/// التونسي، مشير المصري) is a surname, as after a term's `not_after` word. Only names that
-/// are not also common words before an adjective: علي is على after folding, عمر is "age"
-/// (عمر المصريين), أمل "hope", جمال "beauty", سيد "master".
-const GIVEN_NAMES: &[&str] = &[
-    "محمد",
-    "أحمد",
-    "محمود",
-    "مصطفى",
-    "إبراهيم",
-    "إسماعيل",
-    "يوسف",
-    "خالد",
-    "طارق",
-    "طاهر",
-    "ياسر",
-    "هاني",
-    "سامي",
-    "سامر",
-    "رامي",
-    "وليد",
-    "عمرو",
-    "حسين",
-    "حسام",
-    "هشام",
-    "عصام",
-    "أسامة",
-    "باسم",
-    "بسام",
-    "ماهر",
-    "مازن",
-    "نزار",
-    "منيب",
-    "مشير",
-    "فادي",
-    "زياد",
-    "عماد",
-    "مراد",
-    "مجدي",
-    "حمدي",
-    "رمزي",
-    "فتحي",
-    "صبري",
-    "فوزي",
-    "شوقي",
-    "حازم",
-    "أيمن",
-    "تامر",
-    "معتز",
-    "بيرم",
-    "طلعت",
-    "عبدالله",
-    "ناصر",
-    "عثمان",
-    "حمزة",
-    "أنس",
-    "بلال",
-    "فاطمة",
-    "مريم",
-    "ليلى",
-    "سارة",
-    "نادية",
-    "رانيا",
-    "دينا",
-    "ريم",
-    "هالة",
-    "سلمى",
-    "شيرين",
-    "نيفين",
-    "ياسمين",
-    "رشا",
-    "غادة",
-    "داليا",
-    "نهى",
-];
-
-/// Nouns of streets, squares, bridges and businesses: a place in construct right after one
-/// (ميدان لبنان بالمهندسين، شارع لبنان، مطعم القاهرة، مستشفى مصر الدولي، ساحتي عدن وصنعاء
-/// in Baghdad) is part of a name, not a mention: such names are everywhere in the region's
-/// local news, and say nothing of where the story is. Not with the article (الشارع
-/// اللبناني is Lebanese public opinion) and not for an adjective.
-const NAMED_AFTER: &[&str] = &[
-    "شارع",
-    "ميدان",
-    "ساحة",
-    "ساحتي",
-    "جادة",
-    "جسر",
-    "مجسر",
-    "مجسري",
-    "كوبري",
-    "نفق",
-    "مطعم",
-    "مقهى",
-    "فندق",
-    "مستشفى",
-];
-
-/// Words of a movement: a place right after one, or after one and a word of [`TERRITORY`]
-/// (باتجاه الأراضي التونسية، قادما من العاصمة المصرية), is where someone comes from or heads
-/// to, worth one body mention in any field: the story is where the movement is seen.
-const MOVEMENT: &[&str] = &[
-    "باتجاه",
-    "نحو",
-    "قادما من",
-    "قادمة من",
-    "قادمين من",
-    "قادمون من",
-    "عائدا من",
-    "عائدة من",
-    "عائدين من",
-    "قدم من",
-    "قدموا من",
-    "قدمت من",
-    "ينحدر من",
-    "تنحدر من",
-    "ينحدرون من",
-    "غادر",
-    "غادرت",
-    "يغادر",
-    "تغادر",
-    "مغادرا",
-    "مغادرة",
-    "متوجها الى",
-    "متوجهة الى",
-    "متوجهين الى",
-    "يتوجه الى",
-    "تتوجه الى",
-    "سيتوجه الى",
-    "ستتوجه الى",
-];
-
-/// Words that locate a place by its neighbour (رفح المحاذية لمصر، على الحدود مع ليبيا): the
-/// neighbour right after one is a landmark, worth one body mention in any field like a
-/// place passed through.
-const BORDERING: &[&str] = &["المحاذية", "المحاذي", "المتاخمة", "المتاخم", "الحدود مع"];
-/// National institutions that a domestic outlet names without its country (matching
-/// form): the state's offices and general authorities, ministers and governors,
-/// prosecutors and police, public universities, schools and hospitals, the national
-/// secondary exam and chambers of commerce, the professions' syndicates, "the country"
-/// itself (في البلاد) and the local currency (a price in جنيه، دينار، ليرة; not ريال, which
-/// is also Real Madrid). A national paper's minister or price with no country named is its
-/// own country's, as its reader takes it. The national team and "national" alone have
-/// lists of their own (`NATIONAL_TEAM`, `NATIONAL`).
-const HOME_INSTITUTIONS: &[&str] = &[
-    "رياسه الجمهوريه",
-    "رييس الجمهوريه",
-    "مجلس الوزراء",
-    "رييس الوزراء",
-    "رييس الحكومه",
-    "مجلس النواب",
-    "البرلمان",
-    "البنك المركزي",
-    "وزير",
-    "وزاره",
-    "محافظ",
-    "النايب العام",
-    "النيابه العامه",
-    "الشرطه",
-    "مديريه الامن",
-    "الدفاع المدني",
-    "الهيئه العامه",
-    "الجامعات الحكوميه",
-    "المدارس الحكوميه",
-    "المستشفيات الحكوميه",
-    "البلاد",
-    "نقابه",
-    "جنيه",
-    "جنيهات",
-    "دينار",
-    "دنانير",
-    "ليره",
-    "ليرات",
-    "الثانويه العامه",
-    "الغرفه التجاريه",
-];
-
-/// The national team, the home side whoever it plays (matching form).
-const NATIONAL_TEAM: &[&str] = &["المنتخب الوطني", "منتخبنا"];
-
-/// "National" alone (المعهد الوطني، المدرب الوطني): the home country's, unless it follows a
-/// plural (شركات البترول الوطنية are anyone's).
-const NATIONAL: &[&str] = &["الوطني", "الوطنيه"];
-
-/// Countries whose naming sets a story abroad for the Arab countries' topics, with their
-/// adjectives (الألمانية، الأمريكي): Europe, the Americas and the far East, where the
-/// people-by-nationality stories of Arab desks happen.
-const ABROAD: &[&str] = &[
-    "امريكا",
-    "الولايات المتحده",
-    "كندا",
-    "البرازيل",
-    "الارجنتين",
-    "المكسيك",
-    "روسيا",
-    "الصين",
-    "اليابان",
-    "كوريا",
-    "استراليا",
-    "فرنسا",
-    "بريطانيا",
-    "انجلترا",
-    "انجليزي",
-    "انكلترا",
-    "انكليزي",
-    "ألمانيا",
-    "ايطاليا",
-    "اسبانيا",
-    "البرتغال",
-    "اليونان",
-    "بلجيكا",
-    "هولندا",
-    "سويسرا",
-    "النمسا",
-    "السويد",
-    "النرويج",
-    "الدنمارك",
-    "ايرلندا",
-    "بولندا",
-];
-/// Nouns for one side of a crossing or border, before a nationality adjective and «من».
-const SIDE: &[&str] = &["الجانب", "الشطر"];
-/// Words for a country's land, coast or border, between a movement word and its name.
-const TERRITORY: &[&str] = &[
-    "",
-    "الأراضي",
-    "أراضي",
-    "الحدود",
-    "حدود",
-    "السواحل",
-    "سواحل",
-    "التراب",
-    "المياه",
-    "العاصمة",
-    "مدينة",
-    "محافظة",
-    "ولاية",
-    "بلدة",
-    "البلاد إلى",
-];
-
-/// Words before an adjective that make it a person's origin (من أصل تونسي، من أصول
-/// لبنانية), and after it (تونسي الأصل).
-const ORIGIN_BEFORE: &[&str] = &[
-    "من أصل",
-    "من أصول",
-    "ذو أصول",
-    "ذات أصول",
-    "ذوي أصول",
-    "أصوله",
-    "أصولها",
-    // One person's passport; a group holding it (يحملون الجنسية) may be the story.
-    "يحمل الجنسية",
-    "تحمل الجنسية",
-    // A passport (جواز سفر تونسيا); the country's passport (جواز السفر التونسي) is its own.
-    "جواز سفر",
-];
-const ORIGIN_AFTER: &[&str] = &["الأصل", "الجنسية"];
-
 /// Whether a normalized word is "origin" (اصل، اصول، الاصل، واصوله …): a `not_in` phrase
 /// with one marks a person's origin.
 fn is_origin_word(word: &str) -> bool {
@@ -2276,66 +1869,6 @@ fn is_origin_word(word: &str) -> bool {
     let w = w.strip_prefix("ال").unwrap_or(w);
     ["اصل", "اصول", "اصله", "اصلها", "اصوله", "اصولها"].contains(&w)
 }
-
-/// Nouns of a state or an institution (normalized, with the article): a definite adjective
-/// after one (النيابة العامة التونسية، المنتخب السوداني) names the institution, not a person.
-const STATE_NOUNS: &[&str] = &[
-    "الحكومه",
-    "الدوله",
-    "الجيش",
-    "الشرطه",
-    "الامن",
-    "النيابه",
-    "القضاء",
-    "المحكمه",
-    "البرلمان",
-    "المجلس",
-    "النواب",
-    "الوزاره",
-    "الوزير",
-    "الوزراء",
-    "الرئيس",
-    "الرئاسه",
-    "الخارجيه",
-    "الداخليه",
-    "الدفاع",
-    "العدل",
-    "السلطات",
-    "السلطه",
-    "السفاره",
-    "السفير",
-    "القنصليه",
-    "الاتحاد",
-    "المنتخب",
-    "الدوري",
-    "النادي",
-    "البنك",
-    "المصرف",
-    "الشعب",
-    "الجنسيه",
-    "العاصمه",
-    "الاراضي",
-    "الحدود",
-    "السواحل",
-    "المياه",
-    "القوات",
-    "الحرس",
-    "البحريه",
-    "الجمارك",
-    "الشركه",
-    "الموسسه",
-    "الهيئه",
-    "الجامعه",
-    "العامه",
-    "العموميه",
-    "الوطنيه",
-    "الاعلام",
-    "التلفزيون",
-    "الوكاله",
-    "الحزب",
-    "الحركه",
-    "الموتمر",
-];
 
 /// Whether topic `topic` has a term matched at word `at` of `field`.
 fn mentions_at(hits: &[Hit], uses: &[Vec<Use>], topic: usize, field: Field, at: usize) -> bool {
@@ -2371,68 +1904,6 @@ fn singular_adjective(word: &str) -> bool {
     !["ين", "ون", "يات"].iter().any(|e| word.ends_with(e))
 }
 
-/// Nouns for one person (matching form, without the article), before a nationality
-/// adjective that then says who the person is.
-const PERSON_NOUNS: &[&str] = &[
-    "مواطن",
-    "مواطنه",
-    "مواطنا",
-    "شاب",
-    "شابه",
-    "شابا",
-    "فتاه",
-    "فتي",
-    "رجل",
-    "رجلا",
-    "امراه",
-    "سيده",
-    "طفل",
-    "طفله",
-    "قاصر",
-    "طالب",
-    "طالبه",
-    "لاعب",
-    "لاعبه",
-    "ملاكم",
-    "عداء",
-    "روايي",
-    "كاتب",
-    "كاتبه",
-    "شاعر",
-    "فنان",
-    "فنانه",
-    "مغني",
-    "مغنيه",
-    "ممثل",
-    "ممثله",
-    "مهندس",
-    "طبيب",
-    "طبيبه",
-    "عامل",
-    "عامله",
-    "لاجي",
-    "لاجيه",
-    "متهم",
-    "مشتبه",
-    "منفذ",
-    "مسلح",
-    "سايح",
-    "سايحه",
-    "باحث",
-    "باحثه",
-    "ناشط",
-    "ناشطه",
-    "مدرب",
-    "ملكه",
-    "نجم",
-    "نجمه",
-    "اسلامي",
-    "متشدد",
-    "جهادي",
-    "ارهابي",
-    "داعشي",
-];
-
 /// Whether the adjective at `at` says who one person is: it follows a noun of
 /// `PERSON_NOUNS` (with its article, a clitic or a possessive: لاعبه التونسي), a
 /// preposition (على مصري), or opens its field (مصرية تتوج بلقب).
@@ -2461,19 +1932,6 @@ fn a_persons_adjective(words: &[&str], at: usize) -> bool {
                 .any(|stem| PERSON_NOUNS.contains(&stem))
     })
 }
-
-/// Nouns of a news source, before a nationality adjective that then says who reports.
-const REPORTERS: &[&str] = &[
-    "مصدر",
-    "مصادر",
-    "وكاله",
-    "صحيفه",
-    "صحف",
-    "تلفزيون",
-    "التلفزيون",
-    "قناه",
-    "اذاعه",
-];
 
 /// Whether a noun of `REPORTERS` stands within the three words before the adjective at
 /// `at` (مصدر مصري، مصادر أمنية مصرية، تلفزيون القاهرة الإخبارية المصري). Not after و: a
@@ -2520,13 +1978,6 @@ fn after_state_noun(words: &[&str], at: usize) -> bool {
         })
 }
 
-/// Words after an adjective that make it a former office holder's (الوزير اللبناني السابق,
-/// لاعب كرة القدم التونسي السابق): who the person was, not the state they serve. By the
-/// adjective's gender: "former" must agree with it to describe the same noun (in نجم الكرة
-/// المصرية السابق the star is former, Egyptian football is not).
-const FORMER_MASCULINE: &[&str] = &["السابق", "الاسبق"];
-const FORMER_FEMININE: &[&str] = &["السابقه", "الاسبق"];
-
 /// Whether the adjective ending at word `at` is a former office holder's nationality.
 fn a_former_holders(words: &[&str], at: usize) -> bool {
     let former = if words[at].ends_with('ه') {
@@ -2566,29 +2017,6 @@ fn border_neighbour(words: &[&str], at: usize) -> bool {
                     .any(|w| BORDER.contains(w))
         })
 }
-
-/// Stems of the words for a match, talks or a conference (مباراة، لقاء، مواجهة، تصفيات،
-/// مباحثات، مفاوضات، مؤتمر، منتدى، قمة), in matching form: an event whose parties the item
-/// names.
-/// A stem ending in ه also stands as ت before a pronoun (مباراته), not as مواجهات
-/// (clashes).
-const EVENTS: &[&str] = &[
-    "مباراه",
-    "مبارات",
-    "مباريات",
-    "لقاء",
-    "مواجهه",
-    "مواجهت",
-    "تصفيات",
-    "وديه",
-    "مباحثات",
-    "محادثات",
-    "مفاوضات",
-    "موتمر",
-    "منتدي",
-    "ملتقي",
-    "قمه",
-];
 
 /// How many words from a place the event that it hosts may be named.
 const EVENT_WINDOW: usize = 12;
@@ -2868,70 +2296,6 @@ pub struct TermWarning {
     pub reason: String,
 }
 
-/// Words so common in Arabic news that, as a term, they tag nearly every item: particles,
-/// prepositions, the article, pronouns and the commonest verbs of reporting. After
-/// normalization (ى → ي, أ → ا, ة → ه).
-const STOP_WORDS: &[&str] = &[
-    "ال",
-    "من",
-    "في",
-    "علي",
-    "الي",
-    "عن",
-    "مع",
-    "ان",
-    "او",
-    "ام",
-    "ما",
-    "لا",
-    "لم",
-    "لن",
-    "قد",
-    "ثم",
-    "هو",
-    "هي",
-    "هم",
-    "هذا",
-    "هذه",
-    "ذلك",
-    "تلك",
-    "التي",
-    "الذي",
-    "الذين",
-    "كان",
-    "كانت",
-    "بعد",
-    "قبل",
-    "بين",
-    "حتي",
-    "كل",
-    "غير",
-    "عند",
-    "منذ",
-    "خلال",
-    "حول",
-    "ضد",
-    "عبر",
-    "لدي",
-    "قال",
-    "قالت",
-    "اكد",
-    "اكدت",
-    "وقال",
-    "يوم",
-    "اليوم",
-    "عام",
-    "امس",
-    "the",
-    "of",
-    "and",
-    "in",
-    "to",
-    "a",
-    "on",
-    "for",
-];
-
 /// Terms that are stop words or shorter than three letters: as a term, such a word tags a
 /// large share of all items (`"من"` alone matched a quarter of a newsroom's store).
 pub fn term_warnings(topics: &[TopicSpec]) -> Vec<TermWarning> {
@@ -3046,6 +2410,7 @@ fn pattern_for(term: &str, exact: bool) -> Option<(String, Affix)> {
 }
 
 mod index;
+mod words;
 
 #[cfg(test)]
 mod tests;
