@@ -1439,6 +1439,12 @@ fn a_domestic_papers_minister_prosecutor_or_country_is_its_place() {
             eg,
             [0.0, 0.0, 0.0, 0.0],
         ),
+        // A foreign ministry is abroad, wherever the paper is.
+        (
+            "قالت وزارة الدفاع الأوكرانية إن الهجوم صُد. وأضافت",
+            eg,
+            [0.0, 0.0, 0.0, 0.0],
+        ),
         // Nor when the item argues against the place's topic: a cue of the other reading
         // of its name (South Sudan's president, in a Sudanese paper).
         (

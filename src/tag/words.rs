@@ -340,8 +340,10 @@ pub(super) const NATIONAL_TEAM: &[&str] = &["المنتخب الوطني", "من
 pub(super) const NATIONAL: &[&str] = &["الوطني", "الوطنيه"];
 
 /// Countries whose naming sets a story abroad for the Arab countries' topics, with their
-/// adjectives (الألمانية، الأمريكي): Europe, the Americas and the far East, where the
-/// people-by-nationality stories of Arab desks happen.
+/// adjectives (الألمانية، الأمريكي): Europe, the Americas, Asia and Africa beyond the Arab
+/// world, where the people-by-nationality stories of Arab desks happen, and whose ministers
+/// are not a domestic paper's own (وزارة الدفاع الأوكرانية). Names that are also common
+/// words are left out (مالي "financial", كوبا "a cup", جورجيا a given name).
 pub(super) const ABROAD: &[&str] = &[
     "امريكا",
     "الولايات المتحده",
@@ -374,6 +376,36 @@ pub(super) const ABROAD: &[&str] = &[
     "الدنمارك",
     "ايرلندا",
     "بولندا",
+    "اوكرانيا",
+    "رومانيا",
+    "المجر",
+    "التشيك",
+    "صربيا",
+    "بلغاريا",
+    "كرواتيا",
+    "فنلندا",
+    "ارمينيا",
+    "اذربيجان",
+    "كازاخستان",
+    "اندونيسيا",
+    "ماليزيا",
+    "الفلبين",
+    "تايلاند",
+    "فيتنام",
+    "سنغافوره",
+    "بنغلاديش",
+    "سريلانكا",
+    "ميانمار",
+    "نيوزيلندا",
+    "فنزويلا",
+    "كولومبيا",
+    "تشيلي",
+    "جنوب افريقيا",
+    "السنغال",
+    "الكاميرون",
+    "الكونغو",
+    "تنزانيا",
+    "رواندا",
 ];
 
 /// Nouns for one side of a crossing or border, before a nationality adjective and «من».
