@@ -93,7 +93,8 @@ pub(super) const PLACES: &[&str] = &[
     "كوريا",
 ];
 
-/// Capitals that name their country's story (matching form), whole words only.
+/// Capitals and world cities that name their country's story (matching form), whole
+/// words only: a ministry "in Kyiv" is no domestic paper's own.
 pub(super) const CAPITALS: &[&str] = &[
     "بغداد",
     "دمشق",
@@ -113,6 +114,18 @@ pub(super) const CAPITALS: &[&str] = &[
     "لندن",
     "برلين",
     "روما",
+    "مدريد",
+    "بروكسل",
+    "جنيف",
+    "فيينا",
+    "اثينا",
+    "كييف",
+    "نيويورك",
+    "بكين",
+    "طوكيو",
+    "نيودلهي",
+    "اسطنبول",
+    "كابول",
     "القدس",
     "غزة",
 ];
