@@ -176,13 +176,18 @@ const DATELINE_ENDS: &[char] = &['-', '–', '—', '/', ':', '(', '|'];
 
 /// Number of words (in matching form) of the dateline `text` opens with: one to three words
 /// of Arabic letters followed by a separator or a date (`القاهرة - كتب`، `تونس 25 أبريل
-/// 2017 /`، `بيروت- رولا نصر:`), else 0. A byline before the city (`أحمد جودة - القاهرة -`)
+/// 2017 /`، `بيروت- رولا نصر:`، `صنعاء/سبأ:`), else 0. A byline before the city (`أحمد جودة - القاهرة -`)
 /// is part of it: after a first run of two or three words, a second run of one or two
 /// words closed by a separator. The city a
 /// report was filed from is where the reporter sits, not necessarily what the story is
 /// about.
 pub fn dateline_words(text: &str) -> usize {
-    let tokens: Vec<&str> = text.split_whitespace().take(8).collect();
+    // A slash ends a run even without a space (`الخبر اليمني/متابعات:`، `صنعاء/سبأ:`).
+    let tokens: Vec<&str> = text
+        .split_whitespace()
+        .flat_map(|t| t.split_inclusive('/'))
+        .take(8)
+        .collect();
     let words = |tokens: &[&str]| {
         let words = normalize_words(&tokens.join(" "));
         if words.is_empty() {

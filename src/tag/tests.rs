@@ -1188,6 +1188,9 @@ fn a_dateline_is_found_and_is_worth_one_body_mention() {
     assert_eq!(dateline_words("أحمد جودة - القاهرة - قال المفوض"), 3);
     assert_eq!(dateline_words("أحمد جودة - شرم الشيخ: قال المفوض"), 4);
     assert_eq!(dateline_words("أحمد جودة - قال المفوض الأوروبي"), 2);
+    // A slash inside a token: a city and its agency, an outlet and its desk.
+    assert_eq!(dateline_words("صنعاء/سبأ: أعلنت الوزارة"), 1);
+    assert_eq!(dateline_words("الخبر اليمني/متابعات: عاد ما يقرب"), 3);
     // A sentence, not a dateline.
     assert_eq!(dateline_words("مصر تطلق مشروعا لتطوير الميناء"), 0);
     assert_eq!(dateline_words("قال الرئيس إن 20 شخصا قتلوا"), 0);
