@@ -306,9 +306,10 @@ pub(super) const BORDERING: &[&str] = &["المحاذية", "المحاذي", "�
 
 /// National institutions that a domestic outlet names without its country (matching
 /// form): the state's offices and general authorities, ministers and governors,
-/// prosecutors and police, public universities, schools and hospitals, the national
-/// secondary exam and chambers of commerce, the professions' syndicates, "the country"
-/// itself (في البلاد) and the local currency (a price in جنيه، دينار، ليرة; not ريال, which
+/// prosecutors and police, the armed forces and their spokesman, public universities,
+/// schools and hospitals, the national secondary exam, chambers of commerce and the
+/// federation of industries, the professions' syndicates, "the country" itself (في البلاد،
+/// محافظات الجمهورية), the local market (الأسواق المحلية) and the local currency (a price in جنيه، دينار، ليرة; not ريال, which
 /// is also Real Madrid). A national paper's minister or price with no country named is its
 /// own country's, as its reader takes it. The national team and "national" alone have
 /// lists of their own (`NATIONAL_TEAM`, `NATIONAL`).
@@ -343,10 +344,23 @@ pub(super) const HOME_INSTITUTIONS: &[&str] = &[
     "ليرات",
     "الثانويه العامه",
     "الغرفه التجاريه",
+    "اتحاد الصناعات",
+    "القوات المسلحه",
+    "المتحدث العسكري",
+    "محافظات الجمهوريه",
+    "السوق المحلي",
+    "السوق المحليه",
+    "الاسواق المحليه",
 ];
 
-/// The national team, the home side whoever it plays (matching form).
-pub(super) const NATIONAL_TEAM: &[&str] = &["المنتخب الوطني", "منتخبنا"];
+/// The national team, first or Olympic, the home side whoever it plays (matching form).
+pub(super) const NATIONAL_TEAM: &[&str] = &[
+    "المنتخب الوطني",
+    "منتخبنا",
+    "المنتخب الاول",
+    "المنتخب الاولمبي",
+    "المنتخب الاوليمبي",
+];
 
 /// "National" alone (المعهد الوطني، المدرب الوطني): the home country's, unless it follows a
 /// plural (شركات البترول الوطنية are anyone's).
