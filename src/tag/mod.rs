@@ -1911,12 +1911,30 @@ fn singular_adjective(word: &str) -> bool {
 
 /// Whether the adjective at `at` says who one person is: it follows a noun of
 /// `PERSON_NOUNS` (with its article, a clitic or a possessive: لاعبه التونسي), a
-/// preposition (على مصري), or opens its field (مصرية تتوج بلقب).
+/// preposition (على مصري، بينهم اللبناني), or opens its field (مصرية تتوج بلقب). So does a
+/// dual (اللبنانيان سيموني تابت وتاسو جريصاتي: two people, never a state), and an
+/// indefinite adjective after a definite word (منفذ الهجوم بمدينة نيس الفرنسية، تونسي):
+/// an adjective agrees with its noun in the article, so this one is a predicate, what
+/// somebody is.
 fn a_persons_adjective(words: &[&str], at: usize) -> bool {
     let Some(before) = at.checked_sub(1).and_then(|i| words.get(i)) else {
         return true;
     };
-    if ["علي", "الي", "عن", "مع"].contains(before) {
+    if ["علي", "الي", "عن", "مع", "بينهم", "بينهما", "منهم", "ومنهم"].contains(before)
+    {
+        return true;
+    }
+    let word = words.get(at).copied().unwrap_or_default();
+    if word.ends_with("يان") || word.ends_with("يتان") {
+        return true;
+    }
+    let definite = |w: &str| {
+        let w = w.strip_prefix(['و', 'ف']).unwrap_or(w);
+        w.starts_with("ال")
+            || w.starts_with("لل")
+            || ["بال", "كال"].iter().any(|p| w.starts_with(p))
+    };
+    if !definite(word) && definite(before) {
         return true;
     }
     // The word as written, and without a conjunction (وشاب): فتاه starts with ف too.

@@ -1325,6 +1325,34 @@ fn a_persons_nationality_in_a_story_set_abroad_does_not_tag_alone() {
         tagged("", "تحدثت صحيفة تركية عن مأساة شاب مصري أصيب بشظايا. وقال"),
         vec![false, true]
     );
+    // Two people by a dual, somebody among others, what someone is (an indefinite
+    // adjective after a definite word).
+    assert_eq!(
+        tagged(
+            "",
+            "يضم الكونغرس البرازيلي عضوين من أصل عربي: المصريان سامي وعادل. وقال"
+        ),
+        vec![false, false]
+    );
+    assert_eq!(
+        tagged(
+            "",
+            "تضم قائمة منتخب أستراليا لاعبين بينهم الليبي باتريك يزبك. وقال"
+        ),
+        vec![false, false]
+    );
+    assert_eq!(
+        tagged(
+            "",
+            "أعلن نائب أن منفذ الهجوم بمدينة نيس الفرنسية، ليبي وصل حديثا. وقال"
+        ),
+        vec![false, false]
+    );
+    // A definite adjective after a definite noun is a state's, as before.
+    assert_eq!(
+        tagged("", "زار الوفد الليبي العاصمة الألمانية أمس. وقال"),
+        vec![true, false]
+    );
     // "Of X nationality" marks a person's origin wherever the story is.
     assert_eq!(
         tagged("منفذ عملية الطعن ليبي الجنسية", ""),
