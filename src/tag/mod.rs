@@ -65,9 +65,12 @@
 //!    a list too. So is, in any field:
 //!    - the host of an event, right after a word of `VENUE_BEFORE` (قمة تونس، استضافت
 //!      القاهرة، تستضيف جمهورية مصر العربية); and where other countries play, talk or
-//!      confer: a place after «في» or a stadium's noun, with a match, talks or a
-//!      conference of `EVENTS` within `EVENT_WINDOW` words, in an item that names another
-//!      country (السودان يواجه توغو اليوم في بنغازي، مؤتمر طوكيو للتنمية في تونس);
+//!      confer: a place after «في» or a stadium's noun (or a city's or capital's noun
+//!      after them: في مدينة بنغازي، بالعاصمة الليبية, where the country's adjective
+//!      stands for its capital; or the adjective after a stadium's name: ملعب المنزه
+//!      التونسي), with a match, talks, a conference or a tournament of `EVENTS` within
+//!      `EVENT_WINDOW` words, in an item that names another country (السودان يواجه توغو
+//!      اليوم في بنغازي، مؤتمر طوكيو للتنمية في تونس);
 //!    - where someone comes from or heads to, after a word of `MOVEMENT` (قادما من
 //!      القاهرة، باتجاه الأراضي التونسية، غادر القاهرة), and the end of a route «من … إلى»
 //!      (تهريب الوقود من ولاية الطارف إلى تونس);
@@ -1482,9 +1485,7 @@ impl Matcher {
             // place after «في» or a stadium's noun, such an event named near it, and another
             // country named in the item (an Arab one, or one abroad).
             let venue = venue
-                || !h.nisba
-                    && h.position > 0
-                    && hosts(scan.words(h.field)[h.position - 1])
+                || hosted(scan.words(h.field), h.position, h.nisba)
                     && event_near(scan.words(h.field), h.position)
                     && other_country(u.topic);
             // Where someone comes from or heads to (قادما من القاهرة، باتجاه الأراضي
@@ -1535,7 +1536,10 @@ impl Matcher {
             if points > 0.0 && !passing {
                 evals[u.topic].firm = true;
             }
-            if points > 0.0 && only_people[u.topic] {
+            // The dateline is where the copy was filed: it neither names the country's
+            // people nor says that the country is the story.
+            let filed = h.field == Field::Text && h.position < dateline;
+            if points > 0.0 && only_people[u.topic] && !filed {
                 let words = scan.words(h.field);
                 // After an indefinite person noun in the accusative (مواطنًا ليبيًا), the
                 // adjective has lost its tanween to normalizing and reads as the name.
@@ -2052,6 +2056,39 @@ fn hosts(word: &str) -> bool {
             word.strip_suffix(n)
                 .is_some_and(|p| proclitic_chain(p) == Some(false))
         })
+}
+
+/// Nouns for a kind of place that may stand between «في» and the place's name (في مدينة
+/// بنغازي، بالعاصمة الليبية).
+const PLACE_NOUNS: &[&str] = &["مدينه", "العاصمه", "محافظه", "ولايه"];
+
+/// Whether the place named at `at` is where something is held: right after a word that
+/// [`hosts`], or after a noun of `PLACE_NOUNS` that follows one or carries «ب» itself (في
+/// مدينة بنغازي، بمدينة بنغازي). A country's adjective stands for the place only as the
+/// capital's (بالعاصمة الليبية) or a stadium's (على ملعب المنزه التونسي): elsewhere it
+/// names an actor.
+fn hosted(words: &[&str], at: usize, adjective: bool) -> bool {
+    let before = |k: usize| at.checked_sub(k).and_then(|i| words.get(i)).copied();
+    let place_noun = |w: &str| {
+        let bare = w.strip_prefix('و').unwrap_or(w);
+        if PLACE_NOUNS.contains(&bare) {
+            Some(false)
+        } else {
+            bare.strip_prefix('ب')
+                .filter(|r| PLACE_NOUNS.contains(r))
+                .map(|_| true)
+        }
+    };
+    let after_noun = |noun: Option<&str>, k: usize| match noun.and_then(place_noun) {
+        Some(with_ba) => with_ba || before(k).is_some_and(hosts),
+        None => false,
+    };
+    if adjective {
+        let capital = |w: &str| w.ends_with("العاصمه");
+        let stadium = before(2).is_some_and(|w| w != "في" && hosts(w));
+        return before(1).is_some_and(capital) && after_noun(before(1), 2) || stadium;
+    }
+    before(1).is_some_and(hosts) || after_noun(before(1), 2)
 }
 
 /// Whether a word of `EVENTS` (with its proclitics and suffixes: بلقاء، مبارياته) stands

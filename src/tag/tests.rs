@@ -1353,6 +1353,18 @@ fn a_persons_nationality_in_a_story_set_abroad_does_not_tag_alone() {
         tagged("", "زار الوفد الليبي العاصمة الألمانية أمس. وقال"),
         vec![true, false]
     );
+    // A gang or clan is its people; the dateline is where the copy was filed.
+    assert_eq!(
+        tagged("", "تلاحق الشرطة الألمانية زعماء عشائر ليبية في برلين. وقال"),
+        vec![false, false]
+    );
+    assert_eq!(
+        tagged(
+            "",
+            "القاهرة: فازت المهندسة المصرية بمقعد في بلدية مدينة أيوا الأمريكية. وقال"
+        ),
+        vec![false, false]
+    );
     // "Of X nationality" marks a person's origin wherever the story is.
     assert_eq!(
         tagged("منفذ عملية الطعن ليبي الجنسية", ""),
@@ -1706,6 +1718,30 @@ fn where_other_countries_play_or_talk_is_a_venue() {
     assert_eq!(
         tagged("يستضيف ملعب بنغازي اليوم أولى مباريات المنتخب السوداني. وقال"),
         vec![-1.0, 2.0]
+    );
+    // A city or capital named by its noun (في مدينة بنغازي، بالعاصمة الليبية), the
+    // country's adjective after a stadium's name, a tournament.
+    assert_eq!(
+        tagged("يلعب منتخب السودان مباراته أمام الكونغو في مدينة بنغازي الليبية. وقال"),
+        vec![-1.0, 2.0]
+    );
+    assert_eq!(
+        tagged("فاز منتخب السودان في المباراة على ملعب شهداء بنينا بالعاصمة الليبية. وقال"),
+        vec![-1.0, 2.0]
+    );
+    assert_eq!(
+        tagged("فاز الهلال السوداني في المباراة على ملعب المنزه الليبي. وقال"),
+        vec![-1.0, 2.0]
+    );
+    assert_eq!(
+        tagged("تتواصل بطولة آسيا الجارية حاليا في بنغازي بفوز المنتخب السوداني. وقال"),
+        vec![-1.0, 2.0]
+    );
+    // The capital's adjective after the stadium's name is no actor's either way; an
+    // actor's adjective is counted (the Libyan team played).
+    assert_eq!(
+        tagged("فاز المنتخب الليبي على السودان في المباراة على ملعب طرابلس. وقال"),
+        vec![3.0, 2.0]
     );
     // No other country named: the clubs may be the place's own.
     assert_eq!(

@@ -278,6 +278,7 @@ pub(super) const MOVEMENT: &[&str] = &[
     "عائدا من",
     "عائدة من",
     "عائدين من",
+    "عائدون من",
     "قدم من",
     "قدموا من",
     "قدمت من",
@@ -331,6 +332,7 @@ pub(super) const HOME_INSTITUTIONS: &[&str] = &[
     "مديريه الامن",
     "الدفاع المدني",
     "الهيئه العامه",
+    "الشركه العامه",
     "الجامعات الحكوميه",
     "المدارس الحكوميه",
     "المستشفيات الحكوميه",
@@ -428,6 +430,7 @@ pub(super) const ABROAD: &[&str] = &[
     "كولومبيا",
     "تشيلي",
     "جنوب افريقيا",
+    "افريقيا الوسطي",
     "السنغال",
     "الكاميرون",
     "الكونغو",
@@ -536,8 +539,8 @@ pub(super) const STATE_NOUNS: &[&str] = &[
     "الموتمر",
 ];
 
-/// Nouns for one person (matching form, without the article), before a nationality
-/// adjective that then says who the person is.
+/// Nouns for one person, or for a gang or clan of people (matching form, without the
+/// article), before a nationality adjective that then says who the person is.
 pub(super) const PERSON_NOUNS: &[&str] = &[
     "مواطن",
     "مواطنه",
@@ -571,6 +574,7 @@ pub(super) const PERSON_NOUNS: &[&str] = &[
     "ممثل",
     "ممثله",
     "مهندس",
+    "مهندسه",
     "طبيب",
     "طبيبه",
     "عامل",
@@ -596,6 +600,11 @@ pub(super) const PERSON_NOUNS: &[&str] = &[
     "جهادي",
     "ارهابي",
     "داعشي",
+    // A gang or a clan is its people, by their origin (عشائر لبنانية في ألمانيا).
+    "عصابه",
+    "مافيا",
+    "عشيره",
+    "عشاير",
 ];
 
 /// Nouns of a news source, before a nationality adjective that then says who reports.
@@ -620,7 +629,7 @@ pub(super) const FORMER_MASCULINE: &[&str] = &["السابق", "الاسبق"];
 pub(super) const FORMER_FEMININE: &[&str] = &["السابقه", "الاسبق"];
 
 /// Stems of the words for a match, talks or a conference (مباراة، لقاء، مواجهة، تصفيات،
-/// مباحثات، مفاوضات، مؤتمر، منتدى، قمة), in matching form: an event whose parties the item
+/// مباحثات، مفاوضات، مؤتمر، منتدى، قمة، بطولة), in matching form: an event whose parties the item
 /// names.
 /// A stem ending in ه also stands as ت before a pronoun (مباراته), not as مواجهات
 /// (clashes).
@@ -640,6 +649,7 @@ pub(super) const EVENTS: &[&str] = &[
     "منتدي",
     "ملتقي",
     "قمه",
+    "بطوله",
 ];
 
 /// Words so common in Arabic news that, as a term, they tag nearly every item: particles,
