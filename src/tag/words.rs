@@ -362,6 +362,9 @@ pub(super) const NATIONAL_TEAM: &[&str] = &[
     "المنتخب الاول",
     "المنتخب الاولمبي",
     "المنتخب الاوليمبي",
+    "منتخب الشباب",
+    "منتخبا الشباب",
+    "منتخب الناشيين",
 ];
 
 /// "National" alone (المعهد الوطني، المدرب الوطني): the home country's, unless it follows a
