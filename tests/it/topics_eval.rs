@@ -443,7 +443,7 @@ struct StreamItem {
 
 /// Stream samples whose items have been read (after their first measurement): their wrong
 /// items are printed. The others are measured only.
-const STREAM_READ: &[&str] = &["stream-1", "stream-2", "stream-3", "stream-4"];
+const STREAM_READ: &[&str] = &["stream-1", "stream-2", "stream-3", "stream-4", "stream-5"];
 
 /// The news stream (`tests/fixtures/topics/stream/stream-<n>.jsonl`): ordinary news, the
 /// first results of fixed everyday queries taken in order, not picked for any country or
@@ -494,6 +494,20 @@ fn the_news_stream_is_scored_for_every_topic() {
                     .collect()
             })
             .collect();
+        // MARSAD_EVAL_STREAM_DUMP=DIR writes each sample's tags to DIR/<sample>.tsv, to
+        // diff what a rule change does to ordinary news (read samples only, by item).
+        if let Some(dir) = std::env::var_os("MARSAD_EVAL_STREAM_DUMP") {
+            let out: String = items
+                .iter()
+                .zip(&tags)
+                .map(|(it, tagged)| {
+                    let mut tagged: Vec<&str> = tagged.iter().map(String::as_str).collect();
+                    tagged.sort_unstable();
+                    format!("{}\t{}\n", it.id, tagged.join(","))
+                })
+                .collect();
+            std::fs::write(std::path::Path::new(&dir).join(format!("{stem}.tsv")), out).unwrap();
+        }
         println!(
             "news stream {stem}: {} items ({})",
             items.len(),
