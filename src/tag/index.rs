@@ -212,7 +212,7 @@ fn found(id: u32, word: usize, words: (usize, usize), at: (usize, usize)) -> Fou
 }
 
 /// Byte lengths of the proclitic chains `w` starts with (always 0, the empty chain), each
-/// leaving at least one letter: (و|ف)? then لل, or (ب|ك|ل)? (ال)?. Mirrors
+/// leaving at least one letter: (و|ف)? then لل, or (ب|ل)? (ال)? or كال. Mirrors
 /// `super::proclitic_chain`, which decides each rule; this only lists candidates.
 fn proclitic_prefixes(w: &str) -> impl Iterator<Item = usize> + '_ {
     let mut out = [0usize; 5];
@@ -238,9 +238,12 @@ fn proclitic_prefixes(w: &str) -> impl Iterator<Item = usize> + '_ {
         push(i + 4);
     }
     let mut j = i;
-    if at(i, &['ب', 'ك', 'ل']) {
+    if at(i, &['ب', 'ل']) {
         j = i + 2;
         push(j);
+    } else if at(i, &['ك']) && w.get(i + 2..).is_some_and(|r| r.starts_with("ال")) {
+        // «ك» only before the article, as `proclitic_chain` rules.
+        j = i + 2;
     }
     if w.get(j..).is_some_and(|r| r.starts_with("ال")) {
         push(j + 4);

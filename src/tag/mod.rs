@@ -291,7 +291,9 @@ fn sentence_end(text: &str) -> (usize, bool) {
 }
 
 /// Whether `prefix` is a proclitic chain, (و|ف)? (ب|ك|ل)? (ال)? with ل + ال written لل,
-/// and if so whether it ends in the article.
+/// and if so whether it ends in the article. «ك» ("like") comes only before the article
+/// (كالقاهرة): before a bare word it is far more often the word's own first letter
+/// (كابينة is not ك + أبين + ة).
 fn proclitic_chain(prefix: &str) -> Option<bool> {
     let mut rest = prefix;
     if let Some(r) = rest.strip_prefix(['و', 'ف']) {
@@ -299,6 +301,9 @@ fn proclitic_chain(prefix: &str) -> Option<bool> {
     }
     if let Some(r) = rest.strip_prefix("لل") {
         return r.is_empty().then_some(true);
+    }
+    if let Some(r) = rest.strip_prefix('ك') {
+        return (r == "ال").then_some(true);
     }
     if let Some(r) = rest.strip_prefix(['ب', 'ك', 'ل']) {
         rest = r;

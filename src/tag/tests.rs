@@ -1815,6 +1815,18 @@ fn a_feed_mostly_about_one_country_suggests_its_place() {
 }
 
 #[test]
+fn like_comes_only_before_the_article() {
+    let m = Matcher::compile(&[topic("yemen", vec![TermSpec::plain("أبين")])]);
+    assert!(
+        found(&m, "كابينة").is_empty(),
+        "كابينة is a cabin, not ك + أبين"
+    );
+    assert_eq!(found(&m, "وأبين").len(), 1);
+    let m = Matcher::compile(&[topic("egypt", vec![TermSpec::plain("القاهرة")])]);
+    assert_eq!(found(&m, "كالقاهرة").len(), 1);
+}
+
+#[test]
 fn a_short_name_takes_the_nisba_forms_and_no_other_suffix() {
     let m = Matcher::compile(&[topic("egypt", vec![TermSpec::plain("مصر")])]);
     // The accusative of the adjective (مواطنًا مصريًا) is the country's too.
