@@ -1062,7 +1062,12 @@ impl Matcher {
                     let after_plural = kind == Home::National
                         && (1..=2)
                             .any(|k| h.position >= k && words[h.position - k].ends_with("ات"));
-                    if !after_plural {
+                    // A region's or the world's body is nobody's home (البرلمان العربي،
+                    // البنك المركزي الأوروبي، القومية العربية).
+                    let regional = words
+                        .get(h.position + u.words)
+                        .is_some_and(|w| SUPRANATIONAL.contains(w));
+                    if !after_plural && !regional {
                         institutions.push(hi);
                     }
                     continue;

@@ -306,12 +306,14 @@ pub(super) const MOVEMENT: &[&str] = &[
 pub(super) const BORDERING: &[&str] = &["المحاذية", "المحاذي", "المتاخمة", "المتاخم", "الحدود مع"];
 
 /// National institutions that a domestic outlet names without its country (matching
-/// form): the state's offices and general authorities, ministers and governors,
-/// prosecutors and police, the armed forces and their spokesman, public universities,
-/// schools and hospitals, the national secondary exam, chambers of commerce and the
-/// federation of industries, the professions' syndicates, "the country" itself (في البلاد،
-/// محافظات الجمهورية), the local market (الأسواق المحلية) and the local currency (a price in جنيه، دينار، ليرة; not ريال, which
-/// is also Real Madrid). A national paper's minister or price with no country named is its
+/// form): the state's offices, general authorities and companies, the weather authority,
+/// ministers and governors, prosecutors and police, the armed forces and their
+/// spokesman, public universities, schools and hospitals, the national exams (الثانوية
+/// العامة، الشهادة الإعدادية، البكالوريا), chambers of commerce and the federation of
+/// industries, the professions' syndicates, "the country" itself (في البلاد، محافظات
+/// الجمهورية), the local market (الأسواق المحلية) and the local currency (a price in جنيه،
+/// دينار، ليرة; not ريال, which is also Real Madrid). Not when an adjective of
+/// `SUPRANATIONAL` follows (البرلمان العربي). A national paper's minister or price with no country named is its
 /// own country's, as its reader takes it. The national team and "national" alone have
 /// lists of their own (`NATIONAL_TEAM`, `NATIONAL`).
 pub(super) const HOME_INSTITUTIONS: &[&str] = &[
@@ -353,6 +355,29 @@ pub(super) const HOME_INSTITUTIONS: &[&str] = &[
     "السوق المحلي",
     "السوق المحليه",
     "الاسواق المحليه",
+    "هييه الارصاد",
+    "الشهاده الاعداديه",
+    "البكالوريا",
+    "الباكالوريا",
+];
+
+/// Adjectives that make an institution a region's or the world's (البرلمان العربي، البنك
+/// المركزي الأوروبي), in matching form.
+pub(super) const SUPRANATIONAL: &[&str] = &[
+    "العربي",
+    "العربيه",
+    "الاوروبي",
+    "الاوروبيه",
+    "الافريقي",
+    "الافريقيه",
+    "الخليجي",
+    "الخليجيه",
+    "الدولي",
+    "الدوليه",
+    "العالمي",
+    "العالميه",
+    "الاممي",
+    "الامميه",
 ];
 
 /// The national team, first or Olympic, the home side whoever it plays (matching form).
@@ -367,9 +392,9 @@ pub(super) const NATIONAL_TEAM: &[&str] = &[
     "منتخب الناشيين",
 ];
 
-/// "National" alone (المعهد الوطني، المدرب الوطني): the home country's, unless it follows a
-/// plural (شركات البترول الوطنية are anyone's).
-pub(super) const NATIONAL: &[&str] = &["الوطني", "الوطنيه"];
+/// "National" alone (المعهد الوطني، المدرب الوطني، الشبكة القومية): the home country's,
+/// unless it follows a plural (شركات البترول الوطنية are anyone's).
+pub(super) const NATIONAL: &[&str] = &["الوطني", "الوطنيه", "القومي", "القوميه"];
 
 /// Countries whose naming sets a story abroad for the Arab countries' topics, with their
 /// adjectives (الألمانية، الأمريكي): Europe, the Americas, Asia and Africa beyond the Arab
