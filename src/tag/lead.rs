@@ -99,8 +99,8 @@ pub fn dateline_words(text: &str) -> usize {
 /// Number of words (in matching form) of the lead of `text`: its first sentence, ended by a
 /// newline, `!`, `?`, `؟`, or a `.` followed by a space, capped at [`LEAD_MAX_WORDS`]. A
 /// teaser that opens the copy (a question or an exclamation: كم باقي على المدرسة؟, or a
-/// word or two: عاجل.) does not state the subject; the sentence after it does, and the
-/// lead runs through it.
+/// word or two: عاجل.), nor a dateline on a line of its own, states the subject; the
+/// sentence after it does, and the lead runs through it.
 pub fn lead_words(text: &str) -> usize {
     let words = |s: &str| {
         let s = normalize_words(s);
@@ -113,7 +113,7 @@ pub fn lead_words(text: &str) -> usize {
     let text = text.trim_start();
     let (first, teaser) = sentence_end(text);
     let mut n = words(&text[..first]);
-    if first < text.len() && (teaser || n <= 2) {
+    if first < text.len() && (teaser || n <= 2 || n <= dateline_words(text)) {
         let rest = &text[first..];
         // Past the sentence's end mark.
         let rest = rest.trim_start_matches(|c: char| "\n\r!?؟.".contains(c) || c.is_whitespace());

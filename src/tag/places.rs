@@ -64,7 +64,7 @@ pub(super) fn singular_adjective(word: &str) -> bool {
 
 /// Whether the adjective at `at` says who one person is: it follows a noun of
 /// `PERSON_NOUNS` (with its article, a clitic or a possessive: لاعبه التونسي), a
-/// preposition (على مصري، بينهم اللبناني), or opens its field (مصرية تتوج بلقب). So does a
+/// preposition (على مصري، بينهم اللبناني، أحدهما لبناني), or opens its field (مصرية تتوج بلقب). So does a
 /// dual (اللبنانيان سيموني تابت وتاسو جريصاتي: two people, never a state), and an
 /// indefinite adjective after a definite word (منفذ الهجوم بمدينة نيس الفرنسية، تونسي):
 /// an adjective agrees with its noun in the article, so this one is a predicate, what
@@ -73,8 +73,16 @@ pub(super) fn a_persons_adjective(words: &[&str], at: usize) -> bool {
     let Some(before) = at.checked_sub(1).and_then(|i| words.get(i)) else {
         return true;
     };
-    if ["علي", "الي", "عن", "مع", "بينهم", "بينهما", "منهم", "ومنهم"].contains(before)
-    {
+    let among = [
+        "بينهم",
+        "بينهما",
+        "منهم",
+        "ومنهم",
+        "احدهما",
+        "احدهم",
+        "احداهما",
+    ];
+    if ["علي", "الي", "عن", "مع"].contains(before) || among.contains(before) {
         return true;
     }
     let word = words.get(at).copied().unwrap_or_default();

@@ -358,6 +358,11 @@ fn a_lead_that_states_its_subject_is_tagged_and_a_late_passing_mention_is_not() 
     );
     assert_eq!(lead_words("بلغ النمو 3.5 في المئة! وقال المسؤول. ثم"), 8);
     assert_eq!(lead_words("عاجل. أعلن المجلس الرئاسي الحداد. وقال"), 5);
+    // A dateline on a line of its own is not the lead's sentence.
+    assert_eq!(
+        lead_words("لوبوان تي ان :\nحصدت تونس المرتبة الأولى. وقال"),
+        7
+    );
     assert_eq!(lead_words(&vec!["كلمة"; 100].join(" ")), LEAD_MAX_WORDS);
     assert_eq!(lead_words(""), 0);
 }
@@ -1353,6 +1358,18 @@ fn a_persons_nationality_in_a_story_set_abroad_does_not_tag_alone() {
         tagged("", "زار الوفد الليبي العاصمة الألمانية أمس. وقال"),
         vec![true, false]
     );
+    // "One of them", an old man.
+    assert_eq!(
+        tagged(
+            "",
+            "منعت الشرطة الألمانية سفر شخصين، أحدهما ليبي، إلى سوريا. وقال"
+        ),
+        vec![false, false]
+    );
+    assert_eq!(
+        tagged("", "قتل شيخ ليبي في مدينة مازارا الإيطالية أمس. وقال"),
+        vec![false, false]
+    );
     // A gang or clan is its people; the dateline is where the copy was filed.
     assert_eq!(
         tagged("", "تلاحق الشرطة الألمانية زعماء عشائر ليبية في برلين. وقال"),
@@ -1763,6 +1780,10 @@ fn where_other_countries_play_or_talk_is_a_venue() {
     );
     assert_eq!(
         tagged("فاز الهلال السوداني في المباراة على ملعب المنزه الليبي. وقال"),
+        vec![-1.0, 2.0]
+    );
+    assert_eq!(
+        tagged("يلعب الهلال السوداني في بنغازي بكأس الاتحاد الأفريقي غدا. وقال"),
         vec![-1.0, 2.0]
     );
     assert_eq!(

@@ -172,6 +172,7 @@ pub(super) const STATE_TITLES: &[&str] = &["جمهورية", "دولة", "الع
 /// are not also common words before an adjective: علي is على after folding, عمر is "age"
 /// (عمر المصريين), أمل "hope", جمال "beauty", سيد "master".
 pub(super) const GIVEN_NAMES: &[&str] = &[
+    "صبيح",
     "محمد",
     "أحمد",
     "محمود",
@@ -603,6 +604,8 @@ pub(super) const PERSON_NOUNS: &[&str] = &[
     "ممثله",
     "مهندس",
     "مهندسه",
+    "شيخ",
+    "مسن",
     "طبيب",
     "طبيبه",
     "عامل",
@@ -678,6 +681,8 @@ pub(super) const EVENTS: &[&str] = &[
     "ملتقي",
     "قمه",
     "بطوله",
+    "كاس",
+    "مشاورات",
 ];
 
 /// Words so common in Arabic news that, as a term, they tag nearly every item: particles,
