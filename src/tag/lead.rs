@@ -99,7 +99,7 @@ pub fn dateline_words(text: &str) -> usize {
 /// Number of words (in matching form) of the lead of `text`: its first sentence, ended by a
 /// newline, `!`, `?`, `؟`, or a `.` followed by a space, capped at [`LEAD_MAX_WORDS`]. A
 /// teaser that opens the copy (a question or an exclamation: كم باقي على المدرسة؟, or a
-/// word or two: عاجل.), nor a dateline on a line of its own, states the subject; the
+/// word or two: عاجل.), nor a dateline or a byline on a line of its own, states the subject; the
 /// sentence after it does, and the lead runs through it.
 pub fn lead_words(text: &str) -> usize {
     let words = |s: &str| {
@@ -113,13 +113,22 @@ pub fn lead_words(text: &str) -> usize {
     let text = text.trim_start();
     let (first, teaser) = sentence_end(text);
     let mut n = words(&text[..first]);
-    if first < text.len() && (teaser || n <= 2 || n <= dateline_words(text)) {
+    if first < text.len()
+        && (teaser || n <= 2 || n <= dateline_words(text) || byline(&text[..first]))
+    {
         let rest = &text[first..];
         // Past the sentence's end mark.
         let rest = rest.trim_start_matches(|c: char| "\n\r!?؟.".contains(c) || c.is_whitespace());
         n += words(&rest[..sentence_end(rest).0]);
     }
     n.min(LEAD_MAX_WORDS)
+}
+
+/// Whether a first line is a byline (كتبت دينا دياب، بقلم: …): who wrote, not what.
+fn byline(line: &str) -> bool {
+    let first = normalize_words(line.split_whitespace().next().unwrap_or_default());
+    ["كتب", "كتبت", "بقلم", "اعداد", "تقرير"].contains(&first.as_str())
+        && line.split_whitespace().count() <= 5
 }
 
 /// Where the first sentence of `text` ends (its end mark's byte offset, or the text's

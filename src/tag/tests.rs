@@ -358,6 +358,8 @@ fn a_lead_that_states_its_subject_is_tagged_and_a_late_passing_mention_is_not() 
     );
     assert_eq!(lead_words("بلغ النمو 3.5 في المئة! وقال المسؤول. ثم"), 8);
     assert_eq!(lead_words("عاجل. أعلن المجلس الرئاسي الحداد. وقال"), 5);
+    // Nor is a byline.
+    assert_eq!(lead_words("كتبت دينا دياب\nأنشئت وزارة التضامن. وقال"), 6);
     // A dateline on a line of its own is not the lead's sentence.
     assert_eq!(
         lead_words("لوبوان تي ان :\nحصدت تونس المرتبة الأولى. وقال"),
@@ -1645,6 +1647,22 @@ fn a_domestic_papers_minister_prosecutor_or_country_is_its_place() {
             "انتهت امتحانات الشهادة الإعدادية للفصل الدراسي الأول. وقال",
             eg,
             [0.0, 2.0, 0.0, 0.0],
+        ),
+        // Municipal councils and utilities; the Pentagon sets a story in America.
+        (
+            "اجتمع عميد البلدية مع أعضاء المجلس البلدي لبحث المشاريع. وقال",
+            ly,
+            [4.0, 0.0, 0.0, 0.0],
+        ),
+        (
+            "أعلنت شركة مياه الشرب قطع المياه عن عدة قرى اليوم. وقالت",
+            eg,
+            [0.0, 2.0, 0.0, 0.0],
+        ),
+        (
+            "قال مسؤولون بالبنتاجون إن الحرس الوطني سينتشر في 19 ولاية. وأضافوا",
+            eg,
+            [0.0, 0.0, 0.0, 0.0],
         ),
         (
             "يعقد البرلمان العربي غدا جلسته العامة الرابعة. وقال",

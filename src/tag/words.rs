@@ -308,6 +308,7 @@ pub(super) const BORDERING: &[&str] = &["المحاذية", "المحاذي", "�
 
 /// National institutions that a domestic outlet names without its country (matching
 /// form): the state's offices, general authorities and companies, the weather authority,
+/// the oversight authority, customs, the water company, municipalities and their councils,
 /// ministers and governors, prosecutors and police, the armed forces and their
 /// spokesman, public universities, schools and hospitals, the national exams (الثانوية
 /// العامة، الشهادة الإعدادية، البكالوريا), chambers of commerce and the federation of
@@ -356,6 +357,12 @@ pub(super) const HOME_INSTITUTIONS: &[&str] = &[
     "السوق المحلي",
     "السوق المحليه",
     "الاسواق المحليه",
+    "المجلس البلدي",
+    "عميد بلديه",
+    "البلديه",
+    "هييه الرقابه الاداريه",
+    "شركه مياه الشرب",
+    "مصلحه الجمارك",
     "هييه الارصاد",
     "الشهاده الاعداديه",
     "البكالوريا",
@@ -405,6 +412,11 @@ pub(super) const NATIONAL: &[&str] = &["الوطني", "الوطنيه", "الق
 pub(super) const ABROAD: &[&str] = &[
     "امريكا",
     "الولايات المتحده",
+    // Seats of power that name their country (البنتاغون: the United States).
+    "البنتاغون",
+    "البنتاجون",
+    "البيت الابيض",
+    "الكرملين",
     "كندا",
     "البرازيل",
     "الارجنتين",

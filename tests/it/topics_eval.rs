@@ -444,7 +444,7 @@ struct StreamItem {
 /// Stream samples whose items have been read (after their first measurement): their wrong
 /// items are printed. The others are measured only.
 const STREAM_READ: &[&str] = &[
-    "stream-1", "stream-2", "stream-3", "stream-4", "stream-5", "stream-6",
+    "stream-1", "stream-2", "stream-3", "stream-4", "stream-5", "stream-6", "stream-7",
 ];
 
 /// The news stream (`tests/fixtures/topics/stream/stream-<n>.jsonl`): ordinary news, the
