@@ -64,7 +64,9 @@
 //!    people by nationality, each with a name (المصري عمر مرموش، والتونسي إلياس السخيري), is
 //!    a list too. So is, in any field:
 //!    - the host of an event, right after a word of `VENUE_BEFORE` (قمة تونس، استضافت
-//!      القاهرة، تستضيف جمهورية مصر العربية); and where other countries play, talk or
+//!      القاهرة، تستضيف جمهورية مصر العربية، احتضن ملعب بنغازي) or before one of
+//!      `HOSTING_AFTER` (اختار ليبيا لاستقبال مبارياته), with its country as its address
+//!      (ملعب بنغازي الدولي في ليبيا); and where other countries play, talk or
 //!      confer: a place after «في» or a stadium's noun (or a city's or capital's noun
 //!      after them: في مدينة بنغازي، بالعاصمة الليبية, where the country's adjective
 //!      stands for its capital; or the adjective after a stadium's name: ملعب المنزه
@@ -598,7 +600,8 @@ impl Matcher {
                 add(&format!("{m} {t}"), false, Role::Movement, usize::MAX, 0);
             }
         }
-        // The host named by its state's title (تستضيف جمهورية مصر العربية) is still the host.
+        // The host named by its state's title or its kind of place (تستضيف جمهورية مصر
+        // العربية، احتضن ملعب بنغازي) is still the host.
         for v in HOSTING {
             for t in STATE_TITLES {
                 add(&format!("{v} {t}"), false, Role::Venue, usize::MAX, 0);
@@ -1361,8 +1364,12 @@ impl Matcher {
             // ملعب شهداء بنينا مباريات المنتخب السوداني، مؤتمر طوكيو للتنمية في تونس): the
             // place after «في» or a stadium's noun, such an event named near it, and another
             // country named in the item (an Arab one, or one abroad).
+            let host_after = scan
+                .words(h.field)
+                .get(h.position + u.words)
+                .is_some_and(|w| HOSTING_AFTER.contains(w));
             let venue = venue
-                || hosted(scan.words(h.field), h.position, h.nisba)
+                || (hosted(scan.words(h.field), h.position, h.nisba) || !h.nisba && host_after)
                     && event_near(scan.words(h.field), h.position)
                     && other_country(u.topic);
             // Where someone comes from or heads to (قادما من القاهرة، باتجاه الأراضي
@@ -1381,8 +1388,16 @@ impl Matcher {
                 || route_end(scan.words(h.field), h.position);
             // The same place named again in apposition (قادما من العاصمة المصرية القاهرة):
             // one place, already counted as passed through or as a venue.
-            let apposed =
-                h.position > 0 && passed_ends.contains(&(u.topic, h.field, h.position - 1));
+            // So is its country after «في» in an item that names others (ملعب بنغازي الدولي في
+            // ليبيا): an address.
+            let apposed = h.position > 0
+                && (passed_ends.contains(&(u.topic, h.field, h.position - 1))
+                    || scan.words(h.field)[h.position - 1] == "في"
+                        && (2..=4).any(|k| {
+                            h.position >= k
+                                && passed_ends.contains(&(u.topic, h.field, h.position - k))
+                        })
+                        && other_country(u.topic));
             if (venue || moving || apposed) && suppressed.is_none() {
                 passed_ends.push((u.topic, h.field, h.position + u.words - 1));
             }

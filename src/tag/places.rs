@@ -328,13 +328,21 @@ impl Lists<'_> {
             }
         };
         let before = me.and && me.start > 0 && self.ending_at(me.start - 1).iter().any(&other);
-        if before
-            || self
-                .starting_at(me.end + 1)
-                .iter()
-                .any(|o| o.and && other(o))
-        {
+        if before {
             return true;
+        }
+        // The next name, or a run of names written with commas (مصر، الجزائر، والمغرب: the
+        // commas are gone in the matching form) that ends with one carrying و.
+        let mut at = me.end + 1;
+        for _ in 0..4 {
+            let next = self.starting_at(at);
+            if next.iter().any(|o| o.and && other(o)) {
+                return true;
+            }
+            match next.iter().find(|o| !o.and && other(o)) {
+                Some(o) => at = o.end + 1,
+                None => break,
+            }
         }
         // A roster of people by nationality, each with a name of one to three words
         // (المصري عمر مرموش، والتونسي إلياس السخيري، والجزائري فارس شايبي).

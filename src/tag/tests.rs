@@ -414,6 +414,15 @@ fn a_name_in_a_list_of_countries_or_capitals_is_one_entry_of_the_list() {
     // Two of the topic's own names joined by و are not a list of countries.
     let ev = &m.evaluate("", "وصل الوفد من صنعاء وعدن أمس. وقال", None)[0];
     assert_eq!(ev.score, 6.0);
+    // A list written with commas: only its last entry carries و.
+    let ev = &m.evaluate(
+        "",
+        "جاءت ثلاث دول ضمن القائمة هي اليمن، الجزائر، والمغرب. وقال",
+        None,
+    )[0];
+    assert_eq!((ev.score, ev.tagged), (1.0, false));
+    let ev = &m.evaluate("", "قالت الحكومة إن اليمن الجديد قادم. وأضافت", None)[0];
+    assert_eq!(ev.score, 2.0);
 }
 
 #[test]
@@ -1813,6 +1822,16 @@ fn where_other_countries_play_or_talk_is_a_venue() {
     assert_eq!(
         tagged("فاز المنتخب الليبي على السودان في المباراة على ملعب طرابلس. وقال"),
         vec![3.0, 2.0]
+    );
+    // A host after a hosting verb and a stadium's noun, with its country as its address;
+    // a place chosen to host (ليبيا لاستقبال مبارياته).
+    assert_eq!(
+        tagged("احتضن ملعب بنغازي الدولي في ليبيا مباراة ودية بين منتخب السودان وتوغو. وقال"),
+        vec![-1.0, 2.0]
+    );
+    assert_eq!(
+        tagged("اختار منتخب السودان ليبيا لاستقبال مبارياته في التصفيات. وقال"),
+        vec![-1.0, 2.0]
     );
     // No other country named: the clubs may be the place's own.
     assert_eq!(

@@ -164,8 +164,13 @@ pub(super) const HOSTING: &[&str] = &[
     "احتضن",
 ];
 
-/// A state's titles, between a hosting verb and the host's name.
-pub(super) const STATE_TITLES: &[&str] = &["جمهورية", "دولة", "العاصمة"];
+/// Words between a hosting verb and the host's name: a state's titles and the kinds of
+/// place that host (احتضن ملعب بنغازي، تستضيف مدينة سرت).
+pub(super) const STATE_TITLES: &[&str] = &["جمهورية", "دولة", "العاصمة", "ملعب", "استاد", "مدينة"];
+
+/// Hosting nouns after the host's name (يختار ليبيا لاستقبال مبارياته): the place before one is
+/// a venue as after a hosting verb.
+pub(super) const HOSTING_AFTER: &[&str] = &["لاستقبال", "لاستضافه", "لاحتضان"];
 
 /// Common given names: a definite adjective of a place right after one (طاهر المصري، بيرم
 /// التونسي، مشير المصري) is a surname, as after a term's `not_after` word. Only names that
