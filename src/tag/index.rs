@@ -14,7 +14,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::{SHORT_SUFFIXES, STRIPPED_SUFFIXES, SUFFIXES};
+use super::words::{SHORT_SUFFIXES, STRIPPED_SUFFIXES, SUFFIXES};
 
 /// A pattern occurrence found by [`WordIndex::find`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,7 +213,7 @@ fn found(id: u32, word: usize, words: (usize, usize), at: (usize, usize)) -> Fou
 
 /// Byte lengths of the proclitic chains `w` starts with (always 0, the empty chain), each
 /// leaving at least one letter: (و|ف)? then لل, or (ب|ل)? (ال)? or كال. Mirrors
-/// `super::proclitic_chain`, which decides each rule; this only lists candidates.
+/// `super::words::proclitic_chain`, which decides each rule; this only lists candidates.
 fn proclitic_prefixes(w: &str) -> impl Iterator<Item = usize> + '_ {
     let mut out = [0usize; 5];
     let mut n = 1;

@@ -2,9 +2,12 @@
 //! subject the way the title does; the dateline says where the copy was filed, not what
 //! it is about. Both are counted in words of the matching form, like the hits they bound.
 
-use super::LEAD_MAX_WORDS;
 use super::words::MONTHS;
 use crate::text::arabic::normalize_words;
+
+/// The lead ends at the first sentence end, and at this many words at the latest: Arabic
+/// copy often runs one sentence over a whole paragraph of commas.
+pub const LEAD_MAX_WORDS: usize = 40;
 
 /// Where a text's lead and dateline end, in words of its matching form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -137,9 +137,6 @@ pub const TITLE_WEIGHT: f64 = 3.0;
 pub const LEAD_WEIGHT: f64 = 2.0;
 /// Points a match in the rest of the body text is worth, per weight unit.
 pub const TEXT_WEIGHT: f64 = 1.0;
-/// The lead ends at the first sentence end, and at this many words at the latest: Arabic
-/// copy often runs one sentence over a whole paragraph of commas.
-pub const LEAD_MAX_WORDS: usize = 40;
 
 /// Items of a feed about some country below which no place is suggested.
 pub const PLACE_HINT_MIN_ITEMS: usize = 5;
@@ -158,56 +155,6 @@ pub struct PlaceHint {
     /// Items about any country.
     pub of: usize,
 }
-
-/// Whether `prefix` is a proclitic chain, (و|ف)? (ب|ك|ل)? (ال)? with ل + ال written لل,
-/// and if so whether it ends in the article. «ك» ("like") comes only before the article
-/// (كالقاهرة): before a bare word it is far more often the word's own first letter
-/// (كابينة is not ك + أبين + ة).
-fn proclitic_chain(prefix: &str) -> Option<bool> {
-    let mut rest = prefix;
-    if let Some(r) = rest.strip_prefix(['و', 'ف']) {
-        rest = r;
-    }
-    if let Some(r) = rest.strip_prefix("لل") {
-        return r.is_empty().then_some(true);
-    }
-    if let Some(r) = rest.strip_prefix('ك') {
-        return (r == "ال").then_some(true);
-    }
-    if let Some(r) = rest.strip_prefix(['ب', 'ك', 'ل']) {
-        rest = r;
-    }
-    match rest {
-        "" => Some(false),
-        "ال" => Some(true),
-        _ => None,
-    }
-}
-
-/// Suffixes allowed after a stem that keeps its last letter (طرابلس، حفتر، تونس).
-const SUFFIXES: &[&str] = &[
-    "", "ي", "يه", "يون", "يين", "يات", "يان", "ه", "ها", "هم", "هما", "ات", "ين", "ون", "ان", "يا",
-];
-/// Suffixes allowed after a short (≤ 3 letters) stem, where more would hit other words.
-const SHORT_SUFFIXES: &[&str] = &["", "ي", "يه", "يون", "يين", "يا"];
-/// Suffixes allowed after a stem whose final ا/ه/ي was removed (ليبيا → ليبي…).
-const STRIPPED_SUFFIXES: &[&str] = &[
-    "ي",
-    "يه",
-    "يون",
-    "يين",
-    "يان",
-    "ه",
-    "ها",
-    "هم",
-    "ين",
-    "ون",
-    "ات",
-    "اوي",
-    "اويه",
-    "اويون",
-    "اويين",
-];
 
 #[derive(Debug, Clone, PartialEq)]
 enum Affix {
@@ -235,11 +182,6 @@ enum Suffixes {
     /// A capital's: none (الرياضي is "sports", الرومي a bird, not Riyadh's or Rome's).
     None,
 }
-
-/// The nisba endings a country's name takes (ي، ية، يون، يين، يات، يان، يًا).
-const NISBA_SUFFIXES: &[&str] = &["", "ي", "يه", "يون", "يين", "يات", "يان", "يا"];
-/// The same after a stem that is already the adjective (ليبي: ليبية، ليبيين، ليبيون…).
-const STRIPPED_NISBA_SUFFIXES: &[&str] = &["ه", "ين", "ون", "ات", "ان"];
 
 /// Which kind of home institution a pattern names.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -2031,12 +1973,20 @@ fn pattern_for(term: &str, exact: bool) -> Option<(String, Affix)> {
     ))
 }
 
+/// Whether topic `topic` has a term matched at word `at` of `field`.
+fn mentions_at(hits: &[Hit], uses: &[Vec<Use>], topic: usize, field: Field, at: usize) -> bool {
+    hits.iter().any(|h| {
+        let u = &uses[h.use_idx.0][h.use_idx.1];
+        h.field == field && h.position == at && u.role == Role::Term && u.topic == topic
+    })
+}
+
 mod index;
 mod lead;
 mod places;
 mod words;
 
-pub use lead::{Lead, dateline_words, lead, lead_words};
+pub use lead::{LEAD_MAX_WORDS, Lead, dateline_words, lead, lead_words};
 use places::*;
 
 #[cfg(test)]

@@ -5,7 +5,6 @@
 //! the readings are worth.
 
 use super::words::*;
-use super::{Field, Hit, Role, Use, proclitic_chain};
 
 /// The `Edge::topic` of a place of [`PLACES`].
 pub(super) const PLACE: usize = usize::MAX;
@@ -16,20 +15,6 @@ pub(super) fn is_origin_word(word: &str) -> bool {
     let w = word.strip_prefix(['و', 'ف']).unwrap_or(word);
     let w = w.strip_prefix("ال").unwrap_or(w);
     ["اصل", "اصول", "اصله", "اصلها", "اصوله", "اصولها"].contains(&w)
-}
-
-/// Whether topic `topic` has a term matched at word `at` of `field`.
-pub(super) fn mentions_at(
-    hits: &[Hit],
-    uses: &[Vec<Use>],
-    topic: usize,
-    field: Field,
-    at: usize,
-) -> bool {
-    hits.iter().any(|h| {
-        let u = &uses[h.use_idx.0][h.use_idx.1];
-        h.field == field && h.position == at && u.role == Role::Term && u.topic == topic
-    })
 }
 
 /// Whether one of the two words before `at` is a noun of `STATE_NOUNS` (with its

@@ -765,3 +765,57 @@ pub(super) const STOP_WORDS: &[&str] = &[
     "on",
     "for",
 ];
+
+/// Whether `prefix` is a proclitic chain, (و|ف)? (ب|ك|ل)? (ال)? with ل + ال written لل,
+/// and if so whether it ends in the article. «ك» ("like") comes only before the article
+/// (كالقاهرة): before a bare word it is far more often the word's own first letter
+/// (كابينة is not ك + أبين + ة).
+pub(super) fn proclitic_chain(prefix: &str) -> Option<bool> {
+    let mut rest = prefix;
+    if let Some(r) = rest.strip_prefix(['و', 'ف']) {
+        rest = r;
+    }
+    if let Some(r) = rest.strip_prefix("لل") {
+        return r.is_empty().then_some(true);
+    }
+    if let Some(r) = rest.strip_prefix('ك') {
+        return (r == "ال").then_some(true);
+    }
+    if let Some(r) = rest.strip_prefix(['ب', 'ك', 'ل']) {
+        rest = r;
+    }
+    match rest {
+        "" => Some(false),
+        "ال" => Some(true),
+        _ => None,
+    }
+}
+
+/// Suffixes allowed after a stem that keeps its last letter (طرابلس، حفتر، تونس).
+pub(super) const SUFFIXES: &[&str] = &[
+    "", "ي", "يه", "يون", "يين", "يات", "يان", "ه", "ها", "هم", "هما", "ات", "ين", "ون", "ان", "يا",
+];
+/// Suffixes allowed after a short (≤ 3 letters) stem, where more would hit other words.
+pub(super) const SHORT_SUFFIXES: &[&str] = &["", "ي", "يه", "يون", "يين", "يا"];
+/// Suffixes allowed after a stem whose final ا/ه/ي was removed (ليبيا → ليبي…).
+pub(super) const STRIPPED_SUFFIXES: &[&str] = &[
+    "ي",
+    "يه",
+    "يون",
+    "يين",
+    "يان",
+    "ه",
+    "ها",
+    "هم",
+    "ين",
+    "ون",
+    "ات",
+    "اوي",
+    "اويه",
+    "اويون",
+    "اويين",
+];
+/// The nisba endings a country's name takes (ي، ية، يون، يين، يات، يان، يًا).
+pub(super) const NISBA_SUFFIXES: &[&str] = &["", "ي", "يه", "يون", "يين", "يات", "يان", "يا"];
+/// The same after a stem that is already the adjective (ليبي: ليبية، ليبيين، ليبيون…).
+pub(super) const STRIPPED_NISBA_SUFFIXES: &[&str] = &["ه", "ين", "ون", "ات", "ان"];
