@@ -522,6 +522,7 @@ impl Matcher {
             (ORIGIN_BEFORE, Role::OriginBefore),
             (ORIGIN_AFTER, Role::OriginAfter),
             (BORDERING, Role::Movement),
+            (COMPARED_WITH, Role::Movement),
             (NAMED_AFTER, Role::NamedAfter),
             (GIVEN_NAMES, Role::GivenName),
             (SIDE, Role::Side),
@@ -1327,7 +1328,14 @@ impl Matcher {
                         place_adjectives.contains(&(h.field, p))
                     })
                 || border_neighbour(scan.words(h.field), h.position)
-                || route_end(scan.words(h.field), h.position);
+                || route_end(scan.words(h.field), h.position)
+                // The next entry of a list whose first was passed through or compared
+                // with (متفوقا على تونس ومصر، قادما من تونس وليبيا).
+                || listed
+                    && scan.words(h.field)[h.position].starts_with('و')
+                    && passed_ends
+                        .iter()
+                        .any(|&(_, f, end)| f == h.field && end + 1 == h.position);
             // The same place named again in apposition (قادما من العاصمة المصرية القاهرة):
             // one place, already counted as passed through or as a venue.
             // So is its country after «في» in an item that names others (ملعب بنغازي الدولي في
@@ -1380,7 +1388,16 @@ impl Matcher {
                 let accusative = h.position > 0
                     && words[h.position - 1].ends_with('ا')
                     && a_persons_adjective(words, h.position);
-                if (h.nisba || accusative)
+                // The dual's oblique is the plural's (ليبيين), but a dual verb after it
+                // (ليبيين يحملان قنبلة) says two people.
+                let dual = h.nisba
+                    && scan.found(h).ends_with("ين")
+                    && words
+                        .get(h.position + u.words)
+                        .is_some_and(|w| w.ends_with("ان") && w.starts_with(['ي', 'ت', 'ك']));
+                if dual {
+                    a_person[u.topic] = true;
+                } else if (h.nisba || accusative)
                     && singular_adjective(scan.found(h))
                     && !after_state_noun(words, h.position)
                     && !after_count(words, h.position)

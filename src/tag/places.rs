@@ -157,9 +157,6 @@ pub(super) fn a_former_holders(words: &[&str], at: usize) -> bool {
     words.get(at + 1).is_some_and(|w| former.contains(w))
 }
 
-/// Whether a list entry at `at` is one of the two sides of a relation (بين مصر والسودان،
-/// بين بلاده ومصر والسودان): "between" names the parties of a border or a dispute, which are
-/// each the subject, unlike "among" (من بين الدول).
 /// Whether the word at `at` is the second side of a border or crossing «بين» two
 /// countries (الحدود المشتركة بين ليبيا وتونس، معبر رأس جدير الذي يربط بين ليبيا وتونس):
 /// the story is the first side's, and the second locates it, as a neighbour does.
@@ -255,6 +252,9 @@ pub(super) fn route_end(words: &[&str], at: usize) -> bool {
     at >= 3 && words[at - 1] == "الي" && words[at.saturating_sub(5)..at - 1].contains(&"من")
 }
 
+/// Whether a list entry at `at` is one of the two sides of a relation (بين مصر والسودان،
+/// بين بلاده ومصر والسودان): "between" names the parties of a border or a dispute, which are
+/// each the subject, unlike "among" (من بين الدول).
 pub(super) fn between_two(words: &[&str], at: usize) -> bool {
     (1..=3).any(|k| {
         at >= k

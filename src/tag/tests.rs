@@ -414,6 +414,20 @@ fn a_name_in_a_list_of_countries_or_capitals_is_one_entry_of_the_list() {
     // Two of the topic's own names joined by و are not a list of countries.
     let ev = &m.evaluate("", "وصل الوفد من صنعاء وعدن أمس. وقال", None)[0];
     assert_eq!(ev.score, 6.0);
+    // A country compared with, and the next entry of its list, are yardsticks.
+    let m2 = Matcher::compile(&[
+        topic("egypt", vec![TermSpec::plain("مصر")]),
+        topic("tunisia", vec![TermSpec::plain("تونس")]),
+    ]);
+    let evs = m2.evaluate(
+        "المغرب يتفوق على مصر وتونس في عدد السياح",
+        "صار المغرب الثاني في أفريقيا متفوقا على تونس ومصر هذا العام. وقال",
+        None,
+    );
+    assert_eq!(
+        evs.iter().map(|e| (e.score, e.tagged)).collect::<Vec<_>>(),
+        vec![(2.0, false), (2.0, false)]
+    );
     // A list written with commas: only its last entry carries و.
     let ev = &m.evaluate(
         "",
@@ -1379,6 +1393,14 @@ fn a_persons_nationality_in_a_story_set_abroad_does_not_tag_alone() {
     );
     assert_eq!(
         tagged("", "قتل شيخ ليبي في مدينة مازارا الإيطالية أمس. وقال"),
+        vec![false, false]
+    );
+    // Two people by a dual verb after the oblique (ليبيين يحملان).
+    assert_eq!(
+        tagged(
+            "",
+            "اعتقلت الشرطة التونسية أمس، ليبيين يحملان قنبلة في مدينة تطاوين جنوب تونس. وقال"
+        ),
         vec![false, false]
     );
     // A gang or clan is its people; the dateline is where the copy was filed.

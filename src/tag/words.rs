@@ -309,6 +309,18 @@ pub(super) const MOVEMENT: &[&str] = &[
 /// Words that locate a place by its neighbour (رفح المحاذية لمصر، على الحدود مع ليبيا): the
 /// neighbour right after one is a landmark, worth one body mention in any field like a
 /// place passed through.
+/// Words that compare with a country (يتفوق على مصر): the country right after one is a
+/// yardstick, worth one body mention like a place passed through.
+pub(super) const COMPARED_WITH: &[&str] = &[
+    "يتفوق علي",
+    "تتفوق علي",
+    "تفوق علي",
+    "متفوقا علي",
+    "متفوقه علي",
+    "متقدما علي",
+    "متقدمه علي",
+];
+
 pub(super) const BORDERING: &[&str] = &["المحاذية", "المحاذي", "المتاخمة", "المتاخم", "الحدود مع"];
 
 /// National institutions that a domestic outlet names without its country (matching
