@@ -375,7 +375,8 @@ fn every_topic_reaches_its_precision_and_recall_on_its_own_labeled_set() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
-/// The blind holdout (`tests/fixtures/topics/holdout/<topic>.jsonl`): items labeled by
+/// The blind holdouts (`tests/fixtures/topics/holdout/<topic>.jsonl`, and `holdout-2/`
+/// collected a session later): items labeled by
 /// readers who saw no rule, output or label, kept out of the sets so that they measure news
 /// nobody tuned on. Their figures are printed; their items never are, so that reading
 /// errors cannot turn them into tuning data. No floor: they are a measure, not a guard.
@@ -384,13 +385,25 @@ fn the_blind_holdout_is_scored_without_showing_its_items() {
     let topics = common::spawn_app().files().load().topics;
     let matcher = marsad::tag::Matcher::compile(&topics);
     let places = load_places();
+    // Each holdout was collected after a session's rules and is kept apart: a table each.
+    for dir in ["topics/holdout", "topics/holdout-2"] {
+        holdout_table(dir, &topics, &matcher, &places);
+    }
+}
+
+fn holdout_table(
+    dir: &str,
+    topics: &[marsad::config::TopicSpec],
+    matcher: &marsad::tag::Matcher,
+    places: &std::collections::HashMap<String, String>,
+) {
     let mut total = 0;
-    println!("blind holdout (items not shown)");
+    println!("blind holdout {dir} (items not shown)");
     println!(
         "{:<10} {:>5} {:>4}   {:>6} {:>6}",
         "topic", "items", "hard", "P", "R"
     );
-    let mut files: Vec<_> = std::fs::read_dir(common::fixture("topics/holdout"))
+    let mut files: Vec<_> = std::fs::read_dir(common::fixture(dir))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
@@ -407,13 +420,16 @@ fn the_blind_holdout_is_scored_without_showing_its_items() {
         for it in &items {
             assert_eq!(it.topic, topic, "{}: topic field", it.id);
             let tagged = matcher
-                .tag(&it.title, &it.text, place_of(&places, &it.url))
+                .tag(&it.title, &it.text, place_of(places, &it.url))
                 .iter()
                 .any(|t| t.slug == topic);
             score.add(tagged, it.label);
         }
         let hard = items.iter().filter(|i| !i.label).count();
-        assert!(items.len() >= 20 && hard >= 5, "{topic}: holdout too small");
+        assert!(
+            items.len() >= 20 && hard >= 5,
+            "{dir}/{topic}: holdout too small"
+        );
         println!(
             "{:<10} {:>5} {:>4}   {:>6.3} {:>6.3}",
             topic,
@@ -424,7 +440,7 @@ fn the_blind_holdout_is_scored_without_showing_its_items() {
         );
         total += items.len();
     }
-    assert!(total >= 100, "the holdout has {total} items");
+    assert!(total >= 100, "{dir} has {total} items");
 }
 
 /// An item of the news stream: every topic it is about (none for most).
