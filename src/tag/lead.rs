@@ -20,9 +20,10 @@ pub struct Lead {
 
 /// The lead and dateline of `text` (before normalizing).
 pub fn lead(text: &str) -> Lead {
+    let dateline = dateline_words(text);
     Lead {
-        words: lead_words(text),
-        dateline: dateline_words(text),
+        words: lead_words_after(text, dateline),
+        dateline,
     }
 }
 
@@ -105,6 +106,11 @@ pub fn dateline_words(text: &str) -> usize {
 /// word or two: عاجل.), nor a dateline or a byline on a line of its own, states the subject; the
 /// sentence after it does, and the lead runs through it.
 pub fn lead_words(text: &str) -> usize {
+    lead_words_after(text, dateline_words(text))
+}
+
+/// [`lead_words`] for a text whose dateline is `dateline` words long.
+fn lead_words_after(text: &str, dateline: usize) -> usize {
     let words = |s: &str| {
         let s = normalize_words(s);
         if s.is_empty() {
@@ -116,9 +122,7 @@ pub fn lead_words(text: &str) -> usize {
     let text = text.trim_start();
     let (first, teaser) = sentence_end(text);
     let mut n = words(&text[..first]);
-    if first < text.len()
-        && (teaser || n <= 2 || n <= dateline_words(text) || byline(&text[..first]))
-    {
+    if first < text.len() && (teaser || n <= 2 || n <= dateline || byline(&text[..first])) {
         let rest = &text[first..];
         // Past the sentence's end mark.
         let rest = rest.trim_start_matches(|c: char| "\n\r!?؟.".contains(c) || c.is_whitespace());
