@@ -1373,14 +1373,13 @@ impl Matcher {
             // Who reports (مصدر مصري، أفاد تلفزيون «القاهرة الإخبارية» المصري) is not what:
             // alone it does not tag either.
             let reporter = h.nisba && reporters_adjective(scan.words(h.field), h.position);
-            let passing =
-                venue || moving || reporter || (h.field == Field::Text && h.position < dateline);
+            let filed = h.field == Field::Text && h.position < dateline;
+            let passing = venue || moving || reporter || filed;
             if points > 0.0 && !passing {
                 evals[u.topic].firm = true;
             }
             // The dateline is where the copy was filed: it neither names the country's
             // people nor says that the country is the story.
-            let filed = h.field == Field::Text && h.position < dateline;
             if points > 0.0 && only_people[u.topic] && !filed {
                 let words = scan.words(h.field);
                 // After an indefinite person noun in the accusative (مواطنًا ليبيًا), the
