@@ -546,7 +546,7 @@ impl Matcher {
         // The host named by its state's title or its kind of place (تستضيف جمهورية مصر
         // العربية، احتضن ملعب بنغازي) is still the host.
         for v in HOSTING {
-            for t in STATE_TITLES {
+            for t in HOST_TITLES {
                 add(&format!("{v} {t}"), false, Role::Venue, usize::MAX, 0);
             }
         }

@@ -166,7 +166,7 @@ pub(super) const HOSTING: &[&str] = &[
 
 /// Words between a hosting verb and the host's name: a state's titles and the kinds of
 /// place that host (احتضن ملعب بنغازي، تستضيف مدينة سرت).
-pub(super) const STATE_TITLES: &[&str] = &["جمهورية", "دولة", "العاصمة", "ملعب", "استاد", "مدينة"];
+pub(super) const HOST_TITLES: &[&str] = &["جمهورية", "دولة", "العاصمة", "ملعب", "استاد", "مدينة"];
 
 /// Hosting nouns after the host's name (يختار ليبيا لاستقبال مبارياته): the place before one is
 /// a venue as after a hosting verb.
