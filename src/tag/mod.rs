@@ -79,8 +79,15 @@
 //!    - a neighbour that locates another place, after a word of `BORDERING` (رفح المحاذية
 //!      لمصر); one side of a crossing, a nationality adjective between a word of `SIDE`
 //!      and «من» (الجانب المصري من معبر رفح); the two adjectives of a shared border after
-//!      «الحدود» (قرب الحدود الليبية التشادية); and the second side of a border «بين» two
-//!      (الحدود المشتركة بين ليبيا وتونس: the story is the first side's).
+//!      «الحدود» (قرب الحدود الليبية التشادية); the later sides of a border «بين» two or
+//!      three (الحدود المشتركة بين ليبيا وتونس، بالمثلث بين السودان ومصر وليبيا: the story
+//!      is the first side's); and a crossing's name (بالمعبر الحدودي راس جدير) where
+//!      another country's acting body is named (السلطات التونسية): the side that acts owns
+//!      it;
+//!    - a mediator or sponsor, right after a word of `MEDIATION` (بوساطة مصرية، برعاية
+//!      الجماهيرية الليبية، مبادرة مصرية), and a host named again among the parties of the
+//!      talks it hosts (تستضيف العاصمة المصرية القاهرة … مسؤولون من مصر والولايات المتحدة
+//!      وقطر), in an item that names another country: the other parties' story.
 //!
 //!    A country or capital named in the lead after another one named earlier in
 //!    the lead (not the dateline, not an adjective: الجيش الإسرائيلي), before the lead
@@ -1255,6 +1262,21 @@ impl Matcher {
                     && !counted.contains(&(t, h.field, h.position))
             })
         };
+        // Whether a country other than topic `t` is named by the adjective of a state's
+        // acting body (السلطات التونسية) where `t` is not counted.
+        let other_state_acts = |t: usize| {
+            hits.iter().any(|h| {
+                h.nisba
+                    && use_of(h).role == Role::Place
+                    && acting_state(scan.words(h.field), h.position)
+                    && !mentions.iter().any(|&(hi, s)| {
+                        s.is_none()
+                            && use_of(&hits[hi]).topic == t
+                            && hits[hi].field == h.field
+                            && hits[hi].position == h.position
+                    })
+            })
+        };
         let mut listed_ends: Vec<(usize, usize)> = Vec::new();
         let mut passed_ends: Vec<(usize, Field, usize)> = Vec::new();
         // Where a country's adjective stands (الليبية، التشادية), to find shared borders.
@@ -1267,6 +1289,7 @@ impl Matcher {
         // state's or institution's noun and no count (not 60 مهاجرا تونسيا: a group), at
         // least one of them a person's: after a noun for a person (لاعبه التونسي، شاب
         // يمني), after a preposition (القبض على مصري) or opening its field (مصرية تتوج).
+        let mut hosts_here = vec![false; self.topics.len()];
         let mut only_people = vec![true; self.topics.len()];
         let mut a_person = vec![false; self.topics.len()];
         for (hi, suppressed) in mentions.iter().copied() {
@@ -1299,10 +1322,14 @@ impl Matcher {
                 && !between_two(scan.words(Field::Text), h.position);
             // In construct only (قمة تونس): an adjective after the event's noun (المؤتمر
             // اليمني، القمة التونسية الأوروبية) makes the event the country's own.
-            let venue = !h.nisba
-                && venues
-                    .iter()
-                    .any(|&(f, p, v)| f == h.field && p == h.position && !hits[v].definite);
+            // So does the capital's adjective after a hosting verb (تستضيف العاصمة المصرية
+            // القاهرة): it stands for the capital, not for an actor.
+            let venue = venues.iter().any(|&(f, p, v)| {
+                f == h.field
+                    && p == h.position
+                    && !hits[v].definite
+                    && (!h.nisba || scan.found(&hits[v]).ends_with("العاصمه"))
+            });
             // Where others play, talk or confer (السودان يواجه توغو اليوم في بنغازي، يستضيف
             // ملعب شهداء بنينا مباريات المنتخب السوداني، مؤتمر طوكيو للتنمية في تونس): the
             // place after «في» or a stadium's noun, such an event named near it, and another
@@ -1315,6 +1342,17 @@ impl Matcher {
                 || (hosted(scan.words(h.field), h.position, h.nisba) || !h.nisba && host_after)
                     && event_near(scan.words(h.field), h.position)
                     && other_country(u.topic);
+            // The host named again among the parties of the talks it hosts (تستضيف القاهرة
+            // جولة مفاوضات … يلتقي مسؤولون من مصر والولايات المتحدة وقطر) is the mediator:
+            // the story is the other parties'.
+            let host_listed = listed && hosts_here[u.topic] && other_country(u.topic);
+            if venue {
+                hosts_here[u.topic] = true;
+            }
+            // A mediator's or a sponsor's name (بوساطة مصرية قطرية، برعاية الجماهيرية الليبية،
+            // في إطار مبادرة مصرية) in an item that names the parties: the policy's mediation,
+            // the other parties' story.
+            let mediating = other_country(u.topic) && mediators(scan.words(h.field), h.position);
             // Where someone comes from or heads to (قادما من القاهرة، باتجاه الأراضي
             // التونسية) is a place the story passes through.
             // One side of a crossing or a border (الجانب المصري من معبر رفح) is a place on
@@ -1329,6 +1367,12 @@ impl Matcher {
                     })
                 || border_neighbour(scan.words(h.field), h.position)
                 || route_end(scan.words(h.field), h.position)
+                || mediating
+                || host_listed
+                // A crossing's name where another country's state acts (السلطات التونسية
+                // … بالمعبر الحدودي رأس جدير): the policy's acting side owns the story.
+                || crossing_name(scan.words(h.field), h.position)
+                    && other_state_acts(u.topic)
                 // The next entry of a list whose first was passed through or compared
                 // with (متفوقا على تونس ومصر، قادما من تونس وليبيا).
                 || listed

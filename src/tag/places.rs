@@ -157,9 +157,12 @@ pub(super) fn a_former_holders(words: &[&str], at: usize) -> bool {
     words.get(at + 1).is_some_and(|w| former.contains(w))
 }
 
-/// Whether the word at `at` is the second side of a border or crossing «بين» two
-/// countries (الحدود المشتركة بين ليبيا وتونس، معبر رأس جدير الذي يربط بين ليبيا وتونس):
-/// the story is the first side's, and the second locates it, as a neighbour does.
+/// Whether the word at `at` is a later side of a border or crossing «بين» two or three
+/// countries (الحدود المشتركة بين ليبيا وتونس، معبر رأس جدير الذي يربط بين ليبيا وتونس،
+/// المنطقة الحدودية المعروفة بالمثلث بين السودان ومصر وليبيا): the story is the first
+/// side's, and the others locate it, as a neighbour does. The border's word may stand up to
+/// three words before «بين» (الشريط الحدودي البري والبحري بين تونس وليبيا), and the
+/// conjunction may be written apart (بين تونس و ليبيا).
 pub(super) fn border_neighbour(words: &[&str], at: usize) -> bool {
     const BORDER: &[&str] = &[
         "الحدود",
@@ -171,14 +174,15 @@ pub(super) fn border_neighbour(words: &[&str], at: usize) -> bool {
         "الفاصل",
         "الفاصله",
     ];
-    let second = words.get(at).is_some_and(|w| w.starts_with('و'));
+    let apart = at >= 1 && words[at - 1] == "و";
+    let second = apart || words.get(at).is_some_and(|w| w.starts_with('و'));
     second
-        && (2..=4).any(|k| {
+        && (2..=4 + usize::from(apart)).any(|k| {
             at >= k
                 && words
                     .get(at - k)
                     .is_some_and(|w| *w == "بين" || *w == "وبين")
-                && words[(at - k).saturating_sub(2)..at - k]
+                && words[(at - k).saturating_sub(3)..at - k]
                     .iter()
                     .any(|w| BORDER.contains(w))
         })
@@ -244,6 +248,60 @@ pub(super) fn event_near(words: &[&str], at: usize) -> bool {
             })
         })
     })
+}
+
+/// Whether a noun of `MEDIATION` stands within the two words before `at` (بوساطة مصرية،
+/// برعاية الجماهيرية الليبية، الوساطة القطرية المصرية, بوساطة مصر وقطر), with its conjunction.
+pub(super) fn mediators(words: &[&str], at: usize) -> bool {
+    words[at.saturating_sub(2)..at.min(words.len())]
+        .iter()
+        .any(|w| {
+            MEDIATION.contains(w) || w.strip_prefix('و').is_some_and(|r| MEDIATION.contains(&r))
+        })
+}
+
+/// Whether the name at `at` is a border crossing's: right after a crossing's noun, or after
+/// one and its adjective (معبر رفح، بالمعبر الحدودي رأس جدير، منفذ السلوم البري).
+pub(super) fn crossing_name(words: &[&str], at: usize) -> bool {
+    const CROSSING: &[&str] = &["معبر", "منفذ", "المعبر", "المنفذ"];
+    let noun = |i: usize| {
+        words.get(i).is_some_and(|w| {
+            let w = w.strip_prefix('و').unwrap_or(w);
+            // With its preposition: بمعبر، بالمعبر، للمعبر.
+            let w = match w.strip_prefix("لل") {
+                Some(r) => format!("ال{r}"),
+                None => w
+                    .strip_prefix(['ب', 'ل'])
+                    .filter(|r| CROSSING.contains(r))
+                    .unwrap_or(w)
+                    .to_string(),
+            };
+            CROSSING.contains(&w.as_str())
+        })
+    };
+    (at >= 1 && noun(at - 1))
+        || (at >= 2 && ["الحدودي", "البري"].contains(&words[at - 1]) && noun(at - 2))
+}
+
+/// Whether a country's adjective at `at` names a state's acting body (السلطات التونسية،
+/// سلطات الأمن الليبية، القوات العسكرية الجزائرية): at a crossing, the side that acts.
+pub(super) fn acting_state(words: &[&str], at: usize) -> bool {
+    const ACTORS: &[&str] = &[
+        "السلطات",
+        "سلطات",
+        "الامن",
+        "القوات",
+        "قوات",
+        "الجيش",
+        "الحرس",
+        "الشرطه",
+        "الحكومه",
+        "الداخليه",
+        "الوحدات",
+    ];
+    words[at.saturating_sub(2)..at.min(words.len())]
+        .iter()
+        .any(|w| ACTORS.contains(&w.strip_prefix('و').unwrap_or(w)))
 }
 
 /// Whether the word at `at` ends a route «من … إلى» (تهريب الوقود من ولاية الطارف إلى

@@ -1945,3 +1945,77 @@ fn a_short_name_takes_the_nisba_forms_and_no_other_suffix() {
         assert!(found(&m, w).is_empty(), "{w} should not match");
     }
 }
+
+#[test]
+fn mediators_hosts_among_the_parties_and_border_sides_do_not_tag_alone() {
+    let mut ras_jedir = TermSpec::plain("راس جدير");
+    ras_jedir.weight = 2.0;
+    let mut libya = libya();
+    libya.terms.push(ras_jedir);
+    let m = Matcher::compile(&[
+        libya,
+        topic("sudan", vec![TermSpec::plain("سودان")]),
+        topic(
+            "egypt",
+            vec![
+                TermSpec::plain("مصر"),
+                TermSpec {
+                    weight: 2.0,
+                    ..TermSpec::plain("القاهرة")
+                },
+            ],
+        ),
+        topic("tunisia", vec![TermSpec::plain("تونس")]),
+    ]);
+    let tagged = |text: &str| -> Vec<f64> {
+        m.evaluate("", text, None)
+            .iter()
+            .map(|e| if e.tagged { e.score } else { -e.score })
+            .collect()
+    };
+    // A sponsor's or mediator's adjective where the parties are named; without them the
+    // sponsor is the story.
+    assert_eq!(
+        tagged("بدأت مفاوضات الحكومة التشادية والمتمردين برعاية الجماهيرية الليبية في سرت. وقال"),
+        [-1.0, 0.0, 0.0, 0.0]
+    );
+    assert_eq!(
+        tagged("بدأت مفاوضات برعاية الجماهيرية الليبية بين الحكومة والمتمردين. وقال"),
+        [2.0, 0.0, 0.0, 0.0]
+    );
+    // The capital's adjective after a hosting verb is the venue, and the host named again
+    // among the parties is the mediator: two mentions on the way, none firm.
+    assert_eq!(
+        tagged(
+            "تستضيف العاصمة المصرية القاهرة جولة مفاوضات جديدة حول غزة يلتقي فيها مسؤولون \
+             من مصر والولايات المتحدة وقطر. وقال"
+        ),
+        [0.0, 0.0, -2.0, 0.0]
+    );
+    // Every later side of a border «بين» three countries, the border's word three words
+    // back, the conjunction written apart.
+    assert_eq!(
+        tagged(
+            "سيطرت قوات الدعم على المنطقة الحدودية المعروفة بالمثلث بين السودان ومصر وليبيا. وقال"
+        ),
+        [-1.0, 2.0, -1.0, 0.0]
+    );
+    assert_eq!(
+        tagged("شددت الرقابة على الشريط الحدودي البري والبحري بين تونس و ليبيا. وقال"),
+        [-1.0, 0.0, 0.0, 2.0]
+    );
+    // A crossing's name belongs to the side whose state acts there; with no other side
+    // acting it is the topic's.
+    assert_eq!(
+        tagged("اتخذت السلطات التونسية إجراءات مشددة بالمعبر الحدودي راس جدير. وقال"),
+        [-1.0, 0.0, 0.0, 2.0]
+    );
+    assert_eq!(
+        tagged("أغلقت السلطات الليبية معبر راس جدير أمام المسافرين. وقال"),
+        [6.0, 0.0, 0.0, 0.0]
+    );
+    assert_eq!(
+        tagged("أغلق معبر راس جدير أمام المسافرين. وقال"),
+        [4.0, 0.0, 0.0, 0.0]
+    );
+}

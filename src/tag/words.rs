@@ -172,6 +172,22 @@ pub(super) const HOST_TITLES: &[&str] = &["جمهورية", "دولة", "الع�
 /// a venue as after a hosting verb.
 pub(super) const HOSTING_AFTER: &[&str] = &["لاستقبال", "لاستضافه", "لاحتضان"];
 
+/// A mediator's or sponsor's nouns (بوساطة، برعاية، مبادرة), as normalized: a country named
+/// right after one brokers other parties' talks.
+pub(super) const MEDIATION: &[&str] = &[
+    "وساطه",
+    "بوساطه",
+    "الوساطه",
+    "وسيط",
+    "الوسيط",
+    "وسطاء",
+    "الوسطاء",
+    "رعايه",
+    "برعايه",
+    "مبادره",
+    "بمبادره",
+];
+
 /// Common given names: a definite adjective of a place right after one (طاهر المصري، بيرم
 /// التونسي، مشير المصري) is a surname, as after a term's `not_after` word. Only names that
 /// are not also common words before an adjective: علي is على after folding, عمر is "age"
