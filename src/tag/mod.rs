@@ -1352,7 +1352,7 @@ impl Matcher {
             // A mediator's or a sponsor's name (بوساطة مصرية قطرية، برعاية الجماهيرية الليبية،
             // في إطار مبادرة مصرية) in an item that names the parties: the policy's mediation,
             // the other parties' story.
-            let mediating = other_country(u.topic) && mediators(scan.words(h.field), h.position);
+            let mediating = mediators(scan.words(h.field), h.position) && other_country(u.topic);
             // Where someone comes from or heads to (قادما من القاهرة، باتجاه الأراضي
             // التونسية) is a place the story passes through.
             // One side of a crossing or a border (الجانب المصري من معبر رفح) is a place on
