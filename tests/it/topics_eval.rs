@@ -391,6 +391,11 @@ fn the_blind_holdout_is_scored_without_showing_its_items() {
     }
 }
 
+/// Holdouts that have been read (after their first measurements; their READMEs say when):
+/// their wrong items are printed, and MARSAD_EVAL_STREAM_DUMP writes their tags like a
+/// stream sample's. The others are measured only.
+const HOLDOUT_READ: &[&str] = &["topics/holdout-2"];
+
 fn holdout_table(
     dir: &str,
     topics: &[marsad::config::TopicSpec],
@@ -398,7 +403,18 @@ fn holdout_table(
     places: &std::collections::HashMap<String, String>,
 ) {
     let mut total = 0;
-    println!("blind holdout {dir} (items not shown)");
+    let read = HOLDOUT_READ.contains(&dir);
+    let explain = std::env::var_os("MARSAD_EVAL_EXPLAIN").is_some();
+    let mut wrong = String::new();
+    let mut dump = String::new();
+    println!(
+        "holdout {dir} ({})",
+        if read {
+            "read"
+        } else {
+            "blind: items not shown"
+        }
+    );
     println!(
         "{:<10} {:>5} {:>4}   {:>6} {:>6}",
         "topic", "items", "hard", "P", "R"
@@ -419,11 +435,34 @@ fn holdout_table(
         let mut score = Score::default();
         for it in &items {
             assert_eq!(it.topic, topic, "{}: topic field", it.id);
+            let place = place_of(places, &it.url);
             let tagged = matcher
-                .tag(&it.title, &it.text, place_of(places, &it.url))
+                .tag(&it.title, &it.text, place)
                 .iter()
                 .any(|t| t.slug == topic);
             score.add(tagged, it.label);
+            if read {
+                dump.push_str(&format!(
+                    "{}\t{}\n",
+                    it.id,
+                    if tagged { &topic } else { "" }
+                ));
+                if tagged != it.label {
+                    wrong.push_str(&format!(
+                        "{} {topic} {} ({}): {} | {}\n    {}\n",
+                        if tagged { "FP" } else { "FN" },
+                        it.id,
+                        it.kind,
+                        it.title,
+                        it.note,
+                        it.text
+                    ));
+                    if explain {
+                        wrong.push_str(&matcher.explain(&it.title, &it.text, place));
+                        wrong.push('\n');
+                    }
+                }
+            }
         }
         let hard = items.iter().filter(|i| !i.label).count();
         assert!(
@@ -441,6 +480,11 @@ fn holdout_table(
         total += items.len();
     }
     assert!(total >= 100, "{dir} has {total} items");
+    print!("{wrong}");
+    if let (true, Some(out)) = (read, std::env::var_os("MARSAD_EVAL_STREAM_DUMP")) {
+        let name = dir.rsplit('/').next().unwrap();
+        std::fs::write(std::path::Path::new(&out).join(format!("{name}.tsv")), dump).unwrap();
+    }
 }
 
 /// An item of the news stream: every topic it is about (none for most).
