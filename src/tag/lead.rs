@@ -32,7 +32,7 @@ const DATELINE_ENDS: &[char] = &['-', '–', '—', '/', ':', '(', '|'];
 
 /// Number of words (in matching form) of the dateline `text` opens with: one to three words
 /// of Arabic letters followed by a separator or a date (`القاهرة - كتب`، `تونس 25 أبريل
-/// 2017 /`، `بيروت- رولا نصر:`، `صنعاء/سبأ:`), else 0. A byline before the city (`أحمد جودة - القاهرة -`)
+/// 2017 /`، `بيروت- رولا نصر:`، `صنعاء/سبأ:`) or in parentheses (`(بيروت) –`), else 0. A byline before the city (`أحمد جودة - القاهرة -`)
 /// is part of it: after a first run of two or three words, a second run of one or two
 /// words closed by a separator. The city a
 /// report was filed from is where the reporter sits, not necessarily what the story is
@@ -65,6 +65,17 @@ pub fn dateline_words(text: &str) -> usize {
                     .get(k + 1)
                     .is_some_and(|m| MONTHS.contains(&normalize_words(m).as_str())))
     };
+    // A city in parentheses opens the copy as a dateline does (`(بيروت) –`، `(الخرطوم)`).
+    if tokens.first().is_some_and(|t| t.starts_with('(')) {
+        let bare = |t: &str| {
+            let t = t.trim_start_matches('(').trim_end_matches(')');
+            !t.is_empty() && t.chars().all(crate::text::arabic::is_arabic_letter)
+        };
+        return (1..=3.min(tokens.len()))
+            .find(|&k| tokens[k - 1].ends_with(')'))
+            .filter(|&k| tokens[..k].iter().all(|t| bare(t)))
+            .map_or(0, |k| words(&tokens[..k]));
+    }
     for k in 1..=3.min(tokens.len()) {
         let last = tokens[k - 1];
         if !tokens[..k].iter().all(|t| arabic(t)) {

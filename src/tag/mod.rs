@@ -71,8 +71,9 @@
 //!      after them: في مدينة بنغازي، بالعاصمة الليبية, where the country's adjective
 //!      stands for its capital; or the adjective after a stadium's name: ملعب المنزه
 //!      التونسي), with a match, talks, a conference or a tournament of `EVENTS` within
-//!      `EVENT_WINDOW` words, in an item that names another country (السودان يواجه توغو
-//!      اليوم في بنغازي، مؤتمر طوكيو للتنمية في تونس);
+//!      `EVENT_WINDOW` words, in an item that names another country or another
+//!      country's topic (السودان يواجه توغو اليوم في بنغازي، مؤتمر طوكيو للتنمية في تونس،
+//!      مفاوضات حول دارفور في سرت), or at a region's event (القمة العربية في الخرطوم);
 //!    - where someone comes from or heads to, after a word of `MOVEMENT` (قادما من
 //!      القاهرة، باتجاه الأراضي التونسية، غادر القاهرة), and the end of a route «من … إلى»
 //!      (تهريب الوقود من ولاية الطارف إلى تونس);
@@ -1261,6 +1262,10 @@ impl Matcher {
                 matches!(use_of(h).role, Role::Place | Role::Abroad)
                     && !counted.contains(&(t, h.field, h.position))
             })
+            // Or another country's topic, by a place of its own (محادثات دارفور).
+            || counted
+                .iter()
+                .any(|&(j, _, _)| j != t && self.topics[j].is_place)
         };
         // Whether a country other than topic `t` is named by the adjective of a state's
         // acting body (السلطات التونسية) where `t` is not counted.
@@ -1341,7 +1346,8 @@ impl Matcher {
             let venue = venue
                 || (hosted(scan.words(h.field), h.position, h.nisba) || !h.nisba && host_after)
                     && event_near(scan.words(h.field), h.position)
-                    && other_country(u.topic);
+                    && (other_country(u.topic)
+                        || regional_event_near(scan.words(h.field), h.position));
             // The host named again among the parties of the talks it hosts (تستضيف القاهرة
             // جولة مفاوضات … يلتقي مسؤولون من مصر والولايات المتحدة وقطر) is the mediator:
             // the story is the other parties'.
@@ -1422,9 +1428,11 @@ impl Matcher {
             if points > 0.0 && !passing {
                 evals[u.topic].firm = true;
             }
-            // The dateline is where the copy was filed: it neither names the country's
-            // people nor says that the country is the story.
-            if points > 0.0 && only_people[u.topic] && !filed {
+            // The dateline is where the copy was filed, and a place passed through, a
+            // venue or who reports says where, not what: none of them names the country's
+            // people or says that the country is the story (a Lebanese arrested in Berlin
+            // بعد وصوله من بيروت).
+            if points > 0.0 && only_people[u.topic] && !filed && !passing {
                 let words = scan.words(h.field);
                 // After an indefinite person noun in the accusative (مواطنًا ليبيًا), the
                 // adjective has lost its tanween to normalizing and reads as the name.

@@ -173,6 +173,10 @@ pub(super) fn border_neighbour(words: &[&str], at: usize) -> bool {
         "تربط",
         "الفاصل",
         "الفاصله",
+        "معبر",
+        "المعبر",
+        "منفذ",
+        "المنفذ",
     ];
     let apart = at >= 1 && words[at - 1] == "و";
     let second = apart || words.get(at).is_some_and(|w| w.starts_with('و'));
@@ -302,6 +306,19 @@ pub(super) fn acting_state(words: &[&str], at: usize) -> bool {
     words[at.saturating_sub(2)..at.min(words.len())]
         .iter()
         .any(|w| ACTORS.contains(&w.strip_prefix('و').unwrap_or(w)))
+}
+
+/// Whether an event of `EVENTS` within [`EVENT_WINDOW`] words of `at` is a region's (القمة
+/// العربية، البطولة الأفريقية): its parties are other countries, named or not.
+pub(super) fn regional_event_near(words: &[&str], at: usize) -> bool {
+    let start = at.saturating_sub(EVENT_WINDOW);
+    let end = (at + EVENT_WINDOW).min(words.len());
+    (start..end).any(|i| {
+        words
+            .get(i + 1)
+            .is_some_and(|next| SUPRANATIONAL.contains(next))
+            && event_near(&words[i..=i], 0)
+    })
 }
 
 /// Whether the word at `at` ends a route «من … إلى» (تهريب الوقود من ولاية الطارف إلى

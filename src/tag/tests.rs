@@ -1221,6 +1221,11 @@ fn a_dateline_is_found_and_is_worth_one_body_mention() {
     // A slash inside a token: a city and its agency, an outlet and its desk.
     assert_eq!(dateline_words("صنعاء/سبأ: أعلنت الوزارة"), 1);
     assert_eq!(dateline_words("الخبر اليمني/متابعات: عاد ما يقرب"), 3);
+    // A city in parentheses; a parenthesis that is not one.
+    assert_eq!(dateline_words("(بيروت) – “صحيفة الثوري”: كشفت"), 1);
+    assert_eq!(dateline_words("(شرم الشيخ) أعلنت الوزارة"), 2);
+    assert_eq!(dateline_words("(2) قال الرئيس"), 0);
+    assert_eq!(dateline_words("(قال الرئيس إن الوضع مستقر) وأضاف"), 0);
     // A sentence, not a dateline.
     assert_eq!(dateline_words("مصر تطلق مشروعا لتطوير الميناء"), 0);
     assert_eq!(dateline_words("قال الرئيس إن 20 شخصا قتلوا"), 0);
@@ -1326,8 +1331,13 @@ fn a_persons_nationality_in_a_story_set_abroad_does_not_tag_alone() {
         vec![true, false]
     );
     assert_eq!(
-        tagged("", "اعتقلت الشرطة الألمانية مواطنا ليبيا قدم من ليبيا. وقال"),
+        tagged("", "اعتقلت الشرطة الألمانية مواطنا ليبيا تطالب ليبيا بتسليمه. وقال"),
         vec![true, false]
+    );
+    // A place the person passed through is not the country named another way.
+    assert_eq!(
+        tagged("", "اعتقلت الشرطة الألمانية مواطنا ليبيا قدم من ليبيا. وقال"),
+        vec![false, false]
     );
     // A state's or institution's adjective, a count or a plural is not one person.
     assert_eq!(
@@ -2017,5 +2027,60 @@ fn mediators_hosts_among_the_parties_and_border_sides_do_not_tag_alone() {
     assert_eq!(
         tagged("أغلق معبر راس جدير أمام المسافرين. وقال"),
         [4.0, 0.0, 0.0, 0.0]
+    );
+}
+
+#[test]
+fn regional_events_meetings_arrivals_and_sponsors_read_as_places_on_the_way() {
+    let m = Matcher::compile(&[
+        libya(),
+        topic(
+            "sudan",
+            vec![TermSpec::plain("سودان"), TermSpec::plain("دارفور")],
+        ),
+        topic(
+            "lebanon",
+            vec![TermSpec::plain("لبنان"), TermSpec::plain("بيروت")],
+        ),
+        topic("tunisia", vec![TermSpec::plain("تونس")]),
+    ]);
+    let tagged = |text: &str| -> Vec<f64> {
+        m.evaluate("", text, None)
+            .iter()
+            .map(|e| if e.tagged { e.score } else { -e.score })
+            .collect()
+    };
+    // A region's summit needs no other country named; another country's region names one
+    // (دارفور); a meeting is an event.
+    assert_eq!(
+        tagged("اختتمت القمة العربية أعمالها أمس في بنغازي بعد يومين. وقال"),
+        [-1.0, 0.0, 0.0, 0.0]
+    );
+    assert_eq!(
+        tagged("اختتمت القمة أعمالها أمس في بنغازي بعد يومين. وقال"),
+        [2.0, 0.0, 0.0, 0.0]
+    );
+    assert_eq!(
+        tagged("تبدأ اليوم في مدينة بنغازي مفاوضات سلام حول إقليم دارفور. وقال"),
+        [-1.0, 2.0, 0.0, 0.0]
+    );
+    assert_eq!(
+        tagged("عقد اجتماع بين تشاد والنيجر في بنغازي رعته ليبيا. وقال"),
+        [-2.0, 0.0, 0.0, 0.0]
+    );
+    // A crossing «بين» two countries, in the title of a Syrian story.
+    assert_eq!(
+        tagged("عاد معبر جديدة يابوس بين سوريا ولبنان إلى العمل. وقال"),
+        [0.0, 0.0, -1.0, 0.0]
+    );
+    // Where a person arrived from is passed through, and does not make the person's
+    // nationality the country's story abroad; nor does a migrant's.
+    assert_eq!(
+        tagged("اعتقلت الشرطة الألمانية مواطنا لبنانيا في برلين لدى وصوله من بيروت. وقال"),
+        [0.0, 0.0, -3.0, 0.0]
+    );
+    assert_eq!(
+        tagged("بدأت بمحكمة مدينة ليون الفرنسية محاكمة مهاجر تونسي بتهمة القتل. وقال"),
+        [0.0, 0.0, 0.0, -2.0]
     );
 }

@@ -186,6 +186,15 @@ pub(super) const MEDIATION: &[&str] = &[
     "برعايه",
     "مبادره",
     "بمبادره",
+    // Sponsored it (اجتماع ثلاثي في طرابلس رعته ليبيا).
+    "رعته",
+    "رعاه",
+    "رعتها",
+    "رعاها",
+    "ترعاه",
+    "يرعاه",
+    "ترعاها",
+    "يرعاها",
 ];
 
 /// Common given names: a definite adjective of a place right after one (طاهر المصري، بيرم
@@ -307,6 +316,9 @@ pub(super) const MOVEMENT: &[&str] = &[
     "ينحدر من",
     "تنحدر من",
     "ينحدرون من",
+    "وصوله من",
+    "وصولها من",
+    "وصولهم من",
     "غادر",
     "غادرت",
     "يغادر",
@@ -657,6 +669,9 @@ pub(super) const PERSON_NOUNS: &[&str] = &[
     "عامله",
     "لاجي",
     "لاجيه",
+    "مهاجر",
+    "مهاجره",
+    "مهاجرا",
     "متهم",
     "مشتبه",
     "منفذ",
@@ -728,6 +743,7 @@ pub(super) const EVENTS: &[&str] = &[
     "بطوله",
     "كاس",
     "مشاورات",
+    "اجتماع",
 ];
 
 /// Words so common in Arabic news that, as a term, they tag nearly every item: particles,
