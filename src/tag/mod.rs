@@ -26,8 +26,9 @@
 //! 2. Phrase guards: a mention inside one of the term's `not_in` phrases (سودان in
 //!    جنوب السودان), or right after one of its `not_after` words (السوداني after شياع), is
 //!    not a mention of the term at all; nor is a definite adjective right after a common
-//!    given name (`GIVEN_NAMES`: طاهر المصري، سامي الطرابلسي), for every topic. A guarded
-//!    adjective marks a person: after a `not_after` word it is a surname, and the same word
+//!    given name (`GIVEN_NAMES`: طاهر المصري، سامي الطرابلسي) or after a kunya and its
+//!    name (`KUNYA`: أبو يحيى الليبي), for every topic. A guarded
+//!    adjective marks a person: after a `not_after` word or a kunya it is a surname, and the same word
 //!    alone elsewhere (السوداني) is the same man; inside a `not_in` origin phrase (من أصل تونسي) every indefinite adjective
 //!    of the topic elsewhere (تونسي، يمنية) is that person. An adjective next to a built-in
 //!    origin phrase (`ORIGIN_BEFORE`, `ORIGIN_AFTER`: من أصول لبنانية، تونسي الأصل) is
@@ -234,6 +235,8 @@ enum Role {
     NamedAfter,
     /// A given name of `GIVEN_NAMES` (`topic` and `term` unused).
     GivenName,
+    /// The «أبو» of a kunya, `KUNYA` (`topic` and `term` unused).
+    Kunya,
     /// A noun of `SIDE` (`topic` and `term` unused).
     Side,
     /// A country of `ABROAD` (`topic` and `term` unused).
@@ -357,6 +360,10 @@ enum Suppressed {
     /// A former office holder's nationality (الوزير اللبناني السابق), in an item that names
     /// the topic no other way.
     Former,
+    /// The adjective after a kunya and its name (أبو يحيى الليبي): a nom de guerre.
+    Kunya {
+        guard: usize,
+    },
 }
 
 impl Suppressed {
@@ -533,6 +540,7 @@ impl Matcher {
             (COMPARED_WITH, Role::Movement),
             (NAMED_AFTER, Role::NamedAfter),
             (GIVEN_NAMES, Role::GivenName),
+            (KUNYA, Role::Kunya),
             (SIDE, Role::Side),
             (ABROAD, Role::Abroad),
             (HOME_INSTITUTIONS, Role::Home(Home::Institution)),
@@ -541,7 +549,7 @@ impl Matcher {
         ];
         for (list, role) in builtin {
             // A given name is a name as written: دينا is not the stem of الدينية.
-            let exact = role == Role::GivenName;
+            let exact = matches!(role, Role::GivenName | Role::Kunya);
             for p in list {
                 add(p, exact, role, usize::MAX, 0);
             }
@@ -832,6 +840,7 @@ impl Matcher {
         let mut venues: Vec<(Field, usize, usize)> = Vec::new();
         let mut named_after: Vec<(Field, usize, usize)> = Vec::new();
         let mut given_names: Vec<(Field, usize, usize)> = Vec::new();
+        let mut kunyas: Vec<(Field, usize, usize)> = Vec::new();
         let mut movements: Vec<(Field, usize)> = Vec::new();
         let mut sides: Vec<(Field, usize)> = Vec::new();
         let mut abroad = false;
@@ -856,6 +865,11 @@ impl Matcher {
                 }
                 Role::GivenName => {
                     given_names.push((h.field, h.position + u.words, hi));
+                    continue;
+                }
+                // The word after the kunya's name (أبو يحيى الليبي).
+                Role::Kunya => {
+                    kunyas.push((h.field, h.position + u.words + 1, hi));
                     continue;
                 }
                 Role::NamedAfter => {
@@ -919,6 +933,7 @@ impl Matcher {
                 | Role::Venue
                 | Role::NamedAfter
                 | Role::GivenName
+                | Role::Kunya
                 | Role::Movement
                 | Role::Side
                 | Role::Abroad
@@ -965,6 +980,15 @@ impl Matcher {
                     .chain(given_names.iter().filter(|_| h.nisba && h.definite))
                     .find(|&&(f, p, _)| f == h.field && p == h.position)
                     .map(|&(_, _, g)| Suppressed::After { guard: g })
+                    // After a kunya and its name (أبو يحيى الليبي، أبو عياض التونسي): a nom
+                    // de guerre.
+                    .or_else(|| {
+                        kunyas
+                            .iter()
+                            .filter(|_| h.nisba && h.definite)
+                            .find(|&&(f, p, _)| f == h.field && p == h.position)
+                            .map(|&(_, _, g)| Suppressed::Kunya { guard: g })
+                    })
             };
             let near = || c.near(h.global, end, t.window);
             // The adjective of an origin phrase (من أصل تونسي، لبناني الأصل) is a person's.
@@ -1051,7 +1075,7 @@ impl Matcher {
             let h = &hits[hi];
             let topic = use_of(h).topic;
             match s {
-                Some(Suppressed::After { guard }) => surnames
+                Some(Suppressed::After { guard } | Suppressed::Kunya { guard }) => surnames
                     .entry(topic)
                     .or_default()
                     .push((bare(scan.found(h)), guard)),
@@ -1830,6 +1854,9 @@ fn describe(why: Suppressed, word: impl Fn(usize) -> String) -> String {
         }
         Suppressed::Former => {
             "a former office holder's nationality, and the item names the topic no other way".into()
+        }
+        Suppressed::Kunya { guard } => {
+            format!("a nom de guerre, after «{} …»", word(guard))
         }
     }
 }

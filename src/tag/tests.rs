@@ -1331,7 +1331,10 @@ fn a_persons_nationality_in_a_story_set_abroad_does_not_tag_alone() {
         vec![true, false]
     );
     assert_eq!(
-        tagged("", "اعتقلت الشرطة الألمانية مواطنا ليبيا تطالب ليبيا بتسليمه. وقال"),
+        tagged(
+            "",
+            "اعتقلت الشرطة الألمانية مواطنا ليبيا تطالب ليبيا بتسليمه. وقال"
+        ),
         vec![true, false]
     );
     // A place the person passed through is not the country named another way.
@@ -2082,5 +2085,26 @@ fn regional_events_meetings_arrivals_and_sponsors_read_as_places_on_the_way() {
     assert_eq!(
         tagged("بدأت بمحكمة مدينة ليون الفرنسية محاكمة مهاجر تونسي بتهمة القتل. وقال"),
         [0.0, 0.0, 0.0, -2.0]
+    );
+}
+
+#[test]
+fn a_kunya_and_its_name_make_the_adjective_after_them_a_nom_de_guerre() {
+    let m = Matcher::compile(&[libya()]);
+    let text = "قتل أبو يحيى الليبي في غارة غرب باكستان. ورجح مسؤول أن الليبي قتل";
+    let ev = &m.evaluate("", text, None)[0];
+    assert_eq!((ev.score, ev.tagged), (0.0, false));
+    assert!(
+        m.explain("", text, None)
+            .contains("a nom de guerre, after «أبو …»")
+    );
+    // The genitive too; the country's name after a kunya is the country.
+    assert_eq!(
+        m.evaluate("", "أعلن مقتل أبي أنس الليبي أمس. وقال", None)[0].score,
+        0.0
+    );
+    assert_eq!(
+        m.evaluate("", "قال أبو محمد ليبيا تستعد للانتخابات. وأضاف", None)[0].score,
+        2.0
     );
 }

@@ -197,6 +197,11 @@ pub(super) const MEDIATION: &[&str] = &[
     "يرعاها",
 ];
 
+/// «Father of», as a kunya opens a name: a definite adjective after it and one more word
+/// (أبو يحيى الليبي، أبو عياض التونسي، مقتل أبي محمد المصري) is a nom de guerre, a surname.
+/// Written as normalized, with و.
+pub(super) const KUNYA: &[&str] = &["ابو", "ابا", "ابي", "وابو", "وابي"];
+
 /// Common given names: a definite adjective of a place right after one (طاهر المصري، بيرم
 /// التونسي، مشير المصري) is a surname, as after a term's `not_after` word. Only names that
 /// are not also common words before an adjective: علي is على after folding, عمر is "age"
