@@ -79,7 +79,8 @@
 //!      القاهرة، باتجاه الأراضي التونسية، غادر القاهرة), and the end of a route «من … إلى»
 //!      (تهريب الوقود من ولاية الطارف إلى تونس);
 //!    - a neighbour that locates another place, after a word of `BORDERING` (رفح المحاذية
-//!      لمصر); one side of a crossing, a nationality adjective between a word of `SIDE`
+//!      لمصر), and a country a place is near (قرب ليبيا، بالقرب من مصر; not a city: قرب
+//!      بنغازي is in Libya); one side of a crossing, a nationality adjective between a word of `SIDE`
 //!      and «من» (الجانب المصري من معبر رفح); the two adjectives of a shared border after
 //!      «الحدود» (قرب الحدود الليبية التشادية); the later sides of a border «بين» two or
 //!      three (الحدود المشتركة بين ليبيا وتونس، بالمثلث بين السودان ومصر وليبيا: the story
@@ -1397,6 +1398,12 @@ impl Matcher {
                     })
                 || border_neighbour(scan.words(h.field), h.position)
                 || route_end(scan.words(h.field), h.position)
+                || !h.nisba
+                    && near_country(
+                        scan.words(h.field),
+                        h.position,
+                        scan.words(h.field)[h.position],
+                    )
                 || mediating
                 || host_listed
                 // A crossing's name where another country's state acts (السلطات التونسية

@@ -321,6 +321,17 @@ pub(super) fn regional_event_near(words: &[&str], at: usize) -> bool {
     })
 }
 
+/// Whether the country named at `at` is one a place is near (قرب ليبيا، بالقرب من
+/// مصر): the place is outside it, across its border. `word` is the name in matching form.
+pub(super) fn near_country(words: &[&str], at: usize, word: &str) -> bool {
+    let name = word.strip_prefix("ال").unwrap_or(word);
+    let near = (at >= 1 && words[at - 1] == "قرب")
+        || (at >= 2
+            && words[at - 1] == "من"
+            && ["بالقرب", "قريبا", "قريبه"].contains(&words[at - 2]));
+    near && PLACES.contains(&name)
+}
+
 /// Whether the word at `at` ends a route «من … إلى» (تهريب الوقود من ولاية الطارف إلى
 /// تونس): where goods or people head, as after a movement word.
 pub(super) fn route_end(words: &[&str], at: usize) -> bool {

@@ -2086,6 +2086,15 @@ fn regional_events_meetings_arrivals_and_sponsors_read_as_places_on_the_way() {
         tagged("بدأت بمحكمة مدينة ليون الفرنسية محاكمة مهاجر تونسي بتهمة القتل. وقال"),
         [0.0, 0.0, 0.0, -2.0]
     );
+    // Near a country is outside it; near one of its cities is inside.
+    assert_eq!(
+        tagged("دمر الجيش عشر سيارات محملة بالأسلحة قرب ليبيا. وقال"),
+        [-1.0, 0.0, 0.0, 0.0]
+    );
+    assert_eq!(
+        tagged("دمر الجيش عشر سيارات محملة بالأسلحة قرب بنغازي. وقال"),
+        [2.0, 0.0, 0.0, 0.0]
+    );
 }
 
 #[test]
