@@ -68,7 +68,7 @@
 //!      القاهرة، تستضيف جمهورية مصر العربية، احتضن ملعب بنغازي) or before one of
 //!      `HOSTING_AFTER` (اختار ليبيا لاستقبال مبارياته), with its country as its address
 //!      (ملعب بنغازي الدولي في ليبيا); and where other countries play, talk or
-//!      confer: a place after «في» or a stadium's noun (or a city's or capital's noun
+//!      confer: a place after «في», with «ب» (لعب مبارياته بمصر) or after a stadium's noun (or a city's or capital's noun
 //!      after them: في مدينة بنغازي، بالعاصمة الليبية, where the country's adjective
 //!      stands for its capital; or the adjective after a stadium's name: ملعب المنزه
 //!      التونسي), with a match, talks, a conference or a tournament of `EVENTS` within
@@ -76,7 +76,8 @@
 //!      country's topic (السودان يواجه توغو اليوم في بنغازي، مؤتمر طوكيو للتنمية في تونس،
 //!      مفاوضات حول دارفور في سرت), or at a region's event (القمة العربية في الخرطوم);
 //!    - where someone comes from or heads to, after a word of `MOVEMENT` (قادما من
-//!      القاهرة، باتجاه الأراضي التونسية، غادر القاهرة), and the end of a route «من … إلى»
+//!      القاهرة، باتجاه الأراضي التونسية، غادر القاهرة) or into a territory of `INTO`
+//!      (إلى الأراضي التونسية), and the end of a route «من … إلى»
 //!      (تهريب الوقود من ولاية الطارف إلى تونس);
 //!    - a neighbour that locates another place, after a word of `BORDERING` (رفح المحاذية
 //!      لمصر), and a country a place is near (قرب ليبيا، بالقرب من مصر; not a city: قرب
@@ -538,6 +539,7 @@ impl Matcher {
             (ORIGIN_BEFORE, Role::OriginBefore),
             (ORIGIN_AFTER, Role::OriginAfter),
             (BORDERING, Role::Movement),
+            (INTO, Role::Movement),
             (COMPARED_WITH, Role::Movement),
             (NAMED_AFTER, Role::NamedAfter),
             (GIVEN_NAMES, Role::GivenName),
@@ -1368,8 +1370,16 @@ impl Matcher {
                 .words(h.field)
                 .get(h.position + u.words)
                 .is_some_and(|w| HOSTING_AFTER.contains(w));
+            // «ب» on the name is «في» (لعب مبارياته بمصر، فاز أمس ببنغازي).
+            let with_ba = || {
+                !h.nisba
+                    && scan.found(h).starts_with('ب')
+                    && !normalize_words(self.term_label(u)).starts_with('ب')
+            };
             let venue = venue
-                || (hosted(scan.words(h.field), h.position, h.nisba) || !h.nisba && host_after)
+                || (hosted(scan.words(h.field), h.position, h.nisba)
+                    || !h.nisba && host_after
+                    || with_ba())
                     && event_near(scan.words(h.field), h.position)
                     && (other_country(u.topic)
                         || regional_event_near(scan.words(h.field), h.position));

@@ -314,9 +314,10 @@ pub(super) fn regional_event_near(words: &[&str], at: usize) -> bool {
     let start = at.saturating_sub(EVENT_WINDOW);
     let end = (at + EVENT_WINDOW).min(words.len());
     (start..end).any(|i| {
-        words
-            .get(i + 1)
-            .is_some_and(|next| SUPRANATIONAL.contains(next))
+        // The region's adjective may follow another (المؤتمر القومي العربي).
+        words[(i + 1).min(words.len())..(i + 3).min(words.len())]
+            .iter()
+            .any(|next| SUPRANATIONAL.contains(next))
             && event_near(&words[i..=i], 0)
     })
 }

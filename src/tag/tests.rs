@@ -2086,6 +2086,24 @@ fn regional_events_meetings_arrivals_and_sponsors_read_as_places_on_the_way() {
         tagged("بدأت بمحكمة مدينة ليون الفرنسية محاكمة مهاجر تونسي بتهمة القتل. وقال"),
         [0.0, 0.0, 0.0, -2.0]
     );
+    // «ب» on the name is «في»; not on a name that starts with it (بنغازي).
+    assert_eq!(
+        tagged("قرر الاتحاد السوداني لعب مبارياته الرسمية بليبيا هذا الموسم. وقال"),
+        [-1.0, 2.0, 0.0, 0.0]
+    );
+    assert_eq!(
+        tagged("تبدأ اليوم مفاوضات سلام في بنغازي حول إقليم دارفور. وقال"),
+        [-1.0, 2.0, 0.0, 0.0]
+    );
+    // The region's adjective after another; into a country's territory.
+    assert_eq!(
+        tagged("تنطلق فعاليات المؤتمر القومي العربي في دورته يوم الأحد في بيروت. وقال"),
+        [0.0, 0.0, -1.0, 0.0]
+    );
+    assert_eq!(
+        tagged("أحبطت الشرطة في حمص تهريب أسلحة إلى الأراضي اللبنانية اليوم. وقال"),
+        [0.0, 0.0, -1.0, 0.0]
+    );
     // Near a country is outside it; near one of its cities is inside.
     assert_eq!(
         tagged("دمر الجيش عشر سيارات محملة بالأسلحة قرب ليبيا. وقال"),

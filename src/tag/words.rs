@@ -172,6 +172,16 @@ pub(super) const HOST_TITLES: &[&str] = &["جمهورية", "دولة", "الع�
 /// a venue as after a hosting verb.
 pub(super) const HOSTING_AFTER: &[&str] = &["لاستقبال", "لاستضافه", "لاحتضان"];
 
+/// Into a country's territory (تهريب أحد المطلوبين إلى الأراضي التونسية): where someone
+/// heads, as after a word of `MOVEMENT`; «إلى» alone may be a visit's or a policy's aim.
+pub(super) const INTO: &[&str] = &[
+    "إلى الأراضي",
+    "إلى أراضي",
+    "إلى التراب",
+    "إلى المياه",
+    "إلى السواحل",
+];
+
 /// A mediator's or sponsor's nouns (بوساطة، برعاية، مبادرة), as normalized: a country named
 /// right after one brokers other parties' talks.
 pub(super) const MEDIATION: &[&str] = &[

@@ -394,7 +394,7 @@ fn the_blind_holdout_is_scored_without_showing_its_items() {
 /// Holdouts that have been read (after their first measurements; their READMEs say when):
 /// their wrong items are printed, and MARSAD_EVAL_STREAM_DUMP writes their tags like a
 /// stream sample's. The others are measured only.
-const HOLDOUT_READ: &[&str] = &["topics/holdout-2"];
+const HOLDOUT_READ: &[&str] = &["topics/holdout", "topics/holdout-2"];
 
 fn holdout_table(
     dir: &str,
