@@ -53,9 +53,9 @@ const GUIDE_TARGET: f64 = 0.9;
 /// less 0.02: the test fails when a rule or engine change loses ground. Topics still below
 /// [`TARGET`] are printed.
 const FLOORS: &[(&str, f64, f64)] = &[
-    ("egypt", 0.93, 0.93),
+    ("egypt", 0.93, 0.94),
     ("lebanon", 0.94, 0.97),
-    ("libya", 0.93, 0.96),
+    ("libya", 0.94, 0.97),
     ("libya-migration", 0.97, 0.94),
     ("libya-oil", 0.97, 0.97),
     ("migration", 0.97, 0.95),
