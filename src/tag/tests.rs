@@ -173,6 +173,14 @@ fn scores(m: &Matcher, title: &str, text: &str) -> Vec<f64> {
         .collect()
 }
 
+/// Each topic's score for a text, negative where the topic is not tagged.
+fn signed_scores(m: &Matcher, text: &str) -> Vec<f64> {
+    m.evaluate("", text, None)
+        .iter()
+        .map(|e| if e.tagged { e.score } else { -e.score })
+        .collect()
+}
+
 fn slugs(tags: Vec<TopicTag>) -> Vec<String> {
     tags.into_iter().map(|t| t.slug).collect()
 }
@@ -1815,12 +1823,7 @@ fn a_name_that_begins_with_a_hamzad_alif_keeps_it() {
 #[test]
 fn where_other_countries_play_or_talk_is_a_venue() {
     let m = Matcher::compile(&[libya(), topic("sudan", vec![TermSpec::plain("سودان")])]);
-    let tagged = |text: &str| -> Vec<f64> {
-        m.evaluate("", text, None)
-            .iter()
-            .map(|e| if e.tagged { e.score } else { -e.score })
-            .collect()
-    };
+    let tagged = |text: &str| signed_scores(&m, text);
     // Another country's match, held there: after «في» or a stadium's noun.
     assert_eq!(
         tagged("يلعب منتخب السودان مباراته أمام توغو اليوم في بنغازي. وقال"),
@@ -1980,57 +1983,52 @@ fn mediators_hosts_among_the_parties_and_border_sides_do_not_tag_alone() {
         ),
         topic("tunisia", vec![TermSpec::plain("تونس")]),
     ]);
-    let tagged = |text: &str| -> Vec<f64> {
-        m.evaluate("", text, None)
-            .iter()
-            .map(|e| if e.tagged { e.score } else { -e.score })
-            .collect()
-    };
-    // A sponsor's or mediator's adjective where the parties are named; without them the
-    // sponsor is the story.
-    assert_eq!(
-        tagged("بدأت مفاوضات الحكومة التشادية والمتمردين برعاية الجماهيرية الليبية في سرت. وقال"),
-        [-1.0, 0.0, 0.0, 0.0]
-    );
-    assert_eq!(
-        tagged("بدأت مفاوضات برعاية الجماهيرية الليبية بين الحكومة والمتمردين. وقال"),
-        [2.0, 0.0, 0.0, 0.0]
-    );
-    // The capital's adjective after a hosting verb is the venue, and the host named again
-    // among the parties is the mediator: two mentions on the way, none firm.
-    assert_eq!(
-        tagged(
+    let cases: &[(&str, [f64; 4])] = &[
+        // A sponsor's or mediator's adjective where the parties are named; without them the
+        // sponsor is the story.
+        (
+            "بدأت مفاوضات الحكومة التشادية والمتمردين برعاية الجماهيرية الليبية في سرت. وقال",
+            [-1.0, 0.0, 0.0, 0.0],
+        ),
+        (
+            "بدأت مفاوضات برعاية الجماهيرية الليبية بين الحكومة والمتمردين. وقال",
+            [2.0, 0.0, 0.0, 0.0],
+        ),
+        // The capital's adjective after a hosting verb is the venue, and the host named again
+        // among the parties is the mediator: two mentions on the way, none firm.
+        (
             "تستضيف العاصمة المصرية القاهرة جولة مفاوضات جديدة حول غزة يلتقي فيها مسؤولون \
-             من مصر والولايات المتحدة وقطر. وقال"
+             من مصر والولايات المتحدة وقطر. وقال",
+            [0.0, 0.0, -2.0, 0.0],
         ),
-        [0.0, 0.0, -2.0, 0.0]
-    );
-    // Every later side of a border «بين» three countries, the border's word three words
-    // back, the conjunction written apart.
-    assert_eq!(
-        tagged(
-            "سيطرت قوات الدعم على المنطقة الحدودية المعروفة بالمثلث بين السودان ومصر وليبيا. وقال"
+        // Every later side of a border «بين» three countries, the border's word three words
+        // back, the conjunction written apart.
+        (
+            "سيطرت قوات الدعم على المنطقة الحدودية المعروفة بالمثلث بين السودان ومصر وليبيا. وقال",
+            [-1.0, 2.0, -1.0, 0.0],
         ),
-        [-1.0, 2.0, -1.0, 0.0]
-    );
-    assert_eq!(
-        tagged("شددت الرقابة على الشريط الحدودي البري والبحري بين تونس و ليبيا. وقال"),
-        [-1.0, 0.0, 0.0, 2.0]
-    );
-    // A crossing's name belongs to the side whose state acts there; with no other side
-    // acting it is the topic's.
-    assert_eq!(
-        tagged("اتخذت السلطات التونسية إجراءات مشددة بالمعبر الحدودي راس جدير. وقال"),
-        [-1.0, 0.0, 0.0, 2.0]
-    );
-    assert_eq!(
-        tagged("أغلقت السلطات الليبية معبر راس جدير أمام المسافرين. وقال"),
-        [6.0, 0.0, 0.0, 0.0]
-    );
-    assert_eq!(
-        tagged("أغلق معبر راس جدير أمام المسافرين. وقال"),
-        [4.0, 0.0, 0.0, 0.0]
-    );
+        (
+            "شددت الرقابة على الشريط الحدودي البري والبحري بين تونس و ليبيا. وقال",
+            [-1.0, 0.0, 0.0, 2.0],
+        ),
+        // A crossing's name belongs to the side whose state acts there; with no other side
+        // acting it is the topic's.
+        (
+            "اتخذت السلطات التونسية إجراءات مشددة بالمعبر الحدودي راس جدير. وقال",
+            [-1.0, 0.0, 0.0, 2.0],
+        ),
+        (
+            "أغلقت السلطات الليبية معبر راس جدير أمام المسافرين. وقال",
+            [6.0, 0.0, 0.0, 0.0],
+        ),
+        (
+            "أغلق معبر راس جدير أمام المسافرين. وقال",
+            [4.0, 0.0, 0.0, 0.0],
+        ),
+    ];
+    for (text, want) in cases {
+        assert_eq!(signed_scores(&m, text), want, "{text}");
+    }
 }
 
 #[test]
@@ -2047,72 +2045,71 @@ fn regional_events_meetings_arrivals_and_sponsors_read_as_places_on_the_way() {
         ),
         topic("tunisia", vec![TermSpec::plain("تونس")]),
     ]);
-    let tagged = |text: &str| -> Vec<f64> {
-        m.evaluate("", text, None)
-            .iter()
-            .map(|e| if e.tagged { e.score } else { -e.score })
-            .collect()
-    };
-    // A region's summit needs no other country named; another country's region names one
-    // (دارفور); a meeting is an event.
-    assert_eq!(
-        tagged("اختتمت القمة العربية أعمالها أمس في بنغازي بعد يومين. وقال"),
-        [-1.0, 0.0, 0.0, 0.0]
-    );
-    assert_eq!(
-        tagged("اختتمت القمة أعمالها أمس في بنغازي بعد يومين. وقال"),
-        [2.0, 0.0, 0.0, 0.0]
-    );
-    assert_eq!(
-        tagged("تبدأ اليوم في مدينة بنغازي مفاوضات سلام حول إقليم دارفور. وقال"),
-        [-1.0, 2.0, 0.0, 0.0]
-    );
-    assert_eq!(
-        tagged("عقد اجتماع بين تشاد والنيجر في بنغازي رعته ليبيا. وقال"),
-        [-2.0, 0.0, 0.0, 0.0]
-    );
-    // A crossing «بين» two countries, in the title of a Syrian story.
-    assert_eq!(
-        tagged("عاد معبر جديدة يابوس بين سوريا ولبنان إلى العمل. وقال"),
-        [0.0, 0.0, -1.0, 0.0]
-    );
-    // Where a person arrived from is passed through, and does not make the person's
-    // nationality the country's story abroad; nor does a migrant's.
-    assert_eq!(
-        tagged("اعتقلت الشرطة الألمانية مواطنا لبنانيا في برلين لدى وصوله من بيروت. وقال"),
-        [0.0, 0.0, -3.0, 0.0]
-    );
-    assert_eq!(
-        tagged("بدأت بمحكمة مدينة ليون الفرنسية محاكمة مهاجر تونسي بتهمة القتل. وقال"),
-        [0.0, 0.0, 0.0, -2.0]
-    );
-    // «ب» on the name is «في»; not on a name that starts with it (بنغازي).
-    assert_eq!(
-        tagged("قرر الاتحاد السوداني لعب مبارياته الرسمية بليبيا هذا الموسم. وقال"),
-        [-1.0, 2.0, 0.0, 0.0]
-    );
-    assert_eq!(
-        tagged("تبدأ اليوم مفاوضات سلام في بنغازي حول إقليم دارفور. وقال"),
-        [-1.0, 2.0, 0.0, 0.0]
-    );
-    // The region's adjective after another; into a country's territory.
-    assert_eq!(
-        tagged("تنطلق فعاليات المؤتمر القومي العربي في دورته يوم الأحد في بيروت. وقال"),
-        [0.0, 0.0, -1.0, 0.0]
-    );
-    assert_eq!(
-        tagged("أحبطت الشرطة في حمص تهريب أسلحة إلى الأراضي اللبنانية اليوم. وقال"),
-        [0.0, 0.0, -1.0, 0.0]
-    );
-    // Near a country is outside it; near one of its cities is inside.
-    assert_eq!(
-        tagged("دمر الجيش عشر سيارات محملة بالأسلحة قرب ليبيا. وقال"),
-        [-1.0, 0.0, 0.0, 0.0]
-    );
-    assert_eq!(
-        tagged("دمر الجيش عشر سيارات محملة بالأسلحة قرب بنغازي. وقال"),
-        [2.0, 0.0, 0.0, 0.0]
-    );
+    let cases: &[(&str, [f64; 4])] = &[
+        // A region's summit needs no other country named; another country's region names one
+        // (دارفور); a meeting is an event.
+        (
+            "اختتمت القمة العربية أعمالها أمس في بنغازي بعد يومين. وقال",
+            [-1.0, 0.0, 0.0, 0.0],
+        ),
+        (
+            "اختتمت القمة أعمالها أمس في بنغازي بعد يومين. وقال",
+            [2.0, 0.0, 0.0, 0.0],
+        ),
+        (
+            "تبدأ اليوم في مدينة بنغازي مفاوضات سلام حول إقليم دارفور. وقال",
+            [-1.0, 2.0, 0.0, 0.0],
+        ),
+        (
+            "عقد اجتماع بين تشاد والنيجر في بنغازي رعته ليبيا. وقال",
+            [-2.0, 0.0, 0.0, 0.0],
+        ),
+        // A crossing «بين» two countries, in the title of a Syrian story.
+        (
+            "عاد معبر جديدة يابوس بين سوريا ولبنان إلى العمل. وقال",
+            [0.0, 0.0, -1.0, 0.0],
+        ),
+        // Where a person arrived from is passed through, and does not make the person's
+        // nationality the country's story abroad; nor does a migrant's.
+        (
+            "اعتقلت الشرطة الألمانية مواطنا لبنانيا في برلين لدى وصوله من بيروت. وقال",
+            [0.0, 0.0, -3.0, 0.0],
+        ),
+        (
+            "بدأت بمحكمة مدينة ليون الفرنسية محاكمة مهاجر تونسي بتهمة القتل. وقال",
+            [0.0, 0.0, 0.0, -2.0],
+        ),
+        // «ب» on the name is «في»; not on a name that starts with it (بنغازي).
+        (
+            "قرر الاتحاد السوداني لعب مبارياته الرسمية بليبيا هذا الموسم. وقال",
+            [-1.0, 2.0, 0.0, 0.0],
+        ),
+        (
+            "تبدأ اليوم مفاوضات سلام في بنغازي حول إقليم دارفور. وقال",
+            [-1.0, 2.0, 0.0, 0.0],
+        ),
+        // The region's adjective after another; into a country's territory.
+        (
+            "تنطلق فعاليات المؤتمر القومي العربي في دورته يوم الأحد في بيروت. وقال",
+            [0.0, 0.0, -1.0, 0.0],
+        ),
+        (
+            "أحبطت الشرطة في حمص تهريب أسلحة إلى الأراضي اللبنانية اليوم. وقال",
+            [0.0, 0.0, -1.0, 0.0],
+        ),
+        // Near a country is outside it; near one of its cities is inside.
+        (
+            "دمر الجيش عشر سيارات محملة بالأسلحة قرب ليبيا. وقال",
+            [-1.0, 0.0, 0.0, 0.0],
+        ),
+        (
+            "دمر الجيش عشر سيارات محملة بالأسلحة قرب بنغازي. وقال",
+            [2.0, 0.0, 0.0, 0.0],
+        ),
+    ];
+    for (text, want) in cases {
+        assert_eq!(signed_scores(&m, text), want, "{text}");
+    }
 }
 
 #[test]
