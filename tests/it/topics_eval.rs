@@ -386,7 +386,12 @@ fn the_blind_holdout_is_scored_without_showing_its_items() {
     let matcher = marsad::tag::Matcher::compile(&topics);
     let places = load_places();
     // Each holdout was collected after a session's rules and is kept apart: a table each.
-    for dir in ["topics/holdout", "topics/holdout-2", "topics/holdout-3"] {
+    for dir in [
+        "topics/holdout",
+        "topics/holdout-2",
+        "topics/holdout-3",
+        "topics/holdout-4",
+    ] {
         holdout_table(dir, &topics, &matcher, &places);
     }
 }
