@@ -268,6 +268,8 @@ struct CompiledTerm {
     sense: bool,
     /// Has `sense` or `other_sense` cues: read once per item.
     ambiguous: bool,
+    /// Its matching form starts with «ب» (بنغازي): a «ب» found on it is not a proclitic.
+    starts_with_ba: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -520,6 +522,7 @@ impl Matcher {
                     ambiguous: !(term.sense.is_empty()
                         && term.other_sense.is_empty()
                         && term.not_after.is_empty()),
+                    starts_with_ba: normalize_words(&term.term).starts_with('ب'),
                 });
             }
             for x in &t.exclude {
@@ -1374,7 +1377,7 @@ impl Matcher {
             let with_ba = || {
                 !h.nisba
                     && scan.found(h).starts_with('ب')
-                    && !normalize_words(self.term_label(u)).starts_with('ب')
+                    && !self.topics[u.topic].terms[u.term].starts_with_ba
             };
             let venue = venue
                 || (hosted(scan.words(h.field), h.position, h.nisba)
