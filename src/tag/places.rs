@@ -17,8 +17,20 @@ pub(super) fn is_origin_word(word: &str) -> bool {
     ["اصل", "اصول", "اصله", "اصلها", "اصوله", "اصولها"].contains(&w)
 }
 
-/// Whether one of the two words before `at` is a noun of `STATE_NOUNS` (with its
-/// conjunction or preposition: والحكومة، للمنتخب).
+/// A noun as its article form, without its conjunction or a preposition before the
+/// article (والحكومة، بالمعبر، كالجيش → الحكومة، المعبر، الجيش; للمنتخب → المنتخب).
+fn article_form(word: &str) -> std::borrow::Cow<'_, str> {
+    let w = word.strip_prefix(['و', 'ف']).unwrap_or(word);
+    let w = w
+        .strip_prefix(['ب', 'ل', 'ك'])
+        .filter(|r| r.starts_with("ال"))
+        .unwrap_or(w);
+    match w.strip_prefix("لل") {
+        Some(r) => format!("ال{r}").into(),
+        None => w.into(),
+    }
+}
+
 /// Whether the adjective at `at` is one of two after «الحدود» (الحدود المصرية الليبية، قرب
 /// الحدود الليبية التشادية): a border two countries share locates a story, as a neighbour
 /// does. `adjective_at` says whether a country's adjective stands at a word.
@@ -27,16 +39,7 @@ pub(super) fn shared_border(
     at: usize,
     adjective_at: &dyn Fn(usize) -> bool,
 ) -> bool {
-    let border = |i: usize| {
-        words.get(i).is_some_and(|w| {
-            let w = w.strip_prefix(['و', 'ف']).unwrap_or(w);
-            let w = w
-                .strip_prefix(['ب', 'ل'])
-                .filter(|r| r.starts_with("ال"))
-                .unwrap_or(w);
-            w == "الحدود" || w == "للحدود"
-        })
-    };
+    let border = |i: usize| words.get(i).is_some_and(|w| article_form(w) == "الحدود");
     (at >= 1 && border(at - 1) && adjective_at(at + 1))
         || (at >= 2 && border(at - 2) && adjective_at(at - 1))
 }
@@ -130,21 +133,12 @@ pub(super) fn after_count(words: &[&str], at: usize) -> bool {
         })
 }
 
+/// Whether one of the two words before `at` is a noun of `STATE_NOUNS` (with its
+/// conjunction or preposition: والحكومة، للمنتخب).
 pub(super) fn after_state_noun(words: &[&str], at: usize) -> bool {
     words[at.saturating_sub(2)..at.min(words.len())]
         .iter()
-        .any(|w| {
-            let w = w.strip_prefix(['و', 'ف']).unwrap_or(w);
-            let w = w
-                .strip_prefix(['ب', 'ل', 'ك'])
-                .filter(|r| r.starts_with("ال"))
-                .unwrap_or(w);
-            let w = match w.strip_prefix("لل") {
-                Some(r) => format!("ال{r}"),
-                None => w.to_string(),
-            };
-            STATE_NOUNS.contains(&w.as_str())
-        })
+        .any(|w| STATE_NOUNS.contains(&article_form(w).as_ref()))
 }
 
 /// Whether the adjective ending at word `at` is a former office holder's nationality.
@@ -270,17 +264,12 @@ pub(super) fn crossing_name(words: &[&str], at: usize) -> bool {
     const CROSSING: &[&str] = &["معبر", "منفذ", "المعبر", "المنفذ"];
     let noun = |i: usize| {
         words.get(i).is_some_and(|w| {
-            let w = w.strip_prefix('و').unwrap_or(w);
-            // With its preposition: بمعبر، بالمعبر، للمعبر.
-            let w = match w.strip_prefix("لل") {
-                Some(r) => format!("ال{r}"),
-                None => w
+            // With its preposition, before the article or not: بالمعبر، للمعبر، بمعبر.
+            let bare = w.strip_prefix('و').unwrap_or(w);
+            CROSSING.contains(&article_form(w).as_ref())
+                || bare
                     .strip_prefix(['ب', 'ل'])
-                    .filter(|r| CROSSING.contains(r))
-                    .unwrap_or(w)
-                    .to_string(),
-            };
-            CROSSING.contains(&w.as_str())
+                    .is_some_and(|r| CROSSING.contains(&r))
         })
     };
     (at >= 1 && noun(at - 1))
